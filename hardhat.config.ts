@@ -1,0 +1,58 @@
+import { createRequire } from "node:module";
+
+import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The Solidity compiler is the `solc` npm package, pinned in package.json to exactly this version and handed to
+ * Hardhat by path, so that compiling never downloads anything.
+ */
+const SOLC_VERSION = "0.8.34";
+const solcPackageVersion = (require("solc/package.json") as { version: string }).version;
+if (solcPackageVersion !== SOLC_VERSION) {
+  throw new Error(`solc ${solcPackageVersion} is installed but hardhat.config.ts expects ${SOLC_VERSION}: run npm ci`);
+}
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthersPlugin],
+  solidity: {
+    version: SOLC_VERSION,
+    path: require.resolve("solc/soljson.js"),
+    // Deployed as OpenZeppelin ships them: the governance and relaying contracts around the ledger.
+    npmFilesToBuild: [
+      "@openzeppelin/contracts/access/manager/AccessManager.sol",
+      "@openzeppelin/contracts/metatx/ERC2771Forwarder.sol",
+    ],
+    settings: {
+      optimizer: { enabled: true, runs: 1000 },
+      evmVersion: "cancun",
+    },
+  },
+  paths: {
+    tests: { mocha: "test" },
+  },
+  test: {
+    mocha: { timeout: 120_000 },
+  },
+  networks: {
+    default: {
+      type: "edr-simulated",
+      chainType: "l1",
+      allowUnlimitedContractSize: false,
+    },
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+    },
+    besu: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("BESU_RPC_URL"),
+      accounts: [configVariable("BESU_DEPLOYER_KEY")],
+      gasPrice: 0,
+    },
+  },
+});

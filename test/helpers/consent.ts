@@ -1,0 +1,45 @@
+import type { Signer, TypedDataDomain } from "ethers";
+
+import type { ComputeVoucher, IComputeVoucher } from "../../types/ethers-contracts/index.js";
+
+export type Consent = IComputeVoucher.ConsentStruct & {
+  voucherId: bigint;
+  dataCenter: string;
+  amount: bigint;
+  invoiceHash: string;
+  invoiceTotal: bigint;
+  deadline: bigint;
+};
+
+/** The EIP-712 `Consent` type the holder signs; field order and types as the contract hashes them. */
+export const CONSENT_TYPES = {
+  Consent: [
+    { name: "voucherId", type: "uint256" },
+    { name: "dataCenter", type: "address" },
+    { name: "amount", type: "uint128" },
+    { name: "invoiceHash", type: "bytes32" },
+    { name: "invoiceTotal", type: "uint128" },
+    { name: "deadline", type: "uint64" },
+  ],
+};
+
+/** The ledger's EIP-712 domain, read from the contract itself (ERC-5267). */
+export async function consentDomain(ledger: ComputeVoucher): Promise<TypedDataDomain> {
+  const domain = await ledger.eip712Domain();
+  return {
+    name: domain.name,
+    version: domain.version,
+    chainId: domain.chainId,
+    verifyingContract: domain.verifyingContract,
+  };
+}
+
+/** The holder's signature over `consent`, for `ledger` (or for an explicit domain, to test replays elsewhere). */
+export async function signConsent(
+  holder: Signer,
+  ledger: ComputeVoucher,
+  consent: Consent,
+  domain?: TypedDataDomain,
+): Promise<string> {
+  return holder.signTypedData(domain ?? (await consentDomain(ledger)), CONSENT_TYPES, consent);
+}
