@@ -1,12 +1,12 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import type { AddressLike, ContractRunner } from "ethers";
+import type { AddressLike, ContractRunner, Signer } from "ethers";
 
 import type { AccessManager, ComputeVoucher, ERC2771Forwarder } from "../../types/ethers-contracts/index.js";
 import { LEDGER_FUNCTION_ROLES, ROLE, ROLE_ADMIN } from "./roles.js";
 
 export interface LedgerDeployOptions {
   /** Holder of ADMIN in the AccessManager (the regulator's multisig); the first signer by default. */
-  admin?: ContractRunner & { getAddress(): Promise<string> };
+  admin?: Signer;
   governors?: AddressLike[];
   issuers?: AddressLike[];
   auditors?: AddressLike[];
@@ -77,7 +77,7 @@ export async function wireRoles(manager: AccessManager, ledger: ComputeVoucher, 
   }
   for (const [role, functions] of Object.entries(LEDGER_FUNCTION_ROLES)) {
     const selectors = functions.map((name) => {
-      const fragment = ledger.interface.getFunction(name);
+      const fragment = ledger.interface.getFunction(name as Parameters<typeof ledger.interface.getFunction>[0]);
       if (fragment === null) throw new Error(`the ledger has no function ${name}: roles.ts is out of date`);
       return fragment.selector;
     });

@@ -1,0 +1,63 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { getAddress, isAddress } from "ethers";
+import { z } from "zod";
+
+/**
+ * Where a deployment of the ledger is recorded: one JSON file per chain, written by the deployment (Ignition
+ * module or `npm run chain`) and read by the admin tasks and the service. Data, not source: git ignores the folder.
+ */
+export const DEPLOYMENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "deployments");
+
+const address = z
+  .string()
+  .refine((value) => isAddress(value), { message: "not an address" })
+  .transform((value) => getAddress(value));
+
+export const deploymentSchema = z.object({
+  chainId: z.number().int().positive(),
+  ledger: address,
+  accessManager: address,
+  forwarder: address,
+  /** Block of the AccessManager's deployment: the mirror follows events from here. */
+  deploymentBlock: z.number().int().nonnegative(),
+  /** Hash of that block, so a reader can tell a restarted local chain from the one that was deployed to. */
+  deploymentBlockHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+  currency: z.string(),
+  decimals: z.number().int().min(0).max(18),
+  deployedAt: z.string(),
+});
+
+export type Deployment = z.infer<typeof deploymentSchema>;
+
+/** The path of the deployment file for a chain id. */
+export function deploymentPath(chainId: number | bigint, dir: string = DEPLOYMENTS_DIR): string {
+  return join(dir, `chain-${chainId}.json`);
+}
+
+/** Reads and validates a deployment file; the error names the file and the field. */
+export async function readDeployment(path: string): Promise<Deployment> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new Error(`cannot read the deployment file ${path}: ${(error as Error).message}`);
+  }
+  const parsed = deploymentSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`the deployment file ${path} is invalid at "${issue?.path.join(".")}": ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Writes a deployment file atomically (temporary file, then rename). */
+export async function writeDeployment(deployment: Deployment, path: string): Promise<void> {
+  const valid = deploymentSchema.parse(deployment);
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(valid, null, 2)}\n`);
+  await rename(temporary, path);
+}
