@@ -1,0 +1,91 @@
+import { existsSync } from "node:fs";
+
+import type { NetworkConnection } from "hardhat/types/network";
+
+import ComputeVoucherModule from "../ignition/modules/ComputeVoucher.js";
+import { AccessManager__factory } from "../../types/ethers-contracts/index.js";
+import { type Deployment, DEPLOYMENTS_DIR, deploymentPath, readDeployment, writeDeployment } from "./deployment-file.js";
+import { ROLE } from "./roles.js";
+
+export interface IgnitionDeployOptions {
+  /** Account to grant GOVERNOR; the deploying account by default. */
+  governor?: string;
+  /** Execution delay of the GOVERNOR grant, in seconds (0 on a local node). */
+  governorDelay?: number;
+  currency?: string;
+  decimals?: number;
+  baseURI?: string;
+  /** Ignition's deployment id (its journal folder); `chain-<id>` by default. */
+  deploymentId?: string;
+  /** Folder of the deployment files; scripts/deployments by default. */
+  deploymentsDir?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Deploys (or, when Ignition's journal says it is done, finds) the ledger on the connection's network and records
+ * it in the deployment file that the admin tasks and the service read. Running it again changes nothing.
+ */
+export async function deployWithIgnition(
+  connection: NetworkConnection,
+  options: IgnitionDeployOptions = {},
+): Promise<Deployment> {
+  const log = options.log ?? (() => {});
+  const { ethers } = connection;
+  const chainId = Number((await ethers.provider.getNetwork()).chainId);
+  const parameters: Record<string, string | number> = {};
+  if (options.governor !== undefined) parameters.governor = options.governor;
+  if (options.governorDelay !== undefined) parameters.governorDelay = options.governorDelay;
+  if (options.currency !== undefined) parameters.currency = options.currency;
+  if (options.decimals !== undefined) parameters.decimals = options.decimals;
+  if (options.baseURI !== undefined) parameters.baseURI = options.baseURI;
+
+  const { manager, forwarder, ledger } = await connection.ignition.deploy(ComputeVoucherModule, {
+    parameters: { ComputeVoucher: parameters },
+    deploymentId: options.deploymentId,
+    displayUi: false,
+  });
+  const addresses = {
+    ledger: await ledger.getAddress(),
+    accessManager: await manager.getAddress(),
+    forwarder: await forwarder.getAddress(),
+  };
+  const path = deploymentPath(chainId, options.deploymentsDir ?? DEPLOYMENTS_DIR);
+  if (existsSync(path)) {
+    const existing = await readDeployment(path).catch(() => undefined);
+    if (
+      existing?.ledger === addresses.ledger &&
+      existing.accessManager === addresses.accessManager &&
+      existing.forwarder === addresses.forwarder &&
+      (await ethers.provider.getBlock(existing.deploymentBlock))?.hash === existing.deploymentBlockHash
+    ) {
+      log(`The ledger is deployed already at ${addresses.ledger} (chain ${chainId}); nothing changed.`);
+      return existing;
+    }
+  }
+  const block = await deploymentBlockOf(connection, addresses.accessManager);
+  const deployment: Deployment = {
+    chainId,
+    ...addresses,
+    deploymentBlock: block.number,
+    deploymentBlockHash: block.hash,
+    currency: await ledger.getFunction("currency")(),
+    decimals: Number(await ledger.getFunction("decimals")()),
+    deployedAt: new Date(block.timestamp * 1000).toISOString(),
+  };
+  await writeDeployment(deployment, path);
+  log(`The ledger is deployed at ${addresses.ledger} (chain ${chainId}); recorded in ${path}.`);
+  return deployment;
+}
+
+/** The block the AccessManager was deployed in: the one with its constructor's grant of ADMIN. */
+async function deploymentBlockOf(
+  connection: NetworkConnection,
+  managerAddress: string,
+): Promise<{ number: number; hash: string; timestamp: number }> {
+  const manager = AccessManager__factory.connect(managerAddress, connection.ethers.provider);
+  const [first] = await manager.queryFilter(manager.filters.RoleGranted(ROLE.ADMIN), 0, "latest");
+  const block = first === undefined ? null : await connection.ethers.provider.getBlock(first.blockNumber);
+  if (block === null || block.hash === null) throw new Error(`cannot find the deployment block of ${managerAddress}`);
+  return { number: block.number, hash: block.hash, timestamp: block.timestamp };
+}
