@@ -55,7 +55,8 @@ contract ComputeVoucher is IComputeVoucher, IERC6268, ERC1155, AccessManaged, ER
 
     bytes32 private constant _CONSENT_TYPEHASH =
         keccak256(
-            "Consent(uint256 voucherId,address dataCenter,uint128 amount,bytes32 invoiceHash,uint128 invoiceTotal,uint64 deadline)"
+            "Consent(uint256 voucherId,address dataCenter,uint128 amount,bytes32 invoiceHash,"
+            "uint128 invoiceTotal,uint64 deadline)"
         );
 
     uint8 private immutable _DECIMALS;

@@ -264,7 +264,13 @@ interface IComputeVoucher {
      * @param amount The value burned, in minor units.
      * @param actor The account that closed it (anyone may).
      */
-    event VoucherExpired(uint256 indexed id, uint32 indexed city, address indexed holder, uint128 amount, address actor);
+    event VoucherExpired(
+        uint256 indexed id,
+        uint32 indexed city,
+        address indexed holder,
+        uint128 amount,
+        address actor
+    );
 
     /**
      * @notice A voucher was replaced by a new one to a new holder (lost key); the remaining value moved to it.
