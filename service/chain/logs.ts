@@ -1,0 +1,80 @@
+import type { Logger } from "../internal/logger.js";
+import { RangeTooLargeError, RpcError, isRetryable } from "../internal/errors.js";
+import { backoffDelay, sleep } from "../internal/retry.js";
+import type { RawLog, Rpc } from "./rpc.js";
+
+export interface LogFetcherOptions {
+  rpc: Rpc;
+  addresses: string[];
+  initialRange: number;
+  maxRange: number;
+  /** The range grows while answers stay below half of this many logs, and shrinks when they go above it. */
+  targetLogs: number;
+  logger: Logger;
+  /** Transient failures retried here before the error goes up to the sync loop. */
+  attempts?: number;
+  signal?: AbortSignal;
+}
+
+export interface LogFetcher {
+  /**
+   * The logs of every block in `[from, to]`, where `to <= maxTo` is as far as the adaptive range reached; never
+   * skips a block: the answer covers exactly `[from, to]`. `beforeCall` runs before each `eth_getLogs` attempt
+   * (the sync reads the header of `to` there, to notice a reorg that happens while the logs are read).
+   */
+  fetch(from: number, maxTo: number, beforeCall?: (to: number) => Promise<void>): Promise<{ to: number; logs: RawLog[] }>;
+  /** The current range, in blocks (for logs and tests). */
+  range(): number;
+}
+
+/**
+ * `eth_getLogs` in adaptive block ranges: doubles the range while answers are small, halves it when they are large,
+ * takes the range a node proposes when it refuses one (or halves it when the node names none), and retries
+ * transient failures with exponential backoff.
+ */
+export function createLogFetcher(options: LogFetcherOptions): LogFetcher {
+  let range = options.initialRange;
+  const attempts = options.attempts ?? 6;
+
+  return {
+    range: () => range,
+    async fetch(from, maxTo, beforeCall) {
+      let failures = 0;
+      for (;;) {
+        const to = Math.min(maxTo, from + range - 1);
+        try {
+          await beforeCall?.(to);
+          const logs = await options.rpc.getLogs({ addresses: options.addresses, fromBlock: from, toBlock: to });
+          if (logs.length > options.targetLogs) range = Math.max(1, Math.floor(range / 2));
+          else if (logs.length < options.targetLogs / 2 && to - from + 1 >= range) {
+            range = Math.min(options.maxRange, range * 2);
+          }
+          return { to, logs };
+        } catch (error) {
+          if (error instanceof RangeTooLargeError) {
+            const width = to - from + 1;
+            let next = Math.floor(width / 2);
+            const suggestion = error.suggestion;
+            if (suggestion !== undefined && "to" in suggestion && suggestion.to >= from && suggestion.to < to) {
+              next = suggestion.to - from + 1;
+            } else if (suggestion !== undefined && "size" in suggestion && suggestion.size < width) {
+              next = suggestion.size;
+            }
+            if (width <= 1) {
+              // One block the node will not return: nothing smaller to ask for. Treat as transient.
+              if (++failures >= attempts) throw new RpcError(`the node refuses the logs of block ${from}: ${error.message}`);
+              await sleep(backoffDelay(failures, { initialMs: 200, maxMs: 5000 }), options.signal);
+              continue;
+            }
+            range = Math.max(1, next);
+            options.logger.debug({ from, to, range, suggestion }, "eth_getLogs range refused; narrowing");
+            continue;
+          }
+          if (!isRetryable(error) || ++failures >= attempts || options.signal?.aborted) throw error;
+          options.logger.warn({ from, to, attempt: failures, err: (error as Error).message }, "eth_getLogs failed; retrying");
+          await sleep(backoffDelay(failures, { initialMs: 100, maxMs: 5000 }), options.signal);
+        }
+      }
+    },
+  };
+}

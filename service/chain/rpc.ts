@@ -1,0 +1,200 @@
+import { RangeTooLargeError, RpcError } from "../internal/errors.js";
+
+export interface BlockHeader {
+  number: number;
+  hash: string;
+  parentHash: string;
+  timestamp: number;
+}
+
+/** A log as `eth_getLogs` returns it, with the quantities parsed. */
+export interface RawLog {
+  address: string;
+  topics: string[];
+  data: string;
+  blockNumber: number;
+  blockHash: string;
+  transactionHash: string;
+  transactionIndex: number;
+  logIndex: number;
+  removed: boolean;
+}
+
+export interface LogFilter {
+  addresses: string[];
+  fromBlock: number;
+  toBlock: number;
+}
+
+export interface Rpc {
+  chainId(): Promise<number>;
+  blockNumber(): Promise<number>;
+  /** The header of a block, or undefined when the chain has no such block (yet, or any more). */
+  header(number: number): Promise<BlockHeader | undefined>;
+  /** Headers of several blocks in one batch request; undefined where the chain has no such block. */
+  headers(numbers: number[]): Promise<(BlockHeader | undefined)[]>;
+  getLogs(filter: LogFilter): Promise<RawLog[]>;
+  call(method: string, params: unknown[]): Promise<unknown>;
+}
+
+export interface RpcOptions {
+  url: string;
+  timeoutMs: number;
+  /** Largest number of calls in one JSON-RPC batch. */
+  maxBatch?: number;
+}
+
+interface JsonRpcResponse {
+  id?: number;
+  result?: unknown;
+  error?: { code?: number; message?: string; data?: unknown };
+}
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+const quantity = (value: unknown): number => Number.parseInt(String(value), 16);
+
+/** Messages (from geth, Erigon, Besu, Alchemy, Infura, QuickNode, Hardhat, anvil…) that mean "ask for less". */
+const RANGE_ERROR =
+  /range|too many|more than \d+ results|limit exceeded|response size|results? (limit|exceed)|exceeds? (the )?max|query timeout|too large|too wide/i;
+
+/** Reads the range a node proposed: "[0xfrom, 0xto]" (Alchemy, Infura), or a maximum number of blocks. */
+export function parseRangeSuggestion(message: string): { to: number } | { size: number } | undefined {
+  const pair = /\[\s*(0x[0-9a-f]+)\s*,\s*(0x[0-9a-f]+)\s*\]/i.exec(message);
+  if (pair?.[2] !== undefined) return { to: quantity(pair[2]) };
+  const size = /(?:max(?:imum)?|limit(?:ed)?(?: to)?|up to)[^0-9]{0,24}([0-9][0-9,_]*)\s*(?:blocks?)?/i.exec(message);
+  if (size?.[1] !== undefined) {
+    const n = Number(size[1].replace(/[,_]/g, ""));
+    if (Number.isSafeInteger(n) && n > 0) return { size: n };
+  }
+  return undefined;
+}
+
+function parseHeader(raw: unknown): BlockHeader | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const b = raw as Record<string, unknown>;
+  return {
+    number: quantity(b.number),
+    hash: String(b.hash),
+    parentHash: String(b.parentHash),
+    timestamp: quantity(b.timestamp),
+  };
+}
+
+function parseLog(raw: unknown): RawLog {
+  const l = raw as Record<string, unknown>;
+  return {
+    address: String(l.address),
+    topics: (l.topics as string[]) ?? [],
+    data: String(l.data),
+    blockNumber: quantity(l.blockNumber),
+    blockHash: String(l.blockHash),
+    transactionHash: String(l.transactionHash),
+    transactionIndex: quantity(l.transactionIndex),
+    logIndex: quantity(l.logIndex),
+    removed: l.removed === true,
+  };
+}
+
+/**
+ * A small JSON-RPC client over HTTP (fetch), with batches, a timeout per request, and errors sorted into the
+ * service's tree: anything from the transport or the node is an {@link RpcError} (retryable), a refused log range
+ * a {@link RangeTooLargeError}. It does not retry by itself; callers decide.
+ */
+export function createRpc(options: RpcOptions): Rpc {
+  const maxBatch = options.maxBatch ?? 100;
+  let nextId = 1;
+
+  async function post(body: unknown): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(options.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (error) {
+      throw new RpcError(`RPC request to ${options.url} failed: ${(error as Error).message}`, { cause: error });
+    }
+    const text = await response.text().catch(() => "");
+    if (!response.ok) {
+      const error = new RpcError(`RPC node answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+      // Some providers put the range error in a 4xx body.
+      if (RANGE_ERROR.test(text) && response.status !== 429 && response.status < 500) {
+        throw new RangeTooLargeError(text.slice(0, 300), parseRangeSuggestion(text));
+      }
+      throw error;
+    }
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new RpcError(`RPC node answered invalid JSON: ${text.slice(0, 200)}`, { cause: error });
+    }
+  }
+
+  function unwrap(method: string, response: JsonRpcResponse | undefined): unknown {
+    if (response === undefined) throw new RpcError(`RPC node gave no answer to ${method}`);
+    if (response.error !== undefined) {
+      const message = `${method}: ${response.error.message ?? "error"} (code ${response.error.code ?? "?"})`;
+      const detail = `${response.error.message ?? ""} ${JSON.stringify(response.error.data ?? "")}`;
+      if (method === "eth_getLogs" && (RANGE_ERROR.test(detail) || response.error.code === -32005)) {
+        throw new RangeTooLargeError(message, parseRangeSuggestion(detail));
+      }
+      throw new RpcError(message);
+    }
+    return response.result;
+  }
+
+  async function call(method: string, params: unknown[]): Promise<unknown> {
+    const id = nextId++;
+    const response = (await post({ jsonrpc: "2.0", id, method, params })) as JsonRpcResponse;
+    return unwrap(method, response);
+  }
+
+  async function batch(method: string, paramsList: unknown[][]): Promise<unknown[]> {
+    const results: unknown[] = [];
+    for (let start = 0; start < paramsList.length; start += maxBatch) {
+      const chunk = paramsList.slice(start, start + maxBatch);
+      const first = nextId;
+      nextId += chunk.length;
+      const body = chunk.map((params, i) => ({ jsonrpc: "2.0", id: first + i, method, params }));
+      const answer = await post(body);
+      if (!Array.isArray(answer)) {
+        // A node that does not batch, or an error for the whole batch.
+        unwrap(method, answer as JsonRpcResponse);
+        throw new RpcError(`RPC node did not answer the ${method} batch with an array`);
+      }
+      const byId = new Map((answer as JsonRpcResponse[]).map((r) => [r.id, r]));
+      for (let i = 0; i < chunk.length; i++) results.push(unwrap(method, byId.get(first + i)));
+    }
+    return results;
+  }
+
+  return {
+    call,
+    async chainId() {
+      return quantity(await call("eth_chainId", []));
+    },
+    async blockNumber() {
+      return quantity(await call("eth_blockNumber", []));
+    },
+    async header(number) {
+      return parseHeader(await call("eth_getBlockByNumber", [hex(number), false]));
+    },
+    async headers(numbers) {
+      if (numbers.length === 0) return [];
+      const raw = await batch(
+        "eth_getBlockByNumber",
+        numbers.map((n) => [hex(n), false]),
+      );
+      return raw.map(parseHeader);
+    },
+    async getLogs(filter) {
+      const result = await call("eth_getLogs", [
+        { address: filter.addresses, fromBlock: hex(filter.fromBlock), toBlock: hex(filter.toBlock) },
+      ]);
+      if (!Array.isArray(result)) throw new RpcError("eth_getLogs did not return an array");
+      return result.map(parseLog);
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { getAddress } from "ethers";
+
+import { deploymentPath, readDeployment } from "../scripts/lib/deployment-file.js";
+import { createDecoder, loadAbis } from "./chain/abi.js";
+import { createLogFetcher } from "./chain/logs.js";
+import { createRpc, type Rpc } from "./chain/rpc.js";
+import type { Config } from "./internal/config.js";
+import { ConfigError, FatalError, WrongChainError } from "./internal/errors.js";
+import type { Logger } from "./internal/logger.js";
+import { withRetry } from "./internal/retry.js";
+import { openDatabase } from "./store/database.js";
+import { migrate, MIGRATIONS, schemaVersion } from "./store/migrations.js";
+import { createMirrorStore, type MirrorStore } from "./store/store.js";
+import { createSyncer, NO_HASH, type Syncer } from "./sync/syncer.js";
+
+export interface Target {
+  chainId: number;
+  ledger: string;
+  accessManager: string;
+  deploymentBlock: number;
+}
+
+export interface Mirror {
+  target: Target;
+  store: MirrorStore;
+  /** Absent in read-only mode. */
+  syncer: Syncer | undefined;
+  close(): Promise<void>;
+}
+
+export interface MirrorDeps {
+  config: Config;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** Called if the single-writer lock is lost: the process must stop writing at once. */
+  onLockLost?: (error: Error) => void;
+}
+
+/** `authority()` of an AccessManaged contract. */
+const AUTHORITY_SELECTOR = "0xbf7e214f";
+
+/** Finds the ledger: from the configuration, or from the deployment file for the node's chain. */
+export async function resolveTarget(config: Config, rpc: Rpc): Promise<Target> {
+  const chainId = await rpc.chainId();
+  if (config.ledger.kind === "address") {
+    let accessManager = config.ledger.accessManager;
+    if (accessManager === undefined) {
+      const word = String(await rpc.call("eth_call", [{ to: config.ledger.ledger, data: AUTHORITY_SELECTOR }, "latest"]));
+      if (word.length < 66) throw new ConfigError(`LEDGER_ADDRESS ${config.ledger.ledger} has no authority(): is it the ledger?`);
+      accessManager = getAddress(`0x${word.slice(-40)}`);
+    }
+    return { chainId, ledger: config.ledger.ledger, accessManager, deploymentBlock: config.ledger.deploymentBlock };
+  }
+  const path = config.ledger.path ?? deploymentPath(chainId);
+  let deployment;
+  try {
+    deployment = await readDeployment(path);
+  } catch (error) {
+    throw new ConfigError(`DEPLOYMENT_FILE: ${(error as Error).message} (or set LEDGER_ADDRESS and DEPLOYMENT_BLOCK)`);
+  }
+  if (deployment.chainId !== chainId) {
+    throw new WrongChainError(`the deployment file ${path} is for chain ${deployment.chainId}, the node is chain ${chainId}`);
+  }
+  const block = await rpc.header(deployment.deploymentBlock);
+  if (block?.hash !== deployment.deploymentBlockHash) {
+    throw new WrongChainError(
+      `block ${deployment.deploymentBlock} of the node is not the one the deployment file ${path} records ` +
+        `(a restarted local chain?): deploy again, or point RPC_URL at the chain it was deployed to`,
+    );
+  }
+  return {
+    chainId,
+    ledger: deployment.ledger,
+    accessManager: deployment.accessManager,
+    deploymentBlock: deployment.deploymentBlock,
+  };
+}
+
+/**
+ * Opens everything the mirror needs: the RPC client, the target contracts, the store (taking the writer lock and
+ * migrating, unless read-only), and the sync loop. Initialises the checkpoint on a fresh database, and refuses a
+ * database that mirrors another chain or ledger.
+ */
+export async function openMirror({ config, logger, signal, onLockLost }: MirrorDeps): Promise<Mirror> {
+  const rpc = createRpc({ url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs });
+  const target = await withRetry(() => resolveTarget(config, rpc), {
+    attempts: 10,
+    initialMs: 200,
+    maxMs: 5000,
+    signal,
+    onRetry: (error) => logger.warn({ err: (error as Error).message }, "cannot reach the RPC node yet; retrying"),
+  });
+  logger.info(target, "mirroring ledger");
+  const abis = await loadAbis();
+  const db = await openDatabase(config.database, { logger, writer: !config.readOnly, signal, onLockLost });
+  try {
+    const store = createMirrorStore(db);
+    if (config.readOnly) {
+      const version = await schemaVersion(db);
+      const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+      if (version < latest) throw new FatalError("SCHEMA_BEHIND", `the database schema is at ${version}, this service needs ${latest}: start the writer first`);
+      return { target, store, syncer: undefined, close: () => db.close() };
+    }
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info({ applied }, "migrations applied");
+    const existing = await store.checkpoint();
+    if (existing === undefined) {
+      const before = target.deploymentBlock - 1;
+      const header = before >= 0 ? await rpc.header(before) : undefined;
+      await store.initCheckpoint({ ...target, number: before, hash: header?.hash ?? NO_HASH });
+    } else if (
+      existing.chainId !== target.chainId ||
+      existing.ledger !== target.ledger ||
+      existing.accessManager !== target.accessManager
+    ) {
+      throw new WrongChainError(
+        `the database mirrors ledger ${existing.ledger} on chain ${existing.chainId}, not ${target.ledger} on chain ` +
+          `${target.chainId}: use another database (DATABASE_URL / DATABASE_SCHEMA / DATA_DIR)`,
+      );
+    } else {
+      logger.info({ block: existing.number, hash: existing.hash }, "resuming from the checkpoint");
+    }
+    const decoder = createDecoder(abis, target);
+    const fetcher = createLogFetcher({
+      rpc,
+      addresses: [target.ledger, target.accessManager],
+      ...config.getLogs,
+      logger,
+      signal,
+    });
+    const syncer = createSyncer({
+      rpc,
+      store,
+      decoder,
+      fetcher,
+      logger,
+      chainId: target.chainId,
+      finalityDepth: config.finalityDepth,
+      pollIntervalMs: config.pollIntervalMs,
+    });
+    return { target, store, syncer, close: () => db.close() };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

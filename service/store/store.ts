@@ -1,0 +1,163 @@
+import type { BlockHeader } from "../chain/rpc.js";
+import type { DecodedArgs } from "../chain/abi.js";
+import type { Database, Queryable } from "./database.js";
+import { DERIVED_TABLES, project, type StoredEvent } from "./projection.js";
+import { type Column, insertRows } from "./rows.js";
+
+export interface Checkpoint {
+  chainId: number;
+  ledger: string;
+  accessManager: string;
+  deploymentBlock: number;
+  /** The last block whose events are all in the mirror. */
+  number: number;
+  hash: string;
+}
+
+/** A raw event as the sync writes it. */
+export interface NewEvent extends StoredEvent {
+  chainId: number;
+  transactionIndex: number;
+  address: string;
+  topics: string[];
+  data: string;
+}
+
+const EVENT_COLUMNS: Column[] = [
+  ["chain_id", "bigint"], ["block_hash", "text"], ["log_index", "int"], ["block_number", "bigint"],
+  ["block_timestamp", "bigint"], ["transaction_hash", "text"], ["transaction_index", "int"], ["address", "text"],
+  ["contract", "text"], ["event_name", "text"], ["args", "jsonb"], ["topics", "jsonb"], ["data", "text"],
+];
+const BLOCK_COLUMNS: Column[] = [["number", "bigint"], ["hash", "text"], ["parent_hash", "text"], ["timestamp", "bigint"]];
+
+const REBUILD_PAGE = 5000;
+
+export interface MirrorStore {
+  readonly db: Database;
+  checkpoint(): Promise<Checkpoint | undefined>;
+  /** Records where the mirror starts (the block before the deployment); only when there is no checkpoint yet. */
+  initCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Writes, in one transaction, the events of blocks `(checkpoint, to]`, the headers read, and the new checkpoint
+   * `to`; drops headers older than the reorg window. Events already present are skipped (and not projected twice).
+   */
+  commit(input: { events: NewEvent[]; headers: BlockHeader[]; to: BlockHeader; keepFrom: number }): Promise<void>;
+  /** Headers the mirror kept, newest first: where a fork point is looked for. */
+  recentBlocks(): Promise<{ number: number; hash: string }[]>;
+  /**
+   * Rolls back to `fork` (a block still on the chain) in one transaction: moves the events above it to
+   * `reorged_events`, drops the headers above it, rebuilds the derived tables from the raw log and sets the
+   * checkpoint there.
+   */
+  rollback(fork: { number: number; hash: string }): Promise<{ removed: number }>;
+  /** Empties the derived tables and rebuilds them from the raw log, in chain order. */
+  rebuild(tx: Queryable): Promise<void>;
+  eventCount(): Promise<number>;
+}
+
+function rowToEvent(row: Record<string, unknown>): StoredEvent {
+  return {
+    blockNumber: Number(row.block_number),
+    blockHash: String(row.block_hash),
+    logIndex: Number(row.log_index),
+    blockTimestamp: Number(row.block_timestamp),
+    transactionHash: String(row.transaction_hash),
+    contract: String(row.contract),
+    eventName: String(row.event_name),
+    args: (typeof row.args === "string" ? JSON.parse(row.args) : row.args) as DecodedArgs,
+  };
+}
+
+export function createMirrorStore(db: Database): MirrorStore {
+  async function rebuild(tx: Queryable): Promise<void> {
+    for (const table of DERIVED_TABLES) await tx.query(`DELETE FROM ${table}`);
+    let after = { block: -1, index: -1 };
+    for (;;) {
+      const rows = await tx.query(
+        `SELECT block_number, block_hash, log_index, block_timestamp, transaction_hash, contract, event_name, args
+           FROM events WHERE (block_number, log_index) > ($1, $2) ORDER BY block_number, log_index LIMIT ${REBUILD_PAGE}`,
+        [after.block, after.index],
+      );
+      if (rows.length === 0) return;
+      const events = rows.map(rowToEvent);
+      await project(tx, events);
+      const last = events[events.length - 1]!;
+      after = { block: last.blockNumber, index: last.logIndex };
+    }
+  }
+
+  return {
+    db,
+    rebuild,
+    async checkpoint() {
+      const rows = await db.query(
+        "SELECT chain_id, ledger, access_manager, deployment_block, block_number, block_hash FROM sync_checkpoint WHERE id = 1",
+      );
+      const row = rows[0];
+      if (row === undefined) return undefined;
+      return {
+        chainId: Number(row.chain_id),
+        ledger: String(row.ledger),
+        accessManager: String(row.access_manager),
+        deploymentBlock: Number(row.deployment_block),
+        number: Number(row.block_number),
+        hash: String(row.block_hash),
+      };
+    },
+    async initCheckpoint(c) {
+      await db.query(
+        `INSERT INTO sync_checkpoint (id, chain_id, ledger, access_manager, deployment_block, block_number, block_hash)
+         VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+        [c.chainId, c.ledger, c.accessManager, c.deploymentBlock, c.number, c.hash],
+      );
+    },
+    async commit({ events, headers, to, keepFrom }) {
+      await db.transaction(async (tx) => {
+        const rows = events.map((e) => ({
+          chain_id: e.chainId, block_hash: e.blockHash, log_index: e.logIndex, block_number: e.blockNumber,
+          block_timestamp: e.blockTimestamp, transaction_hash: e.transactionHash, transaction_index: e.transactionIndex,
+          address: e.address, contract: e.contract, event_name: e.eventName, args: e.args, topics: e.topics, data: e.data,
+        }));
+        const inserted = await insertRows(tx, "events", EVENT_COLUMNS, rows, {
+          doNothing: true,
+          returning: "block_hash, log_index",
+        });
+        const fresh = new Set(inserted.map((r) => `${String(r.block_hash)}:${Number(r.log_index)}`));
+        await project(tx, events.filter((e) => fresh.has(`${e.blockHash}:${e.logIndex}`)));
+        const blockRows = [...new Map([...headers, to].map((h) => [h.number, h])).values()]
+          .filter((h) => h.number >= keepFrom || h.number === to.number)
+          .map((h) => ({ number: h.number, hash: h.hash, parent_hash: h.parentHash, timestamp: h.timestamp }));
+        await insertRows(tx, "blocks", BLOCK_COLUMNS, blockRows, { key: ["number"] });
+        // Keep the window, plus the newest header below it as an anchor for the fork search.
+        await tx.query(
+          "DELETE FROM blocks WHERE number < (SELECT max(number) FROM blocks WHERE number <= $1)",
+          [keepFrom],
+        );
+        await tx.query("UPDATE sync_checkpoint SET block_number = $1, block_hash = $2 WHERE id = 1", [to.number, to.hash]);
+      });
+    },
+    async recentBlocks() {
+      const rows = await db.query("SELECT number, hash FROM blocks ORDER BY number DESC");
+      return rows.map((r) => ({ number: Number(r.number), hash: String(r.hash) }));
+    },
+    async rollback(fork) {
+      return db.transaction(async (tx) => {
+        const columns = EVENT_COLUMNS.map(([name]) => name).join(", ");
+        const moved = await tx.query(
+          `INSERT INTO reorged_events (${columns}, reorged_at_block)
+             SELECT ${columns}, $1 FROM events WHERE block_number > $1 ON CONFLICT DO NOTHING RETURNING log_index`,
+          [fork.number],
+        );
+        await tx.query("DELETE FROM events WHERE block_number > $1", [fork.number]);
+        await tx.query("DELETE FROM blocks WHERE number > $1", [fork.number]);
+        await rebuild(tx);
+        await tx.query("UPDATE sync_checkpoint SET block_number = $1, block_hash = $2 WHERE id = 1", [fork.number, fork.hash]);
+        return { removed: moved.length };
+      });
+    },
+    async eventCount() {
+      const rows = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM events");
+      return Number(rows[0]?.n ?? 0);
+    },
+  };
+}
