@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { adminTasks } from "./scripts/tasks/index.js";
+
 const require = createRequire(import.meta.url);
 
 /**
@@ -36,8 +38,10 @@ export default defineConfig({
       evmVersion: "cancun",
     },
   },
+  tasks: adminTasks,
   paths: {
     tests: { mocha: "test" },
+    ignition: "scripts/ignition",
   },
   test: {
     mocha: { timeout: 120_000 },

@@ -4,7 +4,13 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import ComputeVoucherModule from "../ignition/modules/ComputeVoucher.js";
 import { AccessManager__factory } from "../../types/ethers-contracts/index.js";
-import { type Deployment, DEPLOYMENTS_DIR, deploymentPath, readDeployment, writeDeployment } from "./deployment-file.js";
+import {
+  type Deployment,
+  DEPLOYMENTS_DIR,
+  deploymentPath,
+  readDeployment,
+  writeDeployment,
+} from "./deployment-file.js";
 import { ROLE } from "./roles.js";
 
 export interface IgnitionDeployOptions {

@@ -84,7 +84,9 @@ export async function batchIssue(ctx: AdminContext, options: BatchIssueOptions):
     const price = fees.gasPrice ?? fees.maxFeePerGas ?? 0n;
     ctx.log(`Dry run: would use about ${gas} gas, costing ${formatEther(gas * price)} in the chain's native coin.`);
     for (const row of check.toIssue) {
-      ctx.log(`  line ${row.line}: ${row.reference} -> ${row.holder} ${formatAmount(row.faceValue, decimals)} ${currency}`);
+      ctx.log(
+        `  line ${row.line}: ${row.reference} -> ${row.holder} ${formatAmount(row.faceValue, decimals)} ${currency}`,
+      );
     }
     ctx.log("Nothing was sent.");
     return { issued: 0, skipped: check.alreadyIssued.length, gasEstimate: gas, stopped: false };
@@ -138,7 +140,12 @@ async function sendChunk(
       // A transaction of an interrupted run may have been mined since the check: drop what exists, send the rest.
       if (attempt > 0 || !(revertData(error) ?? "").startsWith(existsSelector)) throw failed(error);
       const existing = await existingVouchers(ctx, rows);
-      entries.push(...(await findIssued(ctx, rows.filter((row) => existing.has(row.voucherId)))));
+      entries.push(
+        ...(await findIssued(
+          ctx,
+          rows.filter((row) => existing.has(row.voucherId)),
+        )),
+      );
       rows = rows.filter((row) => !existing.has(row.voucherId));
       continue;
     }

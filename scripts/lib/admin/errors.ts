@@ -27,7 +27,9 @@ const MESSAGES: Record<string, (args: readonly unknown[]) => string> = {
   ComputeVoucherExpired: ([id, at]) => `voucher ${id} expired on ${formatDate(at as bigint)}`,
   ComputeVoucherNotExpired: ([id, at]) => `voucher ${id} does not expire before ${formatDate(at as bigint)}`,
   ComputeVoucherIssuerNotInCity: ([issuer, city]) =>
-    Number(city) === 0 ? `issuer ${issuer} is not bound to any city` : `account ${issuer} is not an issuer of city ${city}`,
+    Number(city) === 0
+      ? `issuer ${issuer} is not bound to any city`
+      : `account ${issuer} is not an issuer of city ${city}`,
   ComputeVoucherIssuerAlreadyBound: ([issuer, city]) =>
     `issuer ${issuer} is bound to city ${city} already: unbind it first`,
   ComputeVoucherNoAccreditation: ([dc, city]) => `data center ${dc} was never accredited for city ${city}`,
@@ -71,7 +73,10 @@ export function explainError(error: unknown): string {
         const explain = MESSAGES[parsed.name];
         return explain !== undefined
           ? `the ledger refused: ${explain(parsed.args.toArray())}`
-          : `the ledger refused with ${parsed.name}(${parsed.args.toArray().map((a) => readCode(String(a))).join(", ")})`;
+          : `the ledger refused with ${parsed.name}(${parsed.args
+              .toArray()
+              .map((a) => readCode(String(a)))
+              .join(", ")})`;
       }
     }
   }

@@ -25,7 +25,9 @@ export function parseAmount(text: string, decimals: number): bigint {
   const whole = match[1] ?? "0";
   const fraction = match[2] ?? "";
   if (fraction.length > decimals) {
-    throw new UserError(`the amount "${value}" has ${fraction.length} digits after "." but the currency has ${decimals}`);
+    throw new UserError(
+      `the amount "${value}" has ${fraction.length} digits after "." but the currency has ${decimals}`,
+    );
   }
   const minor = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, "0") || "0");
   if (minor === 0n) throw new UserError(`the amount "${value}" is zero: it must be positive`);

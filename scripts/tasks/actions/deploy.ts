@@ -1,0 +1,100 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { NetworkConnection } from "hardhat/types/network";
+import type { TaskArguments } from "hardhat/types/tasks";
+
+import { openLedger } from "../../lib/admin/context.js";
+import { UserError, parseAddress } from "../../lib/admin/format.js";
+import { grantRole } from "../../lib/admin/governance.js";
+import type { Deployment } from "../../lib/deployment-file.js";
+import { type IgnitionDeployOptions, deployWithIgnition } from "../../lib/ignition-deploy.js";
+import { ROLE } from "../../lib/roles.js";
+import { optional } from "../run.js";
+
+const LOCAL_CHAIN_ID = 31337;
+
+function deployOptions(args: TaskArguments): IgnitionDeployOptions {
+  const delay = Number(args.governorDelay);
+  if (!Number.isInteger(delay) || delay < 0) throw new UserError("--governor-delay must be a whole number of seconds");
+  const governor = optional(args.governor);
+  return {
+    governor: governor === undefined ? undefined : parseAddress(governor),
+    governorDelay: delay,
+    currency: optional(args.currency),
+    decimals: args.decimals === undefined ? undefined : Number(args.decimals),
+    baseURI: optional(args.baseUri),
+    deploymentId: optional(args.deploymentId),
+    deploymentsDir: optional(args.deploymentsDir),
+    log: (line) => console.log(line),
+  };
+}
+
+/**
+ * Deploys to the connection and, on a local node, sets up the default accounts the tasks use there: #0 ADMIN,
+ * #1 GOVERNOR, #2 ISSUER, #3 AUDITOR. Safe to run again.
+ */
+export async function deployTo(connection: NetworkConnection, options: IgnitionDeployOptions): Promise<Deployment> {
+  const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
+  const signers = await connection.ethers.getSigners();
+  const local = chainId === LOCAL_CHAIN_ID && signers.length >= 4;
+  const governor = options.governor ?? (local ? signers[1]!.address : undefined);
+  const deployment = await deployWithIgnition(connection, { ...options, governor });
+  if (local && options.governor === undefined) {
+    const ctx = await openLedger({ signer: signers[1]!, ledgerAddress: deployment.ledger, log: options.log });
+    for (const [role, index] of [
+      ["ISSUER", 2],
+      ["AUDITOR", 3],
+    ] as const) {
+      const [member] = await ctx.manager.hasRole(ROLE[role], signers[index]!.address);
+      if (!member) await grantRole(ctx, { role, account: signers[index]!.address });
+    }
+  }
+  return deployment;
+}
+
+export async function ledgerDeploy(args: TaskArguments, hre: HardhatRuntimeEnvironment): Promise<void> {
+  const connection = await hre.network.create();
+  try {
+    await deployTo(connection, deployOptions(args));
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}`);
+    process.exitCode = 1;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** `npm run chain`: Hardhat's node on --hostname:--port with the ledger deployed to it, until Ctrl-C or SIGTERM. */
+export async function chain(args: TaskArguments, hre: HardhatRuntimeEnvironment): Promise<void> {
+  const hostname = String(args.hostname);
+  const server = await hre.network.createServer("default", hostname, Number(args.port));
+  const { address, port } = await server.listen();
+  const url = `http://${address}:${port}`;
+  const stop = () => void server.close();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const options = deployOptions(args);
+  const deploymentId = options.deploymentId ?? `chain-${LOCAL_CHAIN_ID}`;
+  // The node starts empty every time, so an Ignition journal left by an earlier run describes a chain that is gone.
+  await rm(join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
+  const connection = await hre.network.create({ network: "localhost", override: { url } });
+  try {
+    await deployTo(connection, { ...options, deploymentId });
+    const signers = await connection.ethers.getSigners();
+    console.log(`Hardhat node on ${url} (chain ${LOCAL_CHAIN_ID}); the ledger is deployed. Accounts:`);
+    ["ADMIN", "GOVERNOR", "ISSUER", "AUDITOR"].forEach((role, i) =>
+      console.log(`  #${i} ${role.padEnd(8)} ${signers[i]?.address}`),
+    );
+    console.log("Ctrl-C stops it.");
+  } catch (error) {
+    console.error(`Error: the deployment failed: ${(error as Error).message}`);
+    await server.close();
+    process.exitCode = 1;
+    return;
+  } finally {
+    await connection.close();
+  }
+  await server.afterClosed();
+}
