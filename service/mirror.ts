@@ -106,7 +106,7 @@ export async function openMirror({ config, logger, signal, onLockLost }: MirrorD
     const existing = await store.checkpoint();
     if (existing === undefined) {
       const before = target.deploymentBlock - 1;
-      const header = before >= 0 ? await rpc.header(before) : undefined;
+      const header = before >= 0 ? await withRetry(() => rpc.header(before), { attempts: 10, initialMs: 200, maxMs: 5000, signal }) : undefined;
       await store.initCheckpoint({ ...target, number: before, hash: header?.hash ?? NO_HASH });
     } else if (
       existing.chainId !== target.chainId ||

@@ -105,16 +105,22 @@ export function createRpc(options: RpcOptions): Rpc {
   let nextId = 1;
 
   async function post(body: unknown): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await fetch(options.url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
-    } catch (error) {
-      throw new RpcError(`RPC request to ${options.url} failed: ${(error as Error).message}`, { cause: error });
+    let response: Response | undefined;
+    // Every call the mirror makes is a read, so a request that died with a reused keep-alive socket (the server
+    // closed it first) is sent once more at once; anything else goes up as a retryable error.
+    for (let attempt = 0; response === undefined; attempt++) {
+      try {
+        response = await fetch(options.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+      } catch (error) {
+        const cause = String((error as { cause?: { message?: string } }).cause?.message ?? "");
+        if (attempt === 0 && /other side closed|ECONNRESET|socket hang up/i.test(cause)) continue;
+        throw new RpcError(`RPC request to ${options.url} failed: ${(error as Error).message} ${cause}`, { cause: error });
+      }
     }
     const text = await response.text().catch(() => "");
     if (!response.ok) {
