@@ -1,0 +1,96 @@
+import { getAddress, type Signer, type TypedDataDomain, TypedDataEncoder, verifyTypedData } from "ethers";
+
+import { ledgerInterface } from "./abi.js";
+import type { Consent, ForwardRequest, RedemptionBody, SigningInfo } from "./wire.js";
+
+/** The EIP-712 `Consent` type the holder signs, as the ledger hashes it. */
+export const CONSENT_TYPES = {
+  Consent: [
+    { name: "voucherId", type: "uint256" },
+    { name: "dataCenter", type: "address" },
+    { name: "amount", type: "uint128" },
+    { name: "invoiceHash", type: "bytes32" },
+    { name: "invoiceTotal", type: "uint128" },
+    { name: "deadline", type: "uint64" },
+  ],
+};
+
+/** OpenZeppelin ERC2771Forwarder's `ForwardRequest` type (the signer's nonce is signed, not sent in calldata). */
+export const FORWARD_REQUEST_TYPES = {
+  ForwardRequest: [
+    { name: "from", type: "address" },
+    { name: "to", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "gas", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint48" },
+    { name: "data", type: "bytes" },
+  ],
+};
+
+/** Gas the data center grants the forwarded `redeem` call by default (it uses about 100k). */
+export const DEFAULT_REQUEST_GAS = 250_000n;
+
+export function domainOf(d: SigningInfo["consentDomain"]): TypedDataDomain {
+  return { name: d.name, version: d.version, chainId: BigInt(d.chainId), verifyingContract: d.verifyingContract };
+}
+
+export interface SignedConsent {
+  consent: Consent;
+  signature: string;
+}
+
+/** The start-up (holder) signs its consent to one redemption against one invoice. */
+export async function signConsent(holder: Signer, domain: TypedDataDomain, consent: Consent): Promise<SignedConsent> {
+  const c = { ...consent, dataCenter: getAddress(consent.dataCenter) };
+  return { consent: c, signature: await holder.signTypedData(domain, CONSENT_TYPES, c) };
+}
+
+/** The ledger's `redeem(consent, signature)` calldata. */
+export function redeemCalldata(signed: SignedConsent): string {
+  return ledgerInterface.encodeFunctionData("redeem", [signed.consent, signed.signature]);
+}
+
+export interface ForwardOptions {
+  ledger: string;
+  forwarderDomain: TypedDataDomain;
+  /** The data center's forwarder nonce for this request (see `nextNonce` of the signing info). */
+  nonce: bigint;
+  /** Unix seconds after which the forwarder refuses the request. */
+  deadline: bigint;
+  gas?: bigint;
+}
+
+/**
+ * The data center wraps a signed consent into an ERC2771Forwarder request that calls the ledger's `redeem`, signs
+ * it, and gets the body of `POST /v1/redemptions`.
+ */
+export async function signRedemption(dataCenter: Signer, signed: SignedConsent, options: ForwardOptions): Promise<RedemptionBody> {
+  const from = getAddress(await dataCenter.getAddress());
+  const request: ForwardRequest = {
+    from,
+    to: getAddress(options.ledger),
+    value: 0n,
+    gas: options.gas ?? DEFAULT_REQUEST_GAS,
+    nonce: options.nonce,
+    deadline: options.deadline,
+    data: redeemCalldata(signed),
+  };
+  const signature = await dataCenter.signTypedData(options.forwarderDomain, FORWARD_REQUEST_TYPES, request);
+  return { consent: { ...signed.consent, signature: signed.signature }, request: { ...request, signature } };
+}
+
+/** Who signed a forward request (with the nonce it claims), or undefined if the signature is malformed. */
+export function forwardRequestSigner(domain: TypedDataDomain, request: ForwardRequest & { signature: string }): string | undefined {
+  const { signature, ...message } = request;
+  try {
+    return verifyTypedData(domain, FORWARD_REQUEST_TYPES, message, signature);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The digest the holder signs, for display. */
+export function consentDigest(domain: TypedDataDomain, consent: Consent): string {
+  return TypedDataEncoder.hash(domain, CONSENT_TYPES, consent);
+}

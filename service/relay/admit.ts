@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+
+import type { RelayChain } from "./chain.js";
+import { RelayProblem } from "./errors.js";
+import { relayerFor, type RelayQueue, type RequestRow } from "./queue.js";
+import { forwardRequestSigner, redeemCalldata } from "../client/sign.js";
+import { type RedemptionBody, redemptionBodySchema, toWire } from "../client/wire.js";
+
+/** What the admission of a redemption body needs. */
+export interface AdmitContext {
+  chain: RelayChain;
+  queue: RelayQueue;
+  /** Addresses of the configured relayer accounts. */
+  relayers: string[];
+}
+
+/** Gas a forwarded redemption may ask for: enough for `redeem`, not so much that a batch cannot fit a block. */
+export const MIN_REQUEST_GAS = 120_000n;
+export const MAX_REQUEST_GAS = 1_000_000n;
+const MAX_UINT48 = 2n ** 48n - 1n;
+
+export type Admission = { kind: "accepted" | "existing"; row: RequestRow };
+
+/** Parses a body with the shared zod schema; the problem names the first bad field. */
+export function parseBody(raw: unknown): RedemptionBody {
+  const parsed = redemptionBodySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.join(".") || "body";
+    throw new RelayProblem("INVALID_BODY", `${path}: ${issue?.message ?? "invalid"}`, { field: path });
+  }
+  return parsed.data;
+}
+
+function checkShape(chain: RelayChain, body: RedemptionBody): void {
+  const { consent, request } = body;
+  const mismatch = (detail: string) => new RelayProblem("REQUEST_MISMATCH", detail);
+  if (request.to !== chain.ledger) throw mismatch(`request.to is ${request.to}, not the ledger ${chain.ledger}`);
+  if (request.value !== 0n) throw mismatch("request.value must be 0");
+  if (request.from !== consent.dataCenter) {
+    throw mismatch(`request.from ${request.from} is not the consent's data center ${consent.dataCenter}`);
+  }
+  if (request.deadline > MAX_UINT48) throw mismatch("request.deadline does not fit the forwarder's uint48");
+  if (request.gas < MIN_REQUEST_GAS || request.gas > MAX_REQUEST_GAS) {
+    throw mismatch(`request.gas must be between ${MIN_REQUEST_GAS} and ${MAX_REQUEST_GAS}`);
+  }
+  const { signature, ...fields } = consent;
+  if (request.data.toLowerCase() !== redeemCalldata({ consent: fields, signature }).toLowerCase()) {
+    throw mismatch("request.data is not the ledger's redeem(consent, signature) for this consent");
+  }
+}
+
+/** A live request found for the same invoice: the same one again (200) if it is the same data center's. */
+function sameInvoice(existing: RequestRow, dataCenter: string): Admission {
+  if (existing.dataCenter !== dataCenter) {
+    throw new RelayProblem("INVOICE_IN_USE", `invoice ${existing.invoiceHash} is already being redeemed by another data center`);
+  }
+  return { kind: "existing", row: existing };
+}
+
+/**
+ * Checks a redemption body (shape, the data center's signature, the forwarder nonce and deadline, and a
+ * simulation of the ledger's redeem as the forwarder would call it) and stores it durably. The same invoice again
+ * returns the request already stored. Throws a {@link RelayProblem} naming the reason of a refusal.
+ */
+export async function admit(ctx: AdmitContext, raw: unknown): Promise<Admission> {
+  const { chain, queue } = ctx;
+  const body = parseBody(raw);
+  const { consent, request } = body;
+  checkShape(chain, body);
+  const signer = forwardRequestSigner(chain.forwarderDomain, request);
+  if (signer !== request.from) {
+    throw new RelayProblem("INVALID_SIGNATURE", `the forward request is signed by ${signer ?? "nobody"}, not by ${request.from}`);
+  }
+  const existing = await queue.liveByInvoice(consent.invoiceHash);
+  if (existing !== undefined) return sameInvoice(existing, request.from);
+
+  const [latest, chainNonce, open, sameNonce, refusal] = await Promise.all([
+    chain.latest(),
+    chain.forwarderNonce(request.from),
+    queue.highestOpenNonce(request.from),
+    queue.liveByNonce(request.from, request.nonce),
+    chain.simulate(request.from, request.data),
+  ]);
+  if (request.deadline < latest.timestamp) {
+    throw new RelayProblem("REQUEST_EXPIRED", `the request's deadline ${request.deadline} is before the chain's time ${latest.timestamp}`);
+  }
+  if (request.nonce < chainNonce || sameNonce !== undefined) {
+    throw new RelayProblem("NONCE_USED", `forwarder nonce ${request.nonce} of ${request.from} was already used`, {
+      nextNonce: (open === undefined || open < chainNonce ? chainNonce : open + 1n).toString(),
+    });
+  }
+  const expected = open === undefined || open < chainNonce ? chainNonce : open + 1n;
+  if (request.nonce !== expected) {
+    throw new RelayProblem("NONCE_GAP", `forwarder nonce ${request.nonce} is not the next one of ${request.from}, ${expected}`, {
+      nextNonce: expected.toString(),
+    });
+  }
+  if (refusal !== undefined) {
+    throw new RelayProblem("LEDGER_REFUSED", refusal.message, { error: refusal.error, args: refusal.args }, refusal.code);
+  }
+  const row = await queue.insert({
+    id: randomUUID(),
+    dataCenter: request.from,
+    invoiceHash: consent.invoiceHash,
+    voucherId: consent.voucherId,
+    amount: consent.amount,
+    forwarderNonce: request.nonce,
+    requestDeadline: request.deadline,
+    body: toWire(body),
+    relayer: relayerFor(request.from, ctx.relayers),
+  });
+  if (row !== undefined) return { kind: "accepted", row };
+  // Another request got there first (two copies sent at once).
+  const raced = await queue.liveByInvoice(consent.invoiceHash);
+  if (raced !== undefined) return sameInvoice(raced, request.from);
+  throw new RelayProblem("NONCE_USED", `forwarder nonce ${request.nonce} of ${request.from} was already used`);
+}

@@ -1,0 +1,70 @@
+import { Contract, getAddress, JsonRpcProvider, type TypedDataDomain, concat } from "ethers";
+
+import { decodeRevert, type DecodedRevert, FORWARDER_ABI, LEDGER_ABI } from "../client/abi.js";
+import { RpcError } from "../internal/errors.js";
+
+/** What the relay reads from the chain: the contracts, their EIP-712 domains, and a few calls. */
+export interface RelayChain {
+  provider: JsonRpcProvider;
+  chainId: bigint;
+  ledger: string;
+  forwarder: string;
+  consentDomain: TypedDataDomain;
+  forwarderDomain: TypedDataDomain;
+  /**
+   * Runs the ledger's call as the forwarder would, with the data center appended (ERC-2771), so that a refusal
+   * comes back as the ledger's own custom error rather than the forwarder's FailedCall().
+   */
+  simulate(dataCenter: string, data: string): Promise<DecodedRevert | undefined>;
+  forwarderNonce(dataCenter: string): Promise<bigint>;
+  invoiceUsed(invoiceHash: string): Promise<boolean>;
+  /** The latest block's number and timestamp. */
+  latest(): Promise<{ number: number; timestamp: bigint }>;
+}
+
+async function rpc<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw new RpcError(`chain call failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function domain(d: Awaited<ReturnType<Contract["eip712Domain"]>>): TypedDataDomain {
+  return { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
+}
+
+/** Connects to the ledger (and the forwarder it trusts) through `rpcUrl`. */
+export async function createRelayChain(deps: { rpcUrl: string; ledger: string; chainId: number }): Promise<RelayChain> {
+  const provider = new JsonRpcProvider(deps.rpcUrl, deps.chainId, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+  const ledger = new Contract(deps.ledger, LEDGER_ABI, provider);
+  const forwarderAddress = getAddress(await rpc(() => ledger.getFunction("trustedForwarder")() as Promise<string>));
+  const forwarder = new Contract(forwarderAddress, FORWARDER_ABI, provider);
+  const consentDomain = domain(await rpc(() => ledger.getFunction("eip712Domain")()));
+  const forwarderDomain = domain(await rpc(() => forwarder.getFunction("eip712Domain")()));
+  return {
+    provider,
+    chainId: BigInt(deps.chainId),
+    ledger: getAddress(deps.ledger),
+    forwarder: forwarderAddress,
+    consentDomain,
+    forwarderDomain,
+    async simulate(dataCenter, data) {
+      try {
+        await provider.send("eth_call", [{ from: forwarderAddress, to: deps.ledger, data: concat([data, dataCenter]) }, "latest"]);
+        return undefined;
+      } catch (error) {
+        const e = error as { code?: string; data?: string | null };
+        if (e.code !== "CALL_EXCEPTION") throw new RpcError(`simulation failed: ${(error as Error).message}`, { cause: error });
+        return decodeRevert(e.data);
+      }
+    },
+    forwarderNonce: (dc) => rpc(() => forwarder.getFunction("nonces")(dc) as Promise<bigint>),
+    invoiceUsed: (hash) => rpc(() => ledger.getFunction("invoiceUsed")(hash) as Promise<boolean>),
+    async latest() {
+      const block = await rpc(() => provider.getBlock("latest"));
+      if (block === null) throw new RpcError("the node has no latest block");
+      return { number: block.number, timestamp: BigInt(block.timestamp) };
+    },
+  };
+}

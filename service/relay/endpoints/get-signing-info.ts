@@ -1,0 +1,38 @@
+import type { RequestHandler } from "express";
+import { z } from "zod";
+
+import { RelayProblem } from "../errors.js";
+import type { Relay } from "../relay.js";
+import { address, signingInfoSchema, type SigningInfo } from "../../client/wire.js";
+
+/**
+ * `GET /v1/redemptions/signing-info?dataCenter=0x…`: what a start-up and a data center need to sign without a
+ * chain node: the chain, the ledger's and the forwarder's EIP-712 domains, and the data center's next forwarder
+ * nonce (counting its requests still queued or in flight).
+ */
+export const input = z.object({ dataCenter: address.optional() });
+export const output = signingInfoSchema;
+
+export function getSigningInfo(relay: Relay): RequestHandler {
+  return async (req, res) => {
+    const parsed = input.safeParse(req.query);
+    if (!parsed.success) throw new RelayProblem("INVALID_BODY", "dataCenter: not an address", { field: "dataCenter" });
+    const { chain, queue } = relay;
+    const d = (x: typeof chain.consentDomain) => ({
+      name: String(x.name), version: String(x.version), chainId: String(x.chainId), verifyingContract: String(x.verifyingContract),
+    });
+    const body: SigningInfo = {
+      chainId: chain.chainId.toString(),
+      ledger: chain.ledger,
+      forwarder: chain.forwarder,
+      consentDomain: d(chain.consentDomain),
+      forwarderDomain: d(chain.forwarderDomain),
+    };
+    const dc = parsed.data.dataCenter;
+    if (dc !== undefined) {
+      const [onChain, open] = await Promise.all([chain.forwarderNonce(dc), queue.highestOpenNonce(dc)]);
+      body.nextNonce = (open === undefined || open < onChain ? onChain : open + 1n).toString();
+    }
+    res.json(output.parse(body));
+  };
+}

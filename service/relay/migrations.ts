@@ -1,0 +1,77 @@
+import type { Database } from "../store/database.js";
+
+/**
+ * The relay's own tables, in the mirror's database and its `schema_migrations` table, numbered from 200 so they
+ * never collide with the mirror's. Run by {@link migrateRelay} after the mirror's `migrate`, by the writer only.
+ *
+ * - `relay_transactions`: every transaction a relayer signed, with its raw bytes, written *before* it is sent, so
+ *   that after a crash it can be found on chain or sent again byte for byte (same nonce, same hash).
+ * - `relay_requests`: every accepted redemption request, written before the 202. At most one live (not failed)
+ *   request per invoice hash and per (data center, forwarder nonce).
+ */
+export const RELAY_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 200,
+    name: "relay: durable redemption queue and relayer transactions",
+    sql: `
+CREATE TABLE relay_transactions (
+  hash         text PRIMARY KEY,
+  relayer      text NOT NULL,
+  nonce        bigint NOT NULL,
+  raw          text NOT NULL,
+  kind         text NOT NULL CHECK (kind IN ('batch', 'filler')),
+  status       text NOT NULL CHECK (status IN ('pending', 'mined', 'dropped')),
+  block_number bigint,
+  block_hash   text,
+  sent_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX relay_transactions_pending ON relay_transactions (relayer, status, nonce);
+
+CREATE TABLE relay_requests (
+  id               text PRIMARY KEY,
+  seq              bigserial NOT NULL,
+  data_center      text NOT NULL,
+  invoice_hash     text NOT NULL,
+  voucher_id       numeric NOT NULL,
+  amount           numeric NOT NULL,
+  forwarder_nonce  numeric NOT NULL,
+  request_deadline bigint NOT NULL,
+  body             jsonb NOT NULL,
+  relayer          text NOT NULL,
+  status           text NOT NULL CHECK (status IN ('queued', 'submitted', 'confirmed', 'failed')),
+  attempts         int NOT NULL DEFAULT 0,
+  transaction_hash text,
+  block_number     bigint,
+  block_hash       text,
+  code             text,
+  reason           text,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  updated_at       timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX relay_requests_live_invoice ON relay_requests (invoice_hash) WHERE status <> 'failed';
+CREATE UNIQUE INDEX relay_requests_live_nonce ON relay_requests (data_center, forwarder_nonce) WHERE status <> 'failed';
+CREATE INDEX relay_requests_queue ON relay_requests (relayer, status, seq);
+CREATE INDEX relay_requests_by_transaction ON relay_requests (transaction_hash);
+`,
+  },
+];
+
+/** Applies the relay's migrations the database has not seen (after the mirror's `migrate`). Returns them. */
+export async function migrateRelay(db: Database): Promise<number[]> {
+  await db.query(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+  );
+  const done = new Set((await db.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const migration of RELAY_MIGRATIONS) {
+    if (done.has(migration.version)) continue;
+    await db.transaction(async (tx) => {
+      for (const statement of migration.sql.split(/;\s*\n/).map((s) => s.trim()).filter((s) => s !== "")) {
+        await tx.query(statement);
+      }
+      await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
+    });
+    applied.push(migration.version);
+  }
+  return applied;
+}

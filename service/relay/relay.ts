@@ -1,0 +1,132 @@
+import { Wallet } from "ethers";
+
+import { createRelayChain, type RelayChain } from "./chain.js";
+import type { RelayConfig } from "./config.js";
+import { lockRelayer, type RelayerLock } from "./lock.js";
+import { migrateRelay } from "./migrations.js";
+import { createRelayQueue, type RelayQueue } from "./queue.js";
+import { createRelayWorker, type RelayWorker } from "./worker.js";
+import { isRetryable } from "../internal/errors.js";
+import type { Logger } from "../internal/logger.js";
+import { backoffDelay, sleep } from "../internal/retry.js";
+import type { Database, DatabaseConfig } from "../store/database.js";
+
+export interface RelayDeps {
+  rpcUrl: string;
+  chainId: number;
+  ledger: string;
+  /** The mirror's database (the relay's tables live next to the mirror's). */
+  db: Database;
+  /** How that database was opened: on PostgreSQL each relayer account takes an advisory lock. */
+  database: DatabaseConfig;
+  config: RelayConfig;
+  logger: Logger;
+  /** Confirmations after which a redemption is reported final (the mirror's FINALITY_DEPTH). */
+  finalityDepth: number;
+  /** Called if a relayer lock is lost: the process must stop. */
+  onLockLost?: (error: Error) => void;
+}
+
+export interface Relay {
+  chain: RelayChain;
+  queue: RelayQueue;
+  /** Addresses of the relayer accounts. */
+  relayers: string[];
+  finalityDepth: number;
+  /** Wakes the submitters (a request was queued). */
+  notify(): void;
+  /** Stops the submitters and trackers after their current step and releases the locks. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the relay: migrates its tables, locks each relayer account, reconciles every stored request and
+ * transaction with the chain, then runs one submitter-and-tracker loop per relayer account.
+ */
+export async function createRelay(deps: RelayDeps): Promise<Relay> {
+  const { logger } = deps;
+  const applied = await migrateRelay(deps.db);
+  if (applied.length > 0) logger.info({ applied }, "relay migrations applied");
+  const chain = await createRelayChain({ rpcUrl: deps.rpcUrl, ledger: deps.ledger, chainId: deps.chainId });
+  const queue = createRelayQueue(deps.db);
+  const wallets = deps.config.relayerKeys.map((key) => new Wallet(key, chain.provider));
+  const relayers = wallets.map((w) => w.address);
+  const adopted = await queue.adoptOrphans(relayers);
+  if (adopted > 0) logger.warn({ adopted }, "queued requests of relayer accounts no longer configured were reassigned");
+  const controller = new AbortController();
+  const locks: RelayerLock[] = [];
+  const wakers = new Set<() => void>();
+  const notify = () => {
+    for (const wake of [...wakers]) wake();
+  };
+
+  async function loop(worker: RelayWorker): Promise<void> {
+    let failures = 0;
+    let reconciled = false;
+    while (!controller.signal.aborted) {
+      let busy = false;
+      try {
+        if (!reconciled) {
+          await worker.reconcile();
+          reconciled = true;
+        }
+        busy = await worker.tick();
+        failures = 0;
+      } catch (error) {
+        if (controller.signal.aborted) break;
+        failures++;
+        const level = isRetryable(error) ? "warn" : "error";
+        logger[level]({ relayer: worker.relayer, err: (error as Error).message }, "relay step failed; trying again");
+        await sleep(backoffDelay(failures, { initialMs: 200, maxMs: 5000 }), controller.signal);
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          wakers.delete(wake);
+          controller.signal.removeEventListener("abort", wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, busy ? Math.min(deps.config.pollMs, 50) : deps.config.pollMs);
+        wakers.add(wake);
+        controller.signal.addEventListener("abort", wake, { once: true });
+      });
+    }
+  }
+
+  const loops: Promise<void>[] = [];
+  try {
+    for (const wallet of wallets) {
+      locks.push(await lockRelayer(deps.database, wallet.address, { logger, signal: controller.signal, onLost: deps.onLockLost }));
+      const worker = createRelayWorker({
+        chain,
+        queue,
+        logger,
+        wallet,
+        batchSize: deps.config.batchSize,
+        maxInFlight: deps.config.maxInFlight,
+        resendAfterMs: deps.config.resendAfterMs,
+        maxAttempts: deps.config.maxAttempts,
+      });
+      loops.push(loop(worker));
+    }
+  } catch (error) {
+    controller.abort();
+    await Promise.all(locks.map((l) => l.release()));
+    throw error;
+  }
+  logger.info({ relayers, forwarder: chain.forwarder }, "relay started");
+  return {
+    chain,
+    queue,
+    relayers,
+    finalityDepth: deps.finalityDepth,
+    notify,
+    async stop() {
+      controller.abort();
+      await Promise.all(loops);
+      await Promise.all(locks.map((l) => l.release()));
+      chain.provider.destroy();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type { TransactionReceipt } from "ethers";
+
+import type { RelayChain } from "./chain.js";
+import type { Outcome, RelayQueue, RequestRow, TxRow } from "./queue.js";
+import { forwarderInterface } from "../client/abi.js";
+import type { Logger } from "../internal/logger.js";
+
+export interface TrackerContext {
+  chain: RelayChain;
+  queue: RelayQueue;
+  logger: Logger;
+  maxAttempts: number;
+}
+
+const EXECUTED = forwarderInterface.getEvent("ExecutedForwardRequest")!;
+
+/** The forwarder's `ExecutedForwardRequest` events of a receipt, by "signer:nonce". */
+function executions(chain: RelayChain, receipt: TransactionReceipt): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== chain.forwarder.toLowerCase() || log.topics[0] !== EXECUTED.topicHash) continue;
+    const parsed = forwarderInterface.parseLog(log);
+    if (parsed === null) continue;
+    out.set(`${String(parsed.args[0]).toLowerCase()}:${String(parsed.args[1])}`, Boolean(parsed.args[2]));
+  }
+  return out;
+}
+
+/**
+ * What became of a request that no mined transaction executed (the forwarder skipped it, its transaction was
+ * dropped, or the service restarted): the chain decides. A used invoice or a used forwarder nonce fails it (it can
+ * never be redeemed by this request), as does a passed deadline or too many attempts; otherwise it is queued again.
+ */
+export async function reconcileRequest(ctx: TrackerContext, r: RequestRow, now: bigint): Promise<Outcome> {
+  const [used, nonce] = await Promise.all([ctx.chain.invoiceUsed(r.invoiceHash), ctx.chain.forwarderNonce(r.dataCenter)]);
+  if (used) return { id: r.id, status: "failed", code: "INVOICE_USED", reason: `invoice ${r.invoiceHash} was redeemed by another transaction` };
+  if (nonce > r.forwarderNonce) {
+    return { id: r.id, status: "failed", code: "NONCE_USED", reason: `forwarder nonce ${r.forwarderNonce} of ${r.dataCenter} was used by another request` };
+  }
+  if (r.requestDeadline < now) {
+    return { id: r.id, status: "failed", code: "REQUEST_EXPIRED", reason: `the request's deadline ${r.requestDeadline} passed before it was relayed` };
+  }
+  if (r.attempts >= ctx.maxAttempts) {
+    return { id: r.id, status: "failed", code: "NOT_RELAYED", reason: `the forwarder did not execute the request in ${r.attempts} attempts` };
+  }
+  return { id: r.id, status: "queued" };
+}
+
+/** The outcome of each request of a mined transaction. */
+export async function outcomesOf(ctx: TrackerContext, receipt: TransactionReceipt, requests: RequestRow[]): Promise<Outcome[]> {
+  const now = (await ctx.chain.latest()).timestamp;
+  if (receipt.status !== 1) {
+    return Promise.all(requests.map((r) => reconcileRequest(ctx, r, now)));
+  }
+  const done = executions(ctx.chain, receipt);
+  return Promise.all(
+    requests.map(async (r): Promise<Outcome> => {
+      const success = done.get(`${r.dataCenter.toLowerCase()}:${r.forwarderNonce}`);
+      if (success === true) {
+        return { id: r.id, status: "confirmed", blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, transactionHash: receipt.hash };
+      }
+      if (success === false) {
+        // The forwarder ran it and the ledger refused: the nonce is spent, the invoice is not. Ask the ledger why.
+        const why = await ctx.chain.simulate(r.dataCenter, r.body.request.data);
+        return {
+          id: r.id,
+          status: "failed",
+          code: why?.code ?? "LEDGER_REFUSED",
+          reason: why?.message ?? "the ledger refused the redemption when it was executed",
+          transactionHash: receipt.hash,
+        };
+      }
+      return reconcileRequest(ctx, r, now);
+    }),
+  );
+}
+
+/**
+ * Follows one pending transaction: settles it when mined, gives it up when its nonce went to another transaction
+ * (its requests are reconciled), and says whether it should be sent again (the node does not know it).
+ */
+export async function track(ctx: TrackerContext, tx: TxRow, minedNonce: bigint): Promise<"settled" | "pending" | "unknown"> {
+  const receipt = await ctx.chain.provider.getTransactionReceipt(tx.hash);
+  if (receipt !== null) {
+    const requests = await ctx.queue.inTransaction(tx.hash);
+    const outcomes = await outcomesOf(ctx, receipt, requests);
+    await ctx.queue.settle(tx.hash, { status: "mined", blockNumber: receipt.blockNumber, blockHash: receipt.blockHash }, outcomes);
+    const confirmed = outcomes.filter((o) => o.status === "confirmed").length;
+    ctx.logger.debug({ tx: tx.hash, block: receipt.blockNumber, requests: requests.length, confirmed }, "relay transaction mined");
+    return "settled";
+  }
+  if (minedNonce > tx.nonce) {
+    // `minedNonce` was read before the receipt: the nonce was mined, by another transaction.
+    const requests = await ctx.queue.inTransaction(tx.hash);
+    const now = (await ctx.chain.latest()).timestamp;
+    const outcomes = await Promise.all(requests.map((r) => reconcileRequest(ctx, r, now)));
+    await ctx.queue.settle(tx.hash, { status: "dropped" }, outcomes);
+    ctx.logger.warn({ tx: tx.hash, nonce: tx.nonce }, "relay transaction replaced by another with its nonce; its requests reconciled");
+    return "settled";
+  }
+  const known = await ctx.chain.provider.send("eth_getTransactionByHash", [tx.hash]);
+  return known === null ? "unknown" : "pending";
+}
