@@ -23,18 +23,19 @@ import {IERC6268} from "./IERC6268.sol";
 contract ComputeVoucher is IComputeVoucher, IERC6268, ERC1155, AccessManaged, ERC2771Context, EIP712, Pausable {
     using Strings for uint256;
 
-    /// @dev Slot A of a voucher: everything a redemption checks, in one word.
+    /// @dev Slot A of a voucher: everything a redemption checks, in one full word (a full word is written without
+    /// being read first).
     struct VoucherData {
         address holder;
         uint32 city;
-        uint40 expiresAt;
+        uint56 expiresAt;
         VoucherStatus status;
     }
 
-    /// @dev Slot B of a voucher: what only the record view needs.
+    /// @dev Slot B of a voucher: what only the record view needs, also one full word.
     struct VoucherInfo {
         uint128 faceValue;
-        uint64 issuedAt;
+        uint128 issuedAt;
     }
 
     /// @dev A city's parameters and counters, laid out so that issue and redeem touch few words.
@@ -354,7 +355,7 @@ contract ComputeVoucher is IComputeVoucher, IERC6268, ERC1155, AccessManaged, ER
                 status: v.status,
                 faceValue: info.faceValue,
                 remaining: uint128(balanceOf(v.holder, id)),
-                issuedAt: info.issuedAt,
+                issuedAt: uint64(info.issuedAt),
                 expiresAt: v.expiresAt,
                 reissuedFrom: _reissuedFrom[id],
                 reissuedTo: _reissuedTo[id]
@@ -483,10 +484,10 @@ contract ComputeVoucher is IComputeVoucher, IERC6268, ERC1155, AccessManaged, ER
         _vouchers[id] = VoucherData({
             holder: holder,
             city: city,
-            expiresAt: uint40(expiresAt),
+            expiresAt: uint56(expiresAt),
             status: VoucherStatus.Active
         });
-        _voucherInfo[id] = VoucherInfo({faceValue: faceValue, issuedAt: uint64(block.timestamp)});
+        _voucherInfo[id] = VoucherInfo({faceValue: faceValue, issuedAt: uint128(block.timestamp)});
         // Cannot overflow: issued - revoked - expired <= budget <= type(uint128).max after this issue.
         unchecked {
             c.issued += faceValue;
@@ -592,10 +593,10 @@ contract ComputeVoucher is IComputeVoucher, IERC6268, ERC1155, AccessManaged, ER
         _vouchers[newId] = VoucherData({
             holder: newHolder,
             city: v.city,
-            expiresAt: uint40(newExpiry),
+            expiresAt: uint56(newExpiry),
             status: VoucherStatus.Active
         });
-        _voucherInfo[newId] = VoucherInfo({faceValue: amount, issuedAt: uint64(block.timestamp)});
+        _voucherInfo[newId] = VoucherInfo({faceValue: amount, issuedAt: uint128(block.timestamp)});
         _reissuedTo[id] = newId;
         _reissuedFrom[newId] = id;
         emit VoucherReissued(id, newId, v.city, v.holder, newHolder, applicationRef, amount, newExpiry, reason, actor);
@@ -628,7 +629,7 @@ contract ComputeVoucher is IComputeVoucher, IERC6268, ERC1155, AccessManaged, ER
     /// @dev The expiry to use: `expiresAt` if given (it must be in the future), else now + `defaultValidity`.
     function _expiryOf(uint64 expiresAt, uint64 defaultValidity) private view returns (uint64) {
         if (expiresAt == 0) return uint64(block.timestamp) + defaultValidity;
-        if (expiresAt <= block.timestamp || expiresAt > type(uint40).max) {
+        if (expiresAt <= block.timestamp || expiresAt > type(uint56).max) {
             revert ComputeVoucherInvalidExpiry(expiresAt, block.timestamp);
         }
         return expiresAt;

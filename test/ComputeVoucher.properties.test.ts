@@ -138,7 +138,7 @@ type ExpiryPick =
   | { kind: "days"; days: number }
   | { kind: "soon"; seconds: number }
   | { kind: "now" }
-  | { kind: "beyondUint40" };
+  | { kind: "beyondUint56" };
 interface IssueItem {
   holder: number; // index into the holder pool; -1 = the zero address
   faceValue: bigint;
@@ -195,7 +195,7 @@ const expiryArb: fc.Arbitrary<ExpiryPick> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant("days" as const), days: fc.integer({ min: 1, max: 400 }) }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant("soon" as const), seconds: fc.integer({ min: 1, max: 4 }) }), weight: 1 },
   { arbitrary: fc.constant({ kind: "now" as const }), weight: 1 },
-  { arbitrary: fc.constant({ kind: "beyondUint40" as const }), weight: 1 },
+  { arbitrary: fc.constant({ kind: "beyondUint56" as const }), weight: 1 },
 );
 // Shanghai's holder cap is CNY 2m and its budget CNY 600m; Beijing's budget is CNY 100m with no cap.
 const faceValueArb: fc.Arbitrary<bigint> = fc.oneof(
@@ -682,8 +682,8 @@ class Run {
         return ts + BigInt(pick.seconds);
       case "now":
         return ts;
-      case "beyondUint40":
-        return 2n ** 40n;
+      case "beyondUint56":
+        return 2n ** 56n;
     }
   }
 

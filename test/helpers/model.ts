@@ -20,7 +20,7 @@ export enum Status {
 }
 
 export const MAX_BPS = 10_000n;
-const UINT40_MAX = 2n ** 40n - 1n;
+const UINT56_MAX = 2n ** 56n - 1n;
 
 /** The custom error the contract is expected to revert with, and its arguments. */
 export class ModelRevert extends Error {
@@ -397,7 +397,7 @@ export class LedgerModel {
 
   private expiryOf(expiresAt: bigint, defaultValidity: bigint, ts: bigint): bigint {
     if (expiresAt === 0n) return ts + defaultValidity;
-    if (expiresAt <= ts || expiresAt > UINT40_MAX) revert("ComputeVoucherInvalidExpiry", expiresAt, ts);
+    if (expiresAt <= ts || expiresAt > UINT56_MAX) revert("ComputeVoucherInvalidExpiry", expiresAt, ts);
     return expiresAt;
   }
 
