@@ -38,7 +38,12 @@ function parseCap(text: string, decimals: number): bigint {
 }
 
 function managedRole(name: string): bigint {
-  const id = roleId(name);
+  let id: bigint;
+  try {
+    id = roleId(name);
+  } catch (error) {
+    throw new UserError(`--role: ${(error as Error).message}`);
+  }
   if (id === ROLE.ADMIN) throw new UserError("--role must be GOVERNOR, ISSUER or AUDITOR (ADMIN is the multisig's)");
   return id;
 }
