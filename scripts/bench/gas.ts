@@ -364,6 +364,23 @@ const report = {
   baselines: baselineMedian,
   results,
   goals,
+  // The common shape scripts/bench/run.ts merges into the report.
+  part: "gas",
+  title: "Gas per operation (receipt gasUsed) vs a bare OpenZeppelin ERC-1155",
+  rows: results.map((r) => {
+    const goal = goals.find((g) => g.goal.startsWith(r.operation.replace(" (partial)", "")));
+    return {
+      name: `${r.operation}, ${r.unit}`,
+      value: r.median,
+      unit: "gas",
+      min: r.min,
+      max: r.max,
+      runs: r.runs,
+      ...(r.baseline === undefined || r.baseline === null ? {} : { baseline: baselineMedian[r.baseline] }),
+      ...(r.ratio === null ? {} : { ratio: r.ratio }),
+      ...(goal === undefined ? {} : { goal: `≤ ${goal.limit.toFixed(1)}×`, met: goal.met }),
+    };
+  }),
 };
 
 const outDir = fileURLToPath(new URL("../../bench-results/", import.meta.url));
