@@ -1,0 +1,140 @@
+import express, { type Express, type RequestHandler } from "express";
+import { Interface } from "ethers";
+
+import { createRpc } from "../chain/rpc.js";
+import type { Config } from "../internal/config.js";
+import type { Logger } from "../internal/logger.js";
+import type { Database } from "../store/database.js";
+import type { SyncStatus } from "../sync/syncer.js";
+import { verifyLedger, type VerifyReport } from "../verify/verify.js";
+import { createAuthService } from "./auth/service.js";
+import { createChainView } from "./chain-view.js";
+import type { ApiConfig } from "./config.js";
+import type { ApiServices, ApiTarget } from "./context.js";
+import { openApiDatabase } from "./database.js";
+import { type AnyEndpoint, handlerOf, mount } from "./endpoint.js";
+import { ENDPOINTS } from "./endpoints/index.js";
+import { createFormat } from "./format.js";
+import { createMetrics } from "./metrics.js";
+import { migrateApi } from "./migrations.js";
+import { buildOpenApi, docsRouter, type OpenApiDocument } from "./openapi.js";
+import { ApiError, errorMiddleware, notFoundHandler, sendProblem } from "./problem.js";
+
+export interface ApiDeps {
+  /** The service's configuration (RPC, database, finality depth, port). */
+  config: Config;
+  /** The API's own keys: loadApiConfig(process.env, config). */
+  api: ApiConfig;
+  /** The opened mirror: its target, its database, and (in the writer) its syncer. */
+  mirror: { target: ApiTarget; store: { db: Database }; syncer?: { status(): SyncStatus | undefined } | undefined };
+  logger: Logger;
+}
+
+export interface Api {
+  app: Express;
+  document: OpenApiDocument;
+  services: ApiServices;
+  endpoints: readonly AnyEndpoint[];
+  close(): Promise<void>;
+}
+
+const CURRENCY_ABI = new Interface(["function currency() view returns (string)", "function decimals() view returns (uint8)"]);
+
+/** Gives up on a request that has not started its answer after `ms` (a streamed CSV has started: it runs on). */
+function requestTimeout(ms: number): RequestHandler {
+  return (req, res, next) => {
+    const timer = setTimeout(() => {
+      if (!res.headersSent) sendProblem(res, new ApiError("TIMEOUT", `no answer within ${ms} ms`), req.path);
+    }, ms);
+    const clear = () => clearTimeout(timer);
+    res.once("finish", clear);
+    res.once("close", clear);
+    next();
+  };
+}
+
+function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.once("finish", () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const entry = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 100) / 100, address: res.locals.access?.address };
+      if (res.statusCode >= 500) logger.error(entry, "request");
+      else logger.info(entry, "request");
+    });
+    next();
+  };
+}
+
+/**
+ * The audit API: an Express app over the mirror's database. Runs the API's migrations when this process is the
+ * writer, reads the currency from the ledger, and wires the endpoints, docs, metrics and error handling.
+ */
+export async function createApi(deps: ApiDeps): Promise<Api> {
+  const { config, api, mirror } = deps;
+  const logger = deps.logger.child({ component: "api" });
+  if (!config.readOnly) {
+    const applied = await migrateApi(mirror.store.db);
+    if (applied.length > 0) logger.info({ applied }, "API migrations applied");
+  }
+  const db = openApiDatabase(config, mirror.store.db, api.statementTimeoutMs);
+  const rpc = createRpc({ url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs });
+  const call = async (fn: "currency" | "decimals") =>
+    CURRENCY_ABI.decodeFunctionResult(fn, String(await rpc.call("eth_call", [{ to: mirror.target.ledger, data: CURRENCY_ABI.encodeFunctionData(fn) }, "latest"])))[0];
+  const currency = String(await call("currency"));
+  const decimals = Number(await call("decimals"));
+  const chain = createChainView({ rpc, db, logger, syncStatus: () => mirror.syncer?.status() });
+  const format = createFormat({ currency, decimals, head: () => chain.head(), finalityDepth: config.finalityDepth });
+  const auth = createAuthService({ config: api, db, chainId: mirror.target.chainId, logger });
+  const metrics = createMetrics({ chain, db });
+  let verifying: Promise<VerifyReport> | undefined;
+  const services: ApiServices = {
+    config: api, db, format, chain, auth, metrics, logger, target: mirror.target, finalityDepth: config.finalityDepth,
+    verify() {
+      verifying ??= verifyLedger({ rpc, target: mirror.target, logger, db }).finally(() => {
+        verifying = undefined;
+      });
+      return verifying;
+    },
+  };
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.use(metrics.middleware);
+  app.use(requestLog(logger));
+  app.use(requestTimeout(api.requestTimeoutMs));
+  app.use(express.json({ limit: api.bodyLimitBytes, strict: true }));
+
+  const document = buildOpenApi(ENDPOINTS, api.publicUrl);
+  app.get("/openapi.json", (_req, res) => {
+    res.json(document);
+  });
+  app.use(docsRouter());
+
+  const router = express.Router();
+  for (const endpoint of ENDPOINTS) {
+    const before =
+      endpoint.auth === "token"
+        ? [auth.authenticate, ...auth.limitByCaller]
+        : endpoint.path.startsWith("/v1/auth/")
+          ? [auth.limitByIp]
+          : [];
+    mount(router, endpoint, before, handlerOf(endpoint, services, { validateResponses: api.validateResponses }));
+  }
+  app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(logger));
+
+  return {
+    app,
+    document,
+    services,
+    endpoints: ENDPOINTS,
+    async close() {
+      chain.close();
+      await verifying?.catch(() => undefined);
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+
+import { getAddress } from "ethers";
+import { z } from "zod";
+
+/**
+ * Short-lived bearer tokens: `v1.<payload>.<signature>`, the payload base64url JSON `{ sub, iat, exp, jti }` and
+ * the signature HMAC-SHA256 over it. A token says who signed in, nothing more: what it may read is looked up in
+ * the mirror on every request, so a role revoked on chain applies at once.
+ */
+export interface TokenClaims {
+  address: string;
+  issuedAt: number;
+  expiresAt: number;
+  id: string;
+}
+
+export interface Tokens {
+  issue(address: string, now?: number): { token: string; claims: TokenClaims };
+  /** The claims of a valid, unexpired token, or undefined. */
+  verify(token: string, now?: number): TokenClaims | undefined;
+}
+
+const claimsSchema = z.strictObject({
+  sub: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  iat: z.number().int(),
+  exp: z.number().int(),
+  jti: z.string().max(64),
+});
+
+export function createTokens(options: { secret: Buffer; ttlSeconds: number }): Tokens {
+  const sign = (payload: string) => createHmac("sha256", options.secret).update(`v1.${payload}`).digest();
+  return {
+    issue(address, now = Math.floor(Date.now() / 1000)) {
+      const claims = { sub: getAddress(address), iat: now, exp: now + options.ttlSeconds, jti: randomBytes(12).toString("base64url") };
+      const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
+      return {
+        token: `v1.${payload}.${sign(payload).toString("base64url")}`,
+        claims: { address: claims.sub, issuedAt: claims.iat, expiresAt: claims.exp, id: claims.jti },
+      };
+    },
+    verify(token, now = Math.floor(Date.now() / 1000)) {
+      const parts = token.split(".");
+      if (parts.length !== 3 || parts[0] !== "v1" || token.length > 1024) return undefined;
+      const [, payload = "", signature = ""] = parts;
+      const expected = sign(payload);
+      const given = Buffer.from(signature, "base64url");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+      let claims;
+      try {
+        claims = claimsSchema.parse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
+      } catch {
+        return undefined;
+      }
+      if (claims.exp <= now) return undefined;
+      return { address: getAddress(claims.sub), issuedAt: claims.iat, expiresAt: claims.exp, id: claims.jti };
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { Request, Response } from "express";
+
+import type { Logger } from "../internal/logger.js";
+import type { Queryable } from "../store/database.js";
+import type { VerifyReport } from "../verify/verify.js";
+import type { Access } from "./auth/access.js";
+import type { AuthService } from "./auth/service.js";
+import type { ChainView } from "./chain-view.js";
+import type { ApiConfig } from "./config.js";
+import type { Format } from "./format.js";
+import type { ApiMetrics } from "./metrics.js";
+
+export interface ApiTarget {
+  chainId: number;
+  ledger: string;
+  accessManager: string;
+  deploymentBlock: number;
+}
+
+/** What every handler may use: built once by createApi and handed down, never imported as a singleton. */
+export interface ApiServices {
+  config: ApiConfig;
+  db: Queryable;
+  format: Format;
+  chain: ChainView;
+  auth: AuthService;
+  metrics: ApiMetrics;
+  logger: Logger;
+  target: ApiTarget;
+  finalityDepth: number;
+  /** Runs the verifier against this API's mirror (one run at a time; concurrent callers share it). */
+  verify(): Promise<VerifyReport>;
+}
+
+/** One request's context: the services, who is asking (for token endpoints), and the raw request/response. */
+export interface RequestContext extends ApiServices {
+  access: Access;
+  req: Request;
+  res: Response;
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+import { ApiError } from "./problem.js";
+
+/**
+ * Keyset pagination. A cursor is the sort key of the last row of a page, opaque to clients (base64url JSON) and
+ * bound to its list, so a cursor of one list is refused by another. The next page is the rows strictly after the
+ * key in the list's order: rows added meanwhile land after the key or before it, never in the middle of a page,
+ * so a client walking the pages sees no row twice and skips none that existed when it started.
+ */
+export type CursorKey = (string | number)[];
+
+/** The SQL type of each value of a sort key; a cursor's values are checked against them before any query. */
+export type KeyType = "bigint" | "numeric" | "text";
+
+const valueOf: Record<KeyType, z.ZodType> = {
+  bigint: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER),
+  numeric: z.string().regex(/^[0-9]{1,78}$/),
+  text: z.string().max(100),
+};
+
+const payload = z.tuple([z.string(), z.array(z.union([z.string().max(100), z.number().int()])).max(4)]);
+
+export function encodeCursor(list: string, key: CursorKey): string {
+  return Buffer.from(JSON.stringify([list, key])).toString("base64url");
+}
+
+export function decodeCursor(list: string, cursor: string | undefined, types: KeyType[]): CursorKey | undefined {
+  if (cursor === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw new ApiError("INVALID_CURSOR", "the cursor is not one this API issued");
+  }
+  const result = payload.safeParse(parsed);
+  const key = result.success ? result.data[1] : [];
+  if (!result.success || result.data[0] !== list || key.length !== types.length || key.some((v, i) => !valueOf[types[i]!].safeParse(v).success)) {
+    throw new ApiError("INVALID_CURSOR", `the cursor is not one of the ${list} list`);
+  }
+  return key;
+}
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 1000;
+
+export const pageQueryShape = {
+  cursor: z.string().max(512).optional().meta({ description: "Opaque cursor from the previous page's `nextCursor`" }),
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT).meta({ description: "Rows per page (1–1000)" }),
+  format: z.enum(["json", "csv"]).optional().meta({ description: "`csv` exports the whole result as CSV (as `Accept: text/csv`)" }),
+};

@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+import { requireAll } from "../auth/access.js";
+import { defineEndpoint } from "../endpoint.js";
+
+const differenceSchema = z
+  .strictObject({
+    against: z.enum(["contract", "mirror"]).meta({ description: "What the state rebuilt from the chain's logs was compared with" }),
+    entity: z.string().meta({ example: "voucher" }),
+    key: z.string(),
+    field: z.string(),
+    expected: z.string().meta({ description: "What the chain's logs say" }),
+    actual: z.string().meta({ description: "What the contract or the mirror says" }),
+    block: z.number().int().nullable().meta({ description: "The block of the last event that touched it" }),
+  })
+  .meta({ id: "Difference" });
+
+const reportSchema = z
+  .strictObject({
+    chainId: z.number().int(),
+    ledger: z.string(),
+    atBlock: z.number().int(),
+    events: z.number().int(),
+    checked: z.strictObject({
+      cities: z.number().int(), vouchers: z.number().int(), accreditations: z.number().int(), issuers: z.number().int(),
+      roles: z.number().int(), redemptions: z.number().int(),
+    }),
+    mirrorCompared: z.boolean(),
+    differences: z.array(differenceSchema),
+    ok: z.boolean(),
+  })
+  .meta({ id: "VerifyReport" });
+
+/** GET /v1/verify: the chain-only rebuild compared with the contract and the mirror (auditors and governors). */
+export const getVerify = defineEndpoint({
+  id: "getVerify",
+  method: "get",
+  path: "/v1/verify",
+  summary: "Rebuild the ledger from the chain's logs alone and compare it with the contract and the mirror",
+  description: "Reads every log of the ledger; one verification runs at a time (concurrent requests share it).",
+  tag: "Verification",
+  auth: "token",
+  output: reportSchema,
+  errors: [],
+  async handle(_input, ctx) {
+    requireAll(ctx.access, "the verification report");
+    return ctx.verify();
+  },
+});

@@ -1,0 +1,27 @@
+import type { AnyEndpoint } from "../endpoint.js";
+import { getCity } from "./get-city.js";
+import { getDataCenter } from "./get-data-center.js";
+import { getVerify } from "./get-verify.js";
+import { getVoucher } from "./get-voucher.js";
+import { listCities } from "./list-cities.js";
+import { listDataCenters } from "./list-data-centers.js";
+import { listEvents } from "./list-events.js";
+import { listRedemptions } from "./list-redemptions.js";
+import { listRoles } from "./list-roles.js";
+import { listVouchers } from "./list-vouchers.js";
+import { getHealth, getMetrics, getReady, getStatus } from "./ops.js";
+import { postAuthLogin } from "./post-auth-login.js";
+import { postAuthNonce } from "./post-auth-nonce.js";
+
+/** Every endpoint of the API, in the order of the OpenAPI document. */
+export const ENDPOINTS: readonly AnyEndpoint[] = [
+  postAuthNonce, postAuthLogin,
+  listCities, getCity,
+  listVouchers, getVoucher,
+  listRedemptions,
+  listDataCenters, getDataCenter,
+  listEvents,
+  listRoles,
+  getVerify,
+  getHealth, getReady, getStatus, getMetrics,
+];

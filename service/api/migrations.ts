@@ -1,0 +1,45 @@
+import type { Database } from "../store/database.js";
+
+/**
+ * The API's additions to the schema (versions from 100, after the mirror's own, in the same schema_migrations
+ * table): indexes for the keyset orders and filters the audit API serves, and for the event trail's lookups by
+ * voucher and city (time travel and voucher history replay the raw log).
+ */
+export const API_MIGRATIONS: readonly { version: number; name: string; statements: string[] }[] = [
+  {
+    version: 100,
+    name: "audit API indexes",
+    statements: [
+      "CREATE INDEX IF NOT EXISTS api_vouchers_order ON vouchers (issued_block, id)",
+      "CREATE INDEX IF NOT EXISTS api_vouchers_city_order ON vouchers (city, issued_block, id)",
+      "CREATE INDEX IF NOT EXISTS api_vouchers_holder_order ON vouchers (holder, issued_block, id)",
+      "CREATE INDEX IF NOT EXISTS api_redemptions_order ON redemptions (block_number, log_index)",
+      "CREATE INDEX IF NOT EXISTS api_redemptions_city_order ON redemptions (city, block_number, log_index)",
+      "CREATE INDEX IF NOT EXISTS api_redemptions_dc_order ON redemptions (data_center, block_number, log_index)",
+      "CREATE INDEX IF NOT EXISTS api_redemptions_holder_order ON redemptions (holder, block_number, log_index)",
+      "CREATE INDEX IF NOT EXISTS api_redemptions_voucher_order ON redemptions (voucher_id, block_number, log_index)",
+      "CREATE INDEX IF NOT EXISTS api_accreditation_history_order ON accreditation_history (data_center, block_number, log_index)",
+      "CREATE INDEX IF NOT EXISTS api_role_members_account ON role_members (account)",
+      "CREATE INDEX IF NOT EXISTS api_events_voucher ON events ((args->>'id'), block_number, log_index)",
+      "CREATE INDEX IF NOT EXISTS api_events_new_voucher ON events ((args->>'newId'), block_number, log_index)",
+      "CREATE INDEX IF NOT EXISTS api_events_city ON events ((args->>'city'), block_number, log_index)",
+    ],
+  },
+];
+
+/** Applies the API's migrations the database has not seen; run by the writer after the mirror's `migrate`. */
+export async function migrateApi(db: Database): Promise<number[]> {
+  const done = new Set(
+    (await db.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)),
+  );
+  const applied: number[] = [];
+  for (const migration of API_MIGRATIONS) {
+    if (done.has(migration.version)) continue;
+    await db.transaction(async (tx) => {
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
+    });
+    applied.push(migration.version);
+  }
+  return applied;
+}

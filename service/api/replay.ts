@@ -1,0 +1,64 @@
+import { applyEvent, emptyState, type FoldEvent, type LedgerState } from "../verify/fold.js";
+import type { RequestContext } from "./context.js";
+import { ApiError } from "./problem.js";
+
+export const EVENT_COLUMNS = `block_number::text AS block_number, block_hash, log_index, block_timestamp::text AS block_timestamp,
+  transaction_hash, transaction_index, address, contract, event_name, args`;
+
+export function foldEvent(row: Record<string, unknown>): FoldEvent {
+  return {
+    blockNumber: Number(row.block_number),
+    blockHash: String(row.block_hash),
+    logIndex: Number(row.log_index),
+    blockTimestamp: Number(row.block_timestamp),
+    transactionHash: String(row.transaction_hash),
+    contract: String(row.contract),
+    eventName: String(row.event_name),
+    args: (typeof row.args === "string" ? JSON.parse(row.args) : row.args) as Record<string, unknown>,
+  };
+}
+
+const VOUCHER_EVENTS = "('VoucherIssued', 'VoucherRedeemed', 'VoucherRevoked', 'VoucherExpired', 'VoucherReissued')";
+
+/** The raw-log events of one voucher (its issue or re-issue to it, redemptions, closing), in chain order. */
+export async function voucherEvents(ctx: RequestContext, id: string, atBlock?: number): Promise<Record<string, unknown>[]> {
+  const bound = atBlock === undefined ? "" : "AND block_number <= $2";
+  const params = atBlock === undefined ? [id] : [id, atBlock];
+  return ctx.db.query(
+    `SELECT ${EVENT_COLUMNS} FROM events
+      WHERE contract = 'ledger' AND event_name IN ${VOUCHER_EVENTS} AND (args->>'id' = $1 OR args->>'newId' = $1) ${bound}
+      ORDER BY events.block_number, events.log_index`,
+    params,
+  );
+}
+
+/** Refuses a block the mirror has not indexed yet: the answer would silently miss events. */
+export async function checkIndexed(ctx: RequestContext, atBlock: number): Promise<void> {
+  const rows = await ctx.db.query<{ n: string }>("SELECT block_number::text AS n FROM sync_checkpoint WHERE id = 1");
+  const indexed = Number(rows[0]?.n ?? -1);
+  if (atBlock > indexed) throw new ApiError("BLOCK_NOT_INDEXED", `block ${atBlock} is above the indexed block ${indexed}`);
+}
+
+/**
+ * A city's state as of the end of `atBlock`, folded from the raw log (not from the derived tables): every ledger
+ * event naming the city up to that block, in chain order.
+ */
+export async function replayCity(ctx: RequestContext, city: number, atBlock: number): Promise<LedgerState> {
+  await checkIndexed(ctx, atBlock);
+  const rows = await ctx.db.query(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE contract = 'ledger' AND args->>'city' = $1 AND block_number <= $2
+      ORDER BY events.block_number, events.log_index`,
+    [String(city), atBlock],
+  );
+  const state = emptyState();
+  for (const row of rows) applyEvent(state, foldEvent(row));
+  return state;
+}
+
+/** A voucher's state as of the end of `atBlock`, folded from its events in the raw log. */
+export async function replayVoucher(ctx: RequestContext, id: string, atBlock: number): Promise<LedgerState> {
+  await checkIndexed(ctx, atBlock);
+  const state = emptyState();
+  for (const row of await voucherEvents(ctx, id, atBlock)) applyEvent(state, foldEvent(row));
+  return state;
+}
