@@ -22,6 +22,8 @@ export interface ApiFixture {
   env: Record<string, string>;
   /** Syncs the mirror to the chain's head. */
   sync(): Promise<void>;
+  /** Stops the server, the API and the mirror, keeping the database. */
+  stop(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,15 +50,21 @@ export async function startApiFixture(
   const api = await createApi({ config, api: loadApiConfig(env, config), mirror, logger });
   const http = await startHttpServer(api, { port: 0 });
   const client = createClient(http.url, api);
+  let stopped = false;
   return {
     backend, mirror, api, http, client, db, env,
     async sync() {
       await mirror.syncer!.syncToHead();
     },
-    async close() {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
       await http.close();
       await api.close();
       await mirror.close();
+    },
+    async close() {
+      await this.stop();
       await db.drop().catch(() => undefined);
     },
   };

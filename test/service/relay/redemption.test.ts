@@ -56,4 +56,183 @@ describe("relay: redemptions through POST /v1/redemptions", function () {
     const final = await service.client.wait(accepted.id, dc, { intervalMs: 100, final: true });
     expect(final.final).to.equal(true);
   });
+
+  describe("refusals, each leaving the chain unchanged", function () {
+    /** Posts a body built for voucher 1 and data center 1 that the service must refuse with `code`. */
+    async function refused(code: string, status: number, build: () => Promise<RedemptionBody>): Promise<RedemptionProblem> {
+      const v = s.vouchers[1]!;
+      const dc = s.dataCenters[1]!;
+      const before = {
+        balance: await s.t.ledger.balanceOf(v.holder.address, v.id),
+        redeemed: (await s.t.ledger.getCityCounters(SHANGHAI)).redeemed,
+        nonce: s.nonces.get(dc.address),
+      };
+      const b = await build();
+      const usedBefore = await s.t.ledger.invoiceUsed(b.consent.invoiceHash);
+      const problem = await refusal(service, b);
+      expect(problem.code, problem.message).to.equal(code);
+      expect(problem.status).to.equal(status);
+      expect(problem.problem.detail).to.be.a("string").and.not.equal("");
+      expect(await s.t.ledger.invoiceUsed(b.consent.invoiceHash)).to.equal(usedBefore);
+      expect(await s.t.ledger.balanceOf(v.holder.address, v.id)).to.equal(before.balance);
+      expect((await s.t.ledger.getCityCounters(SHANGHAI)).redeemed).to.equal(before.redeemed);
+      const requests = await readOut<{ invoice_hash: string }[]>(service, "/test/relay/requests");
+      expect(requests.map((r) => r.invoice_hash)).to.not.include(b.consent.invoiceHash);
+      s.nonces.set(dc.address, before.nonce!);
+      return problem;
+    }
+    const dc = () => s.dataCenters[1]!;
+    const next = () => ({ nonce: s.nonces.get(dc().address)! });
+
+    it("refuses a data center that is not accredited (NOT_ACCREDITED)", async function () {
+      const stranger = Wallet.createRandom() as unknown as Wallet;
+      const problem = await refused("NOT_ACCREDITED", 422, () => body(s, service.client, 1, stranger, { nonce: 0n }));
+      expect(problem.problem.detail).to.include("is not accredited for city 310000");
+    });
+
+    it("refuses an expired consent (CONSENT_EXPIRED)", async function () {
+      await refused("CONSENT_EXPIRED", 422, () => body(s, service.client, 1, dc(), { ...next(), consentDeadline: 1n }));
+    });
+
+    it("refuses an amount over the city's ratio of the invoice (OVER_RATIO)", async function () {
+      const problem = await refused("OVER_RATIO", 422, () => body(s, service.client, 1, dc(), { ...next(), amount: 9000n, invoiceTotal: 10_000n }));
+      expect(problem.problem.detail).to.include("80%");
+    });
+
+    it("refuses a consent not signed by the holder (INVALID_CONSENT)", async function () {
+      const forger = Wallet.createRandom() as unknown as Wallet;
+      await refused("INVALID_CONSENT", 422, () => body(s, service.client, 1, dc(), { ...next(), consentSigner: forger }));
+    });
+
+    it("refuses more than the voucher has left (INSUFFICIENT_VALUE)", async function () {
+      await refused("INSUFFICIENT_VALUE", 422, () => body(s, service.client, 1, dc(), { ...next(), amount: FACE + 1n, invoiceTotal: FACE * 2n }));
+    });
+
+    it("refuses an invoice already redeemed on chain (INVOICE_USED)", async function () {
+      const invoice = invoiceHash("DIRECT");
+      const info = await service.client.signingInfo();
+      const { signConsent, domainOf } = await import("../../../service/client/index.js");
+      const v = s.vouchers[2]!;
+      const direct = await signConsent(v.holder, domainOf(info.consentDomain), {
+        voucherId: v.id, dataCenter: s.t.signers.dataCenter.address, amount: 10n, invoiceHash: invoice, invoiceTotal: 20n, deadline: 2n ** 40n,
+      });
+      await (await s.t.ledger.connect(s.t.signers.dataCenter).redeem(direct.consent, direct.signature)).wait();
+      await refused("INVOICE_USED", 422, () => body(s, service.client, 1, dc(), { ...next(), invoice }));
+    });
+
+    it("refuses a revoked voucher (VOUCHER_INACTIVE)", async function () {
+      const v = s.vouchers[11]!;
+      await (await s.t.ledger.connect(s.t.signers.shanghaiIssuer).revoke(v.id, "0x" + "00".repeat(31) + "01")).wait();
+      await refused("VOUCHER_INACTIVE", 422, () => body(s, service.client, 11, dc(), next()));
+    });
+
+    it("refuses a forward request past its deadline (REQUEST_EXPIRED)", async function () {
+      await refused("REQUEST_EXPIRED", 422, () => body(s, service.client, 1, dc(), { ...next(), requestDeadline: 1n }));
+    });
+
+    it("refuses a consent naming another data center than the request's signer (REQUEST_MISMATCH)", async function () {
+      await refused("REQUEST_MISMATCH", 422, () => body(s, service.client, 1, dc(), { ...next(), consentDataCenter: s.dataCenters[2]!.address }));
+    });
+
+    it("refuses a forged data-center signature (INVALID_SIGNATURE)", async function () {
+      const stranger = Wallet.createRandom() as unknown as Wallet;
+      await refused("INVALID_SIGNATURE", 401, async () => {
+        const forged = await body(s, service.client, 1, stranger, { nonce: s.nonces.get(dc().address)!, consentDataCenter: dc().address });
+        return { ...forged, request: { ...forged.request, from: dc().address } };
+      });
+      await refused("INVALID_SIGNATURE", 401, async () => {
+        const signed = await body(s, service.client, 1, dc(), next());
+        return { ...signed, request: { ...signed.request, gas: signed.request.gas + 1n } };
+      });
+    });
+
+    it("refuses a forwarder nonce ahead of the data center's next one (NONCE_GAP)", async function () {
+      const problem = await refused("NONCE_GAP", 409, () => body(s, service.client, 1, dc(), { nonce: s.nonces.get(dc().address)! + 5n }));
+      expect(problem.problem.nextNonce).to.equal(s.nonces.get(dc().address)!.toString());
+    });
+
+    it("refuses a replayed data-center nonce with another invoice (NONCE_USED)", async function () {
+      const used = s.nonces.get(s.dataCenters[0]!.address)! - 1n;
+      const v = s.vouchers[1]!;
+      const before = await s.t.ledger.balanceOf(v.holder.address, v.id);
+      const problem = await refusal(service, await body(s, service.client, 1, s.dataCenters[0]!, { nonce: used }));
+      expect(problem.code).to.equal("NONCE_USED");
+      expect(await s.t.ledger.balanceOf(v.holder.address, v.id)).to.equal(before);
+    });
+
+    it("refuses a body that is not a redemption (INVALID_BODY), as problem+json", async function () {
+      const response = await fetch(`${service.url}/v1/redemptions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ consent: { voucherId: "x" } }),
+      });
+      expect(response.status).to.equal(400);
+      expect(response.headers.get("content-type")).to.match(/^application\/problem\+json/);
+      const problem = (await response.json()) as { code: string; detail: string };
+      expect(problem.code).to.equal("INVALID_BODY");
+      const broken = await fetch(`${service.url}/v1/redemptions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+      expect(broken.status).to.equal(400);
+    });
+  });
+
+  describe("idempotency", function () {
+    it("answers the same invoice sent again with the existing request (200), and redeems it once", async function () {
+      const dc = s.dataCenters[2]!;
+      const b = await body(s, service.client, 3, dc, { amount: 777n });
+      const [first, second] = await Promise.all([service.client.submit(b), service.client.submit(b)]);
+      expect(first.id).to.equal(second.id);
+      expect([first.existing, second.existing].sort()).to.deep.equal([false, true]);
+      const done = await service.client.wait(first.id, dc, { intervalMs: 100 });
+      expect(done.status).to.equal("confirmed");
+      const again = await service.client.submit(b);
+      expect(again).to.deep.include({ id: first.id, status: "confirmed", existing: true });
+      const other = await refusal(service, await body(s, service.client, 3, s.dataCenters[3]!, { invoice: b.consent.invoiceHash, nonce: 0n }));
+      expect(other.code).to.equal("INVOICE_IN_USE");
+      const logs = await s.t.ledger.queryFilter(s.t.ledger.filters.VoucherRedeemed(s.vouchers[3]!.id));
+      expect(logs.filter((l) => l.args.invoiceHash === b.consent.invoiceHash)).to.have.length(1);
+      expect(await s.t.ledger.balanceOf(s.vouchers[3]!.holder.address, s.vouchers[3]!.id)).to.equal(FACE - 777n);
+    });
+
+    it("shows a request only to the data center that sent it", async function () {
+      const dc = s.dataCenters[0]!;
+      const accepted = await service.client.submit(await body(s, service.client, 0, dc));
+      const other = await service.client.status(accepted.id, s.dataCenters[5]!).catch((e: unknown) => e);
+      expect(other).to.be.instanceOf(RedemptionProblem);
+      expect((other as RedemptionProblem).status).to.equal(404);
+      const anonymous = await fetch(`${service.url}/v1/redemptions/requests/${accepted.id}`);
+      expect(anonymous.status).to.equal(401);
+      expect((await service.client.status(accepted.id, dc)).dataCenter).to.equal(dc.address);
+    });
+  });
+
+  describe("many at once", function () {
+    it("relays 200 requests from 10 data centers in flight at once, each confirmed once, with several transactions per block", async function () {
+      const dcs = s.dataCenters.slice(2, 12);
+      const batches = await Promise.all(
+        dcs.map(async (dc, i) => {
+          const bodies: RedemptionBody[] = [];
+          for (let k = 0; k < 20; k++) bodies.push(await body(s, service.client, 4 + (i % 7), dc, { amount: 100n + BigInt(k) }));
+          return bodies;
+        }),
+      );
+      const results = await Promise.all(batches.map((bodies) => service.client.submitBatch(bodies)));
+      const accepted = results.flat();
+      expect(accepted.map((r) => r.status)).to.deep.equal(Array(200).fill(202));
+      const views = await Promise.all(
+        accepted.map((r, i) => service.client.wait(r.accepted!.id, dcs[Math.floor(i / 20)]!, { intervalMs: 250 })),
+      );
+      expect(views.filter((v) => v.status === "confirmed")).to.have.length(200, JSON.stringify(views.find((v) => v.status !== "confirmed")));
+      const invoices = batches.flat().map((b) => b.consent.invoiceHash);
+      for (const invoice of invoices) expect(await s.t.ledger.invoiceUsed(invoice)).to.equal(true);
+      const txs = new Set(views.map((v) => v.transactionHash));
+      const blocks = new Set(views.map((v) => v.blockNumber));
+      expect(txs.size).to.be.greaterThan(blocks.size);
+      const mirrored = await eventually(async () => {
+        const rows = await readOut<{ invoice_hash: string }[]>(service, "/test/mirror/redemptions");
+        const seen = new Set(rows.map((r) => r.invoice_hash));
+        return invoices.every((i) => seen.has(i)) ? rows : undefined;
+      }, "the mirror to see all 200 redemptions");
+      expect(mirrored.filter((r) => invoices.includes(r.invoice_hash))).to.have.length(200);
+    });
+  });
 });

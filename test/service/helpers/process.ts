@@ -1,0 +1,69 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { ROOT, stopChild } from "./node.js";
+
+export interface MirrorProcess {
+  child: ChildProcess;
+  /** The log lines (pino JSON) printed so far. */
+  lines: string[];
+  /** Resolves with the first log line (past or future) whose message matches. */
+  waitFor(message: RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `service/main.ts` (with tsx) as a separate process with `env`, logging at info so tests can follow it. */
+export function spawnMirror(env: Record<string, string>): MirrorProcess {
+  // `node --import tsx`, not the tsx wrapper: one process, so that a SIGKILL reaches the mirror itself.
+  const child = spawn(process.execPath, ["--import", "tsx", "service/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env, LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const waiters: { message: RegExp; resolve: (line: Record<string, unknown>) => void }[] = [];
+  let buffer = "";
+  const onData = (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const parts = buffer.split("\n");
+    buffer = parts.pop() ?? "";
+    for (const line of parts) {
+      lines.push(line);
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        parsed = { msg: line };
+      }
+      for (const w of [...waiters]) {
+        if (w.message.test(String(parsed.msg))) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(parsed);
+        }
+      }
+    }
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    waitFor(message, timeoutMs = 60_000) {
+      for (const line of lines) {
+        try {
+          const parsed = JSON.parse(line) as Record<string, unknown>;
+          if (message.test(String(parsed.msg))) return Promise.resolve(parsed);
+        } catch {
+          // not JSON
+        }
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no log line matching ${message} in ${timeoutMs} ms:\n${lines.slice(-20).join("\n")}`)), timeoutMs);
+        waiters.push({ message, resolve: (line) => { clearTimeout(timer); resolve(line); } });
+        void exited.then(() => setTimeout(() => reject(new Error(`the mirror exited before logging ${message}:\n${lines.slice(-20).join("\n")}`)), 200));
+      });
+    },
+    stop: (signal) => stopChild(child, signal),
+  };
+}
