@@ -51,20 +51,21 @@ export async function startApiFixture(
   const http = await startHttpServer(api, { port: 0 });
   const client = createClient(http.url, api);
   let stopped = false;
+  async function stop() {
+    if (stopped) return;
+    stopped = true;
+    await http.close();
+    await api.close();
+    await mirror.close();
+  }
   return {
     backend, mirror, api, http, client, db, env,
     async sync() {
       await mirror.syncer!.syncToHead();
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await http.close();
-      await api.close();
-      await mirror.close();
-    },
+    stop,
     async close() {
-      await this.stop();
+      await stop();
       await db.drop().catch(() => undefined);
     },
   };
