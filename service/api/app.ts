@@ -104,7 +104,6 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   app.use(metrics.middleware);
   app.use(requestLog(logger));
   app.use(requestTimeout(api.requestTimeoutMs));
-  app.use(express.json({ limit: api.bodyLimitBytes, strict: true }));
 
   const document = buildOpenApi(ENDPOINTS, api.publicUrl);
   app.get("/openapi.json", (_req, res) => {
@@ -112,6 +111,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   });
   app.use(docsRouter());
 
+  // Bodies are read only by the endpoints that take one (an unknown route stays a 404 whatever its body).
+  const json = express.json({ limit: api.bodyLimitBytes, strict: true });
   const router = express.Router();
   for (const endpoint of ENDPOINTS) {
     const before =
@@ -120,6 +121,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
         : endpoint.path.startsWith("/v1/auth/")
           ? [auth.limitByIp]
           : [];
+    if (endpoint.body !== undefined) before.push(json);
     mount(router, endpoint, before, handlerOf(endpoint, services, { validateResponses: api.validateResponses }));
   }
   app.use(router);

@@ -121,7 +121,8 @@ export const blockInput = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INT
 export const tokenIdInput = z
   .string()
   .regex(/^[0-9]{1,78}$/, "a decimal uint256")
-  .refine((value) => BigInt(value) < 2n ** 256n, "above uint256")
+  // zod runs every check even after one failed: this one must not throw on a non-number.
+  .refine((value) => /^[0-9]{1,78}$/.test(value) && BigInt(value) < 2n ** 256n, "above uint256")
   .transform((value) => BigInt(value).toString())
   .meta({ description: "A voucher id (uint256) in decimal" });
 
