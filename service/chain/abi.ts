@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { Interface, type LogDescription, type ParamType, type Result } from "ethers";
+import { type EventFragment, Interface, type ParamType, type Result } from "ethers";
 
 import { DecodeError } from "../internal/errors.js";
 import type { RawLog } from "./rpc.js";
@@ -60,10 +60,10 @@ function toJson(value: unknown, type: ParamType): unknown {
   return value;
 }
 
-function argsOf(description: LogDescription): DecodedArgs {
+function argsOf(fragment: EventFragment, values: Result): DecodedArgs {
   const out: DecodedArgs = {};
-  description.fragment.inputs.forEach((input, i) => {
-    out[input.name || String(i)] = toJson(description.args[i], input);
+  fragment.inputs.forEach((input, i) => {
+    out[input.name || String(i)] = toJson(values[i], input);
   });
   return out;
 }
@@ -75,27 +75,33 @@ export interface Decoder {
 
 /** A decoder for the ledger's and the AccessManager's logs, told apart by address. */
 export function createDecoder(abis: Abis, addresses: { ledger: string; accessManager: string }): Decoder {
-  const byAddress = new Map<string, { kind: ContractKind; iface: Interface }>([
-    [addresses.ledger.toLowerCase(), { kind: "ledger", iface: abis.ledger }],
-    [addresses.accessManager.toLowerCase(), { kind: "accessManager", iface: abis.accessManager }],
+  // topic0 -> event, computed once: ethers' own lookup hashes every event signature on every call.
+  const index = (iface: Interface) => {
+    const events = new Map<string, EventFragment>();
+    iface.forEachEvent((fragment) => events.set(fragment.topicHash, fragment));
+    return events;
+  };
+  const byAddress = new Map<string, { kind: ContractKind; iface: Interface; events: Map<string, EventFragment> }>([
+    [addresses.ledger.toLowerCase(), { kind: "ledger", iface: abis.ledger, events: index(abis.ledger) }],
+    [addresses.accessManager.toLowerCase(), { kind: "accessManager", iface: abis.accessManager, events: index(abis.accessManager) }],
   ]);
   return {
     decode(log) {
       const target = byAddress.get(log.address.toLowerCase());
       if (target === undefined) throw new DecodeError(`log from unexpected address ${log.address}`);
-      let description: LogDescription | null;
+      const fragment = log.topics[0] === undefined ? undefined : target.events.get(log.topics[0]);
+      if (fragment === undefined) {
+        throw new DecodeError(`unknown event ${log.topics[0]} in log ${log.logIndex} of block ${log.blockHash}`);
+      }
       try {
-        description = target.iface.parseLog({ topics: log.topics, data: log.data });
+        const values = target.iface.decodeEventLog(fragment, log.data, log.topics);
+        return { contract: target.kind, eventName: fragment.name, args: argsOf(fragment, values) };
       } catch (error) {
         throw new DecodeError(
           `cannot decode log ${log.logIndex} of block ${log.blockHash}: ${(error as Error).message}`,
           { cause: error },
         );
       }
-      if (description === null) {
-        throw new DecodeError(`unknown event ${log.topics[0]} in log ${log.logIndex} of block ${log.blockHash}`);
-      }
-      return { contract: target.kind, eventName: description.name, args: argsOf(description) };
     },
   };
 }

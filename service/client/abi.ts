@@ -60,30 +60,30 @@ export function decodeRevert(data: string | undefined | null): DecodedRevert {
   const parsed = ledgerInterface.parseError(data) ?? forwarderInterface.parseError(data);
   if (parsed === null) return { ...unknown, message: `the call reverted with unknown data ${data.slice(0, 10)}` };
   const a = parsed.args;
-  const s = (i: number) => String(a[i]);
+  const s = (i: number) => (i < a.length ? String(a[i]) : "?");
   const args: Record<string, string> = {};
   parsed.fragment.inputs.forEach((input, i) => {
     args[input.name] = String(a[i]);
   });
-  const words: Record<string, [string, string]> = {
-    ComputeVoucherUnknownVoucher: ["UNKNOWN_VOUCHER", `voucher ${s(0)} does not exist`],
-    ComputeVoucherWrongDataCenter: ["WRONG_DATA_CENTER", `the consent names data center ${s(0)}, but ${s(1)} is redeeming`],
-    ComputeVoucherNotAccredited: ["NOT_ACCREDITED", `data center ${s(0)} is not accredited for city ${s(1)}`],
-    ComputeVoucherConsentExpired: ["CONSENT_EXPIRED", `the holder's consent expired at ${s(0)} (chain time ${s(1)})`],
-    ComputeVoucherInactive: ["VOUCHER_INACTIVE", `voucher ${s(0)} is ${STATUS[Number(a[1])] ?? s(1)}, not Active`],
-    ComputeVoucherExpired: ["VOUCHER_EXPIRED", `voucher ${s(0)} expired at ${s(1)}`],
-    ComputeVoucherInvoiceUsed: ["INVOICE_USED", `invoice ${s(0)} has already been redeemed`],
-    ComputeVoucherInvalidAmount: ["INVALID_AMOUNT", `the amount ${s(0)} is not allowed`],
-    ComputeVoucherOverRatio: ["OVER_RATIO", `the amount ${s(0)} is more than ${Number(a[2]) / 100}% of the invoice total ${s(1)}`],
-    ComputeVoucherInsufficientValue: ["INSUFFICIENT_VALUE", `voucher ${s(0)} has ${s(2)} left, less than the amount ${s(1)}`],
-    ComputeVoucherInvalidConsent: ["INVALID_CONSENT", `the consent is not signed by voucher ${s(0)}'s holder ${s(1)}`],
-    EnforcedPause: ["paused", "the ledger is paused"],
-    ERC2771ForwarderInvalidSigner: ["INVALID_SIGNATURE", `the forward request is signed by ${s(0)}, not by ${s(1)} (or its nonce is used)`],
-    ERC2771ForwarderExpiredRequest: ["REQUEST_EXPIRED", `the forward request expired at ${s(0)}`],
-    ERC2771UntrustfulTarget: ["UNTRUSTED_TARGET", `${s(0)} does not trust the forwarder ${s(1)}`],
-    ERC2771ForwarderMismatchedValue: ["MISMATCHED_VALUE", `the request carries value ${s(0)} but ${s(1)} was sent`],
-    FailedCall: ["FAILED_CALL", "the forwarded call failed"],
+  const words: Record<string, () => [string, string]> = {
+    ComputeVoucherUnknownVoucher: () => ["UNKNOWN_VOUCHER", `voucher ${s(0)} does not exist`],
+    ComputeVoucherWrongDataCenter: () => ["WRONG_DATA_CENTER", `the consent names data center ${s(0)}, but ${s(1)} is redeeming`],
+    ComputeVoucherNotAccredited: () => ["NOT_ACCREDITED", `data center ${s(0)} is not accredited for city ${s(1)}`],
+    ComputeVoucherConsentExpired: () => ["CONSENT_EXPIRED", `the holder's consent expired at ${s(0)} (chain time ${s(1)})`],
+    ComputeVoucherInactive: () => ["VOUCHER_INACTIVE", `voucher ${s(0)} is ${STATUS[Number(a[1])] ?? s(1)}, not Active`],
+    ComputeVoucherExpired: () => ["VOUCHER_EXPIRED", `voucher ${s(0)} expired at ${s(1)}`],
+    ComputeVoucherInvoiceUsed: () => ["INVOICE_USED", `invoice ${s(0)} has already been redeemed`],
+    ComputeVoucherInvalidAmount: () => ["INVALID_AMOUNT", `the amount ${s(0)} is not allowed`],
+    ComputeVoucherOverRatio: () => ["OVER_RATIO", `the amount ${s(0)} is more than ${Number(a[2]) / 100}% of the invoice total ${s(1)}`],
+    ComputeVoucherInsufficientValue: () => ["INSUFFICIENT_VALUE", `voucher ${s(0)} has ${s(2)} left, less than the amount ${s(1)}`],
+    ComputeVoucherInvalidConsent: () => ["INVALID_CONSENT", `the consent is not signed by voucher ${s(0)}'s holder ${s(1)}`],
+    EnforcedPause: () => ["paused", "the ledger is paused"],
+    ERC2771ForwarderInvalidSigner: () => ["INVALID_SIGNATURE", `the forward request is signed by ${s(0)}, not by ${s(1)} (or its nonce is used)`],
+    ERC2771ForwarderExpiredRequest: () => ["REQUEST_EXPIRED", `the forward request expired at ${s(0)}`],
+    ERC2771UntrustfulTarget: () => ["UNTRUSTED_TARGET", `${s(0)} does not trust the forwarder ${s(1)}`],
+    ERC2771ForwarderMismatchedValue: () => ["MISMATCHED_VALUE", `the request carries value ${s(0)} but ${s(1)} was sent`],
+    FailedCall: () => ["FAILED_CALL", "the forwarded call failed"],
   };
-  const [code, message] = words[parsed.name] ?? ["REVERTED", parsed.name];
+  const [code, message] = words[parsed.name]?.() ?? ["REVERTED", parsed.name];
   return { code, error: parsed.name, message, args };
 }
