@@ -125,7 +125,8 @@ export async function startService(s: Scenario, env: Record<string, string> = {}
     RELAY_POLL_MS: "50",
     ...env,
   };
-  const child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), [join(import.meta.dirname, "server.ts")], {
+  // node itself (with tsx as a loader), not the tsx wrapper: a SIGKILL must reach the process that serves.
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "server.ts")], {
     cwd: ROOT,
     env: fullEnv,
     stdio: ["ignore", "pipe", "pipe"],
