@@ -235,4 +235,47 @@ describe("relay: redemptions through POST /v1/redemptions", function () {
       expect(mirrored.filter((r) => invoices.includes(r.invoice_hash))).to.have.length(200);
     });
   });
+
+  describe("the CLI", function () {
+    it("signs a consent as the start-up, redeems it as the data center, and shows the confirmed status", async function () {
+      const { execFile } = await import("node:child_process");
+      const { mkdtemp, writeFile, readFile, rm } = await import("node:fs/promises");
+      const { tmpdir } = await import("node:os");
+      const { join } = await import("node:path");
+      const dir = await mkdtemp(join(tmpdir(), "cvl-cli-"));
+      const run = (args: string[], env: Record<string, string>) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+          execFile(process.execPath, ["--import", "tsx", "service/client/cli.ts", ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+            resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
+          );
+        });
+      try {
+        const v = s.vouchers[10]!;
+        const dc = s.dataCenters[1]!;
+        const before = await s.t.ledger.balanceOf(v.holder.address, v.id);
+        await writeFile(join(dir, "invoice.pdf"), `invoice ${Date.now()}`);
+        const consentFile = join(dir, "consent.json");
+        const signed = await run(
+          ["consent", "sign", "--service", service.url, "--voucher", v.id.toString(), "--data-center", dc.address, "--amount", "4000",
+            "--invoice-total", "5000", "--invoice-file", join(dir, "invoice.pdf"), "--out", consentFile],
+          { HOLDER_PRIVATE_KEY: v.holder.privateKey },
+        );
+        expect(signed.code, signed.stderr).to.equal(0);
+        expect(JSON.parse(await readFile(consentFile, "utf8")).consent.amount).to.equal("4000");
+        const missingKey = await run(["redeem", "--service", service.url, "--consent", consentFile], {});
+        expect(missingKey.code).to.equal(2);
+        expect(missingKey.stderr).to.include("DATA_CENTER_PRIVATE_KEY");
+        const redeemed = await run(["redeem", "--service", service.url, "--consent", consentFile, "--wait"], { DATA_CENTER_PRIVATE_KEY: dc.privateKey });
+        expect(redeemed.code, redeemed.stderr).to.equal(0);
+        const id = (JSON.parse(redeemed.stdout.split("\n}\n")[0] + "}") as { id: string }).id;
+        s.nonces.set(dc.address, s.nonces.get(dc.address)! + 1n);
+        const status = await run(["status", "--service", service.url, id], { DATA_CENTER_PRIVATE_KEY: dc.privateKey });
+        expect(status.code, status.stderr).to.equal(0);
+        expect(JSON.parse(status.stdout)).to.deep.include({ id, status: "confirmed", amount: "4000" });
+        expect(await s.t.ledger.balanceOf(v.holder.address, v.id)).to.equal(before - 4000n);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
 });
