@@ -85,7 +85,11 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const decimals = Number(await call("decimals"));
   const chain = createChainView({ rpc, db, logger, syncStatus: () => mirror.syncer?.status() });
   const format = createFormat({ currency, decimals, head: () => chain.head(), finalityDepth: config.finalityDepth });
-  const auth = createAuthService({ config: api, db, chainId: mirror.target.chainId, logger });
+  const auth = createAuthService({
+    config: api, db, chainId: mirror.target.chainId, logger,
+    // In the writer, the syncer's status object is replaced after every commit: roles are re-read after each.
+    ...(mirror.syncer === undefined ? {} : { generation: () => mirror.syncer!.status() }),
+  });
   const metrics = createMetrics({ chain, db });
   let verifying: Promise<VerifyReport> | undefined;
   const services: ApiServices = {

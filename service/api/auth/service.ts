@@ -30,7 +30,17 @@ export interface AuthService {
   limitByIp: RequestHandler;
 }
 
-export function createAuthService(deps: { config: ApiConfig; db: Queryable; chainId: number; logger: Logger }): AuthService {
+export function createAuthService(deps: {
+  config: ApiConfig;
+  db: Queryable;
+  chainId: number;
+  logger: Logger;
+  /**
+   * Something that changes whenever the mirror commits (the in-process syncer's status object): roles looked up
+   * under one value are reused until it changes. Undefined (a read-only replica): looked up on every request.
+   */
+  generation?: () => unknown;
+}): AuthService {
   const { config } = deps;
   let secret: Buffer;
   if (config.authSecret === undefined) {
@@ -72,15 +82,24 @@ export function createAuthService(deps: { config: ApiConfig; db: Queryable; chai
     return tokens.issue(message.address, Math.floor(now.getTime() / 1000));
   }
 
+  const cache = new Map<string, { generation: unknown; access: Awaited<ReturnType<typeof resolveAccess>> }>();
   const authenticate: RequestHandler = async (req, res, next) => {
     const header = req.get("authorization");
     if (header === undefined) throw new ApiError("UNAUTHENTICATED", "send Authorization: Bearer <token> (POST /v1/auth/login)", { headers: { "www-authenticate": "Bearer" } });
     const match = /^Bearer ([A-Za-z0-9._-]+)$/.exec(header);
     const claims = match?.[1] === undefined ? undefined : tokens.verify(match[1]);
     if (claims === undefined) throw new ApiError("TOKEN_INVALID", undefined, { headers: { "www-authenticate": 'Bearer error="invalid_token"' } });
-    const access = await resolveAccess(deps.db, claims.address);
-    if (access.kind === "none") throw new ApiError("FORBIDDEN", `${claims.address} holds no role that may read the ledger`);
-    res.locals.access = access;
+    const generation = deps.generation?.();
+    let access = generation === undefined ? undefined : cache.get(claims.address);
+    if (access === undefined || access.generation !== generation) {
+      access = { generation, access: await resolveAccess(deps.db, claims.address) };
+      if (generation !== undefined) {
+        if (cache.size > 10_000) cache.clear();
+        cache.set(claims.address, access);
+      }
+    }
+    res.locals.access = access.access;
+    if (access.access.kind === "none") throw new ApiError("FORBIDDEN", `${claims.address} holds no role that may read the ledger`);
     res.locals.tokenId = claims.id;
     next();
   };

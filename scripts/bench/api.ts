@@ -1,0 +1,252 @@
+/**
+ * API benchmark: a local chain (anvil on 127.0.0.1) with at least 100,000 ledger events (10,000 with --quick or
+ * BENCH_QUICK=1), mirrored into PGlite; the audit API and a bare Express handler served by one child process;
+ * this process is the load generator (keep-alive HTTP, bounded request counts, 127.0.0.1 only).
+ *
+ * For each request kind: requests per second with 16 requests in flight, p50 and p99 latency, median of the runs
+ * (--runs N, default 3); then voucher by id at a fixed 1,000 requests per second, p50/p99. Writes
+ * bench-results/api.json (the runner's row format) and prints a Markdown table.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+import { encodeBytes32String, Wallet } from "ethers";
+
+const args = process.argv.slice(2);
+
+/** The servers: the mirror (synced first), the audit API on it, and a bare Express handler. */
+async function worker(): Promise<void> {
+  const express = (await import("express")).default;
+  const { loadConfig } = await import("../../service/internal/config.js");
+  const { createLogger } = await import("../../service/internal/logger.js");
+  const { openMirror } = await import("../../service/mirror.js");
+  const { createApi, loadApiConfig, startHttpServer } = await import("../../service/api/index.js");
+  const input = JSON.parse(args[1]!) as { env: Record<string, string>; auditor: string };
+  const config = loadConfig(input.env);
+  const logger = createLogger({ level: "warn" });
+  const mirror = await openMirror({ config, logger });
+  const started = Date.now();
+  await mirror.syncer!.syncToHead();
+  const syncSeconds = (Date.now() - started) / 1000;
+  const api = await createApi({ config, api: loadApiConfig(input.env, config), mirror, logger });
+  const server = await startHttpServer(api, { host: "127.0.0.1", port: 0 });
+  const bare = express();
+  bare.disable("x-powered-by");
+  bare.set("etag", false);
+  bare.get("/bare", (_req, res) => {
+    res.json({ ok: true });
+  });
+  const bareServer = await new Promise<http.Server>((resolve) => {
+    const s = bare.listen(0, "127.0.0.1", () => resolve(s));
+  });
+  const ids = await mirror.store.db.query<{ id: string }>("SELECT id::text AS id FROM vouchers ORDER BY random() LIMIT 2000");
+  const events = await mirror.store.eventCount();
+  const head = await mirror.store.checkpoint();
+  process.stdout.write(`${JSON.stringify({
+    api: server.url, bare: `http://127.0.0.1:${(bareServer.address() as { port: number }).port}`,
+    token: api.services.auth.tokens.issue(input.auditor).token, ids: ids.map((r) => r.id), events, syncSeconds,
+    head: head?.number ?? 0,
+  })}\n`);
+  process.stdin.resume();
+  process.stdin.on("end", () => process.exit(0));
+}
+
+interface Sample {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+function once(agent: http.Agent, url: string, token: string | undefined): Promise<{ ms: number; ok: boolean }> {
+  const start = process.hrtime.bigint();
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, ok: res.statusCode === 200 }));
+    });
+    req.on("error", () => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, ok: false }));
+  });
+}
+
+/** Closed loop: `concurrency` requests in flight until `total` are done. */
+async function closedLoop(urls: () => string, token: string | undefined, total: number, concurrency: number): Promise<Sample> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let errors = 0;
+  let issued = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (issued < total) {
+      issued++;
+      const r = await once(agent, urls(), token);
+      latencies.push(r.ms);
+      if (!r.ok) errors++;
+    }
+  }));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { requests: total, seconds, rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+}
+
+/** Open loop: requests started at a fixed rate whatever the answers, for `total` requests. */
+async function fixedRate(urls: () => string, token: string, rate: number, total: number): Promise<Sample> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = process.hrtime.bigint();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = Number(started) / 1e6 + (i * 1000) / rate;
+    const wait = due - Number(process.hrtime.bigint()) / 1e6;
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(once(agent, urls(), token).then((r) => {
+      latencies.push(r.ms);
+      if (!r.ok) errors++;
+    }));
+  }
+  await Promise.all(inflight);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { requests: total, seconds, rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+}
+
+const median = (samples: Sample[]): Sample => [...samples].sort((a, b) => a.rps - b.rps)[Math.floor(samples.length / 2)]!;
+
+async function main(): Promise<void> {
+  const { deployTestLedger, runWorkload, SHANGHAI } = await import("../../test/service/helpers/ledger.js");
+  const { ROOT, startNode } = await import("../../test/service/helpers/node.js");
+  const { ROLE } = await import("../lib/roles.js");
+  const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
+  const runsArg = args.indexOf("--runs");
+  const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
+  const target = quick ? 10_000 : 100_000;
+  const requests = quick ? 2_000 : 10_000;
+  const BATCH = 200;
+
+  const node = await startNode("anvil");
+  let child: ChildProcess | undefined;
+  const dir = await mkdtemp(join(tmpdir(), "cvl-bench-api-"));
+  try {
+    const t = await deployTestLedger(node.url);
+    const auditor = Wallet.createRandom();
+    await (await t.manager.connect(t.signers.governor).grantRole(ROLE.AUDITOR, auditor.address, 0)).wait();
+    await runWorkload(t, 60, 3);
+    const holders = await Promise.all(t.signers.holders.map((h) => h.getAddress()));
+    const issuer = t.ledger.connect(t.signers.shanghaiIssuer);
+    let pending: Promise<unknown>[] = [];
+    for (let i = 0; i < Math.ceil(target / (3 * BATCH)); i++) {
+      const batch = [...Array(BATCH).keys()].map((j) => ({
+        holder: holders[(i + j) % holders.length]!, applicationRef: encodeBytes32String(`API-BENCH-${i}-${j}`),
+        faceValue: 1000n + BigInt(j), expiresAt: 0n,
+      }));
+      pending.push((await issuer.issueBatch(SHANGHAI, batch, { gasLimit: 29_000_000n })).wait());
+      if (pending.length >= 20) {
+        await Promise.all(pending);
+        pending = [];
+      }
+    }
+    await Promise.all(pending);
+    const env = {
+      RPC_URL: node.url, LEDGER_ADDRESS: await t.ledger.getAddress(), DEPLOYMENT_BLOCK: String(t.deploymentBlock),
+      FINALITY_DEPTH: "12", LOG_LEVEL: "warn", DATA_DIR: dir, PORT: "0",
+      AUTH_SECRET: randomBytes(32).toString("hex"), API_RATE_LIMIT_PER_ADDRESS: "100000000", API_RATE_LIMIT_PER_TOKEN: "100000000",
+    };
+    child = spawn(process.execPath, ["--import", "tsx", "scripts/bench/api.ts", "--worker", JSON.stringify({ env, auditor: auditor.address })], {
+      cwd: ROOT, stdio: ["pipe", "pipe", "inherit"],
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      // The first line that is the server's answer (log lines go to stdout too).
+      createInterface({ input: child!.stdout! }).on("line", (text) => {
+        if (text.startsWith('{"api":')) resolve(text);
+      });
+      child!.once("exit", (code) => reject(new Error(`the server process exited with ${code}`)));
+    });
+    const server = JSON.parse(line) as { api: string; bare: string; token: string; ids: string[]; events: number; syncSeconds: number; head: number };
+    process.stderr.write(`mirror of ${server.events} events ready (synced in ${server.syncSeconds.toFixed(1)} s)\n`);
+    let n = 0;
+    const pick = () => server.ids[n++ % server.ids.length]!;
+    const kinds: { name: string; url: () => string; auth: boolean }[] = [
+      { name: "bare Express handler", url: () => `${server.bare}/bare`, auth: false },
+      { name: "voucher by id", url: () => `${server.api}/v1/vouchers/${pick()}`, auth: true },
+      { name: "filtered voucher list (city, status, 50)", url: () => `${server.api}/v1/vouchers?city=${SHANGHAI}&status=Active&limit=50`, auth: true },
+      { name: "city", url: () => `${server.api}/v1/cities/${SHANGHAI}`, auth: true },
+      { name: "events trail (50 from a block)", url: () => `${server.api}/v1/events?fromBlock=${t.deploymentBlock + (n++ % 100) * 3}&limit=50`, auth: true },
+    ];
+    const results: Record<string, Sample & { runs: Sample[] }> = {};
+    for (const kind of kinds) {
+      await closedLoop(kind.url, kind.auth ? server.token : undefined, Math.min(500, requests), 16); // warm-up
+      const samples: Sample[] = [];
+      for (let run = 0; run < runs; run++) samples.push(await closedLoop(kind.url, kind.auth ? server.token : undefined, requests, 16));
+      results[kind.name] = { ...median(samples), runs: samples };
+      process.stderr.write(`${kind.name}: ${JSON.stringify(median(samples))}\n`);
+    }
+    const rateSamples: Sample[] = [];
+    for (let run = 0; run < runs; run++) rateSamples.push(await fixedRate(kinds[1]!.url, server.token, 1000, quick ? 2000 : 5000));
+    const atRate = [...rateSamples].sort((a, b) => a.p99 - b.p99)[Math.floor(rateSamples.length / 2)]!;
+
+    const bare = results["bare Express handler"]!;
+    const byId = results["voucher by id"]!;
+    const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    const rows = [];
+    for (const [name, r] of Object.entries(results)) {
+      const ratio = round(r.rps / bare.rps, 3);
+      rows.push({
+        name: `${name}: requests/s (16 in flight)`, value: Math.round(r.rps), unit: "req/s",
+        ...(name === "bare Express handler" ? {} : { baseline: Math.round(bare.rps), ratio }),
+        ...(name === "voucher by id" ? { goal: "≥ 25% of the bare handler", met: ratio >= 0.25 } : {}),
+        min: Math.round(Math.min(...r.runs.map((s) => s.rps))), max: Math.round(Math.max(...r.runs.map((s) => s.rps))), runs: r.runs.length,
+      });
+      rows.push({ name: `${name}: p50 latency`, value: round(r.p50), unit: "ms", runs: r.runs.length });
+      rows.push({ name: `${name}: p99 latency`, value: round(r.p99), unit: "ms", runs: r.runs.length });
+    }
+    rows.push({ name: "voucher by id at 1,000 req/s: p50 latency", value: round(atRate.p50), unit: "ms", runs: rateSamples.length });
+    rows.push({
+      name: "voucher by id at 1,000 req/s: p99 latency", value: round(atRate.p99), unit: "ms", goal: "≤ 20 ms", met: atRate.p99 <= 20,
+      min: round(Math.min(...rateSamples.map((s) => s.p99))), max: round(Math.max(...rateSamples.map((s) => s.p99))), runs: rateSamples.length,
+    });
+    const errors = Object.values(results).reduce((sum, r) => sum + r.runs.reduce((s, x) => s + x.errors, 0), 0) + rateSamples.reduce((s, x) => s + x.errors, 0);
+    const notes = [
+      `Mirror of ${server.events} events (PGlite), anvil on 127.0.0.1; server and load generator in separate processes on the same machine.`,
+      `${requests} requests per run after a warm-up, median of ${runs} runs; ${errors} non-200 answers in all.`,
+      "Each API request verifies the bearer token and reads the caller's roles from the database (a revoked role applies at once).",
+    ];
+    await mkdir(join(ROOT, "bench-results"), { recursive: true });
+    await writeFile(join(ROOT, "bench-results", "api.json"), `${JSON.stringify({ part: "api", title: "Audit API", rows, notes, quick, events: server.events, at: new Date().toISOString() }, null, 2)}\n`);
+    console.log(`\n### Audit API (${quick ? "quick" : "full"}, mirror of ${server.events} events, median of ${runs})\n`);
+    console.log("| request | req/s (16 in flight) | vs bare | p50 ms | p99 ms |");
+    console.log("| --- | ---: | ---: | ---: | ---: |");
+    for (const [name, r] of Object.entries(results)) {
+      console.log(`| ${name} | ${Math.round(r.rps)} | ${name === "bare Express handler" ? "—" : `${round((100 * r.rps) / bare.rps, 1)}%`} | ${round(r.p50)} | ${round(r.p99)} |`);
+    }
+    console.log(`| voucher by id at 1,000 req/s | ${Math.round(atRate.rps)} | — | ${round(atRate.p50)} | ${round(atRate.p99)} |`);
+    console.log(`\nGoals: voucher by id ≥ 25% of the bare handler: ${round((100 * byId.rps) / bare.rps, 1)}% (${byId.rps / bare.rps >= 0.25 ? "met" : "not met"}); p99 ≤ 20 ms at 1,000 req/s: ${round(atRate.p99)} ms (${atRate.p99 <= 20 ? "met" : "not met"}).`);
+  } finally {
+    child?.stdin?.end();
+    if (child !== undefined && child.exitCode === null) {
+      await new Promise((resolve) => {
+        const timer = setTimeout(() => child!.kill("SIGKILL"), 5000);
+        child!.once("exit", () => {
+          clearTimeout(timer);
+          resolve(undefined);
+        });
+      });
+    }
+    await node.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (args[0] === "--worker") await worker();
+else await main();
