@@ -1,16 +1,24 @@
+import { createApi, loadApiConfig, startHttpServer } from "./api/index.js";
 import { loadConfig } from "./internal/config.js";
 import { ServiceError } from "./internal/errors.js";
 import { createLogger } from "./internal/logger.js";
 import { openMirror } from "./mirror.js";
+import { createRelay, createRelayRouter, loadRelayConfig, type Relay } from "./relay/index.js";
 
 /**
- * `npm run service`: the mirror's writer (backfill, then follow the head), or with READ_ONLY=true a replica that
- * only reads the database (the HTTP API joins this process in a later issue). Stops cleanly on SIGINT / SIGTERM.
+ * `npm run service`: the mirror's writer (backfill, then follow the head), the redemption relay and the HTTP API
+ * (audit API and redemption endpoints); or with READ_ONLY=true a replica that only serves the audit API from the
+ * database. Stops cleanly on SIGINT / SIGTERM.
  */
+/** The local development chain, where the relay has a default relayer account. */
+const DEV_CHAIN_ID = 31337;
+
 async function main(): Promise<number> {
   let config;
+  let apiConfig;
   try {
     config = loadConfig();
+    apiConfig = loadApiConfig(process.env, config);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 2;
@@ -35,6 +43,40 @@ async function main(): Promise<number> {
         controller.abort();
       },
     });
+    let relay: Relay | undefined;
+    const relayerKeysGiven = (process.env.RELAYER_KEYS ?? "") !== "";
+    if (!config.readOnly && !relayerKeysGiven && mirror.target.chainId !== DEV_CHAIN_ID) {
+      logger.warn("RELAYER_KEYS is not set: the redemption relay is off (POST /v1/redemptions answers 404)");
+    } else if (!config.readOnly) {
+      relay = await createRelay({
+        rpcUrl: config.rpcUrl,
+        chainId: mirror.target.chainId,
+        ledger: mirror.target.ledger,
+        db: mirror.store.db,
+        database: config.database,
+        config: loadRelayConfig(process.env, mirror.target.chainId),
+        logger,
+        finalityDepth: config.finalityDepth,
+        onLockLost: () => {
+          exitCode = 3;
+          controller.abort();
+        },
+      }).catch(async (error: Error) => {
+        await mirror.close();
+        throw error;
+      });
+    }
+    const routers =
+      relay === undefined
+        ? []
+        : [createRelayRouter({ relay, onError: (error) => logger.error({ err: String(error) }, "relay endpoint failed") })];
+    const api = await createApi({ config, api: apiConfig, mirror, logger, routers });
+    const http = await startHttpServer(api).catch(async (error: Error) => {
+      await api.close();
+      await relay?.stop();
+      await mirror.close();
+      throw error;
+    });
     try {
       if (mirror.syncer === undefined) {
         logger.info("read-only mode: not syncing");
@@ -43,6 +85,9 @@ async function main(): Promise<number> {
         await mirror.syncer.run(controller.signal);
       }
     } finally {
+      await http.close();
+      await relay?.stop();
+      await api.close();
       await mirror.close();
     }
   } catch (error) {

@@ -28,6 +28,8 @@ export interface ApiDeps {
   /** The opened mirror: its target, its database, and (in the writer) its syncer. */
   mirror: { target: ApiTarget; store: { db: Database }; syncer?: { status(): SyncStatus | undefined } | undefined };
   logger: Logger;
+  /** More routes served by the same app (the redemption relay's), mounted before the API's own and the JSON 404. */
+  routers?: readonly RequestHandler[];
 }
 
 export interface Api {
@@ -128,6 +130,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     if (endpoint.body !== undefined) before.push(json);
     mount(router, endpoint, before, handlerOf(endpoint, services, { validateResponses: api.validateResponses }));
   }
+  for (const extra of deps.routers ?? []) app.use(extra);
   app.use(router);
   app.use(notFoundHandler);
   app.use(errorMiddleware(logger));

@@ -16,7 +16,8 @@ export function spawnMirror(env: Record<string, string>): MirrorProcess {
   // `node --import tsx`, not the tsx wrapper: one process, so that a SIGKILL reaches the mirror itself.
   const child = spawn(process.execPath, ["--import", "tsx", "service/main.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env, LOG_LEVEL: "info" },
+    // PORT 0: the API of each spawned process listens on a free port, so that several can run at once.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env, LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];

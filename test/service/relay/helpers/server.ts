@@ -4,6 +4,8 @@
  * relay's requests). Prints `{"listening":port}` on stdout once it serves. Until service/main.ts mounts the relay,
  * this is how it is wired.
  */
+import { fileURLToPath } from "node:url";
+
 import express from "express";
 
 import { loadConfig } from "../../../../service/internal/config.js";
@@ -13,45 +15,50 @@ import { loadRelayConfig } from "../../../../service/relay/config.js";
 import { createRelay } from "../../../../service/relay/relay.js";
 import { createRelayRouter } from "../../../../service/relay/router.js";
 
-const config = loadConfig(process.env);
-const logger = createLogger({ level: config.logLevel, name: "relay" });
-const controller = new AbortController();
-const mirror = await openMirror({ config, logger, signal: controller.signal });
-const relay = await createRelay({
-  rpcUrl: config.rpcUrl,
-  chainId: mirror.target.chainId,
-  ledger: mirror.target.ledger,
-  db: mirror.store.db,
-  database: config.database,
-  config: loadRelayConfig(process.env, mirror.target.chainId),
-  logger,
-  finalityDepth: config.finalityDepth,
-});
-const syncing = mirror.syncer!.run(controller.signal).catch((error: unknown) => logger.error({ err: String(error) }, "mirror stopped"));
+async function serve(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel, name: "relay" });
+  const controller = new AbortController();
+  const mirror = await openMirror({ config, logger, signal: controller.signal });
+  const relay = await createRelay({
+    rpcUrl: config.rpcUrl,
+    chainId: mirror.target.chainId,
+    ledger: mirror.target.ledger,
+    db: mirror.store.db,
+    database: config.database,
+    config: loadRelayConfig(process.env, mirror.target.chainId),
+    logger,
+    finalityDepth: config.finalityDepth,
+  });
+  const syncing = mirror.syncer!.run(controller.signal).catch((error: unknown) => logger.error({ err: String(error) }, "mirror stopped"));
 
-const app = express();
-app.use(createRelayRouter({ relay, onError: (error) => logger.error({ err: String(error) }, "unexpected error") }));
-app.get("/test/mirror/redemptions", async (_req, res) => {
-  res.json(await mirror.store.db.query("SELECT invoice_hash, data_center, amount::text AS amount, transaction_hash FROM redemptions"));
-});
-app.get("/test/relay/requests", async (_req, res) => {
-  res.json(
-    await mirror.store.db.query(
-      "SELECT id, invoice_hash, data_center, forwarder_nonce::text AS nonce, status, code, reason, transaction_hash FROM relay_requests ORDER BY seq",
-    ),
-  );
-});
-const server = app.listen(config.port, "127.0.0.1", () => {
-  process.stdout.write(`${JSON.stringify({ listening: config.port })}\n`);
-});
+  const app = express();
+  app.use(createRelayRouter({ relay, onError: (error) => logger.error({ err: String(error) }, "unexpected error") }));
+  app.get("/test/mirror/redemptions", async (_req, res) => {
+    res.json(await mirror.store.db.query("SELECT invoice_hash, data_center, amount::text AS amount, transaction_hash FROM redemptions"));
+  });
+  app.get("/test/relay/requests", async (_req, res) => {
+    res.json(
+      await mirror.store.db.query(
+        "SELECT id, invoice_hash, data_center, forwarder_nonce::text AS nonce, status, code, reason, transaction_hash FROM relay_requests ORDER BY seq",
+      ),
+    );
+  });
+  const server = app.listen(config.port, "127.0.0.1", () => {
+    process.stdout.write(`${JSON.stringify({ listening: config.port })}\n`);
+  });
 
-process.once("SIGTERM", () => {
-  controller.abort();
-  server.close();
-  void (async () => {
-    await relay.stop();
-    await syncing;
-    await mirror.close();
-    process.exit(0);
-  })();
-});
+  process.once("SIGTERM", () => {
+    controller.abort();
+    server.close();
+    void (async () => {
+      await relay.stop();
+      await syncing;
+      await mirror.close();
+      process.exit(0);
+    })();
+  });
+}
+
+// Mocha's file discovery imports every file under test/: only serve when run as the child process.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await serve();

@@ -1,0 +1,204 @@
+/**
+ * `npm start`: the whole stack on this machine.
+ *
+ * - Without RPC_URL (embedded defaults): starts Hardhat's node on 127.0.0.1:8545 with the ledger deployed
+ *   (`hardhat chain`), sets up the demo scheme (scripts/demo.ts), and runs the service (mirror + audit API) on
+ *   PGlite in .data/, on http://127.0.0.1:8080 unless PORT says otherwise. It prints the demo accounts and a ready
+ *   auditor token. Hardhat's node keeps its chain in memory, so every start is a new chain and the data folder of
+ *   the previous one is cleared (it mirrors a chain that no longer exists).
+ * - With RPC_URL: runs only the service against that chain and database (production), configured by environment.
+ *
+ * `npm start -- --token` prints a fresh auditor token for a running demo.
+ * Ctrl-C stops everything cleanly.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { createConnection } from "node:net";
+import { join } from "node:path";
+
+import { JsonRpcProvider, type Signer } from "ethers";
+import { SiweMessage } from "siwe";
+
+import { DEMO_ACCOUNTS, devAccount, setUpDemo } from "./demo.js";
+import { deploymentPath, readDeployment } from "./lib/deployment-file.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const CHAIN_PORT = 8545;
+const CHAIN_URL = `http://127.0.0.1:${CHAIN_PORT}`;
+const port = Number(process.env.PORT ?? 8080);
+const apiUrl = `http://127.0.0.1:${port}`;
+
+function fail(message: string): never {
+  process.stderr.write(`npm start: ${message}\n`);
+  process.exit(1);
+}
+
+/** Whether something listens on 127.0.0.1:`p`. */
+function portInUse(p: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port: p });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, name: string): ChildProcess {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+  child.stdout?.on("data", (chunk: Buffer) => {
+    for (const line of chunk.toString().split("\n").filter((l) => l.trim() !== "")) {
+      process.stdout.write(`[${name}] ${line}\n`);
+    }
+  });
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once("exit", (code) => resolve(code));
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) fail(`${what} did not come up within ${Math.round(timeoutMs / 1000)} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Signs in to the audit API as `signer` with Sign-In with Ethereum; returns the bearer token. */
+export async function signIn(baseUrl: string, signer: Signer): Promise<string> {
+  const info = (await (await fetch(`${baseUrl}/v1/auth/nonce`, { method: "POST" })).json()) as {
+    nonce: string;
+    domain: string;
+    uri: string;
+    chainId: number;
+  };
+  const issuedAt = new Date();
+  const message = new SiweMessage({
+    domain: info.domain,
+    address: await signer.getAddress(),
+    statement: "Sign in to the compute-voucher audit API.",
+    uri: info.uri,
+    version: "1",
+    chainId: info.chainId,
+    nonce: info.nonce,
+    issuedAt: issuedAt.toISOString(),
+    expirationTime: new Date(issuedAt.getTime() + 5 * 60_000).toISOString(),
+  }).prepareMessage();
+  const response = await fetch(`${baseUrl}/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ message, signature: await signer.signMessage(message) }),
+  });
+  if (!response.ok) throw new Error(`sign-in refused (${response.status}): ${await response.text()}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+async function printToken(): Promise<void> {
+  const provider = new JsonRpcProvider(CHAIN_URL);
+  const token = await signIn(apiUrl, devAccount(DEMO_ACCOUNTS.auditor, provider)).catch((error: Error) =>
+    fail(`cannot sign in at ${apiUrl} (is "npm start" running?): ${error.message}`),
+  );
+  console.log(token);
+  provider.destroy();
+}
+
+async function production(): Promise<void> {
+  const service = spawn(process.execPath, ["--import", "tsx", "service/main.ts"], { cwd: ROOT, stdio: "inherit" });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => service.kill(signal));
+  process.exitCode = (await exited(service)) ?? 1;
+}
+
+async function embedded(): Promise<void> {
+  if (await portInUse(CHAIN_PORT)) {
+    fail(`port ${CHAIN_PORT} is in use: stop what runs there (another "npm start" or "npm run chain"), or set RPC_URL to use that node`);
+  }
+  if (await portInUse(port)) fail(`port ${port} is in use: stop what runs there, or start with PORT=<another port>`);
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of [...children].reverse()) {
+      child.kill("SIGTERM");
+      await exited(child);
+    }
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+
+  const startedAt = Date.now();
+  const chain = run(join(ROOT, "node_modules", ".bin", "hardhat"), ["chain", "--port", String(CHAIN_PORT)], process.env, "chain");
+  children.push(chain);
+  chain.once("exit", (code) => {
+    if (!stopping) {
+      process.stderr.write(`npm start: the chain stopped (exit ${code})\n`);
+      void stop(1);
+    }
+  });
+  const provider = new JsonRpcProvider(CHAIN_URL, undefined, { staticNetwork: true });
+  const deployment = await waitFor(
+    "the local chain with the ledger deployed",
+    async () => {
+      const chainId = (await provider.getNetwork()).chainId;
+      const found = await readDeployment(deploymentPath(chainId));
+      return Date.parse(found.deployedAt) >= startedAt - 1000 ? found : undefined;
+    },
+    120_000,
+  );
+  await setUpDemo(provider, deployment, (line) => console.log(`[demo] ${line.replace(/^demo: /, "")}`));
+
+  const dataDir = process.env.DATA_DIR ?? join(ROOT, ".data");
+  await rm(dataDir, { recursive: true, force: true });
+  const service = run(
+    process.execPath,
+    ["--import", "tsx", "service/main.ts"],
+    { ...process.env, RPC_URL: CHAIN_URL, DATA_DIR: dataDir, PORT: String(port), FINALITY_DEPTH: process.env.FINALITY_DEPTH ?? "2", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
+    "service",
+  );
+  children.push(service);
+  service.once("exit", (code) => {
+    if (!stopping) {
+      process.stderr.write(`npm start: the service stopped (exit ${code})\n`);
+      void stop(1);
+    }
+  });
+  await waitFor(
+    "the service",
+    async () => ((await fetch(`${apiUrl}/ready`)).ok ? true : undefined),
+    120_000,
+  );
+  const token = await signIn(apiUrl, devAccount(DEMO_ACCOUNTS.auditor, provider));
+  const address = (index: number) => devAccount(index, provider).address;
+  console.log(`
+The compute-voucher ledger is running.
+
+  chain        ${CHAIN_URL} (Hardhat's node, chain ${deployment.chainId}), ledger ${deployment.ledger}
+  audit API    ${apiUrl}/v1     docs ${apiUrl}/docs     OpenAPI ${apiUrl}/openapi.json
+  operations   ${apiUrl}/status  ${apiUrl}/metrics
+
+Demo accounts (Hardhat's well-known development keys; local use only):
+  governor          ${address(DEMO_ACCOUNTS.governor)}
+  Shanghai issuer   ${address(DEMO_ACCOUNTS.shanghaiIssuer)}
+  Beijing issuer    ${address(DEMO_ACCOUNTS.beijingIssuer)}
+  auditor           ${address(DEMO_ACCOUNTS.auditor)}
+  data centers      ${address(DEMO_ACCOUNTS.dataCenterA)}, ${address(DEMO_ACCOUNTS.dataCenterB)}
+
+A ready auditor sign-in (valid 15 minutes; "npm start -- --token" prints a fresh one):
+  curl -H "Authorization: Bearer ${token}" ${apiUrl}/v1/cities
+
+Admin tasks work against this chain with --network localhost (e.g. npx hardhat ledger status --network localhost).
+Ctrl-C stops everything.`);
+}
+
+if (process.argv.includes("--token")) await printToken();
+else if (process.env.RPC_URL !== undefined && process.env.RPC_URL !== "") await production();
+else await embedded();
