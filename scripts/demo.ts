@@ -14,6 +14,7 @@ import {
   ComputeVoucher__factory,
   type ComputeVoucher,
 } from "../types/ethers-contracts/index.js";
+import { CONSENT_TYPES } from "../service/client/sign.js";
 import { type Deployment, deploymentPath, readDeployment } from "./lib/deployment-file.js";
 import { ROLE } from "./lib/roles.js";
 
@@ -172,16 +173,7 @@ async function redeem(
   const domain = await ledger.eip712Domain();
   const signature = await holder.signTypedData(
     { name: domain.name, version: domain.version, chainId: domain.chainId, verifyingContract: domain.verifyingContract },
-    {
-      Consent: [
-        { name: "voucherId", type: "uint256" },
-        { name: "dataCenter", type: "address" },
-        { name: "amount", type: "uint128" },
-        { name: "invoiceHash", type: "bytes32" },
-        { name: "invoiceTotal", type: "uint128" },
-        { name: "deadline", type: "uint64" },
-      ],
-    },
+    CONSENT_TYPES,
     consent,
   );
   await (await ledger.redeem(consent, signature)).wait();

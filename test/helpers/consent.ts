@@ -1,5 +1,6 @@
 import type { Signer, TypedDataDomain } from "ethers";
 
+import { CONSENT_TYPES } from "../../service/client/sign.js";
 import type { ComputeVoucher, IComputeVoucher } from "../../types/ethers-contracts/index.js";
 
 export type Consent = IComputeVoucher.ConsentStruct & {
@@ -11,17 +12,8 @@ export type Consent = IComputeVoucher.ConsentStruct & {
   deadline: bigint;
 };
 
-/** The EIP-712 `Consent` type the holder signs; field order and types as the contract hashes them. */
-export const CONSENT_TYPES = {
-  Consent: [
-    { name: "voucherId", type: "uint256" },
-    { name: "dataCenter", type: "address" },
-    { name: "amount", type: "uint128" },
-    { name: "invoiceHash", type: "bytes32" },
-    { name: "invoiceTotal", type: "uint128" },
-    { name: "deadline", type: "uint64" },
-  ],
-};
+/** The EIP-712 `Consent` type the holder signs: the client library's, the one data centers and start-ups use. */
+export { CONSENT_TYPES };
 
 /** The ledger's EIP-712 domain, read from the contract itself (ERC-5267). */
 export async function consentDomain(ledger: ComputeVoucher): Promise<TypedDataDomain> {

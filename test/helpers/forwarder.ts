@@ -1,18 +1,10 @@
 import type { Signer } from "ethers";
 
+import { FORWARD_REQUEST_TYPES } from "../../service/client/sign.js";
 import type { ERC2771Forwarder } from "../../types/ethers-contracts/index.js";
 
-export const FORWARD_REQUEST_TYPES = {
-  ForwardRequest: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "gas", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint48" },
-    { name: "data", type: "bytes" },
-  ],
-};
+/** OpenZeppelin's `ForwardRequest` type: the client library's, the one data centers use. */
+export { FORWARD_REQUEST_TYPES };
 
 export interface ForwardRequestData {
   from: string;

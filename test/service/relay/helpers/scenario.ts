@@ -118,8 +118,11 @@ export const TEST_RELAYER_KEYS = [devAccountKey(17), devAccountKey(18)];
 /** Starts the service (mirror + relay) as a child process on a free port and waits until it serves. */
 export async function startService(s: Scenario, env: Record<string, string> = {}): Promise<Service> {
   const port = await freePort();
+  // The scenario's own database only: a DATABASE_URL inherited from the shell (CI sets one) would point the child at
+  // a shared PostgreSQL schema that may hold another run's checkpoint.
+  const { DATABASE_URL: _url, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
   const fullEnv = {
-    ...process.env,
+    ...inherited,
     ...(await mirrorEnv(s.node.url, s.t, s.db, { PORT: String(port), FINALITY_DEPTH: "2", LOG_LEVEL: process.env.RELAY_TEST_LOG_LEVEL ?? "warn" })),
     RELAYER_KEYS: TEST_RELAYER_KEYS.join(","),
     RELAY_POLL_MS: "50",
