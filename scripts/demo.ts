@@ -55,7 +55,17 @@ export async function setUpDemo(
   deployment: Deployment,
   log: (line: string) => void = console.log,
 ): Promise<DemoSummary> {
-  const account = (index: number): Signer => new NonceManager(devAccount(index, provider));
+  // One nonce manager per account for the whole run: a fresh one would ask the node for the pending nonce, which the
+  // provider may answer from its short cache.
+  const signers = new Map<number, Signer>();
+  const account = (index: number): Signer => {
+    let signer = signers.get(index);
+    if (signer === undefined) {
+      signer = new NonceManager(devAccount(index, provider));
+      signers.set(index, signer);
+    }
+    return signer;
+  };
   const governor = account(DEMO_ACCOUNTS.governor);
   const ledgerAsGovernor = ComputeVoucher__factory.connect(deployment.ledger, governor);
   if ((await ledgerAsGovernor.cityCodes()).map(Number).includes(SHANGHAI)) {
