@@ -1,8 +1,8 @@
 /**
  * The service as the relay's tests (and the benchmark) run it: the mirror's writer and the relay in one process,
  * the relay's router on a minimal Express 5 app, and two read-outs for the tests (the mirror's redemptions, the
- * relay's requests). Prints `{"listening":port}` on stdout once it serves. Until service/main.ts mounts the relay,
- * this is how it is wired.
+ * relay's requests). Prints `{"listening":port}` on stdout once it serves. service/main.ts wires the same relay into
+ * the production process, next to the audit API.
  */
 import { fileURLToPath } from "node:url";
 
