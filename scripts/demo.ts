@@ -168,6 +168,27 @@ export async function setUpDemo(
   return { created: true, vouchers: issued.length, redemptions };
 }
 
+/**
+ * Redeems part of a voucher on chain as a demo data center, with the consent of the voucher's holder (both development
+ * accounts, by index); returns the transaction hash. For tests and demonstrations on a local chain.
+ */
+export async function redeemAs(
+  provider: JsonRpcProvider,
+  deployment: Deployment,
+  redemption: { dataCenter: number; holder: number; voucherId: bigint; amount: bigint; invoiceTotal: bigint; invoice: string },
+): Promise<string> {
+  const dataCenter = devAccount(redemption.dataCenter, provider);
+  const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+  return redeem(ComputeVoucher__factory.connect(deployment.ledger, dataCenter), devAccount(redemption.holder, provider), {
+    voucherId: redemption.voucherId,
+    dataCenter: dataCenter.address,
+    amount: redemption.amount,
+    invoiceHash: keccakText(redemption.invoice),
+    invoiceTotal: redemption.invoiceTotal,
+    deadline: now + DAY,
+  });
+}
+
 async function redeem(
   ledger: ComputeVoucher,
   holder: HDNodeWallet,
@@ -179,14 +200,16 @@ async function redeem(
     invoiceTotal: bigint;
     deadline: bigint;
   },
-): Promise<void> {
+): Promise<string> {
   const domain = await ledger.eip712Domain();
   const signature = await holder.signTypedData(
     { name: domain.name, version: domain.version, chainId: domain.chainId, verifyingContract: domain.verifyingContract },
     CONSENT_TYPES,
     consent,
   );
-  await (await ledger.redeem(consent, signature)).wait();
+  const tx = await ledger.redeem(consent, signature);
+  await tx.wait();
+  return tx.hash;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

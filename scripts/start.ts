@@ -1,10 +1,10 @@
 /**
  * `npm start`: the whole stack on this machine.
  *
- * - Without RPC_URL (embedded defaults): starts Hardhat's node on 127.0.0.1:8545 with the ledger deployed
- *   (`hardhat chain`), sets up the demo scheme (scripts/demo.ts), and runs the service (mirror + audit API) on
- *   PGlite in .data/, on http://127.0.0.1:8080 unless PORT says otherwise. It prints the demo accounts and a ready
- *   auditor token. Hardhat's node keeps its chain in memory, so every start is a new chain and the data folder of
+ * - Without RPC_URL (embedded defaults): starts Hardhat's node on 127.0.0.1:8545 (CHAIN_PORT) with the ledger
+ *   deployed (`hardhat chain`), sets up the demo scheme (scripts/demo.ts), and runs the service (mirror + audit API
+ *   + dashboard) on PGlite in .data/ (DATA_DIR), on http://127.0.0.1:8080 unless PORT says otherwise. It prints the
+ *   demo accounts, a ready auditor token and the dashboard's one-click sign-in link. Hardhat's node keeps its chain in memory, so every start is a new chain and the data folder of
  *   the previous one is cleared (it mirrors a chain that no longer exists).
  * - With RPC_URL: runs only the service against that chain and database (production), configured by environment.
  *
@@ -23,7 +23,7 @@ import { DEMO_ACCOUNTS, devAccount, setUpDemo } from "./demo.js";
 import { deploymentPath, readDeployment } from "./lib/deployment-file.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const CHAIN_PORT = 8545;
+const CHAIN_PORT = Number(process.env.CHAIN_PORT ?? 8545);
 const CHAIN_URL = `http://127.0.0.1:${CHAIN_PORT}`;
 const port = Number(process.env.PORT ?? 8080);
 const apiUrl = `http://127.0.0.1:${port}`;
@@ -101,6 +101,11 @@ export async function signIn(baseUrl: string, signer: Signer): Promise<string> {
   return ((await response.json()) as { token: string }).token;
 }
 
+/** The dashboard's one-click sign-in: the token in the URL fragment (never sent to a server, removed by the page). */
+function dashboardLink(token: string): string {
+  return `${apiUrl}/#token=${encodeURIComponent(token)}`;
+}
+
 async function printToken(): Promise<void> {
   const provider = new JsonRpcProvider(CHAIN_URL);
   const token = await signIn(apiUrl, devAccount(DEMO_ACCOUNTS.auditor, provider)).catch((error: Error) =>
@@ -118,7 +123,7 @@ async function production(): Promise<void> {
 
 async function embedded(): Promise<void> {
   if (await portInUse(CHAIN_PORT)) {
-    fail(`port ${CHAIN_PORT} is in use: stop what runs there (another "npm start" or "npm run chain"), or set RPC_URL to use that node`);
+    fail(`port ${CHAIN_PORT} is in use: stop what runs there (another "npm start" or "npm run chain"), start with CHAIN_PORT=<another port>, or set RPC_URL to use that node`);
   }
   if (await portInUse(port)) fail(`port ${port} is in use: stop what runs there, or start with PORT=<another port>`);
   const children: ChildProcess[] = [];
@@ -182,6 +187,7 @@ async function embedded(): Promise<void> {
 The compute-voucher ledger is running.
 
   chain        ${CHAIN_URL} (Hardhat's node, chain ${deployment.chainId}), ledger ${deployment.ledger}
+  dashboard    ${apiUrl}/
   audit API    ${apiUrl}/v1     docs ${apiUrl}/docs     OpenAPI ${apiUrl}/openapi.json
   operations   ${apiUrl}/status  ${apiUrl}/metrics
 
@@ -194,6 +200,9 @@ Demo accounts (Hardhat's well-known development keys; local use only):
 
 A ready auditor sign-in (valid 15 minutes; "npm start -- --token" prints a fresh one):
   curl -H "Authorization: Bearer ${token}" ${apiUrl}/v1/cities
+
+The dashboard, signed in as the auditor in one click:
+  ${dashboardLink(token)}
 
 Admin tasks work against this chain with --network localhost (e.g. npx hardhat ledger status --network localhost).
 Ctrl-C stops everything.`);

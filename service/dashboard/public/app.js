@@ -1,0 +1,217 @@
+// @ts-check
+/** The dashboard's shell: sign-in, navigation (hash routes), the mirror's status bar, lists with paging and CSV. */
+import { ApiError, downloadCsv, request, session, whenUnauthenticated } from "./api.js";
+import { dataCentersView, dataCenterView } from "./data-centers.js";
+import { fill, h, table } from "./dom.js";
+import { eventsView } from "./events.js";
+import { cityView, overviewView } from "./overview.js";
+import { signInWithWallet } from "./siwe.js";
+import { vouchersView, voucherView } from "./vouchers.js";
+
+/**
+ * @typedef {object} ViewContext
+ * @property {HTMLElement} main
+ * @property {string[]} params  the route's captured parts
+ * @property {Record<string, string>} query  the route's query
+ * @property {() => boolean} live  false once the user has moved to another page
+ * @property {(path: string, query: Record<string, unknown>, filename: string) => HTMLElement} csvButton
+ * @property {(path: string, query: Record<string, unknown>, columns: {headers: string[], numeric?: number[], row: (item: any) => unknown[]}, options?: {testid?: string, filter?: (item: any) => boolean}) => HTMLElement} pagedList
+ */
+
+/** @type {[RegExp, (ctx: ViewContext) => Promise<void>, string][]} */
+const ROUTES = [
+  [/^\/$/, overviewView, "overview"],
+  [/^\/city\/(\d+)$/, cityView, "overview"],
+  [/^\/vouchers$/, vouchersView, "vouchers"],
+  [/^\/voucher\/(\d+)$/, voucherView, "vouchers"],
+  [/^\/data-centers$/, dataCentersView, "data-centers"],
+  [/^\/data-center\/(0x[0-9a-fA-F]{40})$/, dataCenterView, "data-centers"],
+  [/^\/events$/, eventsView, "events"],
+];
+
+const PAGE_SIZE = 50;
+const STATUS_EVERY_MS = 5000;
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+let generation = 0;
+/** @type {number | undefined} */
+let statusTimer;
+
+/** Reports an error in a place on the page (and shows sign-in again on a 401). @param {HTMLElement} where @param {unknown} error */
+function showError(where, error) {
+  if (error instanceof ApiError && error.status === 401) return;
+  const message =
+    error instanceof ApiError && error.status === 403
+      ? `This account has no role that may read this (${error.message}). Sign in with an auditor's, a governor's or an issuer's account.`
+      : error instanceof ApiError && error.status === 404
+        ? `Not found: ${error.message}`
+        : `Something went wrong: ${/** @type {Error} */ (error).message}`;
+  fill(where, h("p", { class: "error", role: "alert", "data-testid": "error" }, message));
+}
+
+/** @param {string} path @param {Record<string, unknown>} query @param {string} filename */
+function csvButton(path, query, filename) {
+  const out = h("span", { class: "muted" });
+  const button = h("button", {
+    type: "button",
+    class: "csv",
+    "data-testid": "csv",
+    title: "The whole list, as filtered here, as CSV",
+    onclick: async () => {
+      button.setAttribute("disabled", "");
+      fill(out);
+      try {
+        await downloadCsv(path, query, filename);
+      } catch (error) {
+        showError(out, error);
+      } finally {
+        button.removeAttribute("disabled");
+      }
+    },
+  }, "Download CSV");
+  return h("span", { class: "csv-box" }, button, out);
+}
+
+/**
+ * A list from the API, a page at a time, with a "Load more" button.
+ * @type {ViewContext["pagedList"]}
+ */
+function pagedList(path, query, columns, options = {}) {
+  const box = h("div", { class: "list", "data-testid": options.testid });
+  /** @type {any[]} */
+  const items = [];
+  /** @type {string | null} */
+  let cursor = null;
+  const more = async () => {
+    try {
+      const page = await request(path, { ...query, limit: PAGE_SIZE, cursor });
+      items.push(...page.items.filter(options.filter ?? (() => true)));
+      cursor = page.nextCursor;
+      fill(
+        box,
+        table(columns.headers, items.map(columns.row), { numeric: columns.numeric, empty: "None." }),
+        cursor === null
+          ? h("p", { class: "muted count" }, `${items.length} shown, the whole list.`)
+          : h("p", { class: "count" }, `${items.length} shown. `, h("button", { type: "button", onclick: more }, "Load more")),
+      );
+    } catch (error) {
+      showError(box, error);
+    }
+  };
+  fill(box, h("p", { class: "muted" }, "Loading…"));
+  void more();
+  return box;
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "") || "/";
+  const [path = "/", search = ""] = raw.split("?");
+  return { path, query: Object.fromEntries(new URLSearchParams(search)) };
+}
+
+async function render() {
+  const main = $("main");
+  if (session.token === null) return showSignIn();
+  $("signin").hidden = true;
+  $("app").hidden = false;
+  const { path, query } = parseHash();
+  const found = ROUTES.map(([pattern, view, tab]) => ({ match: pattern.exec(path), view, tab })).find((r) => r.match !== null);
+  const current = (generation += 1);
+  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.getAttribute("data-tab") === found?.tab);
+  if (found === undefined || found.match === null) {
+    fill(main, h("h1", {}, "Not found"), h("p", {}, "No such page. ", h("a", { href: "#/" }, "Back to the overview.")));
+    return;
+  }
+  fill(main, h("p", { class: "muted" }, "Loading…"));
+  /** @type {ViewContext} */
+  const ctx = { main, params: found.match.slice(1), query, live: () => current === generation, csvButton, pagedList };
+  try {
+    await found.view(ctx);
+  } catch (error) {
+    if (current === generation) showError(main, error);
+  }
+}
+
+async function refreshStatus() {
+  try {
+    const status = await request("/status", {}, { auth: false });
+    fill(
+      $("status"),
+      h("span", { class: status.lag > 0 ? "badge pending" : "badge ok", "data-testid": "status-lag", title: `head ${status.head}, indexed ${status.indexed}` }, `${status.lag} block${status.lag === 1 ? "" : "s"} behind`),
+      ` head ${status.head} · indexed ${status.indexed} · final ≤ ${Math.max(status.finalizedBlock, 0)}`,
+    );
+  } catch {
+    fill($("status"), h("span", { class: "badge bad" }, "service unreachable"));
+  }
+}
+
+/** @param {string} [message] */
+function showSignIn(message) {
+  generation += 1;
+  if (statusTimer !== undefined) clearInterval(statusTimer);
+  statusTimer = undefined;
+  $("app").hidden = true;
+  $("signin").hidden = false;
+  fill($("signin-message"), message === undefined ? "" : h("p", { class: "error", role: "alert" }, message));
+  $("wallet").hidden = !("ethereum" in window);
+  $("no-wallet").hidden = "ethereum" in window;
+}
+
+/** Checks a token against the API, keeps it, and opens the dashboard. @param {string} token */
+async function useToken(token) {
+  session.set(token.trim());
+  try {
+    await request("/v1/cities", { limit: 1 });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return; // showSignIn has run
+    if (!(error instanceof ApiError && error.status === 403)) throw error;
+    // A 403: the token is good, the account has no role that reads cities; the pages say so where it matters.
+  }
+  startApp();
+}
+
+function startApp() {
+  $("signin").hidden = true;
+  $("app").hidden = false;
+  void refreshStatus();
+  if (statusTimer === undefined) statusTimer = window.setInterval(refreshStatus, STATUS_EVERY_MS);
+  void render();
+}
+
+whenUnauthenticated(() => {
+  session.clear();
+  showSignIn("Your session has ended or the token is not valid: sign in again.");
+});
+
+$("token-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($("token-input"));
+  if (input.value.trim() === "") return;
+  void useToken(input.value).catch((error) => showSignIn(`Sign-in failed: ${error.message}`));
+});
+$("wallet").addEventListener("click", () => {
+  void signInWithWallet()
+    .then((token) => useToken(token))
+    .catch((error) => showSignIn(`Wallet sign-in failed: ${error.message}`));
+});
+$("sign-out").addEventListener("click", () => {
+  session.clear();
+  location.hash = "#/";
+  showSignIn();
+});
+$("refresh").addEventListener("click", () => {
+  void refreshStatus();
+  void render();
+});
+window.addEventListener("hashchange", () => {
+  if (session.token !== null) void render();
+});
+
+// The one-click link of the demo: #token=<token> signs in at once, then leaves the address bar.
+const fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
+const linked = fragment.get("token");
+if (linked !== null && linked !== "") {
+  history.replaceState(null, "", `${location.pathname}${location.search}#/`);
+  void useToken(linked).catch((error) => showSignIn(`Sign-in failed: ${error.message}`));
+} else if (session.token !== null) startApp();
+else showSignIn();

@@ -1,0 +1,262 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { expect } from "chai";
+import { parse as parseCsv } from "csv-parse/sync";
+import { getAddress, JsonRpcProvider } from "ethers";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+import { DEMO_ACCOUNTS, devAccount, redeemAs } from "../../../scripts/demo.js";
+import { deploymentPath, readDeployment } from "../../../scripts/lib/deployment-file.js";
+import { freePort, ROOT } from "../helpers/node.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS === "1";
+const LOCAL_CHAIN_ID = 31337;
+
+/** How the page shows an amount: the API's decimal string with thousands separators. */
+function shown(amount: string): string {
+  const [whole = "", fraction] = amount.split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}
+
+interface Stack {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+/** `scripts/start.ts` (chain, demo scheme, service) on free ports, in its own process group. */
+function startStack(env: Record<string, string>): Stack {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const output: string[] = [];
+  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+/** Whether any process of the group led by `pid` is still running. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("Dashboard (browser)", function () {
+  this.timeout(180_000);
+
+  let stack: Stack | undefined;
+  let dataDir: string;
+  let browser: Browser | undefined;
+  let page: Page;
+  let baseUrl: string;
+  let chainUrl: string;
+  let link: string;
+  let token: string;
+
+  const api = async <T = any>(path: string): Promise<T> => {
+    const response = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const all = async <T = any>(path: string): Promise<T[]> => {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const sep = path.includes("?") ? "&" : "?";
+      const page: { items: T[]; nextCursor: string | null } = await api(`${path}${sep}limit=1000${cursor === null ? "" : `&cursor=${cursor}`}`);
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return items;
+  };
+  const screenshot = async (name: string) => {
+    if (!SCREENSHOTS) return;
+    await page.screenshot({ path: `/tmp/dashboard-${name}.png`, type: "png" });
+    await mkdir(join(ROOT, "service", "dashboard", "screenshots"), { recursive: true });
+    await copyFile(`/tmp/dashboard-${name}.png`, join(ROOT, "service", "dashboard", "screenshots", `${name}.png`));
+  };
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`      skipped: ${CHROMIUM} is missing (CI installs Debian's chromium with apt-get)`);
+      this.skip();
+    }
+    const [port, chainPort] = [await freePort(), await freePort()];
+    baseUrl = `http://127.0.0.1:${port}`;
+    chainUrl = `http://127.0.0.1:${chainPort}`;
+    dataDir = await mkdtemp(join(tmpdir(), "dashboard-test-"));
+    stack = startStack({ PORT: String(port), CHAIN_PORT: String(chainPort), DATA_DIR: dataDir, LOG_LEVEL: "warn" });
+    const started = stack;
+    link = await new Promise<string>((resolve, reject) => {
+      const pattern = new RegExp(`${baseUrl.replace(/\./g, "\\.")}/#token=(\\S+)`);
+      const look = () => {
+        const match = pattern.exec(started.output.join(""));
+        if (match !== null) resolve(match[0]);
+      };
+      started.child.stdout?.on("data", look);
+      void started.exited.then((code) => reject(new Error(`npm start exited (${code}) before printing the link:\n${started.output.join("").slice(-3000)}`)));
+      look();
+    });
+    token = decodeURIComponent(link.split("#token=")[1]!);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    page = await context.newPage();
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await browser?.close();
+    if (stack !== undefined) {
+      const pid = stack.child.pid!;
+      if (stack.child.exitCode === null && stack.child.signalCode === null) stack.child.kill("SIGINT");
+      const stopped = await Promise.race([stack.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000))]);
+      // The start script has stopped its children; give their exit a moment, then make sure none is left.
+      for (let i = 0; i < 50 && groupAlive(pid); i += 1) await new Promise((r) => setTimeout(r, 100));
+      const leftOver = groupAlive(pid);
+      if (leftOver) process.kill(-pid, "SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+      if (!stopped || leftOver) throw new Error(`npm start did not stop everything on SIGINT (stopped: ${stopped}, processes left: ${leftOver})`);
+    }
+  });
+
+  it("signs in with the one-click link and takes the token out of the address bar", async function () {
+    await page.goto(link);
+    await page.locator("nav").waitFor({ state: "visible" });
+    expect(page.url()).to.not.include("token");
+    expect(await page.evaluate(() => Object.values(sessionStorage))).to.include(token);
+  });
+
+  it("shows every city's figures as the API gives them, with the conservation check and the mirror's lag", async function () {
+    const cities = await all<any>("/v1/cities");
+    expect(cities.length).to.equal(2);
+    const table = page.getByTestId("cities");
+    await table.waitFor();
+    for (const city of cities) {
+      const row = table.locator("tbody tr", { hasText: `(${city.code})` });
+      const cells = await row.locator("td").allInnerTexts();
+      expect(cells.slice(0, 10)).to.deep.equal([
+        `${city.name} (${city.code})`,
+        shown(city.budget), shown(city.issued), shown(city.redeemed), shown(city.revoked), shown(city.expired),
+        shown(city.outstanding), shown(city.available), String(city.voucherCount), "✓ holds",
+      ]);
+    }
+    expect(await page.getByTestId("lag-value").locator(".value").innerText()).to.match(/^\d+ blocks?$/);
+    await page.locator("[data-testid=chart] svg path.line.issued").waitFor();
+    await screenshot("overview");
+  });
+
+  it("opens a city with its figures and its vouchers", async function () {
+    const city = await api<any>("/v1/cities/310000");
+    await page.getByRole("link", { name: "Shanghai (310000)" }).click();
+    await page.getByTestId("city-title").waitFor();
+    expect(await page.getByTestId("city-issued").locator(".value").innerText()).to.equal(shown(city.issued));
+    expect(await page.getByTestId("city-outstanding").locator(".value").innerText()).to.equal(shown(city.outstanding));
+    const vouchers = await all<any>("/v1/vouchers?city=310000");
+    await page.locator(".list tbody tr").first().waitFor();
+    await page.locator(".list").first().locator("p.count").waitFor();
+    expect(await page.locator(".list").first().locator("p.count").innerText()).to.include(`${vouchers.length} shown`);
+  });
+
+  it("finds a voucher by its application reference and shows its timeline, each step linked to its block and transaction", async function () {
+    const vouchers = await all<any>("/v1/vouchers?city=310000");
+    const redeemed = vouchers.find((v) => v.applicationRefText !== null && v.redeemed !== "0.00" && v.status === "Active")!;
+    const voucher = await api<any>(`/v1/vouchers/${redeemed.id}`);
+    await page.getByRole("link", { name: "Vouchers", exact: true }).click();
+    await page.getByTestId("voucher-search").fill(redeemed.applicationRefText);
+    await page.getByTestId("voucher-search").press("Enter");
+    await page.waitForURL(new RegExp(`#/voucher/${voucher.id}$`));
+    const rows = page.getByTestId("timeline").locator("tbody tr");
+    await rows.first().waitFor();
+    expect(await rows.count()).to.equal(voucher.history.length);
+    for (const [i, step] of voucher.history.entries()) {
+      const row = rows.nth(i);
+      expect(await row.locator(`a[href="#/events?fromBlock=${step.blockNumber}&toBlock=${step.blockNumber}"]`).innerText()).to.equal(String(step.blockNumber));
+      expect(await row.locator(`a[title="${step.transactionHash}"]`).count()).to.equal(1);
+      expect(await row.locator(".badge").innerText()).to.equal(step.final ? "final" : "pending");
+    }
+    expect(await rows.first().innerText()).to.include("Issued");
+    expect(await page.getByTestId("voucher-remaining").locator(".value").innerText()).to.equal(shown(voucher.remaining));
+    await screenshot("voucher");
+  });
+
+  it("shows a data center's accreditations, totals and redemptions", async function () {
+    const address = devAccount(DEMO_ACCOUNTS.dataCenterB, new JsonRpcProvider(chainUrl)).address;
+    const dataCenter = await api<any>(`/v1/data-centers/${address}`);
+    await page.getByRole("link", { name: "Data centers", exact: true }).click();
+    await page.getByRole("link", { name: address }).click();
+    await page.getByTestId("data-center-address").waitFor();
+    expect(await page.getByTestId("dc-total").locator(".value").innerText()).to.equal(shown(dataCenter.totalRedeemed));
+    expect(await page.getByTestId("accreditations").locator("tbody tr").count()).to.equal(dataCenter.accreditations.length);
+    expect(await page.getByTestId("accreditation-history").locator("tbody tr").count()).to.equal(dataCenter.history.length);
+    await page.getByTestId("dc-redemptions").locator("tbody tr").first().waitFor();
+    expect(await page.getByTestId("dc-redemptions").locator("tbody tr").count()).to.equal(dataCenter.redemptionCount);
+  });
+
+  it("downloads the events on screen as CSV, row for row what the API gives", async function () {
+    await page.getByRole("link", { name: "Events", exact: true }).click();
+    await page.getByLabel("Event").fill("VoucherRedeemed");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/#\/events\?event=VoucherRedeemed$/);
+    await page.getByTestId("events").locator("tbody tr").first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("csv").click()]);
+    const rows = parseCsv(await readFile((await download.path())!, "utf8"), { columns: true }) as Record<string, string>[];
+    const events = await all<any>("/v1/events?event=VoucherRedeemed");
+    expect(events.length).to.be.greaterThan(0);
+    expect(rows.map((r) => [r.event, Number(r.blockNumber), Number(r.logIndex), r.transactionHash, r.blockHash, JSON.parse(r.args!)])).to.deep.equal(
+      events.map((e) => [e.event, e.blockNumber, e.logIndex, e.transactionHash, e.blockHash, e.args]),
+    );
+  });
+
+  it("shows a redemption made during the test on the data center's page", async function () {
+    const provider = new JsonRpcProvider(chainUrl, undefined, { staticNetwork: true });
+    try {
+      const deployment = await readDeployment(deploymentPath(LOCAL_CHAIN_ID));
+      const dataCenterA = devAccount(DEMO_ACCOUNTS.dataCenterA, provider).address;
+      const holders = new Map(
+        Array.from({ length: DEMO_ACCOUNTS.holders }, (_, i) => [devAccount(DEMO_ACCOUNTS.firstHolder + i, provider).address, DEMO_ACCOUNTS.firstHolder + i]),
+      );
+      const voucher = (await all<any>("/v1/vouchers?city=310000&status=Active")).find((v) => Number(v.remaining) >= 1000)!;
+      const before = await api<any>(`/v1/data-centers/${dataCenterA}`);
+      const tx = await redeemAs(provider, deployment, {
+        dataCenter: DEMO_ACCOUNTS.dataCenterA,
+        holder: holders.get(getAddress(voucher.holder))!,
+        voucherId: BigInt(voucher.id),
+        amount: 80_000n, // CNY 800.00
+        invoiceTotal: 100_000n,
+        invoice: `dashboard-test-${Date.now()}`,
+      });
+      await page.goto(`${baseUrl}/#/data-center/${dataCenterA}`);
+      const row = page.getByTestId("dc-redemptions").locator("tbody tr", { has: page.locator(`a[title="${tx}"]`) });
+      // The mirror picks the block up within a second or two; the page shows it on the next refresh.
+      for (let i = 0; i < 60 && (await row.count()) === 0; i += 1) {
+        await page.getByTestId("refresh").click();
+        await page.getByTestId("dc-redemptions").locator("p.count").waitFor();
+        if ((await row.count()) === 0) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(await row.count()).to.equal(1);
+      expect(await row.locator("td").nth(3).innerText()).to.equal("800.00");
+      const after = await api<any>(`/v1/data-centers/${dataCenterA}`);
+      expect(after.redemptionCount).to.equal(before.redemptionCount + 1);
+      expect(await page.getByTestId("dc-total").locator(".value").innerText()).to.equal(shown(after.totalRedeemed));
+    } finally {
+      provider.destroy();
+    }
+  });
+});
