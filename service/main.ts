@@ -1,4 +1,5 @@
 import { createApi, loadApiConfig, startHttpServer } from "./api/index.js";
+import { createDashboardRouter } from "./dashboard/router.js";
 import { loadConfig } from "./internal/config.js";
 import { ServiceError } from "./internal/errors.js";
 import { createLogger } from "./internal/logger.js";
@@ -66,10 +67,12 @@ async function main(): Promise<number> {
         throw error;
       });
     }
-    const routers =
-      relay === undefined
+    const routers = [
+      createDashboardRouter(),
+      ...(relay === undefined
         ? []
-        : [createRelayRouter({ relay, onError: (error) => logger.error({ err: String(error) }, "relay endpoint failed") })];
+        : [createRelayRouter({ relay, onError: (error) => logger.error({ err: String(error) }, "relay endpoint failed") })]),
+    ];
     const api = await createApi({ config, api: apiConfig, mirror, logger, routers });
     const http = await startHttpServer(api).catch(async (error: Error) => {
       await api.close();
