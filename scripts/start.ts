@@ -1,18 +1,20 @@
 /**
  * `npm start`: the whole stack on this machine.
  *
- * - Without RPC_URL (embedded defaults): starts Hardhat's node on 127.0.0.1:8545 (CHAIN_PORT) with the ledger
- *   deployed (`hardhat chain`), sets up the demo scheme (scripts/demo.ts), and runs the service (mirror + audit API
- *   + dashboard) on PGlite in .data/ (DATA_DIR), on http://127.0.0.1:8080 unless PORT says otherwise. It prints the
- *   demo accounts, a ready auditor token and the dashboard's one-click sign-in link. Hardhat's node keeps its chain in memory, so every start is a new chain and the data folder of
- *   the previous one is cleared (it mirrors a chain that no longer exists).
+ * - Without RPC_URL (embedded defaults): starts a local chain (anvil, from the npm package) on 127.0.0.1:8545
+ *   (CHAIN_PORT) whose state is kept in <DATA_DIR>/chain, deploys the ledger to it with the Ignition module, sets up
+ *   the demo scheme (scripts/demo.ts), and runs the service (mirror + audit API + relay + dashboard) on PGlite in
+ *   <DATA_DIR> (.data by default), on http://127.0.0.1:8080 unless PORT says otherwise. It prints the demo accounts,
+ *   a ready auditor token and the dashboard's one-click sign-in link. The next start resumes the same chain and
+ *   mirror; `npm start -- --reset` starts afresh.
  * - With RPC_URL: runs only the service against that chain and database (production), configured by environment.
  *
  * `npm start -- --token` prints a fresh auditor token for a running demo.
- * Ctrl-C stops everything cleanly.
+ * Ctrl-C stops everything cleanly (the chain saves its state on the way out).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 
@@ -20,12 +22,15 @@ import { JsonRpcProvider, type Signer } from "ethers";
 import { SiweMessage } from "siwe";
 
 import { DEMO_ACCOUNTS, devAccount, setUpDemo } from "./demo.js";
-import { deploymentPath, readDeployment } from "./lib/deployment-file.js";
+import { type Deployment, deploymentPath, readDeployment, writeDeployment } from "./lib/deployment-file.js";
+import { deployTo } from "./tasks/actions/deploy.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const CHAIN_PORT = Number(process.env.CHAIN_PORT ?? 8545);
 const CHAIN_URL = `http://127.0.0.1:${CHAIN_PORT}`;
 const port = Number(process.env.PORT ?? 8080);
+/** Ignition's deployment id (journal folder) for the chain npm start runs. */
+const IGNITION_ID = "npm-start";
 const apiUrl = `http://127.0.0.1:${port}`;
 
 function fail(message: string): never {
@@ -121,11 +126,49 @@ async function production(): Promise<void> {
   process.exitCode = (await exited(service)) ?? 1;
 }
 
+/** Deploys the ledger to the local chain with the Ignition module, as `npx hardhat ledger deploy` does. */
+async function deployLocal(chainDir: string): Promise<Deployment> {
+  // The Ignition journal of an earlier chain would describe contracts that no longer exist.
+  await rm(join(ROOT, "scripts", "ignition", "deployments", IGNITION_ID), { recursive: true, force: true });
+  const hre = (await import("hardhat")).default;
+  const connection = await hre.network.create({ network: "localhost", override: { url: CHAIN_URL } });
+  try {
+    return await deployTo(connection, {
+      deploymentId: IGNITION_ID,
+      deploymentsDir: chainDir,
+      log: (line) => console.log(`[deploy] ${line}`),
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The deployment recorded with the saved chain, if it is still on that chain. */
+async function savedDeployment(provider: JsonRpcProvider, chainDir: string): Promise<Deployment | undefined> {
+  const chainId = (await provider.getNetwork()).chainId;
+  const path = deploymentPath(chainId, chainDir);
+  if (!existsSync(path)) return undefined;
+  const deployment = await readDeployment(path);
+  const block = await provider.getBlock(deployment.deploymentBlock);
+  return block?.hash === deployment.deploymentBlockHash ? deployment : undefined;
+}
+
 async function embedded(): Promise<void> {
   if (await portInUse(CHAIN_PORT)) {
     fail(`port ${CHAIN_PORT} is in use: stop what runs there (another "npm start" or "npm run chain"), start with CHAIN_PORT=<another port>, or set RPC_URL to use that node`);
   }
   if (await portInUse(port)) fail(`port ${port} is in use: stop what runs there, or start with PORT=<another port>`);
+  const dataDir = process.env.DATA_DIR ?? join(ROOT, ".data");
+  const chainDir = join(dataDir, "chain");
+  const stateFile = join(chainDir, "state.json");
+  if (process.argv.includes("--reset")) {
+    console.log(`--reset: removing ${dataDir} (the local chain and its mirror)`);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  const resuming = existsSync(stateFile);
+  if (!resuming) await rm(dataDir, { recursive: true, force: true }); // a mirror of a chain that no longer exists
+  await mkdir(chainDir, { recursive: true });
+
   const children: ChildProcess[] = [];
   let stopping = false;
   const stop = async (code: number) => {
@@ -140,8 +183,13 @@ async function embedded(): Promise<void> {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
 
-  const startedAt = Date.now();
-  const chain = run(join(ROOT, "node_modules", ".bin", "hardhat"), ["chain", "--port", String(CHAIN_PORT)], process.env, "chain");
+  // anvil keeps the chain in the data folder (written every few seconds and on exit), so the next start resumes it.
+  const chain = run(
+    join(ROOT, "node_modules", ".bin", "anvil"),
+    ["--host", "127.0.0.1", "--port", String(CHAIN_PORT), "--accounts", "20", "--state", stateFile, "--state-interval", "2", "--silent"],
+    process.env,
+    "chain",
+  );
   children.push(chain);
   chain.once("exit", (code) => {
     if (!stopping) {
@@ -149,24 +197,39 @@ async function embedded(): Promise<void> {
       void stop(1);
     }
   });
-  const provider = new JsonRpcProvider(CHAIN_URL, undefined, { staticNetwork: true });
-  const deployment = await waitFor(
-    "the local chain with the ledger deployed",
+  const chainId = await waitFor(
+    "the local chain",
     async () => {
-      const chainId = (await provider.getNetwork()).chainId;
-      const found = await readDeployment(deploymentPath(chainId));
-      return Date.parse(found.deployedAt) >= startedAt - 1000 ? found : undefined;
+      const response = await fetch(CHAIN_URL, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      return Number(((await response.json()) as { result: string }).result);
     },
-    120_000,
+    60_000,
   );
+  const provider = new JsonRpcProvider(CHAIN_URL, chainId, { staticNetwork: true, cacheTimeout: -1 });
+  console.log(`[chain] anvil on ${CHAIN_URL}, ${resuming ? `resumed from ${stateFile}` : "a new chain"}`);
+  let deployment = await savedDeployment(provider, chainDir);
+  if (deployment === undefined) {
+    if (resuming) {
+      process.stderr.write(
+        `npm start: the saved chain in ${chainDir} does not hold the recorded deployment (it was stopped before its last ` +
+          `blocks were saved?): start afresh with "npm start -- --reset"\n`,
+      );
+      return void stop(1);
+    }
+    deployment = await deployLocal(chainDir);
+  }
+  // The admin tasks (--network localhost) find the ledger in the usual place.
+  await writeDeployment(deployment, deploymentPath(deployment.chainId));
   await setUpDemo(provider, deployment, (line) => console.log(`[demo] ${line.replace(/^demo: /, "")}`));
 
-  const dataDir = process.env.DATA_DIR ?? join(ROOT, ".data");
-  await rm(dataDir, { recursive: true, force: true });
   const service = run(
     process.execPath,
     ["--import", "tsx", "service/main.ts"],
-    { ...process.env, RPC_URL: CHAIN_URL, DATA_DIR: dataDir, PORT: String(port), FINALITY_DEPTH: process.env.FINALITY_DEPTH ?? "2", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
+    { ...process.env, RPC_URL: CHAIN_URL, DATA_DIR: dataDir, DEPLOYMENT_FILE: deploymentPath(deployment.chainId, chainDir), PORT: String(port), FINALITY_DEPTH: process.env.FINALITY_DEPTH ?? "2", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
     "service",
   );
   children.push(service);
@@ -186,7 +249,7 @@ async function embedded(): Promise<void> {
   console.log(`
 The compute-voucher ledger is running.
 
-  chain        ${CHAIN_URL} (Hardhat's node, chain ${deployment.chainId}), ledger ${deployment.ledger}
+  chain        ${CHAIN_URL} (anvil, chain ${deployment.chainId}, saved in ${chainDir}), ledger ${deployment.ledger}
   dashboard    ${apiUrl}/
   audit API    ${apiUrl}/v1     docs ${apiUrl}/docs     OpenAPI ${apiUrl}/openapi.json
   operations   ${apiUrl}/status  ${apiUrl}/metrics
