@@ -19,8 +19,11 @@ import { createConnection } from "node:net";
 import { join } from "node:path";
 
 import { JsonRpcProvider, type Signer } from "ethers";
+import pg from "pg";
 import { SiweMessage } from "siwe";
 
+import { loadApiConfig } from "../service/api/config.js";
+import { loadConfig } from "../service/internal/config.js";
 import { DEMO_ACCOUNTS, devAccount, setUpDemo } from "./demo.js";
 import { type Deployment, deploymentPath, readDeployment, writeDeployment } from "./lib/deployment-file.js";
 import { deployTo } from "./tasks/actions/deploy.js";
@@ -120,7 +123,57 @@ async function printToken(): Promise<void> {
   provider.destroy();
 }
 
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Checks what the service needs before starting it, so that a person gets one line saying what to do rather than
+ * retries and log lines: the configuration, the chain node, the database.
+ */
+async function preflight(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+    loadApiConfig(process.env, config);
+  } catch (error) {
+    fail(`${(error as Error).message} (fix it in the environment)`);
+  }
+  try {
+    const response = await fetch(config.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  } catch (error) {
+    fail(`cannot reach the chain node at ${redact(config.rpcUrl)} (${(error as Error).message}): start the node, or fix RPC_URL`);
+  }
+  if (config.database.kind === "postgres") {
+    const client = new pg.Client({ connectionString: config.database.url, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      await client.query("SELECT 1");
+    } catch (error) {
+      fail(
+        `cannot connect to the database at ${redact(config.database.url)} (${(error as Error).message}): start PostgreSQL, or fix DATABASE_URL`,
+      );
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
 async function production(): Promise<void> {
+  await preflight();
   const service = spawn(process.execPath, ["--import", "tsx", "service/main.ts"], { cwd: ROOT, stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => service.kill(signal));
   process.exitCode = (await exited(service)) ?? 1;
@@ -226,10 +279,15 @@ async function embedded(): Promise<void> {
   await writeDeployment(deployment, deploymentPath(deployment.chainId));
   await setUpDemo(provider, deployment, (line) => console.log(`[demo] ${line.replace(/^demo: /, "")}`));
 
+  // The local stack keeps everything in the data folder (PGlite), so that it resumes as a whole.
+  const { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
+  if (databaseUrl !== undefined && databaseUrl !== "") {
+    console.log(`[start] DATABASE_URL is not used without RPC_URL: the local stack keeps its mirror in ${dataDir}`);
+  }
   const service = run(
     process.execPath,
     ["--import", "tsx", "service/main.ts"],
-    { ...process.env, RPC_URL: CHAIN_URL, DATA_DIR: dataDir, DEPLOYMENT_FILE: deploymentPath(deployment.chainId, chainDir), PORT: String(port), FINALITY_DEPTH: process.env.FINALITY_DEPTH ?? "2", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
+    { ...inherited, RPC_URL: CHAIN_URL, DATA_DIR: dataDir, DEPLOYMENT_FILE: deploymentPath(deployment.chainId, chainDir), PORT: String(port), FINALITY_DEPTH: process.env.FINALITY_DEPTH ?? "2", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
     "service",
   );
   children.push(service);

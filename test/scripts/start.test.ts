@@ -6,7 +6,7 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 
-import { ROOT, freePort } from "../service/helpers/node.js";
+import { ROOT, freePort, startNode } from "../service/helpers/node.js";
 
 interface Started {
   child: ChildProcess;
@@ -154,6 +154,33 @@ describe("npm start", function () {
       expect(lines[0]).to.match(new RegExp(`^npm start: port ${busy} is in use: .*CHAIN_PORT=`));
     } finally {
       blocker.close();
+    }
+  });
+
+  it("refuses an unreachable node, an unreachable database and a bad setting, each with one line saying what to do", async function () {
+    this.timeout(120_000);
+    const dead = String(await freePort());
+    const node = await startNode("anvil");
+    try {
+      const cases: [Record<string, string>, RegExp][] = [
+        [{ RPC_URL: `http://127.0.0.1:${dead}` }, /^npm start: cannot reach the chain node at .*: start the node, or fix RPC_URL$/],
+        [
+          { RPC_URL: node.url, DATABASE_URL: `postgres://nobody:secret@127.0.0.1:${dead}/none` },
+          /^npm start: cannot connect to the database at postgres:\/\/nobody:\*\*\*@.*: start PostgreSQL, or fix DATABASE_URL$/,
+        ],
+        [{ RPC_URL: node.url, FINALITY_DEPTH: "-1" }, /^npm start: configuration: FINALITY_DEPTH is invalid .*\(fix it in the environment\)$/],
+      ];
+      for (const [env, expected] of cases) {
+        const s = start({ PORT: String(await freePort()), DATA_DIR: dataDir, ...env });
+        running.push(s);
+        expect(await s.exited).to.equal(1);
+        const lines = s.output().trim().split("\n");
+        expect(lines, s.output()).to.have.length(1);
+        expect(lines[0]).to.match(expected);
+        expect(s.output()).to.not.include("secret");
+      }
+    } finally {
+      await node.stop();
     }
   });
 });
