@@ -1,11 +1,12 @@
 import type { Database } from "../store/database.js";
+import { applyMigrations, type Migration } from "../store/migrations.js";
 
 /**
  * The API's additions to the schema (versions from 100, after the mirror's own, in the same schema_migrations
  * table): indexes for the keyset orders and filters the audit API serves, and for the event trail's lookups by
  * voucher and city (time travel and voucher history replay the raw log).
  */
-export const API_MIGRATIONS: readonly { version: number; name: string; statements: string[] }[] = [
+export const API_MIGRATIONS: readonly Migration[] = [
   {
     version: 100,
     name: "audit API indexes",
@@ -28,18 +29,6 @@ export const API_MIGRATIONS: readonly { version: number; name: string; statement
 ];
 
 /** Applies the API's migrations the database has not seen; run by the writer after the mirror's `migrate`. */
-export async function migrateApi(db: Database): Promise<number[]> {
-  const done = new Set(
-    (await db.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)),
-  );
-  const applied: number[] = [];
-  for (const migration of API_MIGRATIONS) {
-    if (done.has(migration.version)) continue;
-    await db.transaction(async (tx) => {
-      for (const statement of migration.statements) await tx.query(statement);
-      await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
-    });
-    applied.push(migration.version);
-  }
-  return applied;
+export function migrateApi(db: Database): Promise<number[]> {
+  return applyMigrations(db, API_MIGRATIONS);
 }

@@ -1,4 +1,5 @@
 import type { Database } from "../store/database.js";
+import { applyMigrations, type Migration } from "../store/migrations.js";
 
 /**
  * The relay's own tables, in the mirror's database and its `schema_migrations` table, numbered from 200 so they
@@ -9,7 +10,7 @@ import type { Database } from "../store/database.js";
  * - `relay_requests`: every accepted redemption request, written before the 202. At most one live (not failed)
  *   request per invoice hash and per (data center, forwarder nonce).
  */
-export const RELAY_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export const RELAY_MIGRATIONS: readonly Migration[] = [
   {
     version: 200,
     name: "relay: durable redemption queue and relayer transactions",
@@ -57,21 +58,6 @@ CREATE INDEX relay_requests_by_transaction ON relay_requests (transaction_hash);
 ];
 
 /** Applies the relay's migrations the database has not seen (after the mirror's `migrate`). Returns them. */
-export async function migrateRelay(db: Database): Promise<number[]> {
-  await db.query(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-  );
-  const done = new Set((await db.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)));
-  const applied: number[] = [];
-  for (const migration of RELAY_MIGRATIONS) {
-    if (done.has(migration.version)) continue;
-    await db.transaction(async (tx) => {
-      for (const statement of migration.sql.split(/;\s*\n/).map((s) => s.trim()).filter((s) => s !== "")) {
-        await tx.query(statement);
-      }
-      await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
-    });
-    applied.push(migration.version);
-  }
-  return applied;
+export function migrateRelay(db: Database): Promise<number[]> {
+  return applyMigrations(db, RELAY_MIGRATIONS);
 }

@@ -5,7 +5,7 @@ import type { Database } from "./database.js";
  * PostgreSQL's dialect; PGlite runs the same text. Amounts and token ids are NUMERIC (never floating point), block
  * numbers and timestamps BIGINT, hashes and addresses text (addresses checksummed).
  */
-export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export const MIGRATIONS: readonly (Migration & { sql: string })[] = [
   {
     version: 1,
     name: "raw log, checkpoint and derived tables",
@@ -154,8 +154,20 @@ CREATE TABLE role_members (
   },
 ];
 
-/** Applies the migrations the database has not seen, in order. Returns the versions applied. */
-export async function migrate(db: Database): Promise<number[]> {
+/** A numbered schema change: SQL text (statements separated by ";" at line ends) or a list of statements. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql?: string;
+  statements?: readonly string[];
+}
+
+/**
+ * Applies the migrations of `migrations` the database has not seen, in order, each in its own transaction with its
+ * row in `schema_migrations`. Returns the versions applied. The mirror's, the API's (100+) and the relay's (200+)
+ * migrations all run through here.
+ */
+export async function applyMigrations(db: Database, migrations: readonly Migration[]): Promise<number[]> {
   await db.query(
     "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
   );
@@ -163,17 +175,22 @@ export async function migrate(db: Database): Promise<number[]> {
     (await db.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)),
   );
   const applied: number[] = [];
-  for (const migration of MIGRATIONS) {
+  for (const migration of migrations) {
     if (done.has(migration.version)) continue;
+    const statements =
+      migration.statements ?? (migration.sql ?? "").split(/;\s*\n/).map((s) => s.trim()).filter((s) => s !== "");
     await db.transaction(async (tx) => {
-      for (const statement of migration.sql.split(/;\s*\n/).map((s) => s.trim()).filter((s) => s !== "")) {
-        await tx.query(statement);
-      }
+      for (const statement of statements) await tx.query(statement);
       await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
     });
     applied.push(migration.version);
   }
   return applied;
+}
+
+/** Applies the mirror's migrations the database has not seen, in order. Returns the versions applied. */
+export function migrate(db: Database): Promise<number[]> {
+  return applyMigrations(db, MIGRATIONS);
 }
 
 /** The schema version the database is at (for read-only replicas, which do not migrate). */
