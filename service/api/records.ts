@@ -189,3 +189,34 @@ export function afterKey(where: string[], params: unknown[], columns: string, ke
 }
 
 export const whereSql = (where: string[]): string => (where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`);
+
+/**
+ * The filters of a keyset list: conditions with `?` placeholders, numbered as they are added, and for each page the
+ * WHERE clause (filters plus the cursor condition) with its parameters, the last one being the limit.
+ */
+export function createFilters() {
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  return {
+    add(sql: string, ...args: unknown[]): void {
+      let text = sql;
+      for (const value of args) {
+        values.push(value);
+        text = text.replace("?", `$${values.length}`);
+      }
+      conditions.push(text);
+    },
+    page(
+      keyColumns: string,
+      after: (string | number)[] | undefined,
+      keyTypes: KeyType[],
+      limit: number,
+    ): { where: string; params: unknown[]; limit: string } {
+      const where = [...conditions];
+      const params = [...values];
+      afterKey(where, params, keyColumns, after, keyTypes);
+      params.push(limit);
+      return { where: whereSql(where), params, limit: `$${params.length}` };
+    },
+  };
+}

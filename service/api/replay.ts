@@ -1,22 +1,10 @@
-import { applyEvent, emptyState, type FoldEvent, type LedgerState } from "../verify/fold.js";
+import { eventFromRow } from "../store/store.js";
+import { applyEvent, emptyState, type LedgerState } from "../verify/fold.js";
 import type { RequestContext } from "./context.js";
 import { ApiError } from "./problem.js";
 
 export const EVENT_COLUMNS = `block_number::text AS block_number, block_hash, log_index, block_timestamp::text AS block_timestamp,
   transaction_hash, transaction_index, address, contract, event_name, args`;
-
-export function foldEvent(row: Record<string, unknown>): FoldEvent {
-  return {
-    blockNumber: Number(row.block_number),
-    blockHash: String(row.block_hash),
-    logIndex: Number(row.log_index),
-    blockTimestamp: Number(row.block_timestamp),
-    transactionHash: String(row.transaction_hash),
-    contract: String(row.contract),
-    eventName: String(row.event_name),
-    args: (typeof row.args === "string" ? JSON.parse(row.args) : row.args) as Record<string, unknown>,
-  };
-}
 
 const VOUCHER_EVENTS = "('VoucherIssued', 'VoucherRedeemed', 'VoucherRevoked', 'VoucherExpired', 'VoucherReissued')";
 
@@ -51,7 +39,7 @@ export async function replayCity(ctx: RequestContext, city: number, atBlock: num
     [String(city), atBlock],
   );
   const state = emptyState();
-  for (const row of rows) applyEvent(state, foldEvent(row));
+  for (const row of rows) applyEvent(state, eventFromRow(row));
   return state;
 }
 
@@ -59,6 +47,6 @@ export async function replayCity(ctx: RequestContext, city: number, atBlock: num
 export async function replayVoucher(ctx: RequestContext, id: string, atBlock: number): Promise<LedgerState> {
   await checkIndexed(ctx, atBlock);
   const state = emptyState();
-  for (const row of await voucherEvents(ctx, id, atBlock)) applyEvent(state, foldEvent(row));
+  for (const row of await voucherEvents(ctx, id, atBlock)) applyEvent(state, eventFromRow(row));
   return state;
 }

@@ -55,7 +55,8 @@ export interface MirrorStore {
   eventCount(): Promise<number>;
 }
 
-function rowToEvent(row: Record<string, unknown>): StoredEvent {
+/** An `events` row (as the store and the API select it) as an event of the raw log. */
+export function eventFromRow(row: Record<string, unknown>): StoredEvent {
   return {
     blockNumber: Number(row.block_number),
     blockHash: String(row.block_hash),
@@ -79,7 +80,7 @@ export function createMirrorStore(db: Database): MirrorStore {
         [after.block, after.index],
       );
       if (rows.length === 0) return;
-      const events = rows.map(rowToEvent);
+      const events = rows.map(eventFromRow);
       await project(tx, events);
       const last = events[events.length - 1]!;
       after = { block: last.blockNumber, index: last.logIndex };

@@ -8,7 +8,8 @@ import {
 } from "../format.js";
 import { ApiError } from "../problem.js";
 import { VOUCHER_COLUMNS, voucherFromState, voucherRecord, voucherShape } from "../records.js";
-import { foldEvent, replayVoucher, voucherEvents } from "../replay.js";
+import { eventFromRow } from "../../store/store.js";
+import { replayVoucher, voucherEvents } from "../replay.js";
 
 const historyEntrySchema = z
   .strictObject({
@@ -38,7 +39,7 @@ const voucherWithHistorySchema = z
 
 function historyEntry(row: Record<string, unknown>, id: string, ctx: RequestContext): z.input<typeof historyEntrySchema> {
   const f = ctx.format;
-  const a = foldEvent(row).args;
+  const a = eventFromRow(row).args;
   const addr = (v: unknown) => (v === undefined || v === null ? null : f.address(v));
   const name = String(row.event_name);
   const type =

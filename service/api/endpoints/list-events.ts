@@ -3,8 +3,9 @@ import { z } from "zod";
 import { forbidden } from "../auth/access.js";
 import { addressInput, addressSchema, blockInput, provenance, provenanceShape, tokenIdInput } from "../format.js";
 import { defineList } from "../list.js";
-import { afterKey, whereSql } from "../records.js";
-import { EVENT_COLUMNS, foldEvent } from "../replay.js";
+import { createFilters } from "../records.js";
+import { eventFromRow } from "../../store/store.js";
+import { EVENT_COLUMNS } from "../replay.js";
 
 const eventSchema = z
   .strictObject({
@@ -37,36 +38,24 @@ export const listEvents = defineList({
   async plan({ query }, ctx) {
     const access = ctx.access;
     if (access.kind === "dataCenter" || access.kind === "none") throw forbidden("only auditors, governors and issuers may read the event trail");
-    const base: string[] = [];
-    const baseParams: unknown[] = [];
-    const add = (sql: string, ...values: unknown[]) => {
-      let text = sql;
-      for (const value of values) {
-        baseParams.push(value);
-        text = text.replace("?", `$${baseParams.length}`);
-      }
-      base.push(text);
-    };
-    if (access.kind === "city") add("contract = 'ledger' AND args->>'city' = ?", String(access.city));
-    if (query.fromBlock !== undefined) add("block_number >= ?", query.fromBlock);
-    if (query.toBlock !== undefined) add("block_number <= ?", query.toBlock);
-    if (query.event !== undefined) add("event_name = ?", query.event);
-    if (query.voucher !== undefined) add("(args->>'id' = ? OR args->>'newId' = ?)", query.voucher, query.voucher);
-    if (query.address !== undefined) add("EXISTS (SELECT 1 FROM jsonb_each_text(args) AS kv WHERE kv.value = ?)", query.address);
+    const filters = createFilters();
+    if (access.kind === "city") filters.add("contract = 'ledger' AND args->>'city' = ?", String(access.city));
+    if (query.fromBlock !== undefined) filters.add("block_number >= ?", query.fromBlock);
+    if (query.toBlock !== undefined) filters.add("block_number <= ?", query.toBlock);
+    if (query.event !== undefined) filters.add("event_name = ?", query.event);
+    if (query.voucher !== undefined) filters.add("(args->>'id' = ? OR args->>'newId' = ?)", query.voucher, query.voucher);
+    if (query.address !== undefined) filters.add("EXISTS (SELECT 1 FROM jsonb_each_text(args) AS kv WHERE kv.value = ?)", query.address);
     return async (after, limit) => {
-      const where = [...base];
-      const params = [...baseParams];
-      afterKey(where, params, "block_number, log_index", after, ["bigint", "bigint"]);
-      params.push(limit);
+      const page = filters.page("block_number, log_index", after, ["bigint", "bigint"], limit);
       return ctx.db.query(
-        `SELECT ${EVENT_COLUMNS} FROM events ${whereSql(where)} ORDER BY events.block_number, events.log_index LIMIT $${params.length}`,
-        params,
+        `SELECT ${EVENT_COLUMNS} FROM events ${page.where} ORDER BY events.block_number, events.log_index LIMIT ${page.limit}`,
+        page.params,
       );
     };
   },
   key: (row) => [Number(row.block_number), Number(row.log_index)],
   map: (row, ctx) => {
-    const e = foldEvent(row);
+    const e = eventFromRow(row);
     return {
       ...provenance(ctx.format, row),
       transactionIndex: Number(row.transaction_index),

@@ -1,7 +1,7 @@
 import { forbidden } from "../auth/access.js";
 import { addressInput, cityInput, dateInput, tokenIdInput } from "../format.js";
 import { defineList } from "../list.js";
-import { afterKey, REDEMPTION_COLUMNS, redemptionRecord, redemptionSchema, whereSql } from "../records.js";
+import { createFilters, REDEMPTION_COLUMNS, redemptionRecord, redemptionSchema } from "../records.js";
 
 /** GET /v1/redemptions: redemptions in chain order, filtered (a data center sees its own only). */
 export const listRedemptions = defineList({
@@ -32,26 +32,18 @@ export const listRedemptions = defineList({
     } else if (access.kind !== "all") {
       throw forbidden("no role that reads redemptions");
     }
-    const base: string[] = [];
-    const baseParams: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      baseParams.push(value);
-      base.push(sql.replace("?", `$${baseParams.length}`));
-    };
-    if (city !== undefined) add("city = ?", city);
-    if (dataCenter !== undefined) add("data_center = ?", dataCenter);
-    if (query.holder !== undefined) add("holder = ?", query.holder);
-    if (query.voucher !== undefined) add("voucher_id = ?::numeric", query.voucher);
-    if (query.from !== undefined) add("block_timestamp >= ?", query.from);
-    if (query.to !== undefined) add("block_timestamp < ?", query.to);
+    const filters = createFilters();
+    if (city !== undefined) filters.add("city = ?", city);
+    if (dataCenter !== undefined) filters.add("data_center = ?", dataCenter);
+    if (query.holder !== undefined) filters.add("holder = ?", query.holder);
+    if (query.voucher !== undefined) filters.add("voucher_id = ?::numeric", query.voucher);
+    if (query.from !== undefined) filters.add("block_timestamp >= ?", query.from);
+    if (query.to !== undefined) filters.add("block_timestamp < ?", query.to);
     return async (after, limit) => {
-      const where = [...base];
-      const params = [...baseParams];
-      afterKey(where, params, "block_number, log_index", after, ["bigint", "bigint"]);
-      params.push(limit);
+      const page = filters.page("block_number, log_index", after, ["bigint", "bigint"], limit);
       return ctx.db.query(
-        `SELECT ${REDEMPTION_COLUMNS} FROM redemptions ${whereSql(where)} ORDER BY redemptions.block_number, redemptions.log_index LIMIT $${params.length}`,
-        params,
+        `SELECT ${REDEMPTION_COLUMNS} FROM redemptions ${page.where} ORDER BY redemptions.block_number, redemptions.log_index LIMIT ${page.limit}`,
+        page.params,
       );
     };
   },

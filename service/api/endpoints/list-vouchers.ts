@@ -3,7 +3,7 @@ import { z } from "zod";
 import { cityScope } from "../auth/access.js";
 import { addressInput, cityInput, dateInput } from "../format.js";
 import { defineList } from "../list.js";
-import { afterKey, VOUCHER_COLUMNS, VOUCHER_STATUSES, voucherRecord, voucherSchema, whereSql } from "../records.js";
+import { createFilters, VOUCHER_COLUMNS, VOUCHER_STATUSES, voucherRecord, voucherSchema } from "../records.js";
 
 /** GET /v1/vouchers: vouchers in issue order (block, then id), filtered. */
 export const listVouchers = defineList({
@@ -25,27 +25,19 @@ export const listVouchers = defineList({
   keyTypes: ["bigint", "numeric"],
   async plan({ query }, ctx) {
     const city = cityScope(ctx.access, query.city, "vouchers");
-    const base: string[] = [];
-    const baseParams: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      baseParams.push(value);
-      base.push(sql.replace("?", `$${baseParams.length}`));
-    };
-    if (city !== undefined) add("city = ?", city);
-    if (query.holder !== undefined) add("holder = ?", query.holder);
-    if (query.status !== undefined) add("status = ?", query.status);
-    if (query.issuedFrom !== undefined) add("issued_at >= ?", query.issuedFrom);
-    if (query.issuedTo !== undefined) add("issued_at < ?", query.issuedTo);
-    if (query.expiresFrom !== undefined) add("expires_at >= ?", query.expiresFrom);
-    if (query.expiresTo !== undefined) add("expires_at < ?", query.expiresTo);
+    const filters = createFilters();
+    if (city !== undefined) filters.add("city = ?", city);
+    if (query.holder !== undefined) filters.add("holder = ?", query.holder);
+    if (query.status !== undefined) filters.add("status = ?", query.status);
+    if (query.issuedFrom !== undefined) filters.add("issued_at >= ?", query.issuedFrom);
+    if (query.issuedTo !== undefined) filters.add("issued_at < ?", query.issuedTo);
+    if (query.expiresFrom !== undefined) filters.add("expires_at >= ?", query.expiresFrom);
+    if (query.expiresTo !== undefined) filters.add("expires_at < ?", query.expiresTo);
     return async (after, limit) => {
-      const where = [...base];
-      const params = [...baseParams];
-      afterKey(where, params, "issued_block, id", after, ["bigint", "numeric"]);
-      params.push(limit);
+      const page = filters.page("issued_block, id", after, ["bigint", "numeric"], limit);
       return ctx.db.query(
-        `SELECT ${VOUCHER_COLUMNS} FROM vouchers ${whereSql(where)} ORDER BY vouchers.issued_block, vouchers.id LIMIT $${params.length}`,
-        params,
+        `SELECT ${VOUCHER_COLUMNS} FROM vouchers ${page.where} ORDER BY vouchers.issued_block, vouchers.id LIMIT ${page.limit}`,
+        page.params,
       );
     };
   },
