@@ -32,6 +32,11 @@ const BLOCK_COLUMNS: Column[] = [["number", "bigint"], ["hash", "text"], ["paren
 
 const REBUILD_PAGE = 5000;
 
+/** The mirror's tables whose statistics the planner needs (the derived tables, the raw log and the headers). */
+const ANALYZED_TABLES = ["events", "blocks", ...DERIVED_TABLES];
+/** Statistics are refreshed once this many events were written since the last refresh, or half as many as then. */
+const ANALYZE_EVERY = 10_000;
+
 export interface MirrorStore {
   readonly db: Database;
   checkpoint(): Promise<Checkpoint | undefined>;
@@ -40,6 +45,7 @@ export interface MirrorStore {
   /**
    * Writes, in one transaction, the events of blocks `(checkpoint, to]`, the headers read, and the new checkpoint
    * `to`; drops headers older than the reorg window. Events already present are skipped (and not projected twice).
+   * As the log grows, refreshes the planner's statistics of the mirror's tables (after the transaction).
    */
   commit(input: { events: NewEvent[]; headers: BlockHeader[]; to: BlockHeader; keepFrom: number }): Promise<void>;
   /** Headers the mirror kept, newest first: where a fork point is looked for. */
@@ -70,6 +76,25 @@ export function eventFromRow(row: Record<string, unknown>): StoredEvent {
 }
 
 export function createMirrorStore(db: Database): MirrorStore {
+  // PGlite has no autovacuum, so nothing else refreshes the planner's statistics there: without them it reads the
+  // whole `events_by_name` index for one voucher, and each read slows down as the log grows. PostgreSQL's
+  // autovacuum would get there, but only later; refreshing as the log grows keeps both stores alike.
+  let writtenSinceAnalyze = 0;
+  let rowsAtAnalyze: number | undefined;
+  async function refreshStatistics(written: number): Promise<void> {
+    writtenSinceAnalyze += written;
+    if (rowsAtAnalyze === undefined) {
+      const rows = await db.query<{ n: string }>(
+        "SELECT greatest(reltuples, 0)::bigint::text AS n FROM pg_class WHERE oid = to_regclass('events')",
+      );
+      rowsAtAnalyze = Number(rows[0]?.n ?? 0);
+    }
+    if (writtenSinceAnalyze < Math.max(ANALYZE_EVERY, rowsAtAnalyze / 2)) return;
+    await db.query(`ANALYZE ${ANALYZED_TABLES.join(", ")}`);
+    rowsAtAnalyze += writtenSinceAnalyze;
+    writtenSinceAnalyze = 0;
+  }
+
   async function rebuild(tx: Queryable): Promise<void> {
     for (const table of DERIVED_TABLES) await tx.query(`DELETE FROM ${table}`);
     let after = { block: -1, index: -1 };
@@ -113,7 +138,7 @@ export function createMirrorStore(db: Database): MirrorStore {
       );
     },
     async commit({ events, headers, to, keepFrom }) {
-      await db.transaction(async (tx) => {
+      const written = await db.transaction(async (tx) => {
         const rows = events.map((e) => ({
           chain_id: e.chainId, block_hash: e.blockHash, log_index: e.logIndex, block_number: e.blockNumber,
           block_timestamp: e.blockTimestamp, transaction_hash: e.transactionHash, transaction_index: e.transactionIndex,
@@ -135,7 +160,9 @@ export function createMirrorStore(db: Database): MirrorStore {
           [keepFrom],
         );
         await tx.query("UPDATE sync_checkpoint SET block_number = $1, block_hash = $2 WHERE id = 1", [to.number, to.hash]);
+        return inserted.length;
       });
+      await refreshStatistics(written);
     },
     async recentBlocks() {
       const rows = await db.query("SELECT number, hash FROM blocks ORDER BY number DESC");
