@@ -10,12 +10,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import http from "node:http";
+import type http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-import { encodeBytes32String, Wallet } from "ethers";
+import { Wallet } from "ethers";
+
+import { chainGrower } from "./lib/chain.js";
+import { closedLoop, fixedRate, medianByP99, medianByRate as median, type Sample } from "./lib/load.js";
 
 const args = process.argv.slice(2);
 
@@ -56,85 +59,6 @@ async function worker(): Promise<void> {
   process.stdin.on("end", () => process.exit(0));
 }
 
-interface Sample {
-  requests: number;
-  seconds: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-
-function once(agent: http.Agent, url: string, token: string | undefined): Promise<{ ms: number; ok: boolean }> {
-  const start = process.hrtime.bigint();
-  return new Promise((resolve) => {
-    const req = http.get(url, { agent, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, ok: res.statusCode === 200 }));
-    });
-    req.on("error", () => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, ok: false }));
-  });
-}
-
-/**
- * Closed loop: `concurrency` requests in flight until `total` are done or `maxSeconds` have passed, whichever comes
- * first (so that a slow endpoint cannot stretch the benchmark without bound); the rate counts the requests done.
- */
-async function closedLoop(
-  urls: () => string,
-  token: string | undefined,
-  total: number,
-  concurrency: number,
-  maxSeconds: number,
-): Promise<Sample> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const latencies: number[] = [];
-  let errors = 0;
-  let issued = 0;
-  const started = process.hrtime.bigint();
-  const deadline = Number(started) / 1e6 + maxSeconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (issued < total && Number(process.hrtime.bigint()) / 1e6 < deadline) {
-      issued++;
-      const r = await once(agent, urls(), token);
-      latencies.push(r.ms);
-      if (!r.ok) errors++;
-    }
-  }));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const done = latencies.length;
-  return { requests: done, seconds, rps: done / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
-}
-
-/** Open loop: requests started at a fixed rate whatever the answers, for `total` requests. */
-async function fixedRate(urls: () => string, token: string, rate: number, total: number): Promise<Sample> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = process.hrtime.bigint();
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = Number(started) / 1e6 + (i * 1000) / rate;
-    const wait = due - Number(process.hrtime.bigint()) / 1e6;
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(once(agent, urls(), token).then((r) => {
-      latencies.push(r.ms);
-      if (!r.ok) errors++;
-    }));
-  }
-  await Promise.all(inflight);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return { requests: total, seconds, rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
-}
-
-const median = (samples: Sample[]): Sample => [...samples].sort((a, b) => a.rps - b.rps)[Math.floor(samples.length / 2)]!;
-
 async function main(): Promise<void> {
   const { deployTestLedger, runWorkload, SHANGHAI } = await import("../../test/service/helpers/ledger.js");
   const { ROOT, startNode } = await import("../../test/service/helpers/node.js");
@@ -145,8 +69,8 @@ async function main(): Promise<void> {
   const target = quick ? 10_000 : 100_000;
   const requests = quick ? 2_000 : 10_000;
   /** Each measured run stops after this long even if its requests are not all done. */
-  const maxSeconds = quick ? 4 : 15;
-  const BATCH = 200;
+  const maxSeconds = quick ? 3 : 8;
+  const warmUpSeconds = quick ? 1 : 2;
 
   const node = await startNode("anvil");
   let child: ChildProcess | undefined;
@@ -156,21 +80,7 @@ async function main(): Promise<void> {
     const auditor = Wallet.createRandom();
     await (await t.manager.connect(t.signers.governor).grantRole(ROLE.AUDITOR, auditor.address, 0)).wait();
     await runWorkload(t, 60, 3);
-    const holders = await Promise.all(t.signers.holders.map((h) => h.getAddress()));
-    const issuer = t.ledger.connect(t.signers.shanghaiIssuer);
-    let pending: Promise<unknown>[] = [];
-    for (let i = 0; i < Math.ceil(target / (3 * BATCH)); i++) {
-      const batch = [...Array(BATCH).keys()].map((j) => ({
-        holder: holders[(i + j) % holders.length]!, applicationRef: encodeBytes32String(`API-BENCH-${i}-${j}`),
-        faceValue: 1000n + BigInt(j), expiresAt: 0n,
-      }));
-      pending.push((await issuer.issueBatch(SHANGHAI, batch, { gasLimit: 29_000_000n })).wait());
-      if (pending.length >= 20) {
-        await Promise.all(pending);
-        pending = [];
-      }
-    }
-    await Promise.all(pending);
+    await (await chainGrower(t, SHANGHAI, "API-BENCH")).growTo(target);
     const env = {
       RPC_URL: node.url, LEDGER_ADDRESS: await t.ledger.getAddress(), DEPLOYMENT_BLOCK: String(t.deploymentBlock),
       FINALITY_DEPTH: "12", LOG_LEVEL: "warn", DATA_DIR: dir, PORT: "0",
@@ -199,7 +109,7 @@ async function main(): Promise<void> {
     ];
     const results: Record<string, Sample & { runs: Sample[] }> = {};
     for (const kind of kinds) {
-      await closedLoop(kind.url, kind.auth ? server.token : undefined, Math.min(500, requests), 16, 3); // warm-up
+      await closedLoop(kind.url, kind.auth ? server.token : undefined, Math.min(500, requests), 16, warmUpSeconds); // warm-up
       const samples: Sample[] = [];
       for (let run = 0; run < runs; run++) {
         samples.push(await closedLoop(kind.url, kind.auth ? server.token : undefined, requests, 16, maxSeconds));
@@ -208,8 +118,8 @@ async function main(): Promise<void> {
       process.stderr.write(`${kind.name}: ${JSON.stringify(median(samples))}\n`);
     }
     const rateSamples: Sample[] = [];
-    for (let run = 0; run < runs; run++) rateSamples.push(await fixedRate(kinds[1]!.url, server.token, 1000, quick ? 2000 : 5000));
-    const atRate = [...rateSamples].sort((a, b) => a.p99 - b.p99)[Math.floor(rateSamples.length / 2)]!;
+    for (let run = 0; run < runs; run++) rateSamples.push(await fixedRate(kinds[1]!.url, server.token, 1000, quick ? 2000 : 4000));
+    const atRate = medianByP99(rateSamples);
 
     const bare = results["bare Express handler"]!;
     const byId = results["voucher by id"]!;

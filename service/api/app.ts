@@ -26,7 +26,7 @@ export interface ApiDeps {
   /** The API's own keys: loadApiConfig(process.env, config). */
   api: ApiConfig;
   /** The opened mirror: its target, its database, and (in the writer) its syncer. */
-  mirror: { target: ApiTarget; store: { db: Database }; syncer?: { status(): SyncStatus | undefined } | undefined };
+  mirror: { target: ApiTarget; store: { db: Database; analyze(): Promise<void> }; syncer?: { status(): SyncStatus | undefined } | undefined };
   logger: Logger;
   /** More routes served by the same app (the redemption relay's), mounted before the API's own and the JSON 404. */
   routers?: readonly RequestHandler[];
@@ -77,7 +77,11 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const logger = deps.logger.child({ component: "api" });
   if (!config.readOnly) {
     const applied = await migrateApi(mirror.store.db);
-    if (applied.length > 0) logger.info({ applied }, "API migrations applied");
+    if (applied.length > 0) {
+      // New indexes on expressions have no statistics until the next ANALYZE: take them now.
+      await mirror.store.analyze();
+      logger.info({ applied }, "API migrations applied");
+    }
   }
   const db = openApiDatabase(config, mirror.store.db, api.statementTimeoutMs);
   const rpc = createRpc({ url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs });

@@ -59,6 +59,8 @@ export interface MirrorStore {
   /** Empties the derived tables and rebuilds them from the raw log, in chain order. */
   rebuild(tx: Queryable): Promise<void>;
   eventCount(): Promise<number>;
+  /** Refreshes the planner's statistics of the mirror's tables now (commit does it as the log grows). */
+  analyze(): Promise<void>;
 }
 
 /** An `events` row (as the store and the API select it) as an event of the raw log. */
@@ -90,8 +92,11 @@ export function createMirrorStore(db: Database): MirrorStore {
       rowsAtAnalyze = Number(rows[0]?.n ?? 0);
     }
     if (writtenSinceAnalyze < Math.max(ANALYZE_EVERY, rowsAtAnalyze / 2)) return;
+    await analyze();
+  }
+  async function analyze(): Promise<void> {
     await db.query(`ANALYZE ${ANALYZED_TABLES.join(", ")}`);
-    rowsAtAnalyze += writtenSinceAnalyze;
+    rowsAtAnalyze = (rowsAtAnalyze ?? 0) + writtenSinceAnalyze;
     writtenSinceAnalyze = 0;
   }
 
@@ -115,6 +120,7 @@ export function createMirrorStore(db: Database): MirrorStore {
   return {
     db,
     rebuild,
+    analyze,
     async checkpoint() {
       const rows = await db.query(
         "SELECT chain_id, ledger, access_manager, deployment_block, block_number, block_hash FROM sync_checkpoint WHERE id = 1",
