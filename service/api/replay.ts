@@ -8,16 +8,20 @@ export const EVENT_COLUMNS = `block_number::text AS block_number, block_hash, lo
 
 const VOUCHER_EVENTS = "('VoucherIssued', 'VoucherRedeemed', 'VoucherRevoked', 'VoucherExpired', 'VoucherReissued')";
 
+/**
+ * SQL for the raw-log events of the voucher whose id (text) is `$1`, in chain order; `bounded` adds
+ * `block_number <= $2`.
+ */
+export function voucherEventsSql(bounded: boolean): string {
+  return `SELECT ${EVENT_COLUMNS} FROM events
+      WHERE contract = 'ledger' AND event_name IN ${VOUCHER_EVENTS} AND (args->>'id' = $1 OR args->>'newId' = $1)
+        ${bounded ? "AND block_number <= $2" : ""}
+      ORDER BY events.block_number, events.log_index`;
+}
+
 /** The raw-log events of one voucher (its issue or re-issue to it, redemptions, closing), in chain order. */
 export async function voucherEvents(ctx: RequestContext, id: string, atBlock?: number): Promise<Record<string, unknown>[]> {
-  const bound = atBlock === undefined ? "" : "AND block_number <= $2";
-  const params = atBlock === undefined ? [id] : [id, atBlock];
-  return ctx.db.query(
-    `SELECT ${EVENT_COLUMNS} FROM events
-      WHERE contract = 'ledger' AND event_name IN ${VOUCHER_EVENTS} AND (args->>'id' = $1 OR args->>'newId' = $1) ${bound}
-      ORDER BY events.block_number, events.log_index`,
-    params,
-  );
+  return ctx.db.query(voucherEventsSql(atBlock !== undefined), atBlock === undefined ? [id] : [id, atBlock]);
 }
 
 /** Refuses a block the mirror has not indexed yet: the answer would silently miss events. */

@@ -9,7 +9,7 @@ import {
 import { ApiError } from "../problem.js";
 import { VOUCHER_COLUMNS, voucherFromState, voucherRecord, voucherShape } from "../records.js";
 import { eventFromRow } from "../../store/store.js";
-import { replayVoucher, voucherEvents } from "../replay.js";
+import { replayVoucher, voucherEvents, voucherEventsSql } from "../replay.js";
 
 const historyEntrySchema = z
   .strictObject({
@@ -90,9 +90,14 @@ export const getVoucher = defineEndpoint({
       if (row !== undefined) cityScope(ctx.access, Number(row.city), "vouchers");
       events = row === undefined ? [] : await voucherEvents(ctx, params.id, query.atBlock);
     } else {
-      row = (await ctx.db.query(`SELECT ${VOUCHER_COLUMNS} FROM vouchers WHERE id = $1::numeric`, [params.id]))[0];
+      // One round trip: the row, and its events as a JSON array in chain order (the same rows voucherEvents gives).
+      row = (await ctx.db.query(
+        `SELECT ${VOUCHER_COLUMNS}, (SELECT coalesce(json_agg(h), '[]'::json) FROM (${voucherEventsSql(false)}) h) AS history
+           FROM vouchers WHERE id = $1::numeric`,
+        [params.id],
+      ))[0];
       if (row !== undefined) cityScope(ctx.access, Number(row.city), "vouchers");
-      events = row === undefined ? [] : await voucherEvents(ctx, params.id);
+      events = row === undefined ? [] : (typeof row.history === "string" ? JSON.parse(row.history) : row.history) as Record<string, unknown>[];
     }
     if (row === undefined) {
       cityScope(ctx.access, undefined, "vouchers");
