@@ -121,7 +121,9 @@ async function main(): Promise<void> {
   const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
   const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
 
-  const node = await startNode("anvil");
+  // anvil keeps a copy of the state for every block unless told otherwise: at a few hundred blocks of a million
+  // events that is gigabytes, and the chain stalls. The mirror reads only logs and headers, which pruning keeps.
+  const node = await startNode("anvil", { extraArgs: ["--prune-history", "64"] });
   const rows: Row[] = [];
   const table: string[] = [];
   const notes: string[] = [];

@@ -53,15 +53,17 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "S
 
 /**
  * Starts Hardhat's node or anvil as a separate process on a free port of 127.0.0.1 and waits until it answers.
- * Each block holds one transaction (automine), as on both nodes by default.
+ * Each block holds one transaction (automine), as on both nodes by default. `extraArgs` go to the node as they are.
  */
-export async function startNode(kind: NodeKind): Promise<LocalNode> {
+export async function startNode(kind: NodeKind, options: { extraArgs?: string[] } = {}): Promise<LocalNode> {
   const port = await freePort();
   const bin = join(ROOT, "node_modules", ".bin", kind);
-  const args =
-    kind === "hardhat"
+  const args = [
+    ...(kind === "hardhat"
       ? ["node", "--port", String(port), "--hostname", "127.0.0.1"]
-      : ["--port", String(port), "--host", "127.0.0.1", "--silent"];
+      : ["--port", String(port), "--host", "127.0.0.1", "--silent"]),
+    ...(options.extraArgs ?? []),
+  ];
   const child = spawn(bin, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], detached: false });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
