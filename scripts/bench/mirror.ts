@@ -123,7 +123,9 @@ async function main(): Promise<void> {
 
   // anvil keeps a copy of the state for every block unless told otherwise: at a few hundred blocks of a million
   // events that is gigabytes, and the chain stalls. The mirror reads only logs and headers, which pruning keeps.
-  const node = await startNode("anvil", { extraArgs: ["--prune-history", "64"] });
+  // Its time per block also grows with the state, so blocks hold PER_BLOCK batches (about 8,400 events).
+  const PER_BLOCK = 14;
+  const node = await startNode("anvil", { extraArgs: ["--prune-history", "64", "--gas-limit", String(PER_BLOCK * 30_000_000)] });
   const rows: Row[] = [];
   const table: string[] = [];
   const notes: string[] = [];
@@ -132,7 +134,7 @@ async function main(): Promise<void> {
     const t = await deployTestLedger(node.url);
     const auditor = Wallet.createRandom();
     await (await t.manager.connect(t.signers.governor).grantRole(ROLE.AUDITOR, auditor.address, 0)).wait();
-    const grower = await chainGrower(t, SHANGHAI, "BENCH");
+    const grower = await chainGrower(t, SHANGHAI, "BENCH", PER_BLOCK);
     const baseEnv = {
       RPC_URL: node.url, LEDGER_ADDRESS: await t.ledger.getAddress(), DEPLOYMENT_BLOCK: String(t.deploymentBlock),
       FINALITY_DEPTH: "12", LOG_LEVEL: "warn", PORT: "0", AUTH_SECRET: randomBytes(32).toString("hex"),
@@ -190,8 +192,8 @@ async function main(): Promise<void> {
               closed = [];
               rate = [];
               for (let i = 0; i < runs; i++) {
-                closed.push(await closedLoop(url, answer.token, quick ? 2000 : 5000, 16, quick ? 2 : 4));
-                rate.push(await fixedRate(url, answer.token!, 1000, quick ? 1000 : 2000));
+                closed.push(await closedLoop(url, answer.token, quick ? 2000 : 5000, 16, quick ? 2 : 3));
+                rate.push(await fixedRate(url, answer.token!, 1000, quick ? 1000 : 1500));
               }
               const rss = new Promise<string>((resolve) => {
                 worker.lines.on("line", (text) => {
