@@ -30,7 +30,7 @@ export interface LogFetcher {
 /**
  * `eth_getLogs` in adaptive block ranges: doubles the range while answers are small, halves it when they are large,
  * takes the range a node proposes when it refuses one (or halves it when the node names none), and retries
- * transient failures with exponential backoff.
+ * transient failures (timeouts, dropped connections, 5xx) with exponential backoff and half the range.
  */
 export function createLogFetcher(options: LogFetcherOptions): LogFetcher {
   let range = options.initialRange;
@@ -71,7 +71,10 @@ export function createLogFetcher(options: LogFetcherOptions): LogFetcher {
             continue;
           }
           if (!isRetryable(error) || ++failures >= attempts || options.signal?.aborted) throw error;
-          options.logger.warn({ from, to, attempt: failures, err: (error as Error).message }, "eth_getLogs failed; retrying");
+          // A node that times out or drops the connection on a large answer names no range: ask for half as much.
+          // The range grows back while answers stay small.
+          range = Math.max(1, Math.floor((to - from + 1) / 2));
+          options.logger.warn({ from, to, range, attempt: failures, err: (error as Error).message }, "eth_getLogs failed; retrying with half the range");
           await sleep(backoffDelay(failures, { initialMs: 100, maxMs: 5000 }), options.signal);
         }
       }
