@@ -98,23 +98,22 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
   }
 
-  async function step(): Promise<SyncStatus> {
-    const head = await rpc.blockNumber();
-    const checkpoint = await store.checkpoint();
-    if (checkpoint === undefined) throw new RpcError("the mirror has no checkpoint: it was not initialised");
-    if (checkpoint.number >= 0) {
-      const current = await rpc.header(checkpoint.number);
-      if (current?.hash !== checkpoint.hash) {
-        await handleReorg(checkpoint, current);
-        return (last = { head, indexed: (await store.checkpoint())!.number, caughtUp: false });
-      }
-    }
-    if (checkpoint.number >= head) return (last = { head, indexed: checkpoint.number, caughtUp: true });
+  /** A range read and checked against itself: its logs, the headers it needs, its events decoded. */
+  interface Batch {
+    from: number;
+    to: BlockHeader;
+    headers: Map<number, BlockHeader>;
+    events: NewEvent[];
+  }
 
-    const from = checkpoint.number + 1;
+  /**
+   * Reads `[from, to]` with `to <= maxTo` as far as the adaptive range goes: the logs, the headers of the blocks with
+   * logs, of both ends and of every block in the unfinalized window, all chained by parent hash.
+   */
+  async function read(from: number, maxTo: number, head: number): Promise<Batch> {
     const windowStart = Math.max(from, head - deps.finalityDepth + 1);
     let pinned: BlockHeader | undefined;
-    const { to, logs } = await fetcher.fetch(from, head, async (to) => {
+    const { to, logs } = await fetcher.fetch(from, maxTo, async (to) => {
       pinned = to >= windowStart ? await rpc.header(to) : undefined;
     });
     const wanted = new Set<number>([from, to, ...logs.map((l) => l.blockNumber)]);
@@ -126,10 +125,6 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       if (h === undefined || h.number !== numbers[i]) throw new ChainMovedError(`block ${numbers[i]} disappeared while reading`);
       headers.set(h.number, h);
     });
-    const first = headers.get(from)!;
-    if (checkpoint.number >= 0 && first.parentHash !== checkpoint.hash) {
-      throw new ChainMovedError(`block ${from} does not extend the checkpoint ${checkpoint.hash}; re-checking`);
-    }
     for (const n of numbers) {
       const next = headers.get(n + 1);
       if (next !== undefined && next.parentHash !== headers.get(n)!.hash) {
@@ -140,9 +135,47 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     if (pinned !== undefined && pinned.hash !== end.hash) {
       throw new ChainMovedError(`block ${to} changed while its logs were read; re-reading`);
     }
-    const events = decode(logs, headers);
-    await store.commit({ events, headers: [...headers.values()], to: end, keepFrom: head - deps.finalityDepth });
-    logger.debug({ from, to, events: events.length, range: fetcher.range(), head }, "range committed");
+    return { from, to: end, headers, events: decode(logs, headers) };
+  }
+
+  /**
+   * The next range, read while the current one is being written: only below the unfinalized window (so it needs
+   * no window headers and no reorg can touch it), and used only if the next step starts exactly where it does.
+   */
+  let ahead: { from: number; batch: Promise<Batch> } | undefined;
+  function readAhead(from: number, head: number): void {
+    const finalTo = head - deps.finalityDepth;
+    if (from > finalTo) return;
+    const batch = read(from, finalTo, head);
+    batch.catch(() => undefined); // an error surfaces when (and if) the next step uses it
+    ahead = { from, batch };
+  }
+
+  async function step(): Promise<SyncStatus> {
+    const head = await rpc.blockNumber();
+    const checkpoint = await store.checkpoint();
+    if (checkpoint === undefined) throw new RpcError("the mirror has no checkpoint: it was not initialised");
+    const prefetched = ahead;
+    ahead = undefined;
+    if (checkpoint.number >= 0) {
+      const current = await rpc.header(checkpoint.number);
+      if (current?.hash !== checkpoint.hash) {
+        await handleReorg(checkpoint, current);
+        return (last = { head, indexed: (await store.checkpoint())!.number, caughtUp: false });
+      }
+    }
+    if (checkpoint.number >= head) return (last = { head, indexed: checkpoint.number, caughtUp: true });
+
+    const from = checkpoint.number + 1;
+    const batch = prefetched?.from === from ? await prefetched.batch : await read(from, head, head);
+    const first = batch.headers.get(from)!;
+    if (checkpoint.number >= 0 && first.parentHash !== checkpoint.hash) {
+      throw new ChainMovedError(`block ${from} does not extend the checkpoint ${checkpoint.hash}; re-checking`);
+    }
+    const to = batch.to.number;
+    if (to < head) readAhead(to + 1, head);
+    await store.commit({ events: batch.events, headers: [...batch.headers.values()], to: batch.to, keepFrom: head - deps.finalityDepth });
+    logger.debug({ from, to, events: batch.events.length, range: fetcher.range(), head }, "range committed");
     return (last = { head, indexed: to, caughtUp: to >= head });
   }
 
