@@ -69,8 +69,8 @@ async function main(): Promise<void> {
   const target = quick ? 10_000 : 100_000;
   const requests = quick ? 2_000 : 10_000;
   /** Each measured run stops after this long even if its requests are not all done. */
-  const maxSeconds = quick ? 3 : 5;
-  const warmUpSeconds = quick ? 1 : 2;
+  const maxSeconds = quick ? 3 : 4;
+  const warmUpSeconds = 1;
 
   const node = await startNode("anvil");
   let child: ChildProcess | undefined;

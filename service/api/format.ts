@@ -1,6 +1,8 @@
 import { decodeBytes32String, getAddress } from "ethers";
 import { z } from "zod";
 
+import { checksum } from "../chain/abi.js";
+
 /**
  * How values go on the wire: amounts as decimal strings in the currency ("1234.56" CNY for 123456 fen), addresses
  * checksummed, times ISO 8601 (UTC), block numbers as integers, token ids and hashes as strings.
@@ -34,7 +36,7 @@ export function createFormat(options: { currency: string; decimals: number; head
       const [whole = "0", fraction = ""] = text.split(".");
       return BigInt(whole) * scale + BigInt(fraction.padEnd(options.decimals, "0") || "0");
     },
-    address: (value) => getAddress(String(value)),
+    address: (value) => checksum(String(value)),
     time: (unixSeconds) => new Date(Number(unixSeconds) * 1000).toISOString(),
     final: (block) => Number(block) <= options.head() - options.finalityDepth,
   };

@@ -68,14 +68,15 @@ function argsOf(fragment: EventFragment, values: Result): DecodedArgs {
   return out;
 }
 
-/** Checksummed addresses by lower-case address: checksumming hashes, and a ledger's logs name few accounts often. */
+/** Checksummed addresses by the text given: checksumming hashes, and a ledger names few accounts, often. */
 const checksummed = new Map<string, string>();
-function checksum(lower: string): string {
-  let out = checksummed.get(lower);
+/** `getAddress`, cached: the same answer, or the same error (an invalid text is never cached). */
+export function checksum(address: string): string {
+  let out = checksummed.get(address);
   if (out === undefined) {
-    out = getAddress(lower);
+    out = getAddress(address);
     if (checksummed.size >= 100_000) checksummed.clear();
-    checksummed.set(lower, out);
+    checksummed.set(address, out);
   }
   return out;
 }

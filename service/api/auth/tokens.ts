@@ -3,6 +3,8 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { getAddress } from "ethers";
 import { z } from "zod";
 
+import { checksum } from "../../chain/abi.js";
+
 /**
  * Short-lived bearer tokens: `v1.<payload>.<signature>`, the payload base64url JSON `{ sub, iat, exp, jti }` and
  * the signature HMAC-SHA256 over it. A token says who signed in, nothing more: what it may read is looked up in
@@ -53,7 +55,7 @@ export function createTokens(options: { secret: Buffer; ttlSeconds: number }): T
         return undefined;
       }
       if (claims.exp <= now) return undefined;
-      return { address: getAddress(claims.sub), issuedAt: claims.iat, expiresAt: claims.exp, id: claims.jti };
+      return { address: checksum(claims.sub), issuedAt: claims.iat, expiresAt: claims.exp, id: claims.jti };
     },
   };
 }
