@@ -58,30 +58,64 @@ function sameInvoice(existing: RequestRow, dataCenter: string): Admission {
   return { kind: "existing", row: existing };
 }
 
+/** What the chain said of a request when it was read. */
+interface ChainReading {
+  latest: { timestamp: bigint };
+  chainNonce: bigint;
+  /** The ledger's reason, if the simulation of the forwarded call reverted. */
+  refusal: Awaited<ReturnType<RelayChain["simulate"]>>;
+}
+
+/** A body whose own checks passed, with the chain's reading (none when its invoice was already queued). */
+export interface PreparedRedemption {
+  body: RedemptionBody;
+  reading: ChainReading | undefined;
+}
+
+async function readChain(chain: RelayChain, body: RedemptionBody): Promise<ChainReading> {
+  const { request } = body;
+  const [latest, chainNonce, refusal] = await Promise.all([
+    chain.latest(),
+    chain.forwarderNonce(request.from),
+    chain.simulate(request.from, request.data),
+  ]);
+  return { latest, chainNonce, refusal };
+}
+
 /**
- * Checks a redemption body (shape, the data center's signature, the forwarder nonce and deadline, and a
- * simulation of the ledger's redeem as the forwarder would call it) and stores it durably. The same invoice again
- * returns the request already stored. Throws a {@link RelayProblem} naming the reason of a refusal.
+ * The part of admission that needs no order between requests: the body's shape, the data center's signature, and
+ * the chain's reads (time, forwarder nonce, and a simulation of the ledger's redeem as the forwarder would call it).
+ * Requests may be prepared concurrently; {@link admitPrepared} then takes them one at a time.
  */
-export async function admit(ctx: AdmitContext, raw: unknown): Promise<Admission> {
-  const { chain, queue } = ctx;
+export async function prepare(ctx: AdmitContext, raw: unknown): Promise<PreparedRedemption> {
+  const { chain } = ctx;
   const body = parseBody(raw);
-  const { consent, request } = body;
+  const { request } = body;
   checkShape(chain, body);
   const signer = forwardRequestSigner(chain.forwarderDomain, request);
   if (signer !== request.from) {
     throw new RelayProblem("INVALID_SIGNATURE", `the forward request is signed by ${signer ?? "nobody"}, not by ${request.from}`);
   }
+  // The same invoice again needs no chain reads: admitPrepared answers it from the queue.
+  const existing = await ctx.queue.liveByInvoice(body.consent.invoiceHash);
+  return { body, reading: existing === undefined ? await readChain(chain, body) : undefined };
+}
+
+/**
+ * The ordered part: the same invoice again returns the request already stored; then the deadline, the forwarder
+ * nonce against the chain and the queue, and the simulation's verdict; then the durable insert. Throws a
+ * {@link RelayProblem} naming the reason of a refusal.
+ */
+export async function admitPrepared(ctx: AdmitContext, prepared: PreparedRedemption): Promise<Admission> {
+  const { queue } = ctx;
+  const { body } = prepared;
+  const { consent, request } = body;
   const existing = await queue.liveByInvoice(consent.invoiceHash);
   if (existing !== undefined) return sameInvoice(existing, request.from);
+  // Queued when prepared, gone since (it failed): read the chain now.
+  const { latest, chainNonce, refusal } = prepared.reading ?? (await readChain(ctx.chain, body));
 
-  const [latest, chainNonce, open, sameNonce, refusal] = await Promise.all([
-    chain.latest(),
-    chain.forwarderNonce(request.from),
-    queue.highestOpenNonce(request.from),
-    queue.liveByNonce(request.from, request.nonce),
-    chain.simulate(request.from, request.data),
-  ]);
+  const [open, sameNonce] = await Promise.all([queue.highestOpenNonce(request.from), queue.liveByNonce(request.from, request.nonce)]);
   if (request.deadline < latest.timestamp) {
     throw new RelayProblem("REQUEST_EXPIRED", `the request's deadline ${request.deadline} is before the chain's time ${latest.timestamp}`);
   }
@@ -115,4 +149,13 @@ export async function admit(ctx: AdmitContext, raw: unknown): Promise<Admission>
   const raced = await queue.liveByInvoice(consent.invoiceHash);
   if (raced !== undefined) return sameInvoice(raced, request.from);
   throw new RelayProblem("NONCE_USED", `forwarder nonce ${request.nonce} of ${request.from} was already used`);
+}
+
+/**
+ * Checks a redemption body (shape, the data center's signature, the forwarder nonce and deadline, and a
+ * simulation of the ledger's redeem as the forwarder would call it) and stores it durably. The same invoice again
+ * returns the request already stored. Throws a {@link RelayProblem} naming the reason of a refusal.
+ */
+export async function admit(ctx: AdmitContext, raw: unknown): Promise<Admission> {
+  return admitPrepared(ctx, await prepare(ctx, raw));
 }

@@ -1,6 +1,6 @@
 import type { RequestHandler } from "express";
 
-import { admit } from "../admit.js";
+import { admitPrepared, prepare, type PreparedRedemption } from "../admit.js";
 import { problemOf, RelayProblem } from "../errors.js";
 import type { Relay } from "../relay.js";
 import { acceptedView } from "./view.js";
@@ -11,6 +11,8 @@ import { batchResultSchema, type BatchResult, redemptionBatchSchema } from "../.
  * forwarder nonces may share a batch), each answered with its own status: 202, 200, or a problem.
  */
 export const input = redemptionBatchSchema;
+/** Items of one batch whose checks and chain reads run at once. */
+const PREPARE_CONCURRENCY = 8;
 export const output = batchResultSchema;
 
 export function postRedemptionBatch(relay: Relay): RequestHandler {
@@ -20,10 +22,23 @@ export function postRedemptionBatch(relay: Relay): RequestHandler {
       const issue = parsed.error.issues[0];
       throw new RelayProblem("INVALID_BODY", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"} (1 to 100 redemptions)`);
     }
+    // The checks and chain reads of the items run concurrently (a few at a time); their admission, which orders
+    // one data center's forwarder nonces, runs in the batch's order.
+    const items = parsed.data.redemptions;
+    const prepared: Promise<PreparedRedemption>[] = new Array(items.length);
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(PREPARE_CONCURRENCY, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        prepared[i] = prepare(relay, items[i]);
+        await prepared[i].catch(() => undefined);
+      }
+    });
+    await Promise.all(lanes);
     const results: BatchResult["results"] = [];
-    for (const [index, item] of parsed.data.redemptions.entries()) {
+    for (const [index] of items.entries()) {
       try {
-        const { kind, row } = await admit(relay, item);
+        const { kind, row } = await admitPrepared(relay, await prepared[index]!);
         results.push({ index, status: kind === "accepted" ? 202 : 200, accepted: acceptedView(row) });
       } catch (error) {
         const { status, body } = problemOf(error);

@@ -193,6 +193,25 @@ describe("relay: redemptions through POST /v1/redemptions", function () {
       expect(await s.t.ledger.balanceOf(s.vouchers[3]!.holder.address, s.vouchers[3]!.id)).to.equal(FACE - 777n);
     });
 
+    it("admits a batch in its order, each item with its own answer, its checks run concurrently", async function () {
+      const dc = s.dataCenters[4]!;
+      const first = await body(s, service.client, 5, dc, { amount: 11n });
+      const stranger = Wallet.createRandom() as unknown as Wallet;
+      const forgedBody = await body(s, service.client, 5, stranger, { nonce: s.nonces.get(dc.address)!, consentDataCenter: dc.address });
+      const forged = { ...forgedBody, request: { ...forgedBody.request, from: dc.address } };
+      const second = await body(s, service.client, 5, dc, { amount: 12n });
+      const gap = await body(s, service.client, 5, dc, { nonce: s.nonces.get(dc.address)! + 4n, amount: 13n });
+      const results = await service.client.submitBatch([first, first, forged, second, gap]);
+      expect(results.map((r) => r.status)).to.deep.equal([202, 200, 401, 202, 409]);
+      expect(results[1]!.accepted!.id).to.equal(results[0]!.accepted!.id);
+      expect(results[2]!.problem!.code).to.equal("INVALID_SIGNATURE");
+      expect(results[4]!.problem!.code).to.equal("NONCE_GAP");
+      for (const r of [results[0]!, results[3]!]) {
+        expect((await service.client.wait(r.accepted!.id, dc, { intervalMs: 100 })).status).to.equal("confirmed");
+      }
+      expect(await s.t.ledger.invoiceUsed(gap.consent.invoiceHash)).to.equal(false);
+    });
+
     it("shows a request only to the data center that sent it", async function () {
       const dc = s.dataCenters[0]!;
       const accepted = await service.client.submit(await body(s, service.client, 0, dc));
