@@ -15,6 +15,7 @@ import {
   type ComputeVoucher,
 } from "../types/ethers-contracts/index.js";
 import { CONSENT_TYPES } from "../service/client/sign.js";
+import type { Consent } from "../service/client/wire.js";
 import { type Deployment, deploymentPath, readDeployment } from "./lib/deployment-file.js";
 import { ROLE } from "./lib/roles.js";
 
@@ -192,14 +193,7 @@ export async function redeemAs(
 async function redeem(
   ledger: ComputeVoucher,
   holder: HDNodeWallet,
-  consent: {
-    voucherId: bigint;
-    dataCenter: string;
-    amount: bigint;
-    invoiceHash: string;
-    invoiceTotal: bigint;
-    deadline: bigint;
-  },
+  consent: Consent,
 ): Promise<string> {
   const domain = await ledger.eip712Domain();
   const signature = await holder.signTypedData(

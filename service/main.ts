@@ -4,7 +4,7 @@ import { loadConfig } from "./internal/config.js";
 import { ServiceError } from "./internal/errors.js";
 import { createLogger } from "./internal/logger.js";
 import { openMirror } from "./mirror.js";
-import { createRelay, createRelayRouter, loadRelayConfig, type Relay } from "./relay/index.js";
+import { createRelay, createRelayRouter, relayDepsFor, type Relay } from "./relay/index.js";
 
 /**
  * `npm run service`: the mirror's writer (backfill, then follow the head), the redemption relay and the HTTP API
@@ -50,14 +50,7 @@ async function main(): Promise<number> {
       logger.warn("RELAYER_KEYS is not set: the redemption relay is off (POST /v1/redemptions answers 404)");
     } else if (!config.readOnly) {
       relay = await createRelay({
-        rpcUrl: config.rpcUrl,
-        chainId: mirror.target.chainId,
-        ledger: mirror.target.ledger,
-        db: mirror.store.db,
-        database: config.database,
-        config: loadRelayConfig(process.env, mirror.target.chainId),
-        logger,
-        finalityDepth: config.finalityDepth,
+        ...relayDepsFor(config, mirror, logger),
         onLockLost: () => {
           exitCode = 3;
           controller.abort();

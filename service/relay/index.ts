@@ -1,4 +1,4 @@
-export { createRelay, type Relay, type RelayDeps } from "./relay.js";
+export { createRelay, relayDepsFor, type Relay, type RelayDeps } from "./relay.js";
 export { createRelayRouter, type RelayRouterDeps } from "./router.js";
 export { loadRelayConfig, type RelayConfig } from "./config.js";
 export { migrateRelay, RELAY_MIGRATIONS } from "./migrations.js";

@@ -1,7 +1,7 @@
 import { Wallet } from "ethers";
 
 import { createRelayChain, type RelayChain } from "./chain.js";
-import type { RelayConfig } from "./config.js";
+import { loadRelayConfig, type RelayConfig } from "./config.js";
 import { lockRelayer, type RelayerLock } from "./lock.js";
 import { migrateRelay } from "./migrations.js";
 import { createRelayQueue, type RelayQueue } from "./queue.js";
@@ -9,6 +9,7 @@ import { createRelayWorker, type RelayWorker } from "./worker.js";
 import { isRetryable } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import { backoffDelay, sleep } from "../internal/retry.js";
+import type { Config } from "../internal/config.js";
 import type { Database, DatabaseConfig } from "../store/database.js";
 
 export interface RelayDeps {
@@ -25,6 +26,25 @@ export interface RelayDeps {
   finalityDepth: number;
   /** Called if a relayer lock is lost: the process must stop. */
   onLockLost?: (error: Error) => void;
+}
+
+/** The relay's dependencies in a service process: the mirror's chain, ledger and database, and RELAY_* from `env`. */
+export function relayDepsFor(
+  config: Config,
+  mirror: { target: { chainId: number; ledger: string }; store: { db: Database } },
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): RelayDeps {
+  return {
+    rpcUrl: config.rpcUrl,
+    chainId: mirror.target.chainId,
+    ledger: mirror.target.ledger,
+    db: mirror.store.db,
+    database: config.database,
+    config: loadRelayConfig(env, mirror.target.chainId),
+    logger,
+    finalityDepth: config.finalityDepth,
+  };
 }
 
 export interface Relay {

@@ -82,21 +82,22 @@ export function createMirrorStore(db: Database): MirrorStore {
   // whole `events_by_name` index for one voucher, and each read slows down as the log grows. PostgreSQL's
   // autovacuum would get there, but only later; refreshing as the log grows keeps both stores alike.
   let writtenSinceAnalyze = 0;
+  /** The raw log's size as the planner last learned it (from the statistics themselves). */
   let rowsAtAnalyze: number | undefined;
+  async function plannerRows(): Promise<number> {
+    const rows = await db.query<{ n: string }>(
+      "SELECT greatest(reltuples, 0)::bigint::text AS n FROM pg_class WHERE oid = to_regclass('events')",
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
   async function refreshStatistics(written: number): Promise<void> {
     writtenSinceAnalyze += written;
-    if (rowsAtAnalyze === undefined) {
-      const rows = await db.query<{ n: string }>(
-        "SELECT greatest(reltuples, 0)::bigint::text AS n FROM pg_class WHERE oid = to_regclass('events')",
-      );
-      rowsAtAnalyze = Number(rows[0]?.n ?? 0);
-    }
-    if (writtenSinceAnalyze < Math.max(ANALYZE_EVERY, rowsAtAnalyze / 2)) return;
-    await analyze();
+    rowsAtAnalyze ??= await plannerRows();
+    if (writtenSinceAnalyze >= Math.max(ANALYZE_EVERY, rowsAtAnalyze / 2)) await analyze();
   }
   async function analyze(): Promise<void> {
     await db.query(`ANALYZE ${ANALYZED_TABLES.join(", ")}`);
-    rowsAtAnalyze = (rowsAtAnalyze ?? 0) + writtenSinceAnalyze;
+    rowsAtAnalyze = await plannerRows();
     writtenSinceAnalyze = 0;
   }
 

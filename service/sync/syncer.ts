@@ -100,7 +100,6 @@ export function createSyncer(deps: SyncerDeps): Syncer {
 
   /** A range read and checked against itself: its logs, the headers it needs, its events decoded. */
   interface Batch {
-    from: number;
     to: BlockHeader;
     headers: Map<number, BlockHeader>;
     events: NewEvent[];
@@ -135,7 +134,7 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     if (pinned !== undefined && pinned.hash !== end.hash) {
       throw new ChainMovedError(`block ${to} changed while its logs were read; re-reading`);
     }
-    return { from, to: end, headers, events: decode(logs, headers) };
+    return { to: end, headers, events: decode(logs, headers) };
   }
 
   /**

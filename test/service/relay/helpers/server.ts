@@ -11,8 +11,7 @@ import express from "express";
 import { loadConfig } from "../../../../service/internal/config.js";
 import { createLogger } from "../../../../service/internal/logger.js";
 import { openMirror } from "../../../../service/mirror.js";
-import { loadRelayConfig } from "../../../../service/relay/config.js";
-import { createRelay } from "../../../../service/relay/relay.js";
+import { createRelay, relayDepsFor } from "../../../../service/relay/relay.js";
 import { createRelayRouter } from "../../../../service/relay/router.js";
 
 async function serve(): Promise<void> {
@@ -20,16 +19,7 @@ async function serve(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: "relay" });
   const controller = new AbortController();
   const mirror = await openMirror({ config, logger, signal: controller.signal });
-  const relay = await createRelay({
-    rpcUrl: config.rpcUrl,
-    chainId: mirror.target.chainId,
-    ledger: mirror.target.ledger,
-    db: mirror.store.db,
-    database: config.database,
-    config: loadRelayConfig(process.env, mirror.target.chainId),
-    logger,
-    finalityDepth: config.finalityDepth,
-  });
+  const relay = await createRelay(relayDepsFor(config, mirror, logger));
   const syncing = mirror.syncer!.run(controller.signal).catch((error: unknown) => logger.error({ err: String(error) }, "mirror stopped"));
 
   const app = express();
