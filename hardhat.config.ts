@@ -36,6 +36,8 @@ export default defineConfig({
     settings: {
       optimizer: { enabled: true, runs: 1000 },
       evmVersion: "cancun",
+      // The storage layouts, for the test that checks the ledger's core and extension agree on theirs.
+      outputSelection: { "*": { "*": ["storageLayout"] } },
     },
   },
   tasks: adminTasks,
@@ -50,7 +52,7 @@ export default defineConfig({
     default: {
       type: "edr-simulated",
       chainType: "l1",
-      allowUnlimitedContractSize: coverageRun,
+      allowUnlimitedContractSize: coverageRun || process.env.PROBE_UNLIMITED === "1",
     },
     localhost: {
       type: "http",

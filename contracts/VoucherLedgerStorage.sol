@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.34;
+
+import {IVoucherLedgerTypes} from "./IVoucherLedgerTypes.sol";
+import {LedgerFlags} from "./LedgerFlags.sol";
+
+/**
+ * @title VoucherLedgerStorage
+ * @notice Every state variable of the voucher ledger, and the lookups both its contracts use. The core
+ * ({VoucherLedger}) and its extension ({VoucherLedgerExtension}) inherit it first and declare no state of their own,
+ * so that the extension, run by delegatecall, sees the core's storage as its own (test/VoucherLedger.layout.test.ts
+ * compares the two layouts).
+ */
+abstract contract VoucherLedgerStorage is IVoucherLedgerTypes {
+    struct PendingReissue {
+        address to;
+        uint40 executableAt;
+        bytes32 reason;
+    }
+
+    address internal _registry;
+    uint8 internal _decimals;
+    string internal _currency;
+    string internal _baseURI;
+
+    mapping(uint256 id => Voucher) internal _vouchers;
+    mapping(uint256 id => PendingReissue) internal _reissues;
+    mapping(uint32 programme => IssueTerms) internal _issueTerms;
+    mapping(uint32 programme => uint32 seconds_) internal _reissueDelays;
+    mapping(uint32 programme => mapping(uint8 computeClass => RedemptionTerms)) internal _redemptionTerms;
+    mapping(uint32 programme => mapping(uint16 year => Period)) internal _periods;
+    mapping(address account => Account) internal _accounts;
+    mapping(address supplier => mapping(uint32 programme => Accreditation)) internal _accreditations;
+    mapping(uint32 programme => address[] suppliers) internal _suppliers;
+    mapping(uint32 beneficiaryEntity => mapping(uint32 supplierEntity => bool)) internal _related;
+    mapping(address issuer => mapping(uint32 programme => bool)) internal _issuers;
+    mapping(bytes32 tallyKey => Tally) internal _tallies;
+    mapping(bytes32 invoiceKey => Invoice) internal _invoices;
+    mapping(bytes32 invoiceKey => mapping(uint32 programme => uint64 amount)) internal _invoiceShares;
+
+    function _checkIssuer(address issuer, uint32 programme) internal view {
+        if (!_issuers[issuer][programme]) revert VoucherLedgerIssuerNotBound(issuer, programme);
+    }
+
+    function _programmeOf(uint256 id) internal pure returns (uint32) {
+        return uint32(id >> 224);
+    }
+
+    function _existingVoucher(uint256 id) internal view returns (Voucher storage v) {
+        v = _vouchers[id];
+        if (v.status == VoucherStatus.None) revert VoucherLedgerUnknownVoucher(id);
+    }
+
+    function _activeVoucher(uint256 id) internal view returns (Voucher storage v) {
+        v = _existingVoucher(id);
+        if (v.status != VoucherStatus.Active) revert VoucherLedgerInactive(id, v.status);
+    }
+
+    /// @dev The company's tally key for a programme: per programme, or per cap group when the group is exclusive.
+    function _tallyKey(uint32 entity, uint32 programme, bool exclusive, uint32 capGroup) internal pure returns (bytes32) {
+        return exclusive ? keccak256(abi.encode(entity, capGroup, true)) : keccak256(abi.encode(entity, programme, false));
+    }
+
+    function _tallyKeyOf(uint32 entity, uint32 programme, IssueTerms memory t) internal pure returns (bytes32) {
+        return _tallyKey(entity, programme, t.flags & LedgerFlags.ISSUE_EXCLUSIVE != 0, t.capGroup);
+    }
+
+    /// @dev What a fiscal year has committed out of its budget: issued - revoked - expired.
+    function _committed(Period storage p) internal view returns (uint64) {
+        return p.issued - p.revoked - p.expired;
+    }
+}
