@@ -1,0 +1,123 @@
+import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import type { AddressLike, Interface, Signer } from "ethers";
+
+import {
+  LEDGER_FUNCTION_ROLES,
+  REGISTRY_FUNCTION_ROLES,
+  ROLE,
+  ROLE_ADMIN,
+  roleIdOf,
+  type RoleName,
+} from "../../service/domain/roles.js";
+import type {
+  AccessManager,
+  ERC2771Forwarder,
+  IVoucherLedger,
+  SchemeRegistry,
+  VoucherLedger,
+} from "../../types/ethers-contracts/index.js";
+import { IVoucherLedger__factory, SchemeRegistry__factory } from "../../types/ethers-contracts/index.js";
+
+export interface SchemeDeployOptions {
+  /** Holder of ADMIN in the AccessManager; the first signer by default. */
+  admin?: Signer;
+  governors?: AddressLike[];
+  guardians?: AddressLike[];
+  issuers?: AddressLike[];
+  auditors?: AddressLike[];
+  /** Execution delay, in seconds, of every GOVERNOR grant (0 on a local node). */
+  governorDelay?: number;
+  currency?: string;
+  decimals?: number;
+  baseURI?: string;
+}
+
+export interface SchemeDeployment {
+  manager: AccessManager;
+  forwarder: ERC2771Forwarder;
+  registry: SchemeRegistry;
+  /** The ledger's whole surface (core and extension) at its address. */
+  ledger: IVoucherLedger;
+  /** The core contract itself (its constructor's view of things). */
+  core: VoucherLedger;
+  extension: string;
+}
+
+/** The selectors of `names` in `iface`; throws for a name it lacks (roles.ts out of date). */
+export function selectorsOf(iface: Interface, names: readonly string[], what: string): string[] {
+  return names.map((name) => {
+    const fragment = iface.getFunction(name);
+    if (fragment === null) throw new Error(`the ${what} has no function ${name}: service/domain/roles.ts is out of date`);
+    return fragment.selector;
+  });
+}
+
+/** The wiring of one target: role id and selectors, from the table in service/domain/roles.ts. */
+export function wiringOf(target: "ledger" | "registry"): { role: RoleName | "PUBLIC"; selectors: string[] }[] {
+  const [table, iface] =
+    target === "ledger"
+      ? [LEDGER_FUNCTION_ROLES, IVoucherLedger__factory.createInterface() as unknown as Interface]
+      : [REGISTRY_FUNCTION_ROLES, SchemeRegistry__factory.createInterface() as unknown as Interface];
+  return Object.entries(table).map(([role, names]) => ({
+    role: role as RoleName | "PUBLIC",
+    selectors: selectorsOf(iface, names ?? [], target),
+  }));
+}
+
+/**
+ * Deploys ledger v2 with the given signer: the AccessManager, the ERC2771Forwarder, the scheme registry, the ledger's
+ * extension and core; connects the registry to the ledger, wires every restricted function to its role, grants the
+ * initial members, and hands ISSUER and AUDITOR to GOVERNOR. The Ignition module does the same for real networks; this
+ * serves tests and benchmarks, where a fresh deployment per fixture is what is wanted.
+ */
+export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployOptions = {}): Promise<SchemeDeployment> {
+  const admin = options.admin ?? (await ethers.getSigners())[0];
+  if (admin === undefined) throw new Error("no signer to deploy with");
+  const adminAddress = await admin.getAddress();
+  const manager = (await ethers.deployContract("AccessManager", [adminAddress], admin)) as unknown as AccessManager;
+  const managerAddress = await manager.getAddress();
+  const forwarder = (await ethers.deployContract("ERC2771Forwarder", ["VoucherLedgerForwarder"], admin)) as unknown as ERC2771Forwarder;
+  const forwarderAddress = await forwarder.getAddress();
+  const registry = (await ethers.deployContract("SchemeRegistry", [managerAddress], admin)) as unknown as SchemeRegistry;
+  const extension = await ethers.deployContract("VoucherLedgerExtension", [forwarderAddress], admin);
+  const extensionAddress = await extension.getAddress();
+  const core = (await ethers.deployContract(
+    "VoucherLedger",
+    [
+      managerAddress,
+      await registry.getAddress(),
+      extensionAddress,
+      forwarderAddress,
+      options.currency ?? "CNY",
+      options.decimals ?? 2,
+      options.baseURI ?? "https://vouchers.example.gov.cn/metadata/",
+    ],
+    admin,
+  )) as unknown as VoucherLedger;
+  const ledgerAddress = await core.getAddress();
+  const ledger = (await ethers.getContractAt("IVoucherLedger", ledgerAddress, admin)) as unknown as IVoucherLedger;
+
+  const m = manager.connect(admin);
+  for (const [name, id] of Object.entries(ROLE)) {
+    if (id !== ROLE.ADMIN) await (await m.labelRole(id, name)).wait();
+  }
+  for (const [target, address] of [["ledger", ledgerAddress], ["registry", await registry.getAddress()]] as const) {
+    for (const { role, selectors } of wiringOf(target)) {
+      await (await m.setTargetFunctionRole(address, selectors, roleIdOf(role))).wait();
+    }
+  }
+  await (await registry.connect(admin).setLedger(ledgerAddress)).wait();
+  const grants: [RoleName, AddressLike[] | undefined, number][] = [
+    ["GOVERNOR", options.governors, options.governorDelay ?? 0],
+    ["GUARDIAN", options.guardians, 0],
+    ["ISSUER", options.issuers, 0],
+    ["AUDITOR", options.auditors, 0],
+  ];
+  for (const [role, members, delay] of grants) {
+    for (const member of members ?? []) await (await m.grantRole(ROLE[role], member, delay)).wait();
+  }
+  for (const [role, adminRole] of Object.entries(ROLE_ADMIN)) {
+    if (adminRole !== "ADMIN") await (await m.setRoleAdmin(ROLE[role as RoleName], ROLE[adminRole])).wait();
+  }
+  return { manager, forwarder, registry, ledger, core, extension: extensionAddress };
+}

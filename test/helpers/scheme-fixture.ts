@@ -1,0 +1,249 @@
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { encodeBytes32String, id as keccakText, type Signer, type TypedDataDomain, ZeroHash } from "ethers";
+
+import { type Consent, CONSENT_TYPES } from "../../service/domain/consent.js";
+import { creditCodeHash, dayOfInstant, invoiceNumberHash } from "../../service/domain/identity.js";
+import { deployScheme, type SchemeDeployment } from "../../scripts/lib/ledger-deploy.js";
+import type { ISchemeRegistry } from "../../types/ethers-contracts/index.js";
+
+export const DAY = 86_400n;
+export const YEAR = 365n * DAY;
+/** CNY 1 in fen. */
+export const CNY = 100n;
+
+/** Compute classes and beneficiary categories of the fixture (the governor's lists). */
+export const CLASS = { DOMESTIC: 1, OTHER: 2 } as const;
+export const CATEGORY = { STARTUP: 1, OTHER: 2 } as const;
+export const ROLES = { BENEFICIARY: 1, SUPPLIER: 2 } as const;
+
+/** Unified social credit codes with valid check characters (GB 32100-2015), made up for the tests. */
+export const CODES = {
+  startup: "91330100MA2H3K4L50",
+  company: "91330100MA2H3K4L63",
+  supplier: "91330100MA2H3K4L76",
+  otherSupplier: "91330100MA2H3K4L89",
+} as const;
+
+export type ProgrammeInput = ISchemeRegistry.ProgrammeStruct;
+export type RatioInput = ISchemeRegistry.RatioStruct;
+
+export interface SchemeFixture extends SchemeDeployment {
+  ethers: HardhatEthers;
+  admin: HardhatEthersSigner;
+  governor: HardhatEthersSigner;
+  guardian: HardhatEthersSigner;
+  issuer: HardhatEthersSigner;
+  auditor: HardhatEthersSigner;
+  /** Two addresses of the start-up (category STARTUP). */
+  holder: HardhatEthersSigner;
+  holder2: HardhatEthersSigner;
+  /** An address of another company (category OTHER). */
+  otherHolder: HardhatEthersSigner;
+  /** An address of the accredited supplier, and one of another, unaccredited supplier. */
+  supplier: HardhatEthersSigner;
+  otherSupplier: HardhatEthersSigner;
+  stranger: HardhatEthersSigner;
+  relayer: HardhatEthersSigner;
+  entities: { startup: bigint; company: bigint; supplier: bigint; otherSupplier: bigint };
+  /** The programme: Hangzhou-like, 30% domestic and 20% other compute, CNY 8m per company per year. */
+  programme: bigint;
+  /** The fiscal year now (China Standard Time). */
+  year: number;
+}
+
+/** The fiscal year (UTC+8) of an instant in unix seconds. */
+export function fiscalYear(seconds: bigint): number {
+  return new Date((Number(seconds) + 8 * 3600) * 1000).getUTCFullYear();
+}
+
+export async function now(ethers: HardhatEthers): Promise<bigint> {
+  return BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+}
+
+/** The fixture programme's rules, with `overrides`. */
+export function programmeRules(start: bigint, year: number, overrides: Partial<ProgrammeInput> = {}): ProgrammeInput {
+  return {
+    level: 3, // city
+    region: 330100, // Hangzhou
+    kind: 1, // compute
+    name: "杭州市算力券",
+    firstYear: year,
+    yearCount: 3,
+    redeemFrom: start - DAY,
+    redeemUntil: start + 3n * YEAR,
+    earliestContractDay: 0,
+    defaultValidity: Number(YEAR),
+    maxValidity: Number(2n * YEAR),
+    capPerCompany: 8_000_000n * CNY,
+    capLifetime: false,
+    capGroup: 0,
+    exclusive: false,
+    maxCombinedBps: 0,
+    entityWindowDays: 0,
+    needsElectricity: false,
+    needsAssessment: false,
+    reissueDelay: Number(3n * DAY),
+    ...overrides,
+  };
+}
+
+export const FIXTURE_RATIOS: RatioInput[] = [
+  { computeClass: CLASS.DOMESTIC, category: CATEGORY.STARTUP, bps: 3000 },
+  { computeClass: CLASS.DOMESTIC, category: CATEGORY.OTHER, bps: 3000 },
+  { computeClass: CLASS.OTHER, category: CATEGORY.STARTUP, bps: 2000 },
+  { computeClass: CLASS.OTHER, category: CATEGORY.OTHER, bps: 2000 },
+];
+
+/**
+ * Ledger v2 deployed, with two classes and two categories, one programme (see {@link programmeRules}) with a budget of
+ * CNY 250m for each of its three years, its issuer, a start-up with two addresses, another company, an accredited
+ * supplier (both classes, from now for three years) and an unaccredited one. No vouchers yet.
+ */
+export async function deploySchemeFixture(ethers: HardhatEthers): Promise<SchemeFixture> {
+  const s = await ethers.getSigners();
+  const [admin, governor, guardian, issuer, auditor, holder, holder2, otherHolder, supplier, otherSupplier, stranger, relayer] =
+    s as HardhatEthersSigner[] as [HardhatEthersSigner, ...HardhatEthersSigner[]] & HardhatEthersSigner[];
+  const deployment = await deployScheme(ethers, {
+    admin: admin!,
+    governors: [governor!.address],
+    guardians: [guardian!.address],
+    issuers: [issuer!.address],
+    auditors: [auditor!.address],
+  });
+  const r = deployment.registry.connect(governor!);
+  await (await r.defineClass(CLASS.DOMESTIC, "国产算力")).wait();
+  await (await r.defineClass(CLASS.OTHER, "其他算力")).wait();
+  await (await r.defineCategory(CATEGORY.STARTUP, "初创企业")).wait();
+  await (await r.defineCategory(CATEGORY.OTHER, "其他企业")).wait();
+  const t = await now(ethers);
+  const year = fiscalYear(t);
+  await (await r.registerProgramme(programmeRules(t, year), FIXTURE_RATIOS)).wait();
+  const programme = await deployment.registry.programmeCount();
+  for (let y = year; y < year + 3; y++) {
+    await (await deployment.ledger.connect(governor!).setBudget(programme, y, 250_000_000n * CNY, encodeBytes32String(`HZ-${y}-AI`))).wait();
+  }
+  await (await r.bindIssuer(issuer!.address, programme)).wait();
+  const entity = async (code: string, roles: number, category: number, ...addresses: string[]) => {
+    await (await r.registerEntity(creditCodeHash(code), roles, category)).wait();
+    const id = await deployment.registry.entityCount();
+    for (const a of addresses) await (await r.addAddress(id, a, encodeBytes32String("registered"))).wait();
+    return BigInt(id);
+  };
+  const entities = {
+    startup: await entity(CODES.startup, ROLES.BENEFICIARY, CATEGORY.STARTUP, holder!.address, holder2!.address),
+    company: await entity(CODES.company, ROLES.BENEFICIARY, CATEGORY.OTHER, otherHolder!.address),
+    supplier: await entity(CODES.supplier, ROLES.SUPPLIER, 0, supplier!.address),
+    otherSupplier: await entity(CODES.otherSupplier, ROLES.SUPPLIER, 0, otherSupplier!.address),
+  };
+  await (await r.accredit(entities.supplier, programme, t, t + 3n * YEAR, 0b11)).wait();
+  return {
+    ...deployment,
+    ethers,
+    admin: admin!,
+    governor: governor!,
+    guardian: guardian!,
+    issuer: issuer!,
+    auditor: auditor!,
+    holder: holder!,
+    holder2: holder2!,
+    otherHolder: otherHolder!,
+    supplier: supplier!,
+    otherSupplier: otherSupplier!,
+    stranger: stranger!,
+    relayer: relayer!,
+    entities,
+    programme: BigInt(programme),
+    year,
+  };
+}
+
+/** A bytes32 application reference from a readable string. */
+export function appRef(text: string): string {
+  return encodeBytes32String(text);
+}
+
+/** Issues a voucher under the fixture's programme and returns its id. */
+export async function issueVoucher(
+  f: SchemeFixture,
+  ref: string,
+  faceValue: bigint = 1_000_000n * CNY,
+  holder: string = f.holder.address,
+  expiresAt: bigint = 0n,
+  programme: bigint = f.programme,
+  issuer: Signer = f.issuer,
+): Promise<bigint> {
+  await (await f.ledger.connect(issuer).issue(programme, { holder, applicationRef: appRef(ref), faceValue, expiresAt })).wait();
+  return f.ledger.voucherId(programme, appRef(ref));
+}
+
+/** An invoice number (a fully digital invoice's 20 digits) made from a small number. */
+export function invoiceNumber(n: number): string {
+  return `2633${String(n).padStart(16, "0")}`;
+}
+
+/** The ledger's EIP-712 domain, read from the contract itself (ERC-5267). */
+export async function consentDomain(f: SchemeFixture): Promise<TypedDataDomain> {
+  const d = await f.ledger.eip712Domain();
+  return { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
+}
+
+/**
+ * A consent for `amount` of voucher `id` to the fixture's supplier, on a domestic-compute invoice of `amount / 30%`
+ * served over the last ten days, with evidence, valid for a day.
+ */
+export async function makeConsent(
+  f: SchemeFixture,
+  id: bigint,
+  amount: bigint,
+  invoice: number,
+  overrides: Partial<Consent> = {},
+): Promise<Consent> {
+  const t = await now(f.ethers);
+  const today = dayOfInstant(t);
+  return {
+    voucherId: id,
+    supplier: f.supplier.address,
+    invoiceNumberHash: invoiceNumberHash(invoiceNumber(invoice)),
+    amount,
+    invoiceTotal: (amount * 10_000n + 2_999n) / 3_000n,
+    computeClass: CLASS.DOMESTIC,
+    serviceFromDay: today - 10,
+    serviceToDay: today - 1,
+    gpuCentihours: 72_000n,
+    contractDay: today - 30,
+    evidence: {
+      contractCommitment: keccakText(`contract:${invoice}`),
+      invoiceCommitment: keccakText(`invoice-document:${invoice}`),
+      paymentCommitment: keccakText(`payment:${invoice}`),
+      electricityKwh: 0n,
+      assessmentCommitment: ZeroHash,
+    },
+    unrelated: true,
+    epoch: 0,
+    deadline: t + DAY,
+    ...overrides,
+  };
+}
+
+/** The holder's signature over `consent` (or another signer's, or for another domain, to test refusals). */
+export async function signConsent(
+  f: SchemeFixture,
+  consent: Consent,
+  signer: Signer = f.holder,
+  domain?: TypedDataDomain,
+): Promise<string> {
+  return signer.signTypedData(domain ?? (await consentDomain(f)), CONSENT_TYPES, consent);
+}
+
+/** A consent and the holder's signature. */
+export async function signedConsent(
+  f: SchemeFixture,
+  id: bigint,
+  amount: bigint,
+  invoice: number,
+  overrides: Partial<Consent> = {},
+  signer: Signer = f.holder,
+): Promise<{ consent: Consent; signature: string }> {
+  const consent = await makeConsent(f, id, amount, invoice, overrides);
+  return { consent, signature: await signConsent(f, consent, signer) };
+}
