@@ -34,6 +34,7 @@ interface PartResult {
 
 const PARTS: { part: string; file: string; runner: "hardhat" | "tsx" }[] = [
   { part: "gas", file: "scripts/bench/gas.ts", runner: "hardhat" },
+  { part: "ledger", file: "scripts/bench/gas-ledger.ts", runner: "hardhat" },
   { part: "mirror", file: "scripts/bench/mirror.ts", runner: "tsx" },
   { part: "api", file: "scripts/bench/api.ts", runner: "tsx" },
   { part: "relay", file: "scripts/bench/relay.ts", runner: "tsx" },
