@@ -52,7 +52,7 @@ export default defineConfig({
     default: {
       type: "edr-simulated",
       chainType: "l1",
-      allowUnlimitedContractSize: coverageRun || process.env.PROBE_UNLIMITED === "1",
+      allowUnlimitedContractSize: coverageRun,
     },
     localhost: {
       type: "http",
