@@ -1,0 +1,36 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import VoucherLedgerModule from "../../scripts/ignition/modules/VoucherLedger.js";
+import { wiringOf } from "../../scripts/lib/ledger-deploy.js";
+import { ROLE, roleIdOf } from "../../service/domain/roles.js";
+
+const connection = await network.connect();
+const { ethers } = connection;
+
+describe("ledger v2: the Ignition module", () => {
+  it("deploys the ledger, its extension and the registry, wires every restricted function to its role, and connects them", async () => {
+    const [admin, governor, guardian] = await ethers.getSigners();
+    const { manager, registry, ledger, extension } = await connection.ignition.deploy(VoucherLedgerModule, {
+      parameters: { VoucherLedger: { governor: governor!.address, guardian: guardian!.address } },
+      displayUi: false,
+    });
+    const at = await ethers.getContractAt("IVoucherLedger", await ledger.getAddress());
+    expect(await at.registry()).to.equal(await registry.getAddress());
+    expect(await at.extension()).to.equal(await extension.getAddress());
+    expect(await registry.getFunction("ledger")()).to.equal(await ledger.getAddress());
+    for (const [target, address] of [["ledger", await ledger.getAddress()], ["registry", await registry.getAddress()]] as const) {
+      for (const { role, selectors } of wiringOf(target)) {
+        for (const selector of selectors) {
+          expect(await manager.getFunction("getTargetFunctionRole")(address, selector), `${target} ${selector}`).to.equal(roleIdOf(role));
+        }
+      }
+    }
+    const hasRole = manager.getFunction("hasRole");
+    expect((await hasRole(ROLE.GOVERNOR, governor!.address))[0]).to.equal(true);
+    expect((await hasRole(ROLE.GUARDIAN, guardian!.address))[0]).to.equal(true);
+    expect((await hasRole(ROLE.ADMIN, admin!.address))[0]).to.equal(true);
+    expect(await manager.getFunction("getRoleAdmin")(ROLE.ISSUER)).to.equal(ROLE.GOVERNOR);
+    expect(await at.currency()).to.equal("CNY");
+  });
+});
