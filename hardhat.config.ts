@@ -23,22 +23,32 @@ if (solcPackageVersion !== SOLC_VERSION) {
  */
 const coverageRun = process.argv.includes("--coverage");
 
+const SOLC_PATH = require.resolve("solc/soljson.js");
+const SOLC_SETTINGS = {
+  optimizer: { enabled: true, runs: 1000 },
+  evmVersion: "cancun",
+  // The storage layouts, for the test that checks the ledger's core and extension agree on theirs.
+  outputSelection: { "*": { "*": ["storageLayout"] } },
+};
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
   solidity: {
-    version: SOLC_VERSION,
-    path: require.resolve("solc/soljson.js"),
+    compilers: [{ version: SOLC_VERSION, path: SOLC_PATH, settings: SOLC_SETTINGS }],
+    // The ledger's extension holds the less frequent functions: compiled through the IR pipeline, for size (EIP-170)
+    // rather than gas. Everything else, the ledger's core first, is tuned for gas.
+    overrides: {
+      "contracts/VoucherLedgerExtension.sol": {
+        version: SOLC_VERSION,
+        path: SOLC_PATH,
+        settings: { ...SOLC_SETTINGS, viaIR: true },
+      },
+    },
     // Deployed as OpenZeppelin ships them: the governance and relaying contracts around the ledger.
     npmFilesToBuild: [
       "@openzeppelin/contracts/access/manager/AccessManager.sol",
       "@openzeppelin/contracts/metatx/ERC2771Forwarder.sol",
     ],
-    settings: {
-      optimizer: { enabled: true, runs: 1000 },
-      evmVersion: "cancun",
-      // The storage layouts, for the test that checks the ledger's core and extension agree on theirs.
-      outputSelection: { "*": { "*": ["storageLayout"] } },
-    },
   },
   tasks: adminTasks,
   paths: {
