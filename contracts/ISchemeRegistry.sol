@@ -309,7 +309,8 @@ interface ISchemeRegistry {
     // Functions
     // ----------------------------------------------------------------------------------------------------------------
 
-    /// @notice Connects the registry to its ledger, once (the admin). The ledger must name this registry. (Not `connect`: ethers contracts have a method of that name.)
+    /// @notice Connects the registry to its ledger, once (the admin). The ledger must name this registry. (It is not
+    /// named `connect`: ethers contracts have a method of that name.)
     function setLedger(address ledger) external;
 
     /// @notice Defines or renames compute class `id` (1 to 32); emits {ClassDefined}.

@@ -154,7 +154,11 @@ contract SchemeRegistry is ISchemeRegistry, AccessManaged {
     // ----------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ISchemeRegistry
-    function registerEntity(bytes32 creditCodeHash, uint8 roles, uint8 category) external restricted returns (uint32 id) {
+    function registerEntity(
+        bytes32 creditCodeHash,
+        uint8 roles,
+        uint8 category
+    ) external restricted returns (uint32 id) {
         _connected();
         if (creditCodeHash == bytes32(0) || _entityByCode[creditCodeHash] != 0) {
             revert SchemeRegistryEntityExists(creditCodeHash, _entityByCode[creditCodeHash]);

@@ -60,7 +60,11 @@ contract VoucherLedgerExtension is
     // ----------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IVoucherLedgerExtension
-    function configureProgramme(uint32 programme, IssueTerms calldata terms, uint32 reissueDelay) external onlyRegistry {
+    function configureProgramme(
+        uint32 programme,
+        IssueTerms calldata terms,
+        uint32 reissueDelay
+    ) external onlyRegistry {
         _issueTerms[programme] = terms;
         _reissueDelays[programme] = reissueDelay;
     }
@@ -131,7 +135,9 @@ contract VoucherLedgerExtension is
     ) external onlyDelegated restricted {
         IssueTerms storage t = _issueTerms[programme];
         if (t.yearCount == 0) revert VoucherLedgerUnknownProgramme(programme);
-        if (year < t.firstYear || year - t.firstYear >= t.yearCount) revert VoucherLedgerOutsidePeriods(programme, year);
+        if (year < t.firstYear || year - t.firstYear >= t.yearCount) {
+            revert VoucherLedgerOutsidePeriods(programme, year);
+        }
         Period storage p = _periods[programme][year];
         uint64 committed = _committed(p);
         if (budget < committed) revert VoucherLedgerBudgetBelowCommitted(programme, year, budget, committed);
@@ -213,7 +219,9 @@ contract VoucherLedgerExtension is
     function executeReissue(uint256 id) external onlyDelegated restricted whenNotPaused {
         address issuer = _msgSender();
         _checkIssuer(issuer, _programmeOf(id));
-        if (_existingVoucher(id).flags & LedgerFlags.VOUCHER_REISSUE_PENDING == 0) revert VoucherLedgerNoReissuePending(id);
+        if (_existingVoucher(id).flags & LedgerFlags.VOUCHER_REISSUE_PENDING == 0) {
+            revert VoucherLedgerNoReissuePending(id);
+        }
         uint40 executableAt = _reissues[id].executableAt;
         if (block.timestamp < executableAt) revert VoucherLedgerReissueNotReady(id, executableAt);
         _reissue(id, address(0), issuer);
@@ -384,7 +392,11 @@ contract VoucherLedgerExtension is
     }
 
     /// @inheritdoc IVoucherLedgerExtension
-    function ratioOf(uint32 programme, uint8 computeClass, uint8 category) external view onlyDelegated returns (uint16) {
+    function ratioOf(
+        uint32 programme,
+        uint8 computeClass,
+        uint8 category
+    ) external view onlyDelegated returns (uint16) {
         return LedgerFlags.ratioIn(_redemptionTerms[programme][computeClass].ratios, category);
     }
 

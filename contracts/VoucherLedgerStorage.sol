@@ -11,6 +11,8 @@ import {LedgerFlags} from "./LedgerFlags.sol";
  * so that the extension, run by delegatecall, sees the core's storage as its own (test/VoucherLedger.layout.test.ts
  * compares the two layouts).
  */
+// This contract is where all of the ledger's state is declared, on purpose.
+// solhint-disable-next-line max-states-count
 abstract contract VoucherLedgerStorage is IVoucherLedgerTypes {
     struct PendingReissue {
         address to;
@@ -57,8 +59,16 @@ abstract contract VoucherLedgerStorage is IVoucherLedgerTypes {
     }
 
     /// @dev The company's tally key for a programme: per programme, or per cap group when the group is exclusive.
-    function _tallyKey(uint32 entity, uint32 programme, bool exclusive, uint32 capGroup) internal pure returns (bytes32) {
-        return exclusive ? keccak256(abi.encode(entity, capGroup, true)) : keccak256(abi.encode(entity, programme, false));
+    function _tallyKey(
+        uint32 entity,
+        uint32 programme,
+        bool exclusive,
+        uint32 capGroup
+    ) internal pure returns (bytes32) {
+        return
+            exclusive
+                ? keccak256(abi.encode(entity, capGroup, true))
+                : keccak256(abi.encode(entity, programme, false));
     }
 
     function _tallyKeyOf(uint32 entity, uint32 programme, IssueTerms memory t) internal pure returns (bytes32) {
