@@ -41,7 +41,7 @@ export default defineConfig({
       "contracts/VoucherLedgerExtension.sol": {
         version: SOLC_VERSION,
         path: SOLC_PATH,
-        settings: { ...SOLC_SETTINGS, viaIR: true },
+        settings: { ...SOLC_SETTINGS, optimizer: { enabled: true, runs: 1 }, viaIR: true },
       },
     },
     // Deployed as OpenZeppelin ships them: the governance and relaying contracts around the ledger.

@@ -53,6 +53,10 @@ interface ISchemeRegistry {
         bool needsElectricity; // redemptions must carry metered electricity (Qingyang)
         bool needsAssessment; // redemptions must carry a third party's assessment (Qingyang)
         uint32 reissueDelay; // seconds an issuer's re-issue waits unless the governor approves it
+        uint8 payees; // who is paid: 1 suppliers (they redeem), 2 buyers (they claim), 3 either, never both per invoice
+        uint16 supplierFirstDays; // buyers may claim only this many days after the service ended (Qingyang)
+        uint32 reviewWindow; // seconds an issuer has to decide a buyer's claim
+        bool lapseApproves; // a claim not decided in its window is approved (true) or lapses (false)
     }
 
     /// @notice One entry of a ratio table.

@@ -46,6 +46,8 @@ interface IVoucherLedgerCore is IVoucherLedgerTypes {
     /// @notice Redeems several, all or none, as {redeem}.
     function redeemBatch(Consent[] calldata consents, bytes[] calldata signatures) external;
 
+
+
     /// @notice The EIP-712 digest of a consent.
     function consentDigest(Consent calldata consent) external view returns (bytes32);
 
@@ -55,6 +57,9 @@ interface IVoucherLedgerCore is IVoucherLedgerTypes {
     /// @notice The key of an invoice: `keccak256(abi.encode(supplierEntity, invoiceNumberHash))`.
     function invoiceKey(uint32 supplierEntity, bytes32 invoiceNumberHash) external pure returns (bytes32);
 
-    /// @notice The contract that runs the ledger's other functions, by delegatecall from the ledger.
+    /// @notice The contract that runs the ledger's administration and views, by delegatecall from the ledger.
     function extension() external view returns (address);
+
+    /// @notice The contract that runs the buyers' claims and the clawbacks, by delegatecall from the ledger.
+    function claims() external view returns (address);
 }

@@ -40,6 +40,9 @@ interface IVoucherLedgerExtension is IVoucherLedgerTypes {
     /// @notice Binds or unbinds an issuer to a programme (the registry only).
     function configureIssuer(address issuer, uint32 programme, bool bound) external;
 
+    /// @notice Writes what a buyer's claim reads of a programme (the registry only).
+    function configureClaims(uint32 programme, ClaimTerms calldata terms) external;
+
     // ----------------------------------------------------------------------------------------------------------------
     // Governor and guardian
     // ----------------------------------------------------------------------------------------------------------------
@@ -76,6 +79,8 @@ interface IVoucherLedgerExtension is IVoucherLedgerTypes {
     /// @notice Carries out a pending re-issue at once, as a second person to the issuer (the governor's).
     function approveReissue(uint256 id) external;
 
+
+
     // ----------------------------------------------------------------------------------------------------------------
     // Issuers
     // ----------------------------------------------------------------------------------------------------------------
@@ -101,6 +106,8 @@ interface IVoucherLedgerExtension is IVoucherLedgerTypes {
     /// @notice Cancels a pending re-issue (an issuer of the programme); emits {ReissueCancelled}.
     function cancelReissue(uint256 id, bytes32 reason) external;
 
+
+
     // ----------------------------------------------------------------------------------------------------------------
     // Anyone
     // ----------------------------------------------------------------------------------------------------------------
@@ -113,6 +120,7 @@ interface IVoucherLedgerExtension is IVoucherLedgerTypes {
 
     /// @notice Voids every consent the caller signed that has not been used; emits {ConsentsCancelled}.
     function cancelConsents() external;
+
 
     // ----------------------------------------------------------------------------------------------------------------
     // Views
@@ -138,9 +146,6 @@ interface IVoucherLedgerExtension is IVoucherLedgerTypes {
 
     /// @notice What a redemption of a compute class reads of a programme.
     function getRedemptionTerms(uint32 programme, uint8 computeClass) external view returns (RedemptionTerms memory);
-
-    /// @notice A programme's ratio in basis points for a compute class and a beneficiary category (0 = not paid).
-    function ratioOf(uint32 programme, uint8 computeClass, uint8 category) external view returns (uint16);
 
     /// @notice A programme's fiscal year.
     function getPeriod(uint32 programme, uint16 year) external view returns (Period memory);
@@ -172,11 +177,33 @@ interface IVoucherLedgerExtension is IVoucherLedgerTypes {
     /// @notice What a programme paid of an invoice.
     function invoicePaidBy(bytes32 invoiceKey_, uint32 programme) external view returns (uint64);
 
+    /// @notice A claim (reverts for an unknown id).
+    function getClaim(uint256 claimId) external view returns (Claim memory);
+
+    /// @notice How many claims were submitted; their ids are 1 to this.
+    function claimCount() external view returns (uint256);
+
+    /// @notice What a buyer's claim reads of a programme.
+    function getClaimTerms(uint32 programme) external view returns (ClaimTerms memory);
+
+    /// @notice A company's approved claims under a programme, ever (before clawbacks).
+    function claimedBy(uint32 programme, uint32 beneficiaryEntity) external view returns (uint64);
+
+    /// @notice The companies with an approved claim under a programme.
+    function claimantsOf(uint32 programme) external view returns (uint32[] memory);
+
+    /// @notice What clawbacks reversed of a payee's redemptions or claims under a programme.
+    function clawedBackFrom(uint32 programme, uint32 payee) external view returns (uint64);
+
+    /// @notice What clawbacks reversed of a programme's payment of an invoice.
+    function invoiceClawedBack(bytes32 invoiceKey_, uint32 programme) external view returns (uint64);
+
     /**
-     * @notice A programme's counters over all its years: issued, redeemed (by its suppliers), revoked, expired and
-     * outstanding (the sum of its vouchers' balances).
+     * @notice What a payee (a supplier or a buyer company) has earned under a programme: its redemptions and approved
+     * claims, less what clawbacks reversed. The payment ledger pays against it.
      */
-    function programmeCounters(
-        uint32 programme
-    ) external view returns (uint64 issued, uint64 redeemed, uint64 revoked, uint64 expired, uint64 outstanding);
+    function earned(uint32 programme, uint32 payee) external view returns (uint64);
+
+    /// @notice A programme's totals over all its years.
+    function programmeTotals(uint32 programme) external view returns (ProgrammeTotals memory);
 }

@@ -63,12 +63,14 @@ interface IVoucherLedgerTypes {
         uint112 ratios;
     }
 
-    /// @notice A fiscal year of a programme: its budget and counters.
+    /// @notice A fiscal year of a programme: its budget and counters. What it has committed of the budget is
+    /// `issued - revoked - expired - clawedBack`.
     struct Period {
-        uint64 budget;
-        uint64 issued;
-        uint64 revoked;
-        uint64 expired;
+        uint48 budget;
+        uint48 issued;
+        uint48 revoked;
+        uint48 expired;
+        uint48 clawedBack; // subsidies of vouchers of this year reversed by a clawback: back in the budget
     }
 
     /// @notice What the ledger knows of an address. Written by the registry, but for `consentEpoch`.
@@ -109,7 +111,78 @@ interface IVoucherLedgerTypes {
         uint16 serviceFromDay;
         uint16 serviceToDay;
         uint40 gpuCentihours;
-        uint8 flags; // reserved
+        uint8 flags; // LedgerFlags.INVOICE_BUYER (claims pay it to the buyer), INVOICE_PENDING (a claim awaits review)
+    }
+
+    /**
+     * @notice A programme's totals over all its years: `issued == redeemedBySuppliers + claimedByBuyers + held +
+     * revoked + expired + outstanding`; `clawedBack` is the part of the redeemed and claimed value that clawbacks
+     * reversed.
+     */
+    struct ProgrammeTotals {
+        uint64 issued;
+        uint64 redeemedBySuppliers;
+        uint64 claimedByBuyers; // approved claims
+        uint64 held; // pending claims
+        uint64 revoked;
+        uint64 expired;
+        uint64 clawedBack;
+        uint64 outstanding; // the sum of the vouchers' balances
+    }
+
+    /// @notice The life-cycle state of a buyer's claim.
+    enum ClaimStatus {
+        None,
+        Pending, // submitted; its value is held off the voucher until it is decided
+        Approved, // approved by an issuer (or by the programme's rule, once the review window passed): payable
+        Rejected, // rejected by an issuer; its value went back to the voucher
+        Lapsed // its review window passed and the programme's rule lets it lapse; its value went back to the voucher
+    }
+
+    /// @notice What a buyer's claim reads of a programme. Written by the registry.
+    struct ClaimTerms {
+        uint32 reviewWindow; // seconds an issuer has to approve or reject a claim
+        uint16 supplierFirstDays; // a buyer may claim only this many days after the service ended (suppliers first)
+        bool lapseApproves; // when the review window passes, the claim is approved (true) or lapses (false)
+    }
+
+    /// @notice A buyer's claim, in three words.
+    struct Claim {
+        uint256 voucherId;
+        bytes32 invoiceKey;
+        uint32 programme;
+        uint32 beneficiaryEntity;
+        uint32 supplierEntity;
+        uint64 amount;
+        uint40 submittedAt;
+        ClaimStatus status;
+        uint48 clawedBack; // of an approved claim, what a clawback reversed
+    }
+
+    /**
+     * @notice A supplier's EIP-712 attestation of an invoice it issued to a buyer and was paid for (type
+     * `Attestation`), which the buyer's claim carries.
+     */
+    struct Attestation {
+        address supplier; // the supplier address that signs, an address of an accredited supplier
+        bytes32 invoiceNumberHash;
+        uint64 invoiceTotal;
+        uint8 computeClass;
+        uint32 serviceFromDay;
+        uint32 serviceToDay; // inclusive
+        uint64 gpuCentihours;
+        uint64 amountPaid; // what the buyer paid of the invoice
+        address buyer; // the buyer's address it attests to: the voucher's holder
+    }
+
+    /// @notice A buyer's claim on its voucher, sent by the holder (directly or through the forwarder).
+    struct ClaimRequest {
+        uint256 voucherId;
+        uint64 amount; // what the voucher is to pay the buyer
+        uint32 contractDay;
+        bool unrelated; // the holder declares that buyer and supplier are not related parties
+        Evidence evidence; // the commitments: contract, invoice document, proof of payment, and the metered values
+        Attestation attestation;
     }
 
     /// @notice What an issuer asks for when issuing one voucher.
@@ -158,7 +231,8 @@ interface IVoucherLedgerTypes {
     /**
      * @notice The ledger was deployed.
      * @param registry The scheme registry that governs its rules.
-     * @param extension The contract that holds the ledger's less frequent functions (run by delegatecall).
+     * @param extension The contract that holds the ledger's administration and views (run by delegatecall).
+     * @param claims The contract that holds the buyers' claims and the clawbacks (run by delegatecall).
      * @param forwarder The trusted ERC-2771 forwarder.
      * @param currency ISO 4217 code of the currency.
      * @param decimals Digits of the currency's minor unit.
@@ -167,6 +241,7 @@ interface IVoucherLedgerTypes {
     event LedgerInitialized(
         address registry,
         address extension,
+        address claims,
         address forwarder,
         string currency,
         uint8 decimals,
@@ -261,6 +336,110 @@ interface IVoucherLedgerTypes {
         uint64 gpuCentihours,
         uint32 contractDay,
         Evidence evidence
+    );
+
+    /**
+     * @notice A buyer claimed voucher value against an invoice it paid; the value is held off the voucher until an
+     * issuer of the programme decides.
+     * @param claimId The claim.
+     * @param id The voucher.
+     * @param programme The voucher's programme.
+     * @param holder The holder, who sent the claim.
+     * @param beneficiaryEntity The holder's company.
+     * @param supplierEntity The supplier's company; with the attestation's invoice number hash, the invoice key.
+     * @param reviewUntil Until when an issuer may decide it; then the programme's rule settles it.
+     * @param attestationDigest The EIP-712 digest the supplier signed.
+     * @param claim The claim as sent: amount, contract date, declaration, evidence and the supplier's attestation.
+     */
+    event ClaimSubmitted(
+        uint256 indexed claimId,
+        uint256 indexed id,
+        uint32 indexed programme,
+        address holder,
+        uint32 beneficiaryEntity,
+        uint32 supplierEntity,
+        uint40 reviewUntil,
+        bytes32 attestationDigest,
+        ClaimRequest claim
+    );
+
+    /**
+     * @notice A claim was approved: its held value is burnt and payable to the buyer.
+     * @param claimId The claim.
+     * @param programme Its programme.
+     * @param beneficiaryEntity The buyer's company, the payee.
+     * @param amount The value approved.
+     * @param byRule True when the review window passed and the programme's rule approved it.
+     * @param actor The issuer, or who settled it.
+     */
+    event ClaimApproved(
+        uint256 indexed claimId,
+        uint32 indexed programme,
+        uint32 indexed beneficiaryEntity,
+        uint64 amount,
+        bool byRule,
+        address actor
+    );
+
+    /**
+     * @notice A claim was rejected, or lapsed when its review window passed: its value went back to the voucher.
+     * @param claimId The claim.
+     * @param programme Its programme.
+     * @param amount The value released.
+     * @param lapsed True when it lapsed by the programme's rule, false when an issuer rejected it.
+     * @param reason Reason code (`lapsed` for a lapse).
+     * @param actor The issuer, or who settled it.
+     */
+    event ClaimRejected(
+        uint256 indexed claimId,
+        uint32 indexed programme,
+        uint64 amount,
+        bool lapsed,
+        bytes32 reason,
+        address actor
+    );
+
+    /**
+     * @notice A supplier's redemption was reversed (a red-letter invoice, a related party found, fraud): the amount
+     * is no longer owed to the supplier (or, if paid, is owed back) and returns to the budget of the voucher's year.
+     * @param id The voucher that paid it.
+     * @param programme The programme.
+     * @param supplierEntity The supplier's company, the payee.
+     * @param invoiceKey The invoice.
+     * @param amount The amount reversed.
+     * @param year The fiscal year whose budget it returns to.
+     * @param reason Reason code.
+     * @param actor The governor.
+     */
+    event RedemptionClawedBack(
+        uint256 indexed id,
+        uint32 indexed programme,
+        uint32 indexed supplierEntity,
+        bytes32 invoiceKey,
+        uint64 amount,
+        uint16 year,
+        bytes32 reason,
+        address actor
+    );
+
+    /**
+     * @notice An approved claim was reversed, as {RedemptionClawedBack} for a buyer.
+     * @param claimId The claim.
+     * @param programme The programme.
+     * @param beneficiaryEntity The buyer's company, the payee.
+     * @param amount The amount reversed.
+     * @param year The fiscal year whose budget it returns to.
+     * @param reason Reason code.
+     * @param actor The governor.
+     */
+    event ClaimClawedBack(
+        uint256 indexed claimId,
+        uint32 indexed programme,
+        uint32 indexed beneficiaryEntity,
+        uint64 amount,
+        uint16 year,
+        bytes32 reason,
+        address actor
     );
 
     /**
@@ -471,6 +650,34 @@ interface IVoucherLedgerTypes {
     error VoucherLedgerConsentCancelled(address holder, uint32 epoch, uint32 current);
     /// @notice The signature is not the holder's consent.
     error VoucherLedgerInvalidConsent(uint256 id, address holder);
+    /// @notice The programme does not pay this side (`payee`: 1 the supplier, 2 the buyer).
+    error VoucherLedgerPayeeNotAllowed(uint32 programme, uint8 payee);
+    /// @notice The invoice is the buyer's (claimed, or a claim on it awaits review): its supplier cannot redeem it.
+    error VoucherLedgerInvoiceClaimed(bytes32 invoiceKey);
+    /// @notice The invoice was redeemed by its supplier: the buyer cannot claim it.
+    error VoucherLedgerInvoiceRedeemed(bytes32 invoiceKey);
+    /// @notice A claim on the invoice awaits review.
+    error VoucherLedgerClaimPending(bytes32 invoiceKey);
+    /// @notice The programme lets suppliers apply first: the buyer may claim from this instant.
+    error VoucherLedgerSuppliersFirst(uint32 programme, uint256 claimableFrom);
+    /// @notice Only the voucher's holder may claim on it.
+    error VoucherLedgerNotHolder(address caller, address holder);
+    /// @notice The attestation names another buyer than the voucher's holder.
+    error VoucherLedgerWrongBuyer(address attested, address holder);
+    /// @notice The attestation is not signed by the supplier address it names.
+    error VoucherLedgerInvalidAttestation(address supplier);
+    /// @notice The buyer paid less than the invoice total.
+    error VoucherLedgerNotPaid(uint64 amountPaid, uint64 invoiceTotal);
+    /// @notice No claim has this id.
+    error VoucherLedgerUnknownClaim(uint256 claimId);
+    /// @notice The claim is not pending, or not approved.
+    error VoucherLedgerClaimStatus(uint256 claimId, ClaimStatus status);
+    /// @notice The claim's review window has passed: the programme's rule settles it ({settleClaim}).
+    error VoucherLedgerReviewClosed(uint256 claimId, uint256 reviewUntil);
+    /// @notice The claim's review window has not passed yet.
+    error VoucherLedgerReviewOpen(uint256 claimId, uint256 reviewUntil);
+    /// @notice A clawback of more than is left to reverse.
+    error VoucherLedgerClawbackTooLarge(uint64 amount, uint64 available);
     /// @notice A batch is empty, or its arrays differ in length.
     error VoucherLedgerBatchLength(uint256 length, uint256 other);
     /// @notice Vouchers cannot be transferred.

@@ -18,6 +18,12 @@ library LedgerFlags {
     uint8 internal constant REDEEM_NEEDS_ELECTRICITY = 4;
     uint8 internal constant REDEEM_NEEDS_ASSESSMENT = 8;
     uint8 internal constant REDEEM_EXCLUSIVE = 16;
+    uint8 internal constant REDEEM_PAYS_SUPPLIER = 32;
+    uint8 internal constant REDEEM_PAYS_BUYER = 64;
+
+    // Invoice.flags
+    uint8 internal constant INVOICE_BUYER = 1;
+    uint8 internal constant INVOICE_PENDING = 2;
 
     // Account.roles
     uint8 internal constant ROLE_BENEFICIARY = 1;

@@ -416,6 +416,8 @@ contract SchemeRegistry is ISchemeRegistry, AccessManaged {
         if (p.maxValidity < p.defaultValidity) revert SchemeRegistryInvalidProgramme("maxValidity");
         if (p.exclusive && p.capGroup == 0) revert SchemeRegistryInvalidProgramme("capGroup");
         if (p.maxCombinedBps > _MAX_BPS) revert SchemeRegistryInvalidProgramme("maxCombinedBps");
+        if (p.payees == 0 || p.payees > 3) revert SchemeRegistryInvalidProgramme("payees");
+        if (p.payees & 2 != 0 && p.reviewWindow == 0) revert SchemeRegistryInvalidProgramme("reviewWindow");
     }
 
     function _checkRoles(uint8 roles, uint8 category) private view {
@@ -533,6 +535,14 @@ contract SchemeRegistry is ISchemeRegistry, AccessManaged {
             }),
             r.reissueDelay
         );
+        _ledger.configureClaims(
+            id,
+            IVoucherLedgerTypes.ClaimTerms({
+                reviewWindow: r.reviewWindow,
+                supplierFirstDays: r.supplierFirstDays,
+                lapseApproves: r.lapseApproves
+            })
+        );
         uint8[] storage classes = p.classes;
         for (uint256 i = 0; i < classes.length; ++i) _writeRedemption(id, p, classes[i]);
     }
@@ -543,7 +553,9 @@ contract SchemeRegistry is ISchemeRegistry, AccessManaged {
             (r.kind == ProgrammeKind.Compute ? LedgerFlags.REDEEM_NEEDS_GPU_HOURS : 0) |
             (r.needsElectricity ? LedgerFlags.REDEEM_NEEDS_ELECTRICITY : 0) |
             (r.needsAssessment ? LedgerFlags.REDEEM_NEEDS_ASSESSMENT : 0) |
-            (r.exclusive ? LedgerFlags.REDEEM_EXCLUSIVE : 0);
+            (r.exclusive ? LedgerFlags.REDEEM_EXCLUSIVE : 0) |
+            (r.payees & 1 != 0 ? LedgerFlags.REDEEM_PAYS_SUPPLIER : 0) |
+            (r.payees & 2 != 0 ? LedgerFlags.REDEEM_PAYS_BUYER : 0);
         _ledger.configureRedemption(
             id,
             computeClass,

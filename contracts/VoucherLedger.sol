@@ -11,10 +11,11 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 
+import {IVoucherLedgerClaims} from "./IVoucherLedgerClaims.sol";
 import {IVoucherLedgerCore} from "./IVoucherLedgerCore.sol";
 import {LedgerCalendar} from "./LedgerCalendar.sol";
 import {LedgerFlags} from "./LedgerFlags.sol";
-import {VoucherLedgerStorage} from "./VoucherLedgerStorage.sol";
+import {VoucherLedgerRules} from "./VoucherLedgerRules.sol";
 
 /**
  * @title VoucherLedger
@@ -28,7 +29,7 @@ import {VoucherLedgerStorage} from "./VoucherLedgerStorage.sol";
  * `Pausable` comes right after `AccessManaged` in the inheritance list, so that its flag shares the storage word of the
  * authority's address, which every `restricted` call reads anyway.
  */
-contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManaged, Pausable, ERC2771Context, EIP712 {
+contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerRules, AccessManaged, Pausable, ERC2771Context, EIP712 {
     /// @dev What a redemption's checks found, for its effects and its event.
     struct Redemption {
         uint32 programme;
@@ -39,8 +40,7 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
         bytes32 digest;
     }
 
-    uint16 private constant _MAX_BPS = 10_000;
-    uint64 private constant _MAX_FACE_VALUE = type(uint40).max;
+        uint64 private constant _MAX_FACE_VALUE = type(uint40).max;
     uint256 private constant _MAX_CONSENT_LIFETIME = 90 days;
 
     bytes32 private constant _EVIDENCE_TYPEHASH =
@@ -58,11 +58,13 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
         );
 
     address private immutable _EXTENSION;
+    address private immutable _CLAIMS;
 
     /**
      * @param initialAuthority The AccessManager that governs this ledger.
      * @param registry_ The scheme registry, the only account that may write the ledger's rules.
      * @param extension_ The {VoucherLedgerExtension}, built for the same forwarder.
+     * @param claims_ The {VoucherLedgerClaims}, built for the same forwarder.
      * @param trustedForwarder The ERC-2771 forwarder whose relayed calls are trusted.
      * @param currency_ ISO 4217 code of the currency ("CNY").
      * @param decimals_ Digits of the currency's minor unit (2 for CNY).
@@ -72,6 +74,7 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
         address initialAuthority,
         address registry_,
         address extension_,
+        address claims_,
         address trustedForwarder,
         string memory currency_,
         uint8 decimals_,
@@ -80,12 +83,16 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
         if (ERC2771Context(extension_).trustedForwarder() != trustedForwarder) {
             revert VoucherLedgerExtensionMismatch(extension_);
         }
+        if (ERC2771Context(claims_).trustedForwarder() != trustedForwarder) {
+            revert VoucherLedgerExtensionMismatch(claims_);
+        }
         _EXTENSION = extension_;
+        _CLAIMS = claims_;
         _registry = registry_;
         _currency = currency_;
         _decimals = decimals_;
         _baseURI = baseURI_;
-        emit LedgerInitialized(registry_, extension_, trustedForwarder, currency_, decimals_, baseURI_);
+        emit LedgerInitialized(registry_, extension_, claims_, trustedForwarder, currency_, decimals_, baseURI_);
     }
 
     // ----------------------------------------------------------------------------------------------------------------
@@ -138,9 +145,11 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
         }
     }
 
+
     // ----------------------------------------------------------------------------------------------------------------
     // Views
     // ----------------------------------------------------------------------------------------------------------------
+
 
     /// @inheritdoc IVoucherLedgerCore
     function consentDigest(Consent calldata consent) public view returns (bytes32) {
@@ -154,12 +163,17 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
 
     /// @inheritdoc IVoucherLedgerCore
     function invoiceKey(uint32 supplierEntity, bytes32 invoiceNumberHash) public pure returns (bytes32) {
-        return keccak256(abi.encode(supplierEntity, invoiceNumberHash));
+        return _invoiceKeyOf(supplierEntity, invoiceNumberHash);
     }
 
     /// @inheritdoc IVoucherLedgerCore
     function extension() external view returns (address) {
         return _EXTENSION;
+    }
+
+    /// @inheritdoc IVoucherLedgerCore
+    function claims() external view returns (address) {
+        return _CLAIMS;
     }
 
     // ----------------------------------------------------------------------------------------------------------------
@@ -232,12 +246,11 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
     /// @dev Takes `amount` out of what is left of the year's budget.
     function _spendBudget(uint32 programme, uint16 year, uint64 amount) private {
         Period storage p = _periods[programme][year];
-        uint64 available = p.budget - _committed(p);
+        uint64 available = uint64(p.budget) - _committed(p);
         if (amount > available) revert VoucherLedgerBudgetExceeded(programme, year, amount, available);
-        // Cannot overflow: issued - revoked - expired stays within the budget, a uint64.
-        unchecked {
-            p.issued += amount;
-        }
+        // Checked: what a year has issued can outgrow the budget when vouchers are revoked and issued again. Cannot
+        // truncate: amount <= 2^40 - 1.
+        p.issued += uint48(amount);
     }
 
     /// @dev Adds `amount` to the company's tally for the period, within the programme's cap and exclusivity.
@@ -322,64 +335,25 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
         RedemptionTerms memory t = _checkTerms(r.programme, computeClass, c);
         uint8 category;
         (r.beneficiaryEntity, category) = _consentingBeneficiary(v.holder, c, r.supplierEntity);
-        _checkRatio(r.programme, computeClass, category, t.ratios, c);
+        _checkConsentAmount(r.programme, computeClass, category, t.ratios, c);
         if (c.invoiceNumberHash == bytes32(0)) revert VoucherLedgerInvalidInvoice();
         _recordInvoice(invoiceKey(r.supplierEntity, c.invoiceNumberHash), r.programme, t.maxCombinedBps, c);
         if (t.entityWindowDays != 0) _checkEntityWindow(r.programme, t, r.beneficiaryEntity, c.serviceToDay);
         r.digest = _checkConsent(c, signature, v.holder);
     }
 
-    /// @dev The amount is within the programme's ratio of the invoice total for the class and the category.
-    function _checkRatio(
+    /// @dev The consent's amount is within the programme's ratio of its invoice total.
+    function _checkConsentAmount(
         uint32 programme,
         uint8 computeClass,
         uint8 category,
         uint112 ratios,
         Consent calldata c
     ) private pure {
-        uint16 ratioBps = LedgerFlags.ratioIn(ratios, category);
-        if (ratioBps == 0) revert VoucherLedgerIneligible(programme, computeClass, category);
-        uint64 amount = c.amount;
-        uint64 invoiceTotal = c.invoiceTotal;
-        if (uint256(amount) * _MAX_BPS > uint256(invoiceTotal) * ratioBps) {
-            revert VoucherLedgerOverRatio(amount, invoiceTotal, ratioBps);
-        }
+        _checkRatio(programme, computeClass, category, ratios, c.amount, c.invoiceTotal);
     }
 
-    /// @dev The voucher, if it is active, not frozen, not moving, not expired and has `amount` (not zero) left.
-    function _redeemableVoucher(
-        Voucher storage stored,
-        uint256 id,
-        uint64 amount
-    ) private view returns (Voucher memory v) {
-        v = stored;
-        if (v.status != VoucherStatus.Active) {
-            if (v.status == VoucherStatus.None) revert VoucherLedgerUnknownVoucher(id);
-            revert VoucherLedgerInactive(id, v.status);
-        }
-        if (v.flags & LedgerFlags.VOUCHER_FROZEN != 0) revert VoucherLedgerFrozen(id);
-        if (v.flags & LedgerFlags.VOUCHER_REISSUE_PENDING != 0) revert VoucherLedgerReissuePending(id);
-        if (block.timestamp >= v.expiresAt) revert VoucherLedgerExpired(id, v.expiresAt);
-        if (amount == 0) revert VoucherLedgerInvalidAmount(0, v.remaining);
-        if (amount > v.remaining) revert VoucherLedgerInsufficientValue(id, amount, v.remaining);
-    }
 
-    /// @dev The caller's company, if its accreditation for the programme is in force and covers the class.
-    function _accreditedSupplier(
-        address caller,
-        uint32 programme,
-        uint8 computeClass
-    ) private view returns (uint32, Accreditation storage stored) {
-        stored = _accreditations[caller][programme];
-        Accreditation memory a = stored;
-        if (a.suspended || block.timestamp < a.validFrom || block.timestamp >= a.validUntil) {
-            revert VoucherLedgerNotAccredited(caller, programme);
-        }
-        if (computeClass == 0 || computeClass > LedgerFlags.MAX_CLASS || (a.classes >> (computeClass - 1)) & 1 == 0) {
-            revert VoucherLedgerClassNotAccredited(caller, programme, computeClass);
-        }
-        return (a.entity, stored);
-    }
 
     /// @dev The programme's terms for the class, if a redemption with this consent counts under them now.
     function _checkTerms(
@@ -389,7 +363,10 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
     ) private view returns (RedemptionTerms memory t) {
         t = _redemptionTerms[programme][computeClass];
         uint256 flags = t.flags;
-        if (flags & LedgerFlags.REDEEM_PAUSED != 0) revert VoucherLedgerProgrammePaused(programme);
+        uint256 wanted = LedgerFlags.REDEEM_PAYS_SUPPLIER;
+        if (flags & (LedgerFlags.REDEEM_PAUSED | wanted) != wanted) {
+            _refuseTerms(programme, flags, LedgerFlags.REDEEM_PAYS_SUPPLIER);
+        }
         if (block.timestamp < t.redeemFrom || block.timestamp >= t.redeemUntil) {
             revert VoucherLedgerOutsideWindow(programme, t.redeemFrom, t.redeemUntil);
         }
@@ -410,23 +387,6 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
         }
     }
 
-    function _checkEvidence(
-        uint32 programme,
-        uint256 flags,
-        uint64 gpuCentihours,
-        uint64 electricityKwh,
-        bytes32 assessmentCommitment
-    ) private pure {
-        if (flags & LedgerFlags.REDEEM_NEEDS_GPU_HOURS != 0 && gpuCentihours == 0) {
-            revert VoucherLedgerEvidenceMissing(programme, 1);
-        }
-        if (flags & LedgerFlags.REDEEM_NEEDS_ELECTRICITY != 0 && electricityKwh == 0) {
-            revert VoucherLedgerEvidenceMissing(programme, 2);
-        }
-        if (flags & LedgerFlags.REDEEM_NEEDS_ASSESSMENT != 0 && assessmentCommitment == bytes32(0)) {
-            revert VoucherLedgerEvidenceMissing(programme, 3);
-        }
-    }
 
     /// @dev The holder's company and category, if it may consent: active, current epoch, unrelated to the supplier.
     function _consentingBeneficiary(
@@ -469,6 +429,7 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
             return;
         }
         Invoice memory inv = stored;
+        if (inv.flags & LedgerFlags.INVOICE_BUYER != 0) revert VoucherLedgerInvoiceClaimed(key);
         uint16 share = _checkStacking(key, programme, maxCombinedBps, c, inv);
         if (inv.count == 1) _invoiceShares[key][inv.firstProgramme] = uint64(inv.subsidised);
         _invoiceShares[key][programme] = c.amount;
@@ -508,22 +469,6 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
         }
     }
 
-    /// @dev The service ends within the programme's window from the company's first voucher in it.
-    function _checkEntityWindow(
-        uint32 programme,
-        RedemptionTerms memory t,
-        uint32 entity,
-        uint32 serviceToDay
-    ) private view {
-        bytes32 key = _tallyKey(
-            entity,
-            programme,
-            t.flags & LedgerFlags.REDEEM_EXCLUSIVE != 0,
-            _issueTerms[programme].capGroup
-        );
-        uint32 lastDay = _tallies[key].firstDay + t.entityWindowDays - 1;
-        if (serviceToDay > lastDay) revert VoucherLedgerOutsideEntityWindow(programme, entity, serviceToDay, lastDay);
-    }
 
     /**
      * @dev The consent's deadline and the holder's signature; returns the digest. ECDSA first, then ERC-1271, so that
@@ -600,23 +545,34 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
         }
     }
 
+
     // ----------------------------------------------------------------------------------------------------------------
     // Plumbing
     // ----------------------------------------------------------------------------------------------------------------
 
     /**
-     * @notice Every function the core does not have runs in the extension, in this contract's storage (as
-     * OpenZeppelin's `Proxy._delegate`, but without taking ether).
+     * @notice Every function the core does not have runs in the claims module (the claims and clawbacks) or in the
+     * extension (everything else), in this contract's storage, as OpenZeppelin's `Proxy._delegate` does it, without
+     * taking ether.
      */
     // The fallback is the dispatch to the extension, nothing else.
     // solhint-disable-next-line no-complex-fallback
     fallback() external {
-        address extension_ = _EXTENSION;
+        bytes4 selector = msg.sig;
+        address module = selector == IVoucherLedgerClaims.submitClaim.selector ||
+            selector == IVoucherLedgerClaims.approveClaim.selector ||
+            selector == IVoucherLedgerClaims.rejectClaim.selector ||
+            selector == IVoucherLedgerClaims.settleClaim.selector ||
+            selector == IVoucherLedgerClaims.clawBackRedemption.selector ||
+            selector == IVoucherLedgerClaims.clawBackClaim.selector ||
+            selector == IVoucherLedgerClaims.attestationDigest.selector
+            ? _CLAIMS
+            : _EXTENSION;
         // A delegatecall that returns or reverts with what it got.
         // solhint-disable-next-line no-inline-assembly
         assembly {
             calldatacopy(0x00, 0x00, calldatasize())
-            let result := delegatecall(gas(), extension_, 0x00, calldatasize(), 0x00, 0x00)
+            let result := delegatecall(gas(), module, 0x00, calldatasize(), 0x00, 0x00)
             returndatacopy(0x00, 0x00, returndatasize())
             switch result
             case 0 {

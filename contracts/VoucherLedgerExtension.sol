@@ -122,6 +122,11 @@ contract VoucherLedgerExtension is
         _issuers[issuer][programme] = bound;
     }
 
+    /// @inheritdoc IVoucherLedgerExtension
+    function configureClaims(uint32 programme, ClaimTerms calldata terms) external onlyRegistry {
+        _claimTerms[programme] = terms;
+    }
+
     // ----------------------------------------------------------------------------------------------------------------
     // Governor and guardian
     // ----------------------------------------------------------------------------------------------------------------
@@ -141,7 +146,8 @@ contract VoucherLedgerExtension is
         Period storage p = _periods[programme][year];
         uint64 committed = _committed(p);
         if (budget < committed) revert VoucherLedgerBudgetBelowCommitted(programme, year, budget, committed);
-        p.budget = budget;
+        if (budget > type(uint48).max) revert VoucherLedgerInvalidAmount(budget, type(uint48).max);
+        p.budget = uint48(budget);
         emit BudgetSet(programme, year, budget, appropriation, _msgSender());
     }
 
@@ -188,9 +194,11 @@ contract VoucherLedgerExtension is
         _reissue(id, governor, governor);
     }
 
+
     // ----------------------------------------------------------------------------------------------------------------
     // Issuers
     // ----------------------------------------------------------------------------------------------------------------
+
 
     /// @inheritdoc IVoucherLedgerExtension
     function revoke(uint256 id, bytes32 reason) external onlyDelegated restricted whenNotPaused {
@@ -275,6 +283,7 @@ contract VoucherLedgerExtension is
         a.consentEpoch = epoch;
         emit ConsentsCancelled(holder, epoch);
     }
+
 
     // ----------------------------------------------------------------------------------------------------------------
     // ERC-1155 and ERC-6268
@@ -392,15 +401,6 @@ contract VoucherLedgerExtension is
     }
 
     /// @inheritdoc IVoucherLedgerExtension
-    function ratioOf(
-        uint32 programme,
-        uint8 computeClass,
-        uint8 category
-    ) external view onlyDelegated returns (uint16) {
-        return LedgerFlags.ratioIn(_redemptionTerms[programme][computeClass].ratios, category);
-    }
-
-    /// @inheritdoc IVoucherLedgerExtension
     function getPeriod(uint32 programme, uint16 year) external view onlyDelegated returns (Period memory) {
         return _periods[programme][year];
     }
@@ -451,39 +451,87 @@ contract VoucherLedgerExtension is
 
     /// @inheritdoc IVoucherLedgerExtension
     function invoicePaidBy(bytes32 invoiceKey_, uint32 programme) external view onlyDelegated returns (uint64) {
-        Invoice storage inv = _invoices[invoiceKey_];
-        if (inv.count == 1) return inv.firstProgramme == programme ? uint64(inv.subsidised) : 0;
-        return _invoiceShares[invoiceKey_][programme];
+        return _paidBy(invoiceKey_, programme, _invoices[invoiceKey_]);
     }
 
     /// @inheritdoc IVoucherLedgerExtension
-    function programmeCounters(
-        uint32 programme
-    )
-        external
-        view
-        onlyDelegated
-        returns (uint64 issued, uint64 redeemed, uint64 revoked, uint64 expired, uint64 outstanding)
-    {
-        IssueTerms storage t = _issueTerms[programme];
-        uint16 first = t.firstYear;
-        uint16 count = t.yearCount;
-        for (uint16 y = 0; y < count; ++y) {
-            Period storage p = _periods[programme][first + y];
-            issued += p.issued;
-            revoked += p.revoked;
-            expired += p.expired;
-        }
+    function getClaim(uint256 claimId) external view onlyDelegated returns (Claim memory c) {
+        c = _claims[claimId];
+        if (c.status == ClaimStatus.None) revert VoucherLedgerUnknownClaim(claimId);
+    }
+
+    /// @inheritdoc IVoucherLedgerExtension
+    function claimCount() external view onlyDelegated returns (uint256) {
+        return _claimCount;
+    }
+
+    /// @inheritdoc IVoucherLedgerExtension
+    function getClaimTerms(uint32 programme) external view onlyDelegated returns (ClaimTerms memory) {
+        return _claimTerms[programme];
+    }
+
+    /// @inheritdoc IVoucherLedgerExtension
+    function claimedBy(uint32 programme, uint32 beneficiaryEntity) external view onlyDelegated returns (uint64) {
+        return _claimed[programme][beneficiaryEntity];
+    }
+
+    /// @inheritdoc IVoucherLedgerExtension
+    function claimantsOf(uint32 programme) external view onlyDelegated returns (uint32[] memory) {
+        return _claimants[programme];
+    }
+
+    /// @inheritdoc IVoucherLedgerExtension
+    function clawedBackFrom(uint32 programme, uint32 payee) external view onlyDelegated returns (uint64) {
+        return _clawedBack[programme][payee];
+    }
+
+    /// @inheritdoc IVoucherLedgerExtension
+    function invoiceClawedBack(bytes32 invoiceKey_, uint32 programme) external view onlyDelegated returns (uint64) {
+        return _invoiceClawbacks[invoiceKey_][programme];
+    }
+
+    /// @inheritdoc IVoucherLedgerExtension
+    function earned(uint32 programme, uint32 payee) external view onlyDelegated returns (uint64 amount) {
         address[] storage suppliers = _suppliers[programme];
         for (uint256 i = 0; i < suppliers.length; ++i) {
-            redeemed += _accreditations[suppliers[i]][programme].redeemed;
+            Accreditation storage a = _accreditations[suppliers[i]][programme];
+            if (a.entity == payee) amount += a.redeemed;
         }
-        outstanding = issued - redeemed - revoked - expired;
+        amount += _claimed[programme][payee];
+        amount -= _clawedBack[programme][payee];
+    }
+
+    /// @inheritdoc IVoucherLedgerExtension
+    function programmeTotals(uint32 programme) external view onlyDelegated returns (ProgrammeTotals memory) {
+        return _totals(programme);
     }
 
     // ----------------------------------------------------------------------------------------------------------------
     // Internal
     // ----------------------------------------------------------------------------------------------------------------
+
+    function _totals(uint32 programme) private view returns (ProgrammeTotals memory t) {
+        IssueTerms storage terms = _issueTerms[programme];
+        uint16 first = terms.firstYear;
+        uint16 count = terms.yearCount;
+        for (uint16 y = 0; y < count; ++y) {
+            Period storage p = _periods[programme][first + y];
+            t.issued += p.issued;
+            t.revoked += p.revoked;
+            t.expired += p.expired;
+            t.clawedBack += p.clawedBack;
+        }
+        address[] storage suppliers = _suppliers[programme];
+        for (uint256 i = 0; i < suppliers.length; ++i) {
+            t.redeemedBySuppliers += _accreditations[suppliers[i]][programme].redeemed;
+        }
+        ClaimTotals storage claims = _claimTotals[programme];
+        t.claimedByBuyers = claims.approved;
+        t.held = claims.held;
+        t.outstanding = t.issued - t.redeemedBySuppliers - t.claimedByBuyers - t.held - t.revoked - t.expired;
+    }
+
+
 
     /**
      * @dev Closes an active voucher as revoked or expired: burns what is left, returns it to the budget of its year
@@ -502,10 +550,10 @@ contract VoucherLedgerExtension is
             delete _reissues[id];
         }
         Period storage p = _periods[programme][year];
-        // Cannot overflow: revoked + expired <= issued, a uint64.
+        // Cannot overflow: revoked + expired <= issued, a uint48. Cannot truncate: amount <= 2^40 - 1.
         unchecked {
-            if (status == VoucherStatus.Revoked) p.revoked += amount;
-            else p.expired += amount;
+            if (status == VoucherStatus.Revoked) p.revoked += uint48(amount);
+            else p.expired += uint48(amount);
         }
         _uncount(_accounts[holder].entity, programme, t, year, amount);
         if (status == VoucherStatus.Revoked) emit VoucherRevoked(id, programme, holder, amount, reason, actor);
@@ -513,14 +561,6 @@ contract VoucherLedgerExtension is
         emit IERC1155.TransferSingle(actor, holder, address(0), id, amount);
     }
 
-    /// @dev Takes `amount` off the company's tally, if the tally still counts the voucher's cap period.
-    function _uncount(uint32 entity, uint32 programme, IssueTerms memory t, uint16 year, uint64 amount) private {
-        Tally storage tally = _tallies[_tallyKeyOf(entity, programme, t)];
-        uint16 capYear = t.flags & LedgerFlags.ISSUE_CAP_LIFETIME != 0 ? 0 : year;
-        if (tally.year != capYear) return;
-        uint64 committed = tally.committed;
-        tally.committed = committed > amount ? committed - amount : 0;
-    }
 
     /// @dev Moves a voucher with a pending re-issue to its new holder.
     function _reissue(uint256 id, address approvedBy, address actor) private {

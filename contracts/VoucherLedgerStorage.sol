@@ -14,6 +14,12 @@ import {LedgerFlags} from "./LedgerFlags.sol";
 // This contract is where all of the ledger's state is declared, on purpose.
 // solhint-disable-next-line max-states-count
 abstract contract VoucherLedgerStorage is IVoucherLedgerTypes {
+    /// @dev What a programme's claims hold (pending) and what they were approved for, ever.
+    struct ClaimTotals {
+        uint64 held;
+        uint64 approved;
+    }
+
     struct PendingReissue {
         address to;
         uint40 executableAt;
@@ -39,9 +45,21 @@ abstract contract VoucherLedgerStorage is IVoucherLedgerTypes {
     mapping(bytes32 tallyKey => Tally) internal _tallies;
     mapping(bytes32 invoiceKey => Invoice) internal _invoices;
     mapping(bytes32 invoiceKey => mapping(uint32 programme => uint64 amount)) internal _invoiceShares;
+    mapping(uint32 programme => ClaimTerms) internal _claimTerms;
+    uint256 internal _claimCount;
+    mapping(uint256 claimId => Claim) internal _claims;
+    mapping(uint32 programme => ClaimTotals) internal _claimTotals;
+    mapping(uint32 programme => mapping(uint32 beneficiaryEntity => uint64 amount)) internal _claimed;
+    mapping(uint32 programme => uint32[] beneficiaryEntities) internal _claimants;
+    mapping(uint32 programme => mapping(uint32 payee => uint64 amount)) internal _clawedBack;
+    mapping(bytes32 invoiceKey => mapping(uint32 programme => uint64 amount)) internal _invoiceClawbacks;
 
     function _checkIssuer(address issuer, uint32 programme) internal view {
         if (!_issuers[issuer][programme]) revert VoucherLedgerIssuerNotBound(issuer, programme);
+    }
+
+    function _invoiceKeyOf(uint32 supplierEntity, bytes32 invoiceNumberHash) internal pure returns (bytes32) {
+        return keccak256(abi.encode(supplierEntity, invoiceNumberHash));
     }
 
     function _programmeOf(uint256 id) internal pure returns (uint32) {
@@ -75,8 +93,25 @@ abstract contract VoucherLedgerStorage is IVoucherLedgerTypes {
         return _tallyKey(entity, programme, t.flags & LedgerFlags.ISSUE_EXCLUSIVE != 0, t.capGroup);
     }
 
-    /// @dev What a fiscal year has committed out of its budget: issued - revoked - expired.
+    /// @dev Takes `amount` off the company's tally, if the tally still counts the voucher's cap period.
+    function _uncount(uint32 entity, uint32 programme, IssueTerms memory t, uint16 year, uint64 amount) internal {
+        Tally storage tally = _tallies[_tallyKeyOf(entity, programme, t)];
+        uint16 capYear = t.flags & LedgerFlags.ISSUE_CAP_LIFETIME != 0 ? 0 : year;
+        if (tally.year != capYear) return;
+        uint64 committed = tally.committed;
+        tally.committed = committed > amount ? committed - amount : 0;
+    }
+
+    /// @dev What a programme paid of an invoice.
+    function _paidBy(bytes32 key, uint32 programme, Invoice storage inv) internal view returns (uint64) {
+        if (inv.count == 1 && inv.flags & LedgerFlags.INVOICE_BUYER == 0) {
+            return inv.firstProgramme == programme ? uint64(inv.subsidised) : 0;
+        }
+        return _invoiceShares[key][programme];
+    }
+
+    /// @dev What a fiscal year has committed out of its budget: issued - revoked - expired - clawed back.
     function _committed(Period storage p) internal view returns (uint64) {
-        return p.issued - p.revoked - p.expired;
+        return uint64(p.issued) - p.revoked - p.expired - p.clawedBack;
     }
 }

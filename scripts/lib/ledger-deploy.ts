@@ -3,6 +3,7 @@ import type { AddressLike, Interface, Signer } from "ethers";
 
 import {
   LEDGER_FUNCTION_ROLES,
+  PAYMENT_FUNCTION_ROLES,
   REGISTRY_FUNCTION_ROLES,
   ROLE,
   ROLE_ADMIN,
@@ -13,10 +14,11 @@ import type {
   AccessManager,
   ERC2771Forwarder,
   IVoucherLedger,
+  PaymentLedger,
   SchemeRegistry,
   VoucherLedger,
 } from "../../types/ethers-contracts/index.js";
-import { IVoucherLedger__factory, SchemeRegistry__factory } from "../../types/ethers-contracts/index.js";
+import { IVoucherLedger__factory, PaymentLedger__factory, SchemeRegistry__factory } from "../../types/ethers-contracts/index.js";
 
 export interface SchemeDeployOptions {
   /** Holder of ADMIN in the AccessManager; the first signer by default. */
@@ -25,6 +27,7 @@ export interface SchemeDeployOptions {
   guardians?: AddressLike[];
   issuers?: AddressLike[];
   auditors?: AddressLike[];
+  finance?: AddressLike[];
   /** Execution delay, in seconds, of every GOVERNOR grant (0 on a local node). */
   governorDelay?: number;
   currency?: string;
@@ -36,11 +39,13 @@ export interface SchemeDeployment {
   manager: AccessManager;
   forwarder: ERC2771Forwarder;
   registry: SchemeRegistry;
+  payments: PaymentLedger;
   /** The ledger's whole surface (core and extension) at its address. */
   ledger: IVoucherLedger;
   /** The core contract itself (its constructor's view of things). */
   core: VoucherLedger;
   extension: string;
+  claims: string;
 }
 
 /** The selectors of `names` in `iface`; throws for a name it lacks (roles.ts out of date). */
@@ -53,11 +58,13 @@ export function selectorsOf(iface: Interface, names: readonly string[], what: st
 }
 
 /** The wiring of one target: role id and selectors, from the table in service/domain/roles.ts. */
-export function wiringOf(target: "ledger" | "registry"): { role: RoleName | "PUBLIC"; selectors: string[] }[] {
+export function wiringOf(target: "ledger" | "registry" | "payments"): { role: RoleName | "PUBLIC"; selectors: string[] }[] {
   const [table, iface] =
     target === "ledger"
       ? [LEDGER_FUNCTION_ROLES, IVoucherLedger__factory.createInterface() as unknown as Interface]
-      : [REGISTRY_FUNCTION_ROLES, SchemeRegistry__factory.createInterface() as unknown as Interface];
+      : target === "registry"
+        ? [REGISTRY_FUNCTION_ROLES, SchemeRegistry__factory.createInterface() as unknown as Interface]
+        : [PAYMENT_FUNCTION_ROLES, PaymentLedger__factory.createInterface() as unknown as Interface];
   return Object.entries(table).map(([role, names]) => ({
     role: role as RoleName | "PUBLIC",
     selectors: selectorsOf(iface, names ?? [], target),
@@ -66,7 +73,7 @@ export function wiringOf(target: "ledger" | "registry"): { role: RoleName | "PUB
 
 /**
  * Deploys ledger v2 with the given signer: the AccessManager, the ERC2771Forwarder, the scheme registry, the ledger's
- * extension and core; connects the registry to the ledger, wires every restricted function to its role, grants the
+ * extension, claims module and core, and the payment ledger; connects the registry to the ledger, wires every restricted function to its role, grants the
  * initial members, and hands ISSUER and AUDITOR to GOVERNOR. The Ignition module does the same for real networks; this
  * serves tests and benchmarks, where a fresh deployment per fixture is what is wanted.
  */
@@ -81,12 +88,15 @@ export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployO
   const registry = (await ethers.deployContract("SchemeRegistry", [managerAddress], admin)) as unknown as SchemeRegistry;
   const extension = await ethers.deployContract("VoucherLedgerExtension", [forwarderAddress], admin);
   const extensionAddress = await extension.getAddress();
+  const claims = await ethers.deployContract("VoucherLedgerClaims", [forwarderAddress], admin);
+  const claimsAddress = await claims.getAddress();
   const core = (await ethers.deployContract(
     "VoucherLedger",
     [
       managerAddress,
       await registry.getAddress(),
       extensionAddress,
+      claimsAddress,
       forwarderAddress,
       options.currency ?? "CNY",
       options.decimals ?? 2,
@@ -96,12 +106,18 @@ export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployO
   )) as unknown as VoucherLedger;
   const ledgerAddress = await core.getAddress();
   const ledger = (await ethers.getContractAt("IVoucherLedger", ledgerAddress, admin)) as unknown as IVoucherLedger;
+  const payments = (await ethers.deployContract("PaymentLedger", [managerAddress, ledgerAddress], admin)) as unknown as PaymentLedger;
 
   const m = manager.connect(admin);
   for (const [name, id] of Object.entries(ROLE)) {
     if (id !== ROLE.ADMIN) await (await m.labelRole(id, name)).wait();
   }
-  for (const [target, address] of [["ledger", ledgerAddress], ["registry", await registry.getAddress()]] as const) {
+  const targets = [
+    ["ledger", ledgerAddress],
+    ["registry", await registry.getAddress()],
+    ["payments", await payments.getAddress()],
+  ] as const;
+  for (const [target, address] of targets) {
     for (const { role, selectors } of wiringOf(target)) {
       await (await m.setTargetFunctionRole(address, selectors, roleIdOf(role))).wait();
     }
@@ -112,6 +128,7 @@ export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployO
     ["GUARDIAN", options.guardians, 0],
     ["ISSUER", options.issuers, 0],
     ["AUDITOR", options.auditors, 0],
+    ["FINANCE", options.finance, 0],
   ];
   for (const [role, members, delay] of grants) {
     for (const member of members ?? []) await (await m.grantRole(ROLE[role], member, delay)).wait();
@@ -119,5 +136,5 @@ export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployO
   for (const [role, adminRole] of Object.entries(ROLE_ADMIN)) {
     if (adminRole !== "ADMIN") await (await m.setRoleAdmin(ROLE[role as RoleName], ROLE[adminRole])).wait();
   }
-  return { manager, forwarder, registry, ledger, core, extension: extensionAddress };
+  return { manager, forwarder, registry, payments, ledger, core, extension: extensionAddress, claims: claimsAddress };
 }

@@ -56,3 +56,41 @@ export interface Consent {
   epoch: number;
   deadline: bigint;
 }
+
+/** The EIP-712 type of a supplier's attestation of an invoice a buyer paid (a buyer's claim carries it). */
+export const ATTESTATION_TYPES: Record<string, TypedDataField[]> = {
+  Attestation: [
+    { name: "supplier", type: "address" },
+    { name: "invoiceNumberHash", type: "bytes32" },
+    { name: "invoiceTotal", type: "uint64" },
+    { name: "computeClass", type: "uint8" },
+    { name: "serviceFromDay", type: "uint32" },
+    { name: "serviceToDay", type: "uint32" },
+    { name: "gpuCentihours", type: "uint64" },
+    { name: "amountPaid", type: "uint64" },
+    { name: "buyer", type: "address" },
+  ],
+};
+
+/** A supplier's attestation, as signed. */
+export interface Attestation {
+  supplier: string;
+  invoiceNumberHash: string;
+  invoiceTotal: bigint;
+  computeClass: number;
+  serviceFromDay: number;
+  serviceToDay: number;
+  gpuCentihours: bigint;
+  amountPaid: bigint;
+  buyer: string;
+}
+
+/** A buyer's claim, as sent. */
+export interface ClaimRequest {
+  voucherId: bigint;
+  amount: bigint;
+  contractDay: number;
+  unrelated: boolean;
+  evidence: Evidence;
+  attestation: Attestation;
+}

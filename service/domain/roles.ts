@@ -10,6 +10,7 @@ export const ROLE = {
   ISSUER: 2n,
   AUDITOR: 3n,
   GUARDIAN: 4n,
+  FINANCE: 5n,
 } as const;
 
 export type RoleName = keyof typeof ROLE;
@@ -20,6 +21,7 @@ export const PUBLIC_ROLE = 2n ** 64n - 1n;
 export const ROLE_ADMIN: Record<Exclude<RoleName, "ADMIN">, RoleName> = {
   GOVERNOR: "ADMIN",
   GUARDIAN: "ADMIN",
+  FINANCE: "ADMIN",
   ISSUER: "GOVERNOR",
   AUDITOR: "GOVERNOR",
 };
@@ -57,10 +59,33 @@ export const REGISTRY_FUNCTION_ROLES: Wiring = {
  * not here: only the registry may call them, which the ledger checks itself.
  */
 export const LEDGER_FUNCTION_ROLES: Wiring = {
-  GOVERNOR: ["setBudget", "setBaseURI", "unpause", "unfreeze", "revokeByGovernor", "approveReissue"],
+  GOVERNOR: [
+    "setBudget",
+    "setBaseURI",
+    "unpause",
+    "unfreeze",
+    "revokeByGovernor",
+    "approveReissue",
+    "clawBackRedemption",
+    "clawBackClaim",
+  ],
   GUARDIAN: ["pause", "freeze"],
-  ISSUER: ["issue", "issueBatch", "revoke", "requestReissue", "executeReissue", "cancelReissue"],
-  PUBLIC: ["redeem", "redeemBatch", "expire", "expireBatch", "cancelConsents"],
+  ISSUER: [
+    "issue",
+    "issueBatch",
+    "revoke",
+    "requestReissue",
+    "executeReissue",
+    "cancelReissue",
+    "approveClaim",
+    "rejectClaim",
+  ],
+  PUBLIC: ["redeem", "redeemBatch", "submitClaim", "settleClaim", "expire", "expireBatch", "cancelConsents"],
+};
+
+/** Payment ledger functions and the role that may call each: the finance bureau's. */
+export const PAYMENT_FUNCTION_ROLES: Wiring = {
+  FINANCE: ["recordPayment", "recordRepayment", "correctEntry"],
 };
 
 /** The role id of a wiring key. */

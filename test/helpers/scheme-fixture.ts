@@ -44,6 +44,8 @@ export interface SchemeFixture extends SchemeDeployment {
   otherSupplier: HardhatEthersSigner;
   stranger: HardhatEthersSigner;
   relayer: HardhatEthersSigner;
+  /** Holds FINANCE: records payments. */
+  finance: HardhatEthersSigner;
   entities: { startup: bigint; company: bigint; supplier: bigint; otherSupplier: bigint };
   /** The programme: Hangzhou-like, 30% domestic and 20% other compute, CNY 8m per company per year. */
   programme: bigint;
@@ -83,6 +85,10 @@ export function programmeRules(start: bigint, year: number, overrides: Partial<P
     needsElectricity: false,
     needsAssessment: false,
     reissueDelay: Number(3n * DAY),
+    payees: 1,
+    supplierFirstDays: 0,
+    reviewWindow: Number(30n * DAY),
+    lapseApproves: false,
     ...overrides,
   };
 }
@@ -101,7 +107,7 @@ export const FIXTURE_RATIOS: RatioInput[] = [
  */
 export async function deploySchemeFixture(ethers: HardhatEthers): Promise<SchemeFixture> {
   const s = await ethers.getSigners();
-  const [admin, governor, guardian, issuer, auditor, holder, holder2, otherHolder, supplier, otherSupplier, stranger, relayer] =
+  const [admin, governor, guardian, issuer, auditor, holder, holder2, otherHolder, supplier, otherSupplier, stranger, relayer, finance] =
     s as HardhatEthersSigner[] as [HardhatEthersSigner, ...HardhatEthersSigner[]] & HardhatEthersSigner[];
   const deployment = await deployScheme(ethers, {
     admin: admin!,
@@ -109,6 +115,7 @@ export async function deploySchemeFixture(ethers: HardhatEthers): Promise<Scheme
     guardians: [guardian!.address],
     issuers: [issuer!.address],
     auditors: [auditor!.address],
+    finance: [finance!.address],
   });
   const r = deployment.registry.connect(governor!);
   await (await r.defineClass(CLASS.DOMESTIC, "国产算力")).wait();
@@ -151,6 +158,7 @@ export async function deploySchemeFixture(ethers: HardhatEthers): Promise<Scheme
     otherSupplier: otherSupplier!,
     stranger: stranger!,
     relayer: relayer!,
+    finance: finance!,
     entities,
     programme: BigInt(programme),
     year,

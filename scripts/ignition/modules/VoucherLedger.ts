@@ -5,7 +5,8 @@ import { wiringOf } from "../../lib/ledger-deploy.js";
 
 /**
  * Deploys ledger v2 with its governance: the OpenZeppelin AccessManager (ADMIN is the deploying account), the
- * ERC2771Forwarder for relayed calls, the scheme registry, the ledger's extension and core (one address); labels the
+ * ERC2771Forwarder for relayed calls, the scheme registry, the ledger's extension, claims module and core (one
+ * address); labels the
  * roles, assigns every restricted function of the ledger and the registry its role from service/domain/roles.ts,
  * connects the registry to the ledger, grants GOVERNOR (`governor`, with the `governorDelay` execution delay in
  * seconds) and GUARDIAN (`guardian`), and hands ISSUER and AUDITOR to GOVERNOR.
@@ -25,13 +26,15 @@ export default buildModule("VoucherLedger", (m) => {
   const forwarder = m.contract("ERC2771Forwarder", ["VoucherLedgerForwarder"]);
   const registry = m.contract("SchemeRegistry", [manager]);
   const extension = m.contract("VoucherLedgerExtension", [forwarder]);
-  const ledger = m.contract("VoucherLedger", [manager, registry, extension, forwarder, currency, decimals, baseURI]);
+  const claims = m.contract("VoucherLedgerClaims", [forwarder]);
+  const ledger = m.contract("VoucherLedger", [manager, registry, extension, claims, forwarder, currency, decimals, baseURI]);
+  const payments = m.contract("PaymentLedger", [manager, ledger]);
 
   const wiring = [];
   for (const [name, id] of Object.entries(ROLE)) {
     if (id !== ROLE.ADMIN) wiring.push(m.call(manager, "labelRole", [id, name], { id: `labelRole_${name}` }));
   }
-  for (const [target, contract] of [["ledger", ledger], ["registry", registry]] as const) {
+  for (const [target, contract] of [["ledger", ledger], ["registry", registry], ["payments", payments]] as const) {
     for (const { role, selectors } of wiringOf(target)) {
       wiring.push(
         m.call(manager, "setTargetFunctionRole", [contract, selectors, roleIdOf(role)], {
@@ -50,5 +53,5 @@ export default buildModule("VoucherLedger", (m) => {
       m.call(manager, "setRoleAdmin", [ROLE[role], ROLE[adminRole]], { id: `setRoleAdmin_${role}`, after: grants });
     }
   }
-  return { manager, forwarder, registry, extension, ledger };
+  return { manager, forwarder, registry, extension, claims, ledger, payments };
 });
