@@ -251,6 +251,14 @@ async function planProgramme(chain: SchemeChain, scheme: ResolvedScheme, p: Reso
           "on chain, and fiscal years cannot be taken away",
       );
     }
+    const [was, now] = [current.rules, p.rules];
+    if (was.capLifetime !== now.capLifetime || was.exclusive !== now.exclusive || (was.exclusive && was.capGroup !== now.capGroup)) {
+      throw new UserError(
+        `${p.key}: the file changes how programme #${current.id} counts a company's cap (cap.period or exclusiveGroup), ` +
+          "which the registry refuses once a programme is registered (the tally kept so far would be forgotten): " +
+          "give the new rules a programme of their own (another name or first year)",
+      );
+    }
     const differences = describeDifferences(current.rules, p.rules);
     const update: SchemeChange | undefined =
       differences.length === 0
