@@ -95,3 +95,13 @@ export async function deployAndApplySchemes(ethers: HardhatEthers): Promise<Appl
   }
   return { f, chain, schemes, first, programmes };
 }
+
+/** The error a promise is rejected with (it must be rejected). */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a rejection");
+}

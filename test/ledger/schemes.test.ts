@@ -23,6 +23,7 @@ import {
   type AppliedSchemes,
   BEFORE_ALL_SCHEMES,
   deployAndApplySchemes,
+  rejection,
   SCHEME_NAMES,
   SCHEMES_DIR,
   variant,
@@ -54,16 +55,6 @@ async function redeem(
 ) {
   const { consent, signature } = await signedConsentForShare(s.f, id, total * CNY, bps, invoice, overrides, signer);
   return s.f.ledger.connect(s.f.supplier).redeem(consent, signature);
-}
-
-/** The error a promise is rejected with (it must be rejected). */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("scheme files (conformance)", function () {

@@ -11,7 +11,14 @@ import { parseSchemeFile, parseVocabulary } from "../../scripts/lib/schemes/load
 import { runSchemeApplyTask } from "../../scripts/tasks/actions/scheme.js";
 import { CNY, deploySchemeFixture, issueVoucher } from "../helpers/scheme-fixture.js";
 import { instantOfDate } from "../../service/domain/identity.js";
-import { BEFORE_ALL_SCHEMES, deployAndApplySchemes, SCHEME_NAMES, SCHEMES_DIR, variant } from "../helpers/schemes.js";
+import {
+  BEFORE_ALL_SCHEMES,
+  deployAndApplySchemes,
+  rejection,
+  SCHEME_NAMES,
+  SCHEMES_DIR,
+  variant,
+} from "../helpers/schemes.js";
 
 const connection = await network.create({ override: { initialDate: BEFORE_ALL_SCHEMES } });
 const { ethers, networkHelpers } = connection;
@@ -19,16 +26,6 @@ const { loadFixture } = networkHelpers;
 
 const applied = () => deployAndApplySchemes(ethers);
 const fresh = () => deploySchemeFixture(ethers);
-
-/** The error a promise is rejected with (it must be rejected). */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** The Hardhat runtime, with its network connecting to this test's chain (which the task must not close). */
 const hreOnTestChain: HardhatRuntimeEnvironment = Object.create(hre, {

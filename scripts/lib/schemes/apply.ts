@@ -279,8 +279,10 @@ async function planProgramme(chain: SchemeChain, scheme: ResolvedScheme, p: Reso
           description: `set the ratios of ${label}: ${describeRatios(current.ratios, vocabulary)} → ${describeRatios(p.ratios, vocabulary)}`,
           send: () => registry.setRatios(current.id, p.ratios),
         };
-    // The registry checks ratios against the combined share it holds: new ratios go first when the present share
-    // takes them, else the new share goes first (it then takes the present ratios: see the README).
+    // The registry checks ratios against the combined share it holds, and a new share against the ratios it holds:
+    // the new ratios go first when the present share takes them; when it does not, the new share goes first, and it
+    // takes the present ratios (it is at least the new ratios, which are above the present share, which is at least
+    // the present ratios).
     const c0 = current.rules.maxCombinedBps;
     const ratiosFirst = c0 === 0 || maxBps(p.ratios) <= c0;
     for (const change of ratiosFirst ? [ratios, update] : [update, ratios]) if (change !== undefined) changes.push(change);
