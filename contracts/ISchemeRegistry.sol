@@ -334,7 +334,9 @@ interface ISchemeRegistry {
 
     /**
      * @notice Changes a programme's rules; emits {ProgrammeUpdated}. Level, region, kind and first year cannot change,
-     * and the fiscal years cannot become fewer. Takes effect for issues and redemptions from now on.
+     * nor how a company's tally is kept (`capLifetime`, `exclusive`, and `capGroup` of an exclusive programme: the
+     * ledger would forget the tally kept so far), and the fiscal years cannot become fewer. Takes effect for issues and
+     * redemptions from now on.
      */
     function updateProgramme(uint32 id, Programme calldata programme) external;
 

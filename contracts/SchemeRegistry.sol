@@ -110,6 +110,12 @@ contract SchemeRegistry is ISchemeRegistry, AccessManaged {
         if (programme.kind != before.kind) revert SchemeRegistryInvalidProgramme("kind");
         if (programme.firstYear != before.firstYear) revert SchemeRegistryInvalidProgramme("firstYear");
         if (programme.yearCount < before.yearCount) revert SchemeRegistryInvalidProgramme("yearCount");
+        // How a company's tally is kept: changing it would forget the tally kept so far (a second cap in the period).
+        if (programme.capLifetime != before.capLifetime) revert SchemeRegistryInvalidProgramme("capLifetime");
+        if (programme.exclusive != before.exclusive) revert SchemeRegistryInvalidProgramme("exclusive");
+        if (before.exclusive && programme.capGroup != before.capGroup) {
+            revert SchemeRegistryInvalidProgramme("capGroup");
+        }
         _checkProgramme(programme);
         _checkRatiosWithin(p, programme.maxCombinedBps);
         p.rules = programme;

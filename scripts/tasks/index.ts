@@ -12,6 +12,7 @@ type Builder = NewTaskDefinitionBuilder<Record<string, unknown>>;
 const governor = () => import("./actions/governor.js");
 const issuer = () => import("./actions/issuer.js");
 const deploy = () => import("./actions/deploy.js");
+const scheme = () => import("./actions/scheme.js");
 
 /** Options every ledger task takes: where the ledger is, and which unlocked account acts. */
 function common(builder: Builder): Builder {
@@ -193,6 +194,19 @@ export const adminTasks: TaskDefinition[] = [
   ),
   define(["datacenter", "reinstate"], "Lift a suspension", [DC, CITY], pick(governor, "dcReinstate")),
   define(["datacenter", "show"], "Show a data center's accreditation in a city", [DC, CITY], pick(governor, "dcShow")),
+
+  emptyTask("scheme", "Apply scheme files (scripts/schemes/*.json) to the registry and the ledger (GOVERNOR)").build(),
+  define(
+    ["scheme", "apply"],
+    "Make the chain hold what a scheme file says, sending only what differs (safe to re-run)",
+    [
+      ["file", "Scheme file (scripts/schemes/hangzhou.json), or a folder: every scheme file in it"],
+      ["registry", "Scheme registry address (default: the ledger's; if given, it must be the ledger's)"],
+      ["vocabulary", "Vocabulary file (default: vocabulary.json beside each scheme file)"],
+    ],
+    pick(scheme, "schemeApply"),
+    [["dryRun", "Read the chain and list what would be sent; send nothing (no key needed)"]],
+  ),
 
   emptyTask("voucher", "Issue, show, revoke, expire and re-issue vouchers (ISSUER)").build(),
   define(

@@ -34,7 +34,8 @@ async function readKey(hre: HardhatRuntimeEnvironment, name: string): Promise<st
   );
 }
 
-async function chooseSigner(
+/** The signer a task acts as: the unlocked account of `--as`, the actor's key, or the local node's default account. */
+export async function chooseSigner(
   hre: HardhatRuntimeEnvironment,
   connection: Awaited<ReturnType<HardhatRuntimeEnvironment["network"]["create"]>>,
   actor: Actor,
@@ -67,6 +68,24 @@ async function chooseSigner(
   );
 }
 
+/** The ledger a task acts on: `--ledger`, or the one the deployment file of the chain records. */
+export async function locateLedger(
+  args: TaskArguments,
+  chainId: number,
+  networkName: string,
+): Promise<{ ledgerAddress: string; fromBlock: number; forwarder?: string }> {
+  if (typeof args.ledger === "string" && args.ledger !== "") return { ledgerAddress: parseAddress(args.ledger, true), fromBlock: 0 };
+  const path = deploymentPath(chainId);
+  if (!existsSync(path)) {
+    throw new UserError(
+      `no ledger is recorded for chain ${chainId} (${path} is missing): deploy it with ` +
+        `"npx hardhat ledger deploy --network ${networkName}", or pass --ledger <address>`,
+    );
+  }
+  const deployment = await readDeployment(path);
+  return { ledgerAddress: deployment.ledger, fromBlock: deployment.deploymentBlock, forwarder: deployment.forwarder };
+}
+
 /**
  * Connects a task to the ledger of the selected network (`--network`), found in its deployment file or given by
  * `--ledger`, acting as `actor`.
@@ -78,24 +97,7 @@ export async function connectTask(
 ): Promise<{ ctx: AdminContext; forwarder?: string; close: () => Promise<void> }> {
   const connection = await hre.network.create();
   const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
-  let ledgerAddress: string;
-  let fromBlock = 0;
-  let forwarder: string | undefined;
-  if (typeof args.ledger === "string" && args.ledger !== "") {
-    ledgerAddress = parseAddress(args.ledger, true);
-  } else {
-    const path = deploymentPath(chainId);
-    if (!existsSync(path)) {
-      throw new UserError(
-        `no ledger is recorded for chain ${chainId} (${path} is missing): deploy it with ` +
-          `"npx hardhat ledger deploy --network ${connection.networkName}", or pass --ledger <address>`,
-      );
-    }
-    const deployment = await readDeployment(path);
-    ledgerAddress = deployment.ledger;
-    fromBlock = deployment.deploymentBlock;
-    forwarder = deployment.forwarder;
-  }
+  const { ledgerAddress, fromBlock, forwarder } = await locateLedger(args, chainId, connection.networkName);
   const signer = await chooseSigner(hre, connection, actor, chainId, typeof args.as === "string" ? args.as : "");
   const ctx = await openLedger({ signer, ledgerAddress, fromBlock });
   return { ctx, forwarder, close: () => connection.close() };

@@ -255,3 +255,19 @@ export async function signedConsent(
   const consent = await makeConsent(f, id, amount, invoice, overrides);
   return { consent, signature: await signConsent(f, consent, signer) };
 }
+
+/**
+ * A consent and the holder's signature for `bps` of an invoice of `invoiceTotal` (the amount rounded down to the fen),
+ * otherwise as {@link makeConsent} makes it.
+ */
+export async function signedConsentForShare(
+  f: SchemeFixture,
+  id: bigint,
+  invoiceTotal: bigint,
+  bps: number,
+  invoice: number,
+  overrides: Partial<Consent> = {},
+  signer: Signer = f.holder,
+): Promise<{ consent: Consent; signature: string }> {
+  return signedConsent(f, id, (invoiceTotal * BigInt(bps)) / 10_000n, invoice, { invoiceTotal, ...overrides }, signer);
+}
