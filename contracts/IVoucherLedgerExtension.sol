@@ -147,6 +147,9 @@ interface IVoucherLedgerExtension is IVoucherLedgerTypes {
     /// @notice What a redemption of a compute class reads of a programme.
     function getRedemptionTerms(uint32 programme, uint8 computeClass) external view returns (RedemptionTerms memory);
 
+    /// @notice A programme's ratio in basis points for a compute class and a beneficiary category (0 = not paid).
+    function ratioOf(uint32 programme, uint8 computeClass, uint8 category) external view returns (uint16);
+
     /// @notice A programme's fiscal year.
     function getPeriod(uint32 programme, uint16 year) external view returns (Period memory);
 

@@ -401,6 +401,15 @@ contract VoucherLedgerExtension is
     }
 
     /// @inheritdoc IVoucherLedgerExtension
+    function ratioOf(
+        uint32 programme,
+        uint8 computeClass,
+        uint8 category
+    ) external view onlyDelegated returns (uint16) {
+        return LedgerFlags.ratioIn(_redemptionTerms[programme][computeClass].ratios, category);
+    }
+
+    /// @inheritdoc IVoucherLedgerExtension
     function getPeriod(uint32 programme, uint16 year) external view onlyDelegated returns (Period memory) {
         return _periods[programme][year];
     }

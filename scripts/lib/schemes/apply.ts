@@ -138,6 +138,10 @@ function rulesOf(p: ProgrammeStruct): ProgrammeRules {
     needsElectricity: p.needsElectricity,
     needsAssessment: p.needsAssessment,
     reissueDelay: Number(p.reissueDelay),
+    payees: Number(p.payees),
+    supplierFirstDays: Number(p.supplierFirstDays),
+    reviewWindow: Number(p.reviewWindow),
+    lapseApproves: p.lapseApproves,
   };
 }
 

@@ -50,6 +50,10 @@ const FIELDS: { field: keyof ProgrammeRules; label: string; show: (r: ProgrammeR
   { field: "needsElectricity", label: "needs metered electricity", show: (r) => (r.needsElectricity ? "yes" : "no") },
   { field: "needsAssessment", label: "needs a third-party assessment", show: (r) => (r.needsAssessment ? "yes" : "no") },
   { field: "reissueDelay", label: "re-issue delay", show: (r) => days(r.reissueDelay) },
+  { field: "payees", label: "pays", show: (r) => ["", "suppliers", "buyers", "suppliers or buyers"][r.payees] ?? String(r.payees) },
+  { field: "supplierFirstDays", label: "suppliers first for", show: (r) => days(r.supplierFirstDays * 86_400) },
+  { field: "reviewWindow", label: "claim review window", show: (r) => days(r.reviewWindow) },
+  { field: "lapseApproves", label: "an undecided claim", show: (r) => (r.lapseApproves ? "is approved" : "lapses") },
 ];
 
 /** The fields of `after` that differ from `before`, as "label: before → after". */

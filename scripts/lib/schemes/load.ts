@@ -69,6 +69,10 @@ export interface ProgrammeRules {
   needsElectricity: boolean;
   needsAssessment: boolean;
   reissueDelay: number;
+  payees: number;
+  supplierFirstDays: number;
+  reviewWindow: number;
+  lapseApproves: boolean;
 }
 
 export interface RatioEntry {
@@ -321,6 +325,10 @@ export function schemeFromValue(
       needsElectricity: entry.evidence.electricity,
       needsAssessment: entry.evidence.assessment,
       reissueDelay: entry.reissueDelayDays * DAY,
+      payees: { suppliers: 1, buyers: 2, either: 3 }[entry.payment.payees],
+      supplierFirstDays: entry.payment.suppliersFirstDays,
+      reviewWindow: (entry.payment.reviewDays ?? 0) * DAY,
+      lapseApproves: entry.payment.onLapse === "approve",
     };
     if (rules.earliestContractDay > 65_535) {
       issues.push({ path: at("earliestContractDate"), message: "is too far ahead (after 2149-06-06)" });

@@ -98,6 +98,7 @@ export const PROGRAMME_FIELDS = [
   "entityWindowDays",
   "evidence",
   "reissueDelayDays",
+  "payment",
 ] as const;
 
 export const programmeSchema = z.strictObject({
@@ -131,6 +132,20 @@ export const programmeSchema = z.strictObject({
   entityWindowDays: wholeDays(1, 65_535).nullable(),
   evidence: z.strictObject({ electricity: z.boolean(), assessment: z.boolean() }),
   reissueDelayDays: wholeDays(1, MAX_SECONDS_DAYS),
+  /**
+   * Who is paid: suppliers (data centers redeem vouchers), buyers (start-ups claim after paying, with the supplier's
+   * attestation; an issuer reviews within `reviewDays`, and a claim not decided then is approved or lapses by
+   * `onLapse`), or either (never both for one invoice), with `suppliersFirstDays` during which only suppliers may.
+   */
+  payment: z
+    .strictObject({
+      payees: z.enum(["suppliers", "buyers", "either"], { error: 'must be "suppliers", "buyers" or "either"' }),
+      suppliersFirstDays: wholeDays(0, 65_535).default(0),
+      reviewDays: wholeDays(1, MAX_SECONDS_DAYS).nullable().default(null),
+      onLapse: z.enum(["approve", "lapse"], { error: 'must be "approve" or "lapse"' }).default("lapse"),
+    })
+    .refine((p) => p.payees === "suppliers" || p.reviewDays !== null, { message: "reviewDays is needed when buyers are paid", path: ["reviewDays"] })
+    .default({ payees: "suppliers", suppliersFirstDays: 0, reviewDays: null, onLapse: "lapse" }),
   issuers: z.array(address).default([]),
   /** Field → why its value is a placeholder (the published rules do not give it). */
   placeholders: z.partialRecord(z.enum(PROGRAMME_FIELDS, { error: "is not a programme field" }), text).default({}),
