@@ -407,7 +407,10 @@ contract SchemeRegistry is ISchemeRegistry, AccessManaged {
         if (bytes(p.name).length == 0) revert SchemeRegistryInvalidProgramme("name");
         if (p.firstYear < 2000) revert SchemeRegistryInvalidProgramme("firstYear");
         if (p.yearCount == 0) revert SchemeRegistryInvalidProgramme("yearCount");
-        if (p.redeemFrom >= p.redeemUntil) revert SchemeRegistryInvalidProgramme("redeemUntil");
+        // A voucher's expiry is a uint32 and no voucher outlives the window: a window past 2^32 - 1 could not be met.
+        if (p.redeemFrom >= p.redeemUntil || p.redeemUntil > type(uint32).max) {
+            revert SchemeRegistryInvalidProgramme("redeemUntil");
+        }
         if (p.defaultValidity == 0) revert SchemeRegistryInvalidProgramme("defaultValidity");
         if (p.maxValidity < p.defaultValidity) revert SchemeRegistryInvalidProgramme("maxValidity");
         if (p.exclusive && p.capGroup == 0) revert SchemeRegistryInvalidProgramme("capGroup");
