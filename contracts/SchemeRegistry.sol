@@ -211,10 +211,11 @@ contract SchemeRegistry is ISchemeRegistry, AccessManaged {
             revert SchemeRegistryRelationUnchanged(beneficiary, supplier, true);
         }
         // A relation needs a reason: it is the record a regulator reads.
-        _relations[beneficiary][supplier] = reason == bytes32(0) ? bytes32("related") : reason;
+        bytes32 recorded = reason == bytes32(0) ? bytes32("related") : reason;
+        _relations[beneficiary][supplier] = recorded;
         Entity storage e = _entities[beneficiary];
         e.relations += 1;
-        emit RelationRecorded(beneficiary, supplier, reason, msg.sender);
+        emit RelationRecorded(beneficiary, supplier, recorded, msg.sender);
         _ledger.configureRelation(beneficiary, supplier, true);
         if (e.relations == 1) _writeAccounts(beneficiary);
     }
