@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { type BaseContract, encodeBytes32String } from "ethers";
+import { type BaseContract, encodeBytes32String, type Interface } from "ethers";
 import { network } from "hardhat";
 
 import { LEDGER_FUNCTION_ROLES, PUBLIC_ROLE, REGISTRY_FUNCTION_ROLES, ROLE, roleIdOf, type RoleName } from "../../service/domain/roles.js";
@@ -73,7 +73,7 @@ describe("VoucherLedger: governance", function () {
       const address = await f.ledger.getAddress();
       for (const [role, names] of Object.entries(LEDGER_FUNCTION_ROLES)) {
         for (const name of names ?? []) {
-          const selector = f.ledger.interface.getFunction(name)!.selector;
+          const selector = (f.ledger.interface as Interface).getFunction(name)!.selector;
           expect(await f.manager.getTargetFunctionRole(address, selector), name).to.equal(roleIdOf(role as RoleName | "PUBLIC"));
         }
       }
@@ -101,7 +101,7 @@ describe("VoucherLedger: governance", function () {
       const address = await f.registry.getAddress();
       for (const [role, names] of Object.entries(REGISTRY_FUNCTION_ROLES)) {
         for (const name of names ?? []) {
-          const selector = f.registry.interface.getFunction(name)!.selector;
+          const selector = (f.registry.interface as Interface).getFunction(name)!.selector;
           expect(await f.manager.getTargetFunctionRole(address, selector), name).to.equal(roleIdOf(role as RoleName | "PUBLIC"));
         }
       }
@@ -185,7 +185,7 @@ describe("VoucherLedger: governance", function () {
       const names = stateChanging(f.ledger).filter((n) => n.startsWith("configure"));
       expect(names).to.have.length(6);
       for (const name of names) {
-        const fn = f.ledger.interface.getFunction(name)!;
+        const fn = (f.ledger.interface as Interface).getFunction(name)!;
         for (const caller of [f.admin, f.governor, f.guardian, f.issuer, f.stranger]) {
           await expect(f.ledger.connect(caller).getFunction(fn.format())(...zeroArgs(fn)), name)
             .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerNotRegistry")
@@ -203,7 +203,7 @@ describe("VoucherLedger: governance", function () {
       names.push("balanceOf", "balanceOfBatch", "uri", "locked");
       expect(names.length).to.be.greaterThan(30);
       for (const name of names) {
-        const fn = direct.interface.getFunction(name)!;
+        const fn = (direct.interface as Interface).getFunction(name)!;
         const call = direct.getFunction(fn.format());
         const args = zeroArgs(fn);
         const run = fn.constant ? () => call.staticCall(...args) : () => call(...args);
