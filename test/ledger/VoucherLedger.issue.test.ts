@@ -1,3 +1,4 @@
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
 import { encodeBytes32String } from "ethers";
 import { network } from "hardhat";
@@ -15,6 +16,8 @@ import {
   deploySchemeFixture,
   issueVoucher,
   now,
+  programmeOf,
+  type ProgrammeInput,
   programmeRules,
   type SchemeFixture,
   signedConsent,
@@ -160,6 +163,22 @@ describe("VoucherLedger: issue", function () {
         .withArgs(f.programme);
       await f.registry.connect(f.governor).resumeProgramme(f.programme, REASON);
       await issueVoucher(f, "HZ-1");
+    });
+
+    it("counts the fiscal year in China Standard Time: 23:59:59 on 31 December is still that year", async function () {
+      const f = await load();
+      const midnight = instantOfDate(`${f.year + 1}-01-01`);
+      await networkHelpers.time.setNextBlockTimestamp(midnight - 1n);
+      await expect(f.ledger.connect(f.issuer).issue(f.programme, request(f.holder.address, "Y-1")))
+        .to.emit(f.ledger, "VoucherIssued")
+        .withArgs(anyValue, f.programme, f.holder.address, f.entities.startup, appRef("Y-1"), FACE, anyValue, f.year, f.issuer.address);
+      await networkHelpers.time.setNextBlockTimestamp(midnight);
+      await expect(f.ledger.connect(f.issuer).issue(f.programme, request(f.holder.address, "Y-2")))
+        .to.emit(f.ledger, "VoucherIssued")
+        .withArgs(anyValue, f.programme, f.holder.address, f.entities.startup, appRef("Y-2"), FACE, anyValue, f.year + 1, f.issuer.address);
+      expect((await f.ledger.getPeriod(f.programme, f.year)).issued).to.equal(FACE);
+      expect((await f.ledger.getPeriod(f.programme, f.year + 1)).issued).to.equal(FACE);
+      expect((await f.ledger.getVoucher(await f.ledger.voucherId(f.programme, appRef("Y-2")))).period).to.equal(1n);
     });
 
     it("refuses to issue before the programme's first fiscal year and after its last", async function () {
@@ -350,6 +369,24 @@ describe("VoucherLedger: issue", function () {
       await issueVoucher(f, "SZ-2", 4_000_000n * CNY, f.holder2.address, 0n, sz);
       const tally = await f.ledger.getTally(f.entities.startup, sz);
       expect([tally.year, tally.committed]).to.deep.equal([0n, 10_000_000n * CNY]);
+    });
+
+    it("keeps the rules that key a company's tally: the lifetime cap, the cap group and exclusivity cannot change", async function () {
+      const f = await load();
+      await issueVoucher(f, "C-1", CAP);
+      const cases: [string, Partial<ProgrammeInput>][] = [
+        ["capLifetime", { capLifetime: true }],
+        ["capGroup", { capGroup: 5 }],
+        ["exclusive", { exclusive: true, capGroup: 5 }],
+      ];
+      for (const [field, change] of cases) {
+        await expect(f.registry.connect(f.governor).updateProgramme(f.programme, { ...(await programmeOf(f, f.programme)), ...change }))
+          .to.be.revertedWithCustomError(f.registry, "SchemeRegistryInvalidProgramme")
+          .withArgs(field);
+      }
+      await expect(f.ledger.connect(f.issuer).issue(f.programme, request(f.holder2.address, "C-2", 1n)))
+        .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerCapExceeded")
+        .withArgs(f.programme, f.entities.startup, 1n, 0n);
     });
 
     it("refuses every issue once the cap is lowered below what the company has, and none without a cap", async function () {

@@ -10,11 +10,14 @@ import {
   CLASS,
   CNY,
   DAY,
+  ROLES,
   STATUS,
   YEAR,
+  addEntity,
   addProgramme,
   appRef,
   consentDomain,
+  creditCode,
   deploySchemeFixture,
   invoiceNumber,
   issueVoucher,
@@ -324,6 +327,19 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     async arrange(f) {
       await f.registry.connect(f.governor).recordRelation(f.entities.startup, f.entities.supplier, REASON);
       return { ...(await consentFor(f, 1000n, 1)), args: [f.entities.startup, f.entities.supplier] };
+    },
+  },
+  {
+    title: "a supplier redeeming a voucher of its own company (a company registered in both roles)",
+    error: "VoucherLedgerRelatedParties",
+    async arrange(f) {
+      const [asSupplier, asBuyer] = (await ethers.getSigners()).slice(12);
+      const both = await addEntity(f, creditCode(70), ROLES.BENEFICIARY | ROLES.SUPPLIER, CATEGORY.OTHER, [asSupplier!.address, asBuyer!.address]);
+      const t = await now(ethers);
+      await f.registry.connect(f.governor).accredit(both, f.programme, t, t + YEAR, 0b11);
+      const id = await issueVoucher(f, "SELF-1", FACE, asBuyer!.address);
+      const attempt = await signedConsent(f, id, 1000n, 1, { supplier: asSupplier!.address }, asBuyer!);
+      return { ...attempt, caller: asSupplier!, args: [both, both] };
     },
   },
   {
