@@ -443,7 +443,7 @@ interface IVoucherLedgerTypes {
     error VoucherLedgerInvalidServicePeriod(uint32 fromDay, uint32 toDay);
     /// @notice Evidence the programme requires is missing (`what`: 1 GPU-hours, 2 electricity, 3 assessment).
     error VoucherLedgerEvidenceMissing(uint32 programme, uint8 what);
-    /// @notice A relation between buyer and supplier is on record.
+    /// @notice A relation between buyer and supplier is on record, or they are one company.
     error VoucherLedgerRelatedParties(uint32 beneficiaryEntity, uint32 supplierEntity);
     /// @notice The consent does not declare buyer and supplier unrelated.
     error VoucherLedgerUndeclaredRelation();

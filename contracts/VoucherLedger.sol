@@ -427,7 +427,10 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerStorage, AccessManage
         if (c.epoch != h.consentEpoch) revert VoucherLedgerConsentCancelled(holder, c.epoch, h.consentEpoch);
         if (!c.unrelated) revert VoucherLedgerUndeclaredRelation();
         entity = h.entity;
-        if (h.related && _related[entity][supplierEntity]) revert VoucherLedgerRelatedParties(entity, supplierEntity);
+        // A company registered in both roles is its own supplier's closest relation.
+        if (entity == supplierEntity || (h.related && _related[entity][supplierEntity])) {
+            revert VoucherLedgerRelatedParties(entity, supplierEntity);
+        }
         category = h.category;
     }
 
