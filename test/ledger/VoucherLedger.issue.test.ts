@@ -377,7 +377,7 @@ describe("VoucherLedger: issue", function () {
       const cases: [string, Partial<ProgrammeInput>][] = [
         ["capLifetime", { capLifetime: true }],
         ["capGroup", { capGroup: 5 }],
-        ["exclusive", { exclusive: true, capGroup: 5 }],
+        ["exclusive", { exclusive: true }],
       ];
       for (const [field, change] of cases) {
         await expect(f.registry.connect(f.governor).updateProgramme(f.programme, { ...(await programmeOf(f, f.programme)), ...change }))
