@@ -329,7 +329,8 @@ interface ISchemeRegistry {
 
     /**
      * @notice Changes a programme's rules; emits {ProgrammeUpdated}. Level, region, kind and first year cannot change,
-     * and the fiscal years cannot become fewer. Takes effect for issues and redemptions from now on.
+     * nor the cap's period and group (capLifetime, capGroup, exclusive: they key the companies' tallies), and the
+     * fiscal years cannot become fewer. Takes effect for issues and redemptions from now on.
      */
     function updateProgramme(uint32 id, Programme calldata programme) external;
 

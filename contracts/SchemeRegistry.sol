@@ -109,6 +109,10 @@ contract SchemeRegistry is ISchemeRegistry, AccessManaged {
         if (programme.region != before.region) revert SchemeRegistryInvalidProgramme("region");
         if (programme.kind != before.kind) revert SchemeRegistryInvalidProgramme("kind");
         if (programme.firstYear != before.firstYear) revert SchemeRegistryInvalidProgramme("firstYear");
+        // These choose the key and the period of every company's tally: changing one would start the caps afresh.
+        if (programme.capLifetime != before.capLifetime) revert SchemeRegistryInvalidProgramme("capLifetime");
+        if (programme.capGroup != before.capGroup) revert SchemeRegistryInvalidProgramme("capGroup");
+        if (programme.exclusive != before.exclusive) revert SchemeRegistryInvalidProgramme("exclusive");
         if (programme.yearCount < before.yearCount) revert SchemeRegistryInvalidProgramme("yearCount");
         _checkProgramme(programme);
         _checkRatiosWithin(p, programme.maxCombinedBps);
