@@ -215,7 +215,8 @@ describe("VoucherLedger: issue", function () {
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerNotBeneficiary")
         .withArgs(f.stranger.address);
       await expect(f.ledger.connect(f.issuer).issueBatch(f.programme, [request(f.holder.address, "B-1"), request(f.holder2.address, "B-1")]))
-        .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerVoucherExists");
+        .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerVoucherExists")
+        .withArgs(await f.ledger.voucherId(f.programme, appRef("B-1")));
       expect((await f.ledger.getPeriod(f.programme, f.year)).issued).to.equal(0n);
       expect(await committedOf(f, f.entities.startup)).to.equal(0n);
     });
