@@ -55,6 +55,17 @@ function wired(table: Partial<Record<string, readonly string[]>>): string[] {
     .sort();
 }
 
+/** The AccessManager gives every function of `table` the role the table names. */
+async function expectWiredInTheManager(f: SchemeFixture, contract: BaseContract, table: Partial<Record<string, readonly string[]>>) {
+  const address = await contract.getAddress();
+  for (const [role, names] of Object.entries(table)) {
+    for (const name of names ?? []) {
+      const selector = (contract.interface as Interface).getFunction(name)!.selector;
+      expect(await f.manager.getTargetFunctionRole(address, selector), name).to.equal(roleIdOf(role as RoleName | "PUBLIC"));
+    }
+  }
+}
+
 /** ERC-1155's transfer and approval functions: declared state-changing, they always revert (non-transferable). */
 const ALWAYS_REVERTING = ["safeBatchTransferFrom", "safeTransferFrom", "setApprovalForAll"];
 
@@ -70,13 +81,7 @@ describe("VoucherLedger: governance", function () {
       const f = await load();
       const expected = stateChanging(f.ledger).filter((n) => !n.startsWith("configure") && !ALWAYS_REVERTING.includes(n));
       expect(wired(LEDGER_FUNCTION_ROLES)).to.deep.equal(expected);
-      const address = await f.ledger.getAddress();
-      for (const [role, names] of Object.entries(LEDGER_FUNCTION_ROLES)) {
-        for (const name of names ?? []) {
-          const selector = (f.ledger.interface as Interface).getFunction(name)!.selector;
-          expect(await f.manager.getTargetFunctionRole(address, selector), name).to.equal(roleIdOf(role as RoleName | "PUBLIC"));
-        }
-      }
+      await expectWiredInTheManager(f, f.ledger, LEDGER_FUNCTION_ROLES);
     });
 
     it("makes redemption, expiry and consent cancellation public, checked by the ledger itself", async function () {
@@ -98,13 +103,7 @@ describe("VoucherLedger: governance", function () {
     it("wires every state-changing function of the registry but setAuthority, the AccessManager's own", async function () {
       const f = await load();
       expect(wired(REGISTRY_FUNCTION_ROLES)).to.deep.equal(stateChanging(f.registry).filter((n) => n !== "setAuthority"));
-      const address = await f.registry.getAddress();
-      for (const [role, names] of Object.entries(REGISTRY_FUNCTION_ROLES)) {
-        for (const name of names ?? []) {
-          const selector = (f.registry.interface as Interface).getFunction(name)!.selector;
-          expect(await f.manager.getTargetFunctionRole(address, selector), name).to.equal(roleIdOf(role as RoleName | "PUBLIC"));
-        }
-      }
+      await expectWiredInTheManager(f, f.registry, REGISTRY_FUNCTION_ROLES);
     });
   });
 

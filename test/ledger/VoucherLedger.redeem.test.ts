@@ -60,6 +60,18 @@ function consentFor(f: VoucherFixture, amount: bigint, n: number, overrides: Par
   return signedConsent(f, f.id, amount, n, overrides);
 }
 
+/** Refusals of a consent that is in order but for its signature: the holder's key, the ledger's domain. */
+function invalidSignatures(cases: [string, (f: VoucherFixture, c: Consent) => Promise<string>][]): RefusalCase<VoucherFixture>[] {
+  return cases.map(([title, sign]) => ({
+    title,
+    error: "VoucherLedgerInvalidConsent",
+    async arrange(f) {
+      const consent = await makeConsent(f, f.id, 1000n, 1);
+      return { consent, signature: await sign(f, consent), args: [f.id, f.holder.address] };
+    },
+  }));
+}
+
 const REFUSALS: RefusalCase<VoucherFixture>[] = [
   {
     title: "an unknown voucher",
@@ -413,64 +425,18 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
       return { ...attempt, args: [at + 90n * DAY + 1n, at + 90n * DAY] };
     },
   },
-  {
-    title: "a consent signed by another company's address",
-    error: "VoucherLedgerInvalidConsent",
-    async arrange(f) {
-      const consent = await makeConsent(f, f.id, 1000n, 1);
-      return { consent, signature: await signConsent(f, consent, f.otherHolder), args: [f.id, f.holder.address] };
-    },
-  },
-  {
-    title: "a consent signed by the holder's own company's other address",
-    error: "VoucherLedgerInvalidConsent",
-    async arrange(f) {
-      const consent = await makeConsent(f, f.id, 1000n, 1);
-      return { consent, signature: await signConsent(f, consent, f.holder2), args: [f.id, f.holder.address] };
-    },
-  },
-  {
-    title: "a consent signed by the supplier itself",
-    error: "VoucherLedgerInvalidConsent",
-    async arrange(f) {
-      const consent = await makeConsent(f, f.id, 1000n, 1);
-      return { consent, signature: await signConsent(f, consent, f.supplier), args: [f.id, f.holder.address] };
-    },
-  },
-  {
-    title: "a consent signed for another chain id",
-    error: "VoucherLedgerInvalidConsent",
-    async arrange(f) {
-      const consent = await makeConsent(f, f.id, 1000n, 1);
-      const domain = { ...(await consentDomain(f)), chainId: 1n };
-      return { consent, signature: await signConsent(f, consent, f.holder, domain), args: [f.id, f.holder.address] };
-    },
-  },
-  {
-    title: "a consent signed for another contract",
-    error: "VoucherLedgerInvalidConsent",
-    async arrange(f) {
-      const consent = await makeConsent(f, f.id, 1000n, 1);
-      const domain = { ...(await consentDomain(f)), verifyingContract: await f.registry.getAddress() };
-      return { consent, signature: await signConsent(f, consent, f.holder, domain), args: [f.id, f.holder.address] };
-    },
-  },
-  {
-    title: "a consent signed for ledger v1's domain version",
-    error: "VoucherLedgerInvalidConsent",
-    async arrange(f) {
-      const consent = await makeConsent(f, f.id, 1000n, 1);
-      const domain = { ...(await consentDomain(f)), version: "1" };
-      return { consent, signature: await signConsent(f, consent, f.holder, domain), args: [f.id, f.holder.address] };
-    },
-  },
-  {
-    title: "a malformed signature",
-    error: "VoucherLedgerInvalidConsent",
-    async arrange(f) {
-      return { consent: await makeConsent(f, f.id, 1000n, 1), signature: "0x1234", args: [f.id, f.holder.address] };
-    },
-  },
+  ...invalidSignatures([
+    ["a consent signed by another company's address", (f, c) => signConsent(f, c, f.otherHolder)],
+    ["a consent signed by the holder's own company's other address", (f, c) => signConsent(f, c, f.holder2)],
+    ["a consent signed by the supplier itself", (f, c) => signConsent(f, c, f.supplier)],
+    ["a consent signed for another chain id", async (f, c) => signConsent(f, c, f.holder, { ...(await consentDomain(f)), chainId: 1n })],
+    [
+      "a consent signed for another contract",
+      async (f, c) => signConsent(f, c, f.holder, { ...(await consentDomain(f)), verifyingContract: await f.registry.getAddress() }),
+    ],
+    ["a consent signed for ledger v1's domain version", async (f, c) => signConsent(f, c, f.holder, { ...(await consentDomain(f)), version: "1" })],
+    ["a malformed signature", async () => "0x1234"],
+  ]),
 ];
 
 /** Changes to a signed consent that pass every check before the signature's (the base total leaves room for 20%). */
