@@ -209,4 +209,13 @@ interface IVoucherLedgerExtension is IVoucherLedgerTypes {
 
     /// @notice A programme's totals over all its years.
     function programmeTotals(uint32 programme) external view returns (ProgrammeTotals memory);
+
+    /**
+     * @notice A programme's counters over all its years: issued, redeemed (by its suppliers, and approved claims of its
+     * buyers), revoked, expired and outstanding (its vouchers' balances and what pending claims hold), so that
+     * `issued == redeemed + revoked + expired + outstanding`.
+     */
+    function programmeCounters(
+        uint32 programme
+    ) external view returns (uint64 issued, uint64 redeemed, uint64 revoked, uint64 expired, uint64 outstanding);
 }

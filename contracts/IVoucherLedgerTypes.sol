@@ -102,8 +102,9 @@ interface IVoucherLedgerTypes {
 
     /// @notice An invoice, as its first redemption recorded it, with what programmes have paid of it.
     struct Invoice {
-        uint56 total;
-        uint56 subsidised; // every programme's redemptions together
+        uint40 total;
+        uint40 subsidised; // every programme's redemptions together
+        uint32 beneficiaryEntity; // the buyer: only its vouchers may pay the invoice
         uint32 firstProgramme;
         uint16 minShareBps; // smallest combined share allowed by the programmes that paid; 0 = exclusive
         uint8 count; // programmes that paid
@@ -622,7 +623,7 @@ interface IVoucherLedgerTypes {
     error VoucherLedgerInvalidServicePeriod(uint32 fromDay, uint32 toDay);
     /// @notice Evidence the programme requires is missing (`what`: 1 GPU-hours, 2 electricity, 3 assessment).
     error VoucherLedgerEvidenceMissing(uint32 programme, uint8 what);
-    /// @notice A relation between buyer and supplier is on record.
+    /// @notice A relation between buyer and supplier is on record, or they are one company.
     error VoucherLedgerRelatedParties(uint32 beneficiaryEntity, uint32 supplierEntity);
     /// @notice The consent does not declare buyer and supplier unrelated.
     error VoucherLedgerUndeclaredRelation();
@@ -638,6 +639,8 @@ interface IVoucherLedgerTypes {
     error VoucherLedgerInvoiceNotStackable(bytes32 invoiceKey, uint32 programme);
     /// @notice The consent's invoice terms differ from those the invoice was first redeemed with, or do not fit.
     error VoucherLedgerInvoiceMismatch(bytes32 invoiceKey);
+    /// @notice The invoice was paid for another buyer: only that company's vouchers may pay it.
+    error VoucherLedgerInvoiceOtherBuyer(bytes32 invoiceKey, uint32 recordedBuyer, uint32 buyer);
     /// @notice The invoice's subsidy from every programme would exceed the smallest combined share.
     error VoucherLedgerOverCombinedShare(bytes32 invoiceKey, uint64 subsidised, uint64 amount, uint16 maxShareBps);
     /// @notice The service ends after the programme's window from the company's first voucher.

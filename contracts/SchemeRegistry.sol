@@ -221,10 +221,11 @@ contract SchemeRegistry is ISchemeRegistry, AccessManaged {
             revert SchemeRegistryRelationUnchanged(beneficiary, supplier, true);
         }
         // A relation needs a reason: it is the record a regulator reads.
-        _relations[beneficiary][supplier] = reason == bytes32(0) ? bytes32("related") : reason;
+        bytes32 recorded = reason == bytes32(0) ? bytes32("related") : reason;
+        _relations[beneficiary][supplier] = recorded;
         Entity storage e = _entities[beneficiary];
         e.relations += 1;
-        emit RelationRecorded(beneficiary, supplier, reason, msg.sender);
+        emit RelationRecorded(beneficiary, supplier, recorded, msg.sender);
         _ledger.configureRelation(beneficiary, supplier, true);
         if (e.relations == 1) _writeAccounts(beneficiary);
     }
@@ -417,7 +418,10 @@ contract SchemeRegistry is ISchemeRegistry, AccessManaged {
         if (bytes(p.name).length == 0) revert SchemeRegistryInvalidProgramme("name");
         if (p.firstYear < 2000) revert SchemeRegistryInvalidProgramme("firstYear");
         if (p.yearCount == 0) revert SchemeRegistryInvalidProgramme("yearCount");
-        if (p.redeemFrom >= p.redeemUntil) revert SchemeRegistryInvalidProgramme("redeemUntil");
+        // A voucher's expiry is a uint32 and no voucher outlives the window: a window past 2^32 - 1 could not be met.
+        if (p.redeemFrom >= p.redeemUntil || p.redeemUntil > type(uint32).max) {
+            revert SchemeRegistryInvalidProgramme("redeemUntil");
+        }
         if (p.defaultValidity == 0) revert SchemeRegistryInvalidProgramme("defaultValidity");
         if (p.maxValidity < p.defaultValidity) revert SchemeRegistryInvalidProgramme("maxValidity");
         if (p.exclusive && p.capGroup == 0) revert SchemeRegistryInvalidProgramme("capGroup");

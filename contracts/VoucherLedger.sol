@@ -337,7 +337,7 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerRules, AccessManaged,
         (r.beneficiaryEntity, category) = _consentingBeneficiary(v.holder, c, r.supplierEntity);
         _checkConsentAmount(r.programme, computeClass, category, t.ratios, c);
         if (c.invoiceNumberHash == bytes32(0)) revert VoucherLedgerInvalidInvoice();
-        _recordInvoice(invoiceKey(r.supplierEntity, c.invoiceNumberHash), r.programme, t.maxCombinedBps, c);
+        _recordInvoice(invoiceKey(r.supplierEntity, c.invoiceNumberHash), r, t.maxCombinedBps, c);
         if (t.entityWindowDays != 0) _checkEntityWindow(r.programme, t, r.beneficiaryEntity, c.serviceToDay);
         r.digest = _checkConsent(c, signature, v.holder);
     }
@@ -368,6 +368,8 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerRules, AccessManaged,
             _refuseTerms(programme, flags, LedgerFlags.REDEEM_PAYS_SUPPLIER);
         }
         if (block.timestamp < t.redeemFrom || block.timestamp >= t.redeemUntil) {
+            // A class the programme's table does not have has no terms at all.
+            if (t.redeemUntil == 0) revert VoucherLedgerIneligible(programme, computeClass, 0);
             revert VoucherLedgerOutsideWindow(programme, t.redeemFrom, t.redeemUntil);
         }
         uint32 contractDay = c.contractDay;
@@ -399,7 +401,10 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerRules, AccessManaged,
         if (c.epoch != h.consentEpoch) revert VoucherLedgerConsentCancelled(holder, c.epoch, h.consentEpoch);
         if (!c.unrelated) revert VoucherLedgerUndeclaredRelation();
         entity = h.entity;
-        if (h.related && _related[entity][supplierEntity]) revert VoucherLedgerRelatedParties(entity, supplierEntity);
+        // A company registered in both roles is its own supplier's closest relation.
+        if (entity == supplierEntity || (h.related && _related[entity][supplierEntity])) {
+            revert VoucherLedgerRelatedParties(entity, supplierEntity);
+        }
         category = h.category;
     }
 
@@ -407,16 +412,18 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerRules, AccessManaged,
      * @dev Records the programme's payment of the invoice: the first one writes the invoice's terms; a later one
      * (another programme, stacking) must match them and keep the subsidy of all within the smallest combined share.
      */
-    function _recordInvoice(bytes32 key, uint32 programme, uint16 maxCombinedBps, Consent calldata c) private {
-        if (c.invoiceTotal > type(uint56).max || c.gpuCentihours > type(uint40).max) {
+    function _recordInvoice(bytes32 key, Redemption memory r, uint16 maxCombinedBps, Consent calldata c) private {
+        if (c.invoiceTotal > type(uint40).max || c.gpuCentihours > type(uint40).max) {
             revert VoucherLedgerInvoiceMismatch(key);
         }
+        uint32 programme = r.programme;
         Invoice storage stored = _invoices[key];
         if (stored.count == 0) {
             // Cannot truncate: the amount is at most the total (the ratio), which fits, as do the checked days.
             _invoices[key] = Invoice({
-                total: uint56(c.invoiceTotal),
-                subsidised: uint56(c.amount),
+                total: uint40(c.invoiceTotal),
+                subsidised: uint40(c.amount),
+                beneficiaryEntity: r.beneficiaryEntity,
                 firstProgramme: programme,
                 minShareBps: maxCombinedBps,
                 count: 1,
@@ -430,12 +437,12 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerRules, AccessManaged,
         }
         Invoice memory inv = stored;
         if (inv.flags & LedgerFlags.INVOICE_BUYER != 0) revert VoucherLedgerInvoiceClaimed(key);
-        uint16 share = _checkStacking(key, programme, maxCombinedBps, c, inv);
+        uint16 share = _checkStacking(key, r, maxCombinedBps, c, inv);
         if (inv.count == 1) _invoiceShares[key][inv.firstProgramme] = uint64(inv.subsidised);
         _invoiceShares[key][programme] = c.amount;
-        // Cannot overflow: subsidised + amount <= total (the combined share), a uint56; count < 255 (checked).
+        // Cannot overflow: subsidised + amount <= total (the combined share), a uint40; count < 255 (checked).
         unchecked {
-            inv.subsidised += uint56(c.amount);
+            inv.subsidised += uint40(c.amount);
             inv.count += 1;
         }
         inv.minShareBps = share;
@@ -445,13 +452,17 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerRules, AccessManaged,
     /// @dev A second (or later) programme may pay the invoice; returns the combined share that now applies.
     function _checkStacking(
         bytes32 key,
-        uint32 programme,
+        Redemption memory r,
         uint16 maxCombinedBps,
         Consent calldata c,
         Invoice memory inv
     ) private view returns (uint16 share) {
+        uint32 programme = r.programme;
         if (inv.firstProgramme == programme || _invoiceShares[key][programme] != 0) {
             revert VoucherLedgerInvoiceUsed(key, programme);
+        }
+        if (inv.beneficiaryEntity != r.beneficiaryEntity) {
+            revert VoucherLedgerInvoiceOtherBuyer(key, inv.beneficiaryEntity, r.beneficiaryEntity);
         }
         if (inv.minShareBps == 0 || maxCombinedBps == 0 || inv.count == type(uint8).max) {
             revert VoucherLedgerInvoiceNotStackable(key, programme);

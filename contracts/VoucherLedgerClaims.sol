@@ -198,7 +198,7 @@ contract VoucherLedgerClaims is
         _checkClaimAmount(k.programme, category, t.ratios, claim);
         if (a.invoiceNumberHash == bytes32(0)) revert VoucherLedgerInvalidInvoice();
         k.invoiceKey = _invoiceKeyOf(k.supplierEntity, a.invoiceNumberHash);
-        _recordClaimInvoice(k.invoiceKey, k.programme, t.maxCombinedBps, a, claim.amount);
+        _recordClaimInvoice(k, t.maxCombinedBps, a, claim.amount);
         if (t.entityWindowDays != 0) _checkEntityWindow(k.programme, t, k.beneficiaryEntity, a.serviceToDay);
         k.digest = attestationDigest(a);
         _checkSignature(a.supplier, k.digest, signature);
@@ -229,6 +229,7 @@ contract VoucherLedgerClaims is
             _refuseTerms(programme, flags, LedgerFlags.REDEEM_PAYS_BUYER);
         }
         if (block.timestamp < t.redeemFrom || block.timestamp >= t.redeemUntil) {
+            if (t.redeemUntil == 0) revert VoucherLedgerIneligible(programme, computeClass, 0);
             revert VoucherLedgerOutsideWindow(programme, t.redeemFrom, t.redeemUntil);
         }
         if (claim.contractDay < t.earliestContractDay) {
@@ -271,20 +272,22 @@ contract VoucherLedgerClaims is
      * claim can be taken off it again.
      */
     function _recordClaimInvoice(
-        bytes32 key,
-        uint32 programme,
+        ClaimCheck memory k,
         uint16 maxCombinedBps,
         Attestation calldata a,
         uint64 amount
     ) private {
-        if (a.invoiceTotal > type(uint56).max || a.gpuCentihours > type(uint40).max) {
+        bytes32 key = k.invoiceKey;
+        uint32 programme = k.programme;
+        if (a.invoiceTotal > type(uint40).max || a.gpuCentihours > type(uint40).max) {
             revert VoucherLedgerInvoiceMismatch(key);
         }
         Invoice storage stored = _invoices[key];
         if (stored.count == 0) {
             _invoices[key] = Invoice({
-                total: uint56(a.invoiceTotal),
-                subsidised: uint56(amount),
+                total: uint40(a.invoiceTotal),
+                subsidised: uint40(amount),
+                beneficiaryEntity: k.beneficiaryEntity,
                 firstProgramme: programme,
                 minShareBps: maxCombinedBps,
                 count: 1,
@@ -298,11 +301,11 @@ contract VoucherLedgerClaims is
             return;
         }
         Invoice memory inv = stored;
-        uint16 share = _checkClaimStacking(key, programme, maxCombinedBps, a, amount, inv);
+        uint16 share = _checkClaimStacking(k, maxCombinedBps, a, amount, inv);
         _invoiceShares[key][programme] = amount;
-        // Cannot overflow: subsidised + amount <= total (the combined share), a uint56; count < 255 (checked).
+        // Cannot overflow: subsidised + amount <= total (the combined share), a uint40; count < 255 (checked).
         unchecked {
-            inv.subsidised += uint56(amount);
+            inv.subsidised += uint40(amount);
             inv.count += 1;
         }
         inv.minShareBps = share;
@@ -312,16 +315,20 @@ contract VoucherLedgerClaims is
 
     /// @dev A claim may join the buyer's invoice (stacking); returns the combined share that then applies.
     function _checkClaimStacking(
-        bytes32 key,
-        uint32 programme,
+        ClaimCheck memory k,
         uint16 maxCombinedBps,
         Attestation calldata a,
         uint64 amount,
         Invoice memory inv
     ) private view returns (uint16 share) {
+        bytes32 key = k.invoiceKey;
+        uint32 programme = k.programme;
         if (inv.flags & LedgerFlags.INVOICE_BUYER == 0) revert VoucherLedgerInvoiceRedeemed(key);
         if (inv.flags & LedgerFlags.INVOICE_PENDING != 0) revert VoucherLedgerClaimPending(key);
         if (_invoiceShares[key][programme] != 0) revert VoucherLedgerInvoiceUsed(key, programme);
+        if (inv.beneficiaryEntity != k.beneficiaryEntity) {
+            revert VoucherLedgerInvoiceOtherBuyer(key, inv.beneficiaryEntity, k.beneficiaryEntity);
+        }
         if (inv.minShareBps == 0 || maxCombinedBps == 0 || inv.count == type(uint8).max) {
             revert VoucherLedgerInvoiceNotStackable(key, programme);
         }
@@ -448,7 +455,7 @@ contract VoucherLedgerClaims is
         }
         // Cannot underflow: the claim's share is part of what the invoice's programmes paid, and it is counted.
         unchecked {
-            inv.subsidised -= uint56(amount);
+            inv.subsidised -= uint40(amount);
             inv.count -= 1;
         }
         inv.flags &= ~LedgerFlags.INVOICE_PENDING;

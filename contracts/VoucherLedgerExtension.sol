@@ -515,6 +515,19 @@ contract VoucherLedgerExtension is
         return _totals(programme);
     }
 
+    /// @inheritdoc IVoucherLedgerExtension
+    function programmeCounters(
+        uint32 programme
+    )
+        external
+        view
+        onlyDelegated
+        returns (uint64 issued, uint64 redeemed, uint64 revoked, uint64 expired, uint64 outstanding)
+    {
+        ProgrammeTotals memory t = _totals(programme);
+        return (t.issued, t.redeemedBySuppliers + t.claimedByBuyers, t.revoked, t.expired, t.outstanding + t.held);
+    }
+
     // ----------------------------------------------------------------------------------------------------------------
     // Internal
     // ----------------------------------------------------------------------------------------------------------------

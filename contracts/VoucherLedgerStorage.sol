@@ -8,8 +8,8 @@ import {LedgerFlags} from "./LedgerFlags.sol";
  * @title VoucherLedgerStorage
  * @notice Every state variable of the voucher ledger, and the lookups both its contracts use. The core
  * ({VoucherLedger}) and its extension ({VoucherLedgerExtension}) inherit it first and declare no state of their own,
- * so that the extension, run by delegatecall, sees the core's storage as its own (test/VoucherLedger.layout.test.ts
- * compares the two layouts).
+ * so that the extension, run by delegatecall, sees the core's storage as its own
+ * (test/ledger/VoucherLedger.layout.test.ts compares the two layouts).
  */
 // This contract is where all of the ledger's state is declared, on purpose.
 // solhint-disable-next-line max-states-count

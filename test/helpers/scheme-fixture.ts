@@ -1,8 +1,8 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { encodeBytes32String, id as keccakText, type Signer, type TypedDataDomain, ZeroHash } from "ethers";
+import { encodeBytes32String, id as keccakText, type Result, type Signer, type TypedDataDomain, ZeroHash } from "ethers";
 
 import { type Consent, CONSENT_TYPES } from "../../service/domain/consent.js";
-import { creditCodeHash, dayOfInstant, invoiceNumberHash } from "../../service/domain/identity.js";
+import { creditCodeCheckCharacter, creditCodeHash, dayOfInstant, invoiceNumberHash } from "../../service/domain/identity.js";
 import { deployScheme, type SchemeDeployment } from "../../scripts/lib/ledger-deploy.js";
 import type { ISchemeRegistry } from "../../types/ethers-contracts/index.js";
 
@@ -15,6 +15,8 @@ export const CNY = 100n;
 export const CLASS = { DOMESTIC: 1, OTHER: 2 } as const;
 export const CATEGORY = { STARTUP: 1, OTHER: 2 } as const;
 export const ROLES = { BENEFICIARY: 1, SUPPLIER: 2 } as const;
+/** IVoucherLedgerTypes.VoucherStatus. */
+export const STATUS = { NONE: 0n, ACTIVE: 1n, REDEEMED: 2n, REVOKED: 3n, EXPIRED: 4n } as const;
 
 /** Unified social credit codes with valid check characters (GB 32100-2015), made up for the tests. */
 export const CODES = {
@@ -44,7 +46,7 @@ export interface SchemeFixture extends SchemeDeployment {
   otherSupplier: HardhatEthersSigner;
   stranger: HardhatEthersSigner;
   relayer: HardhatEthersSigner;
-  /** Holds FINANCE: records payments. */
+  /** Holds FINANCE: records payments (the last of the 20 development accounts, which tests use from #12 up). */
   finance: HardhatEthersSigner;
   entities: { startup: bigint; company: bigint; supplier: bigint; otherSupplier: bigint };
   /** The programme: Hangzhou-like, 30% domestic and 20% other compute, CNY 8m per company per year. */
@@ -107,7 +109,8 @@ export const FIXTURE_RATIOS: RatioInput[] = [
  */
 export async function deploySchemeFixture(ethers: HardhatEthers): Promise<SchemeFixture> {
   const s = await ethers.getSigners();
-  const [admin, governor, guardian, issuer, auditor, holder, holder2, otherHolder, supplier, otherSupplier, stranger, relayer, finance] =
+  const finance = s[19];
+  const [admin, governor, guardian, issuer, auditor, holder, holder2, otherHolder, supplier, otherSupplier, stranger, relayer] =
     s as HardhatEthersSigner[] as [HardhatEthersSigner, ...HardhatEthersSigner[]] & HardhatEthersSigner[];
   const deployment = await deployScheme(ethers, {
     admin: admin!,
@@ -270,4 +273,77 @@ export async function signedConsentForShare(
   signer: Signer = f.holder,
 ): Promise<{ consent: Consent; signature: string }> {
   return signedConsent(f, id, (invoiceTotal * BigInt(bps)) / 10_000n, invoice, { invoiceTotal, ...overrides }, signer);
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// More programmes and companies, for tests that need them
+// ------------------------------------------------------------------------------------------------------------------
+
+/** A valid unified social credit code (GB 32100-2015 check character) made from a small number, for more companies. */
+export function creditCode(n: number): string {
+  const first17 = `91330100MB${String(n).padStart(7, "0")}`;
+  return first17 + creditCodeCheckCharacter(first17);
+}
+
+/** Registers a company with the governor, adds its addresses, and returns its number. */
+export async function addEntity(
+  f: SchemeFixture,
+  code: string,
+  roles: number,
+  category: number,
+  addresses: string[] = [],
+): Promise<bigint> {
+  const r = f.registry.connect(f.governor);
+  await (await r.registerEntity(creditCodeHash(code), roles, category)).wait();
+  const id = await f.registry.entityCount();
+  for (const a of addresses) await (await r.addAddress(id, a, encodeBytes32String("registered"))).wait();
+  return BigInt(id);
+}
+
+export interface AddProgrammeOptions {
+  ratios?: RatioInput[];
+  /** The budget of each of its fiscal years (CNY 250m by default). */
+  budget?: bigint;
+  /** The classes (bit c - 1 for class c) the fixture's supplier is accredited for, from now for three years; 0: none. */
+  supplierClasses?: number;
+  /** Whether the fixture's issuer is bound to it (yes by default). */
+  bindIssuer?: boolean;
+}
+
+/**
+ * Registers another programme: the fixture's rules ({@link programmeRules}, from now) with `overrides`, a budget for
+ * each of its years, the fixture's issuer bound and its supplier accredited for both classes, unless `options` says
+ * otherwise. Returns its id.
+ */
+export async function addProgramme(
+  f: SchemeFixture,
+  overrides: Partial<ProgrammeInput> = {},
+  options: AddProgrammeOptions = {},
+): Promise<bigint> {
+  const r = f.registry.connect(f.governor);
+  const t = await now(f.ethers);
+  const rules = programmeRules(t, f.year, overrides);
+  await (await r.registerProgramme(rules, options.ratios ?? FIXTURE_RATIOS)).wait();
+  const programme = await f.registry.programmeCount();
+  const first = Number(rules.firstYear);
+  for (let y = first; y < first + Number(rules.yearCount); y++) {
+    const budget = options.budget ?? 250_000_000n * CNY;
+    await (await f.ledger.connect(f.governor).setBudget(programme, y, budget, encodeBytes32String(`P${programme}-${y}`))).wait();
+  }
+  if (options.bindIssuer ?? true) await (await r.bindIssuer(f.issuer.address, programme)).wait();
+  const classes = options.supplierClasses ?? 0b11;
+  if (classes !== 0) await (await r.accredit(f.entities.supplier, programme, t, t + 3n * YEAR, classes)).wait();
+  return BigInt(programme);
+}
+
+/** A programme's rules as the registry holds them, in the form `registerProgramme` and `updateProgramme` take. */
+export async function programmeOf(f: SchemeFixture, programme: bigint): Promise<ProgrammeInput> {
+  const [rules] = await f.registry.getProgramme(programme);
+  return (rules as unknown as Result).toObject() as ProgrammeInput;
+}
+
+/** Changes some of a programme's rules (the governor's `updateProgramme`), keeping the others. */
+export async function updateProgramme(f: SchemeFixture, programme: bigint, changes: Partial<ProgrammeInput>): Promise<void> {
+  const rules = { ...(await programmeOf(f, programme)), ...changes };
+  await (await f.registry.connect(f.governor).updateProgramme(programme, rules)).wait();
 }
