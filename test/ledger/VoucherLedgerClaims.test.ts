@@ -351,6 +351,19 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     },
   },
   {
+    title: "an attestation by the buyer's own company (a company registered in both roles)",
+    error: "VoucherLedgerRelatedParties",
+    async arrange(f) {
+      const [asSupplier, asBuyer] = (await ethers.getSigners()).slice(12);
+      const both = await addEntity(f, creditCode(70), ROLES.BENEFICIARY | ROLES.SUPPLIER, CATEGORY.OTHER, [asSupplier!.address, asBuyer!.address]);
+      const t = await now(ethers);
+      await f.registry.connect(f.governor).accredit(both, f.buyers, t, t + 365n * DAY, 0b11);
+      const id = await issueVoucher(f, "SELF-1", FACE, asBuyer!.address, 0n, f.buyers);
+      const claim = await makeClaim(f, id, 1000n, 1, { attestation: { supplier: asSupplier!.address } }, asBuyer!.address);
+      return { claim, signature: await signAttestation(f, claim.attestation, asSupplier!), caller: asBuyer!, args: [both, both] };
+    },
+  },
+  {
     title: "a buyer that paid less than the invoice total",
     error: "VoucherLedgerNotPaid",
     async arrange(f) {
