@@ -261,7 +261,10 @@ contract VoucherLedgerClaims is
         if (h.roles & LedgerFlags.ROLE_BENEFICIARY == 0) revert VoucherLedgerNotBeneficiary(holder);
         if (!unrelated) revert VoucherLedgerUndeclaredRelation();
         entity = h.entity;
-        if (h.related && _related[entity][supplierEntity]) revert VoucherLedgerRelatedParties(entity, supplierEntity);
+        // A company registered in both roles is its own supplier's closest relation.
+        if (entity == supplierEntity || (h.related && _related[entity][supplierEntity])) {
+            revert VoucherLedgerRelatedParties(entity, supplierEntity);
+        }
         category = h.category;
     }
 
