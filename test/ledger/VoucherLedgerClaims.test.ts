@@ -1030,6 +1030,16 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       await expectRedemptionRefused(f, await signedConsent(f, f.id, 1000n, 1), "VoucherLedgerPayeeNotAllowed", [f.buyers, 1]);
     });
 
+    it("refuses a class the programme's table lacks as ineligible (category 0), for a claim and for a redemption", async function () {
+      const f = await load();
+      await f.registry.connect(f.governor).defineClass(3, "大模型服务");
+      const t = await now(ethers);
+      for (const p of [f.buyers, f.programme]) await f.registry.connect(f.governor).accredit(f.entities.supplier, p, t, t + 365n * DAY, 0b111);
+      await expectClaimRefused(f, await claimFor(f, 1000n, 1, { attestation: { computeClass: 3 } }), "VoucherLedgerIneligible", [f.buyers, 3, 0]);
+      const hz = await issueVoucher(f, "HZ-0001", FACE);
+      await expectRedemptionRefused(f, await signedConsent(f, hz, 1000n, 1, { computeClass: 3 }), "VoucherLedgerIneligible", [f.programme, 3, 0]);
+    });
+
     it("pays either side in a programme that says so, never both for one invoice", async function () {
       const f = await load();
       const either = await addProgramme(f, { name: "庆阳算力券", region: 621000, payees: 3 });
