@@ -15,14 +15,15 @@ interface IVoucherLedgerClaims is IVoucherLedgerTypes {
      * {ClaimSubmitted} and `TransferSingle` (the claimed value leaves the holder's balance, held until an issuer
      * decides); returns the claim's id.
      * @dev The caller is the holder (directly or through the forwarder): the claim is its consent. Requirements, in
-     * this order: the voucher as for {redeem}; the caller is its holder, and the attestation names it as the buyer;
-     * the attestation's supplier address is accredited for the programme and the class; the programme is not paused,
-     * pays buyers, now is in its redemption window, the contract date is not before its earliest, the service period
-     * is in order, the suppliers' first window after the service has passed, and the evidence it requires is there;
-     * the holder is an active beneficiary address, declares the parties unrelated, and no relation is on record; the
-     * buyer paid the whole invoice; the amount is within the ratio; the invoice number is not zero, and the invoice
-     * was not redeemed by its supplier, has no claim pending, and was not claimed under this programme; stacking as
-     * for {redeem}; the entity window; the attestation is signed by its supplier address (ECDSA, or ERC-1271).
+     * this order: the voucher as for {redeem}; the caller is its holder, and the attestation names it as the buyer; the
+     * attestation's supplier address is accredited for the programme and the class; the programme's table has the
+     * class, the programme is not paused, pays buyers, now is in its redemption window, the contract date is not before
+     * its earliest, the service period is in order, the suppliers' first window after the service has passed, and the
+     * evidence it requires is there; the holder is an active beneficiary address, declares the parties unrelated, the
+     * two companies are not one and no relation is on record; the buyer paid the whole invoice; the amount is within
+     * the ratio; the invoice number is not zero, and the invoice was not redeemed by its supplier, has no claim
+     * pending, and was not claimed under this programme; stacking as for {redeem}; the entity window; the attestation
+     * is signed by its supplier address (ECDSA, or ERC-1271).
      */
     function submitClaim(ClaimRequest calldata claim, bytes calldata attestationSignature) external returns (uint256);
 

@@ -226,10 +226,9 @@ contract VoucherLedgerClaims is
         t = _redemptionTerms[programme][computeClass];
         uint256 flags = t.flags;
         if (flags & (LedgerFlags.REDEEM_PAUSED | LedgerFlags.REDEEM_PAYS_BUYER) != LedgerFlags.REDEEM_PAYS_BUYER) {
-            _refuseTerms(programme, flags, LedgerFlags.REDEEM_PAYS_BUYER);
+            _refuseTerms(programme, computeClass, flags, LedgerFlags.REDEEM_PAYS_BUYER);
         }
         if (block.timestamp < t.redeemFrom || block.timestamp >= t.redeemUntil) {
-            if (t.redeemUntil == 0) revert VoucherLedgerIneligible(programme, computeClass, 0);
             revert VoucherLedgerOutsideWindow(programme, t.redeemFrom, t.redeemUntil);
         }
         if (claim.contractDay < t.earliestContractDay) {
