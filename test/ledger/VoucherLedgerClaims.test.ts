@@ -747,6 +747,39 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       expect(await f.payments.payableTo(f.buyers, f.entities.startup)).to.equal(300_000n * CNY);
     });
 
+    it("closes a voucher as redeemed when an approved claim spent what was left, so that it never shows as expired", async function () {
+      const f = await load();
+      const claimId = await claimed(f, FACE, 1, { attestation: { invoiceTotal: 4n * FACE } });
+      // while the claim is pending its value may come back: the voucher stays active
+      expect((await f.ledger.getVoucher(f.id)).status).to.equal(STATUS.ACTIVE);
+      await f.ledger.connect(f.issuer).approveClaim(claimId);
+      const v = await f.ledger.getVoucher(f.id);
+      expect([v.remaining, v.status]).to.deep.equal([0n, STATUS.REDEEMED]);
+      await time.increaseTo(v.expiresAt);
+      expect(await f.ledger.connect(f.stranger).expireBatch.staticCall([f.id])).to.equal(0n);
+      await expect(f.ledger.connect(f.stranger).expire(f.id)).to.be.revertedWithCustomError(f.ledger, "VoucherLedgerInactive").withArgs(f.id, STATUS.REDEEMED);
+    });
+
+    it("closes a voucher as redeemed when a settlement approves the claim that spent what was left", async function () {
+      const f = await load();
+      await updateProgramme(f, f.buyers, { lapseApproves: true });
+      const claimId = await claimed(f, FACE, 1, { attestation: { invoiceTotal: 4n * FACE } });
+      await time.increaseTo((await f.ledger.getClaim(claimId)).submittedAt + REVIEW);
+      await f.ledger.connect(f.stranger).settleClaim(claimId);
+      expect((await f.ledger.getVoucher(f.id)).status).to.equal(STATUS.REDEEMED);
+    });
+
+    it("opens a voucher closed as redeemed again when another claim's held value comes back", async function () {
+      const f = await load();
+      const first = await claimed(f, 600_000n * CNY, 1);
+      const second = await claimed(f, 400_000n * CNY, 2);
+      await f.ledger.connect(f.issuer).approveClaim(first);
+      expect((await f.ledger.getVoucher(f.id)).status).to.equal(STATUS.REDEEMED);
+      await f.ledger.connect(f.issuer).rejectClaim(second, REASON);
+      const v = await f.ledger.getVoucher(f.id);
+      expect([v.remaining, v.status]).to.deep.equal([400_000n * CNY, STATUS.ACTIVE]);
+    });
+
     it("lists a claimant once however many of its claims are approved", async function () {
       const f = await load();
       await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 1000n, 1));
