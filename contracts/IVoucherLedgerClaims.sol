@@ -51,7 +51,7 @@ interface IVoucherLedgerClaims is IVoucherLedgerTypes {
 
     /**
      * @notice Approves a pending claim within its review window (an issuer of its programme): the held value is burnt
-     * and becomes payable to the buyer; emits {ClaimApproved}.
+     * and becomes payable to the buyer, and a voucher left with nothing is redeemed; emits {ClaimApproved}.
      */
     function approveClaim(uint256 claimId) external;
 

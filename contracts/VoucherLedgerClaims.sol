@@ -408,6 +408,9 @@ contract VoucherLedgerClaims is
             _claimed[programme][entity] += amount;
         }
         _invoices[c.invoiceKey].flags &= ~LedgerFlags.INVOICE_PENDING;
+        // Nothing left and nothing to come back from this claim: redeemed, as a redemption of the rest would leave it.
+        Voucher storage v = _vouchers[c.voucherId];
+        if (v.remaining == 0 && v.status == VoucherStatus.Active) v.status = VoucherStatus.Redeemed;
         emit ClaimApproved(claimId, programme, entity, amount, byRule, _msgSender());
     }
 
