@@ -1212,6 +1212,21 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       expect((await f.ledger.getPeriod(f.buyers, next)).clawedBack).to.equal(0n);
     });
 
+    it("refuses a clawback naming a voucher whose year committed less than the amount, which would leave that year unusable", async function () {
+      const f = await loadPaid();
+      const next = f.year + 1;
+      await time.increaseTo(instantOfDate(`${next}-01-02`));
+      const late = await issueVoucher(f, "HZ-NEXT", 1000n);
+      await f.ledger.connect(f.issuer).revoke(late, REASON);
+      await expect(f.ledger.connect(f.governor).clawBackRedemption(late, f.entities.supplier, f.hash1, 1n, REASON))
+        .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerClawbackTooLarge")
+        .withArgs(1n, 0n);
+      expect(await f.ledger.invoiceClawedBack(await keyOf(f, 1), f.programme)).to.equal(0n);
+      // the year's budget is kept and used as before
+      await f.ledger.connect(f.governor).setBudget(f.programme, next, 5000n, ZeroHash);
+      await issueVoucher(f, "HZ-NEXT-2", 5000n);
+    });
+
     it("lets only the governor claw back", async function () {
       const f = await loadPaid();
       for (const caller of [f.issuer, f.guardian, f.finance, f.auditor, f.supplier, f.stranger]) {
