@@ -34,9 +34,9 @@ interface IVoucherLedgerClaims is IVoucherLedgerTypes {
      * @notice Reverses (part of) a supplier's redemption found improper (a red-letter invoice, a related party,
      * fraud): the amount is no longer earned by the supplier (if it was paid, it is owed back: see the payment ledger)
      * and returns to the budget of the voucher's fiscal year; emits {RedemptionClawedBack} (the governor's).
-     * @dev Requirements: the voucher's programme paid the supplier's invoice, and `amount` is positive and at most what
-     * it paid and was not reversed yet. The voucher names the year; that it paid this invoice is checked off chain,
-     * by the redemption event.
+     * @dev Requirements: the voucher's programme paid the supplier's invoice, and `amount` is positive, at most what it
+     * paid and was not reversed yet, and at most what the voucher's year has committed. The voucher names the year;
+     * that it paid this invoice is checked off chain, by the redemption event.
      */
     function clawBackRedemption(
         uint256 voucherId,

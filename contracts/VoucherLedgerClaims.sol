@@ -466,12 +466,19 @@ contract VoucherLedgerClaims is
         inv.flags &= ~LedgerFlags.INVOICE_PENDING;
     }
 
-    /// @dev Returns a reversed subsidy to the budget of the voucher's fiscal year; returns that year.
+    /**
+     * @dev Returns a reversed subsidy to the budget of the voucher's fiscal year; returns that year. The year must have
+     * committed at least the amount: a voucher of another year than the one that paid could otherwise take more back
+     * than its year holds, and what the year has committed would underflow.
+     */
     function _returnToBudget(uint32 programme, Voucher storage v, uint64 amount) private returns (uint16 year) {
         year = _issueTerms[programme].firstYear + v.period;
-        // Cannot overflow or truncate: what is reversed is bounded by what the year issued, a uint48.
+        Period storage p = _periods[programme][year];
+        uint64 committed = _committed(p);
+        if (amount > committed) revert VoucherLedgerClawbackTooLarge(amount, committed);
+        // Cannot overflow or truncate: clawedBack + amount <= issued - revoked - expired, a uint48.
         unchecked {
-            _periods[programme][year].clawedBack += uint48(amount);
+            p.clawedBack += uint48(amount);
         }
     }
 
