@@ -1182,7 +1182,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       expect(await f.ledger.earned(f.buyers, f.entities.startup)).to.equal(0n);
     });
 
-    it("claws back only an approved claim", async function () {
+    it("claws back only an approved claim, and refuses an unknown one as unknown", async function () {
       const f = await loadPaid();
       const pending = await claimed(f, 1000n, 3);
       const rejected = await claimed(f, 1000n, 4);
@@ -1191,6 +1191,11 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
         await expect(f.ledger.connect(f.governor).clawBackClaim(claimId, 1n, REASON))
           .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerClaimStatus")
           .withArgs(claimId, status);
+      }
+      for (const claimId of [0n, 99n]) {
+        await expect(f.ledger.connect(f.governor).clawBackClaim(claimId, 1n, REASON))
+          .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerUnknownClaim")
+          .withArgs(claimId);
       }
     });
 
