@@ -159,7 +159,10 @@ contract VoucherLedgerClaims is
     /// @inheritdoc IVoucherLedgerClaims
     function clawBackClaim(uint256 claimId, uint64 amount, bytes32 reason) external onlyDelegated restricted {
         Claim storage c = _claims[claimId];
-        if (c.status != ClaimStatus.Approved) revert VoucherLedgerClaimStatus(claimId, c.status);
+        if (c.status != ClaimStatus.Approved) {
+            if (c.status == ClaimStatus.None) revert VoucherLedgerUnknownClaim(claimId);
+            revert VoucherLedgerClaimStatus(claimId, c.status);
+        }
         uint64 available = c.amount - c.clawedBack;
         if (amount == 0 || amount > available) revert VoucherLedgerClawbackTooLarge(amount, available);
         uint32 programme = c.programme;
