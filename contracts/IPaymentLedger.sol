@@ -103,8 +103,8 @@ interface IPaymentLedger {
     error PaymentLedgerUnknownEntry(uint256 entryId);
     /// @notice The entry was corrected already.
     error PaymentLedgerAlreadyCorrected(uint256 entryId);
-    /// @notice Correcting this repayment would make the payments exceed what the payee earned before clawbacks plus what
-    /// it repaid.
+    /// @notice Correcting this repayment would make the payments exceed what the payee earned before clawbacks plus
+    /// what it repaid.
     error PaymentLedgerCorrectionExceeds(uint256 entryId, uint64 amount, uint64 allowed);
 
     /**

@@ -75,7 +75,8 @@ contract PaymentLedger is IPaymentLedger, AccessManaged {
         } else {
             // Undoing a repayment makes it receivable again. A receivable arises from clawbacks alone: payments net of
             // repayments stay within what was earned before clawbacks.
-            uint256 earned = uint256(_LEDGER.earned(e.programme, e.payee)) + _LEDGER.clawedBackFrom(e.programme, e.payee);
+            uint32 programme = e.programme;
+            uint256 earned = uint256(_LEDGER.earned(programme, e.payee)) + _LEDGER.clawedBackFrom(programme, e.payee);
             uint256 allowed = earned + t.repaid - e.amount;
             if (t.paid > allowed) revert PaymentLedgerCorrectionExceeds(entryId, e.amount, uint64(allowed));
             t.repaid -= e.amount;
