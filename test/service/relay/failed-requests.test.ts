@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
 
-import { RedemptionProblem, type RequestView } from "../../../service/client/index.js";
+import { domainOf, RedemptionProblem, type RequestView, signConsent } from "../../../service/client/index.js";
 import type { RedemptionBody } from "../../../service/client/wire.js";
 import { nonceRun } from "../../../service/relay/nonces.js";
 import { relayerFor } from "../../../service/relay/queue.js";
 import { backends } from "../helpers/mirror.js";
 import { rpcCall } from "../helpers/node.js";
-import { body, eventually, type Scenario, type Service, setUp, startService, TEST_RELAYER_KEYS } from "./helpers/scenario.js";
+import { body, eventually, invoiceHash, type Scenario, type Service, setUp, startService, TEST_RELAYER_KEYS } from "./helpers/scenario.js";
 
 const RELAYERS = TEST_RELAYER_KEYS.map((key) => new Wallet(key).address);
 
@@ -51,7 +51,7 @@ for (const backend of backends()) {
     let service: Service;
 
     before(async function () {
-      s = await setUp({ vouchers: 6, dataCenters: 3, backend });
+      s = await setUp({ vouchers: 7, dataCenters: 4, backend });
       // Blocks only when a test mines one: requests stay queued or in flight as long as a test needs.
       await rpcCall(s.node.url, "evm_setAutomine", [false]);
       // One request a transaction, two transactions in flight per relayer: two in flight keep the rest queued.
@@ -225,6 +225,44 @@ for (const backend of backends()) {
       expect((await settle(replaced, dc))[0]).to.deep.include({ status: "confirmed" });
       expect(await s.t.ledger.invoiceUsed(a.consent.invoiceHash)).to.equal(false);
       expect(await s.t.ledger.invoiceUsed(b.consent.invoiceHash)).to.equal(true);
+    });
+
+    it("has the CLI's redeem --wait exit 1 with the code and reason when the request fails after it was queued", async function () {
+      const { execFile } = await import("node:child_process");
+      const { mkdtemp, writeFile, rm } = await import("node:fs/promises");
+      const { tmpdir } = await import("node:os");
+      const { join } = await import("node:path");
+      const dc = s.dataCenters[3]!;
+      const v = s.vouchers[6]!;
+      await fillRelayer(dc, 6);
+      const info = await service.client.signingInfo();
+      const now = BigInt((await s.t.provider.getBlock("latest"))!.timestamp);
+      const signed = await signConsent(v.holder, domainOf(info.consentDomain), {
+        voucherId: v.id, dataCenter: dc.address, amount: 1000n, invoiceHash: invoiceHash("CLI"), invoiceTotal: 2000n, deadline: now + 30n,
+      });
+      const dir = await mkdtemp(join(tmpdir(), "cvl-cli-"));
+      try {
+        const file = join(dir, "consent.json");
+        await writeFile(file, JSON.stringify(signed, (_, x) => (typeof x === "bigint" ? x.toString() : x)));
+        const queuedAt = (await nextNonce(dc))!;
+        const run = new Promise<{ code: number; stderr: string }>((resolve) => {
+          execFile(
+            process.execPath,
+            ["--import", "tsx", "service/client/cli.ts", "redeem", "--service", service.url, "--consent", file, "--wait"],
+            { env: { ...process.env, DATA_CENTER_PRIVATE_KEY: dc.privateKey } },
+            (error, _stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code ?? 1), stderr }),
+          );
+        });
+        // Queued behind the two in flight (its nonce counted), then past its deadline when they are mined.
+        await eventually(async () => ((await nextNonce(dc)) === (BigInt(queuedAt) + 1n).toString() ? true : undefined), "the CLI's request queued");
+        await mine(60);
+        const { code, stderr } = await run;
+        expect(code, stderr).to.equal(1);
+        expect(stderr).to.include("failed: REQUEST_EXPIRED: the request's deadline");
+        expect(await s.t.ledger.invoiceUsed(signed.consent.invoiceHash)).to.equal(false);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 }
