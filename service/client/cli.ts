@@ -6,7 +6,8 @@
  *                (--invoice-file PATH | --invoice-hash 0x…) [--valid-days 7] --out consent.json
  *       the start-up (HOLDER_PRIVATE_KEY, or HOLDER_KEYSTORE + HOLDER_KEYSTORE_PASSWORD) signs its consent
  *   redeem --service URL --consent consent.json [--wait] [--gas N]
- *       the data center (DATA_CENTER_PRIVATE_KEY, or DATA_CENTER_KEYSTORE + DATA_CENTER_KEYSTORE_PASSWORD) submits it
+ *       the data center (DATA_CENTER_PRIVATE_KEY, or DATA_CENTER_KEYSTORE + DATA_CENTER_KEYSTORE_PASSWORD) signs a
+ *       forward request for it with signing-info's nextNonce and submits it; exits 1 if it failed
  *   status --service URL ID [--wait]
  *       the data center reads its request
  */
@@ -108,13 +109,21 @@ async function main(argv: string[]): Promise<number> {
     if (consent.dataCenter !== dc.address) throw new UsageError(`${path} names data center ${consent.dataCenter}, but the key is ${dc.address}`);
     const c = client();
     const info = await c.signingInfo(dc.address);
+    // Each run signs a new request (its deadline a day from now at most): a run after a failed one is a new try,
+    // not the failed request sent again (which the service answers with its stored failure).
+    const inADay = BigInt(Math.floor(Date.now() / 1000) + 86_400);
     const body = await signRedemption(dc, { consent, signature }, {
       ledger: info.ledger, forwarderDomain: domainOf(info.forwarderDomain), nonce: BigInt(info.nextNonce ?? "0"),
-      deadline: consent.deadline, ...(values.gas === undefined ? {} : { gas: integer(values, "gas") }),
+      deadline: consent.deadline < inADay ? consent.deadline : inADay, ...(values.gas === undefined ? {} : { gas: integer(values, "gas") }),
     });
     const accepted = await c.submit(body);
     process.stdout.write(`${stringify(accepted)}\n`);
-    if (values.wait) process.stdout.write(`${stringify(await c.wait(accepted.id, dc))}\n`);
+    const outcome = values.wait ? await c.wait(accepted.id, dc) : accepted;
+    if (values.wait) process.stdout.write(`${stringify(outcome)}\n`);
+    if (outcome.status === "failed") {
+      process.stderr.write(`failed: ${outcome.code ?? "FAILED"}: ${outcome.reason ?? "no reason recorded"}\n`);
+      return 1;
+    }
     return 0;
   }
   if (command === "status") {

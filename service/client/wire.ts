@@ -49,11 +49,17 @@ export type ForwardRequest = Omit<RedemptionBody["request"], "signature">;
 export const requestStatus = z.enum(["queued", "submitted", "confirmed", "failed"]);
 export type RequestStatus = z.infer<typeof requestStatus>;
 
+/**
+ * The answer to a posted redemption: the request stored for it (queued now, or found: the same request sent again,
+ * whatever became of it, or the invoice's live request). A failed one carries its `code` and `reason`.
+ */
 export const acceptedSchema = z.object({
   id: z.string(),
   status: requestStatus,
   invoiceHash: z.string(),
   statusUrl: z.string(),
+  code: z.string().nullable(),
+  reason: z.string().nullable(),
 });
 export type Accepted = z.infer<typeof acceptedSchema>;
 
@@ -104,7 +110,7 @@ export const signingInfoSchema = z.object({
   forwarder: z.string(),
   consentDomain: domainSchema,
   forwarderDomain: domainSchema,
-  /** The forwarder nonce the data center's next request must carry (counting its requests still queued). */
+  /** The forwarder nonce the data center's next request must carry (counting its requests that can still run). */
   nextNonce: z.string().optional(),
 });
 export type SigningInfo = z.infer<typeof signingInfoSchema>;

@@ -15,6 +15,7 @@ export const RELAY_ERRORS = {
   "REQUEST_EXPIRED": { status: 422, title: "The forward request's deadline has passed" },
   "NONCE_USED": { status: 409, title: "The forwarder nonce was already used" },
   "NONCE_GAP": { status: 409, title: "The forwarder nonce is not the data center's next one" },
+  "NONCE_BLOCKED": { status: 409, title: "An earlier request of the data center failed without using its forwarder nonce; sign again from it" },
   "INVOICE_IN_USE": { status: 409, title: "This invoice was submitted by another data center" },
   "LEDGER_REFUSED": { status: 422, title: "The ledger would refuse this redemption" },
   UNAUTHORIZED: { status: 401, title: "A signed Authorization header of the data center is required" },

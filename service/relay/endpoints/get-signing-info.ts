@@ -2,13 +2,15 @@ import type { RequestHandler } from "express";
 import { z } from "zod";
 
 import { RelayProblem } from "../errors.js";
+import { nonceRun } from "../nonces.js";
 import type { Relay } from "../relay.js";
 import { address, signingInfoSchema, type SigningInfo } from "../../client/wire.js";
 
 /**
  * `GET /v1/redemptions/signing-info?dataCenter=0x…`: what a start-up and a data center need to sign without a
  * chain node: the chain, the ledger's and the forwarder's EIP-712 domains, and the data center's next forwarder
- * nonce (counting its requests still queued or in flight).
+ * nonce: its nonce on chain, plus its requests queued or in flight that can still run (without a gap from the chain's
+ * nonce, deadline not passed). A request that failed, or is about to, without using its nonce ends the count there.
  */
 export const input = z.object({ dataCenter: address.optional() });
 export const output = signingInfoSchema;
@@ -30,8 +32,8 @@ export function getSigningInfo(relay: Relay): RequestHandler {
     };
     const dc = parsed.data.dataCenter;
     if (dc !== undefined) {
-      const [onChain, open] = await Promise.all([chain.forwarderNonce(dc), queue.highestOpenNonce(dc)]);
-      body.nextNonce = (open === undefined || open < onChain ? onChain : open + 1n).toString();
+      const [chainNonce, latest] = await Promise.all([chain.forwarderNonce(dc), chain.latest()]);
+      body.nextNonce = nonceRun(chainNonce, await queue.nonceHolders(dc, chainNonce), latest.timestamp).next.toString();
     }
     res.json(output.parse(body));
   };

@@ -5,7 +5,10 @@ import type { Relay } from "../relay.js";
 import { acceptedView } from "./view.js";
 import { acceptedSchema, redemptionBodySchema } from "../../client/wire.js";
 
-/** `POST /v1/redemptions`: one signed redemption. 202 when queued, 200 when the invoice is already there. */
+/**
+ * `POST /v1/redemptions`: one signed redemption. 202 when queued; 200 with the stored request when the same request
+ * is sent again (failed included, with its code and reason) or the invoice has a live request of this data center.
+ */
 export const input = redemptionBodySchema;
 export const output = acceptedSchema;
 
