@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-import { cityScope, inScope, notFound } from "../auth/access.js";
+import { cityScope, notFound } from "../auth/access.js";
 import type { RequestContext } from "../context.js";
 import { defineEndpoint } from "../endpoint.js";
 import {
@@ -80,28 +80,26 @@ export const getVoucher = defineEndpoint({
   output: voucherWithHistorySchema,
   errors: ["NOT_FOUND", "BLOCK_NOT_INDEXED"],
   async handle({ params, query }, ctx) {
-    // A role that reads no vouchers is refused before anything is read; a voucher of another city is then answered
-    // exactly as one that does not exist, at any block (see auth/access.ts).
+    // A role that reads no vouchers is refused before anything is read. The city scope is then part of every
+    // query, so a voucher of another city is not found, exactly as one that does not exist, at any block.
     const scope = cityScope(ctx.access, undefined, "vouchers");
     let row: Record<string, unknown> | undefined;
     let events: Record<string, unknown>[] = [];
     if (query.atBlock !== undefined) {
-      const voucher = (await replayVoucher(ctx, params.id, query.atBlock)).vouchers.get(params.id);
-      if (voucher !== undefined && inScope(scope, voucher.city)) {
+      const voucher = (await replayVoucher(ctx, params.id, query.atBlock, scope)).vouchers.get(params.id);
+      if (voucher !== undefined) {
         row = voucherFromState(voucher);
-        events = await voucherEvents(ctx, params.id, query.atBlock);
+        events = await voucherEvents(ctx, params.id, query.atBlock, scope);
       }
     } else {
       // One round trip: the row, and its events as a JSON array in chain order (the same rows voucherEvents gives).
-      const found = (await ctx.db.query(
-        `SELECT ${VOUCHER_COLUMNS}, (SELECT coalesce(json_agg(h), '[]'::json) FROM (${voucherEventsSql(false)}) h) AS history
-           FROM vouchers WHERE id = $1::numeric`,
-        [params.id],
+      row = (await ctx.db.query(
+        `SELECT ${VOUCHER_COLUMNS},
+                (SELECT coalesce(json_agg(h), '[]'::json) FROM (${voucherEventsSql(false, scope !== undefined)}) h) AS history
+           FROM vouchers WHERE id = $1::numeric ${scope === undefined ? "" : "AND city::text = $2"}`,
+        scope === undefined ? [params.id] : [params.id, String(scope)],
       ))[0];
-      if (found !== undefined && inScope(scope, Number(found.city))) {
-        row = found;
-        events = (typeof found.history === "string" ? JSON.parse(found.history) : found.history) as Record<string, unknown>[];
-      }
+      if (row !== undefined) events = (typeof row.history === "string" ? JSON.parse(row.history) : row.history) as Record<string, unknown>[];
     }
     if (row === undefined) throw notFound("voucher", query.atBlock);
     return {

@@ -314,6 +314,15 @@ describe("audit API", function () {
           expect(empty.json).to.deep.equal({ items: [], nextCursor: null });
           await same(issuer, `${list}?voucher=${voucher.id}&format=csv`, `${list}?voucher=${missing}&format=csv`, 200);
         }
+        // Its own city's records, through the same scoped queries, are what an auditor sees.
+        const own = vouchers.find((v) => v.city === SHANGHAI)!;
+        for (const q of ["", `?atBlock=${own.issuedBlock}`, `?atBlock=${indexed}`]) {
+          const mine = await f.client.get(`/v1/vouchers/${own.id}${q}`, issuer);
+          expect(mine.status, mine.text).to.equal(200);
+          expect(mine.json.history.length).to.be.greaterThan(0);
+          expect(mine.json).to.deep.equal((await f.client.get(`/v1/vouchers/${own.id}${q}`, token)).json);
+          expect((await f.client.get(`/v1/cities/${SHANGHAI}${q}`, issuer)).json).to.deep.equal((await f.client.get(`/v1/cities/${SHANGHAI}${q}`, token)).json);
+        }
         // A list filtered to a city the issuer may not read is refused, whether or not the city exists.
         for (const list of ["/v1/vouchers", "/v1/redemptions"]) {
           await same(issuer, `${list}?city=${BEIJING}`, `${list}?city=999999`, 403);
