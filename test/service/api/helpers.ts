@@ -173,13 +173,14 @@ export function createClient(url: string, api: Api): Client {
 export async function siweMessage(
   client: Client,
   signer: Signer,
-  overrides: Partial<{ domain: string; uri: string; chainId: number; nonce: string; issuedAt: Date; expirationTime: Date | null }> = {},
+  overrides: Partial<{ scheme: string; domain: string; uri: string; chainId: number; nonce: string; issuedAt: Date; expirationTime: Date | null }> = {},
 ): Promise<string> {
   const nonce = overrides.nonce ?? (await client.request("POST", "/v1/auth/nonce")).json.nonce;
   const info = (await client.request("POST", "/v1/auth/nonce")).json;
   const issuedAt = overrides.issuedAt ?? new Date();
   const expiration = overrides.expirationTime === undefined ? new Date(issuedAt.getTime() + 5 * 60_000) : overrides.expirationTime;
   return new SiweMessage({
+    ...(overrides.scheme === undefined ? {} : { scheme: overrides.scheme }),
     domain: overrides.domain ?? info.domain,
     address: await signer.getAddress(),
     statement: "Sign in to the compute-voucher audit API.",
