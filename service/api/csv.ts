@@ -45,7 +45,8 @@ export function csvLine(cells: string[]): string {
 
 /**
  * Streams a whole list as CSV: page after page from `next` (keyset, so memory stays one page), writing as the
- * socket drains and stopping when the client goes away.
+ * socket drains and stopping when the client goes away. The first page is read before anything is written, so a
+ * query that fails on it is still answered with a problem rather than a cut connection.
  */
 export async function streamCsv<T>(
   res: Response,
@@ -53,6 +54,7 @@ export async function streamCsv<T>(
   columns: CsvColumn[],
   next: () => Promise<T[] | undefined>,
 ): Promise<void> {
+  let items = await next();
   res.status(200);
   res.setHeader("content-type", "text/csv; charset=utf-8");
   res.setHeader("content-disposition", `attachment; filename="${filename}.csv"`);
@@ -61,12 +63,12 @@ export async function streamCsv<T>(
   res.once("close", () => {
     closed = true;
   });
-  for (;;) {
-    const items = await next();
-    if (items === undefined || closed) break;
+  while (items !== undefined && !closed) {
     let chunk = "";
     for (const item of items) chunk += csvLine(columns.map((c) => csvCell(item, c.path)));
     if (!res.write(chunk) && !closed) await Promise.race([once(res, "drain"), once(res, "close")]);
+    if (closed) break;
+    items = await next();
   }
   res.end();
 }
