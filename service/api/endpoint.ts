@@ -119,7 +119,7 @@ export function mount(
   router[endpoint.method](expressPath(endpoint.path), ...before, handler);
 }
 
-const ALWAYS: ProblemCode[] = ["VALIDATION_FAILED", "RATE_LIMITED", "INTERNAL", "UNAVAILABLE", "TIMEOUT"];
+const ALWAYS: ProblemCode[] = ["BAD_REQUEST", "VALIDATION_FAILED", "RATE_LIMITED", "INTERNAL", "UNAVAILABLE", "TIMEOUT"];
 const TOKEN: ProblemCode[] = ["UNAUTHENTICATED", "TOKEN_INVALID", "FORBIDDEN"];
 
 /** The OpenAPI operation of an endpoint. */

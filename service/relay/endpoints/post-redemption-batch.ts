@@ -31,14 +31,18 @@ export function postRedemptionBatch(relay: Relay, options: { checkTimeoutMs: num
     const items = parsed.data.redemptions;
     const prepared: Promise<PreparedRedemption>[] = new Array(items.length);
     let next = 0;
+    let gaveUp = false;
     const lanes = Array.from({ length: Math.min(PREPARE_CONCURRENCY, items.length) }, async () => {
-      while (next < items.length) {
+      while (next < items.length && !gaveUp) {
         const i = next++;
         prepared[i] = prepare(relay, items[i]);
         await prepared[i].catch(() => undefined);
       }
     });
-    await within(Promise.all(lanes), options.checkTimeoutMs, "checking the batch");
+    await within(Promise.all(lanes), options.checkTimeoutMs, "checking the batch").catch((error: unknown) => {
+      gaveUp = true;
+      throw error;
+    });
     const results: BatchResult["results"] = [];
     for (const [index] of items.entries()) {
       try {
