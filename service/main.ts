@@ -64,7 +64,7 @@ async function main(): Promise<number> {
       createDashboardRouter(),
       ...(relay === undefined
         ? []
-        : [createRelayRouter({ relay, onError: (error) => logger.error({ err: String(error) }, "relay endpoint failed") })]),
+        : [createRelayRouter({ relay, checkTimeoutMs: apiConfig.requestTimeoutMs, onError: (error) => logger.error({ err: String(error) }, "relay endpoint failed") })]),
     ];
     const api = await createApi({ config, api: apiConfig, mirror, logger, routers });
     const http = await startHttpServer(api).catch(async (error: Error) => {

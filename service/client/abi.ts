@@ -77,7 +77,7 @@ export function decodeRevert(data: string | undefined | null): DecodedRevert {
     ComputeVoucherOverRatio: () => ["OVER_RATIO", `the amount ${s(0)} is more than ${Number(a[2]) / 100}% of the invoice total ${s(1)}`],
     ComputeVoucherInsufficientValue: () => ["INSUFFICIENT_VALUE", `voucher ${s(0)} has ${s(2)} left, less than the amount ${s(1)}`],
     ComputeVoucherInvalidConsent: () => ["INVALID_CONSENT", `the consent is not signed by voucher ${s(0)}'s holder ${s(1)}`],
-    EnforcedPause: () => ["paused", "the ledger is paused"],
+    EnforcedPause: () => ["PAUSED", "the ledger is paused"],
     ERC2771ForwarderInvalidSigner: () => ["INVALID_SIGNATURE", `the forward request is signed by ${s(0)}, not by ${s(1)} (or its nonce is used)`],
     ERC2771ForwarderExpiredRequest: () => ["REQUEST_EXPIRED", `the forward request expired at ${s(0)}`],
     ERC2771UntrustfulTarget: () => ["UNTRUSTED_TARGET", `${s(0)} does not trust the forwarder ${s(1)}`],

@@ -9,23 +9,34 @@ export const address = z
   .string()
   .refine((value) => isAddress(value), { message: "not an address" })
   .transform((value) => getAddress(value));
-export const uint = z
-  .union([z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "a non-negative decimal integer"), z.number().int().nonnegative()])
-  .transform((value) => BigInt(value));
+/** A decimal integer (a string, or a JSON number up to 2^53) that fits an ABI `uint<bits>`. */
+export function uintOf(bits: 48 | 64 | 128 | 256) {
+  const max = 2n ** BigInt(bits) - 1n;
+  return z
+    .union([z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "a non-negative decimal integer"), z.number().int().nonnegative()])
+    .transform((value) => BigInt(value))
+    .refine((value) => value <= max, { message: `does not fit a uint${bits} (at most ${max})` });
+}
+export const uint = uintOf(256);
 export const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "32 bytes as 0x hex").transform((v) => v.toLowerCase());
 export const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "bytes as 0x hex");
 
+/** The ledger's `Consent` (uint256 voucherId, uint128 amount and invoiceTotal, uint64 deadline). */
 export const consentSchema = z.object({
   voucherId: uint,
   dataCenter: address,
-  amount: uint,
+  amount: uintOf(128),
   invoiceHash: bytes32,
-  invoiceTotal: uint,
-  deadline: uint,
+  invoiceTotal: uintOf(128),
+  deadline: uintOf(64),
   /** The holder's EIP-712 signature over the other fields (or an ERC-1271 signature of a contract wallet). */
   signature: hexBytes,
 });
 
+/**
+ * The forwarder's `ForwardRequest` (uint256 value, gas and nonce; its uint48 deadline is checked by the relay, which
+ * answers a larger one with REQUEST_MISMATCH).
+ */
 export const forwardRequestSchema = z.object({
   from: address,
   to: address,
