@@ -25,6 +25,7 @@ export const PROBLEMS = {
   INTERNAL: { status: 500, title: "Internal error" },
   UNAVAILABLE: { status: 503, title: "A dependency (database or chain node) is unavailable" },
   NOT_READY: { status: 503, title: "The mirror has not caught up with the chain" },
+  MIRROR_HALTED: { status: 503, title: "The chain replaced a block the mirror had verified final: the mirror stopped" },
   TIMEOUT: { status: 503, title: "The request took too long" },
 } as const;
 
