@@ -107,7 +107,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const currency = String(await call("currency"));
   const decimals = Number(await call("decimals"));
   const chain = createChainView({ rpc, db, logger, syncStatus: () => mirror.syncer?.status() });
-  const format = createFormat({ currency, decimals, head: () => chain.head(), finalityDepth: config.finalityDepth });
+  const format = createFormat({ currency, decimals, finalized: () => chain.finalized() });
   const auth = createAuthService({
     config: api, db, chainId: mirror.target.chainId, logger,
     // In the writer, the syncer's status object is replaced after every commit: roles are re-read after each.

@@ -67,6 +67,7 @@ export const PROBLEMS = {
   INTERNAL: { status: 500, title: "Internal error" },
   UNAVAILABLE: { status: 503, title: "A dependency (database or chain node) is unavailable", retryAfterSeconds: 2 },
   NOT_READY: { status: 503, title: "The mirror has not caught up with the chain", retryAfterSeconds: 5 },
+  MIRROR_HALTED: { status: 503, title: "The chain replaced a block the mirror had verified final: the mirror stopped", retryAfterSeconds: 60 },
   TIMEOUT: { status: 503, title: "The request took too long", retryAfterSeconds: 2 },
 } as const satisfies Record<string, { status: number; title: string; retryAfterSeconds?: number }>;
 
