@@ -7,8 +7,8 @@ import { address, signingInfoSchema, type SigningInfo } from "../../client/wire.
 
 /**
  * `GET /v1/redemptions/signing-info?dataCenter=0x…`: what a start-up and a data center need to sign without a
- * chain node: the chain, the ledger's and the forwarder's EIP-712 domains, and the data center's next forwarder
- * nonce (counting its requests still queued or in flight).
+ * chain node: the chain, the ledger's and the forwarder's EIP-712 domains, the currency and its decimals (amounts are
+ * minor units), and the data center's next forwarder nonce (counting its requests still queued or in flight).
  */
 export const input = z.object({ dataCenter: address.optional() });
 export const output = signingInfoSchema;
@@ -27,6 +27,8 @@ export function getSigningInfo(relay: Relay): RequestHandler {
       forwarder: chain.forwarder,
       consentDomain: d(chain.consentDomain),
       forwarderDomain: d(chain.forwarderDomain),
+      currency: chain.currency,
+      decimals: chain.decimals,
     };
     const dc = parsed.data.dataCenter;
     if (dc !== undefined) {
