@@ -7,19 +7,29 @@ import { AbiCoder, encodeBytes32String, keccak256 } from "ethers";
 
 const UINT128_MAX = 2n ** 128n - 1n;
 
-/** "300000.00" → 30000000n for 2 decimals; positive, digits and at most one ".", at most `decimals` after it. */
-export function parseAmount(text: string, decimals: number): bigint {
+/** The parts of a decimal as typed: digits and at most one "."; no sign, exponent or separators. */
+function readDecimal(text: string): { value: string; whole: string; fraction: string } {
   const value = text.trim();
   if (value === "") throw new RangeError("the amount is empty");
   if (/[,_\s]/.test(value)) throw new RangeError(`the amount "${value}" has separators in it: write it as digits and one "." (300000.00)`);
   const match = /^(\d+)(?:\.(\d+))?$/.exec(value);
   if (match === null) throw new RangeError(`the amount "${value}" is not a number like 300000.00`);
-  const [, whole = "0", fraction = ""] = match;
+  if (/^[0.]+$/.test(value)) throw new RangeError(`the amount "${value}" is zero: it must be positive`);
+  return { value, whole: match[1] ?? "0", fraction: match[2] ?? "" };
+}
+
+/** Checks that `text` is written as an amount, before the currency's decimals are known; throws a RangeError if not. */
+export function checkAmountForm(text: string): void {
+  readDecimal(text);
+}
+
+/** "300000.00" → 30000000n for 2 decimals; positive, digits and at most one ".", at most `decimals` after it. */
+export function parseAmount(text: string, decimals: number): bigint {
+  const { value, whole, fraction } = readDecimal(text);
   if (fraction.length > decimals) {
     throw new RangeError(`the amount "${value}" has ${fraction.length} digits after "." but the currency has ${decimals}`);
   }
   const minor = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, "0") || "0");
-  if (minor === 0n) throw new RangeError(`the amount "${value}" is zero: it must be positive`);
   if (minor > UINT128_MAX) throw new RangeError(`the amount "${value}" is too large`);
   return minor;
 }

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { getAddress, isAddress, keccak256, Wallet } from "ethers";
 import { z } from "zod";
 
-import { formatAmount, parseAmount, voucherIdOf } from "./amount.js";
+import { checkAmountForm, formatAmount, parseAmount, voucherIdOf } from "./amount.js";
 import { createRedemptionClient, RedemptionProblem } from "./client.js";
 import { domainOf, signConsent, signRedemption } from "./sign.js";
 import { address, bytes32, hexBytes, type RequestView, uint } from "./wire.js";
@@ -96,9 +96,14 @@ function integer(values: Values, flag: string): bigint {
   return BigInt(value);
 }
 
-function amount(values: Values, flag: string, decimals: number): bigint {
+/** The amount of `--flag` in minor units; without `decimals`, only its form is checked (the service says them). */
+function amount(values: Values, flag: string, decimals: number): bigint;
+function amount(values: Values, flag: string): undefined;
+function amount(values: Values, flag: string, decimals?: number): bigint | undefined {
   try {
-    return parseAmount(need(values, flag), decimals);
+    if (decimals !== undefined) return parseAmount(need(values, flag), decimals);
+    checkAmountForm(need(values, flag));
+    return undefined;
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(`--${flag}: ${error.message}`);
     throw error;
@@ -166,6 +171,8 @@ async function main(argv: string[]): Promise<number> {
     const days = Number(values["valid-days"]);
     if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError("--valid-days must be 1 to 366");
     const out = need(values, "out");
+    // The amounts' form is checked before the service is asked, their decimals against the currency after.
+    for (const flag of ["amount", "invoice-total"]) amount(values, flag);
     const holder = await keyFrom("HOLDER");
     const info = await client().signingInfo();
     const consent = {
