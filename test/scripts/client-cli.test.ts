@@ -1,27 +1,14 @@
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 
 import { expect } from "chai";
 
 import { formatAmount, parseAmount } from "../../service/client/index.js";
 import { freePort, ROOT } from "../service/helpers/node.js";
+import { runToEnd } from "../service/helpers/process.js";
 
 /** `npm run client -- …` as a person types it; resolves with its exit code and output. */
-function client(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), ["service/client/cli.ts", ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const client = (args: string[], env: Record<string, string> = {}) =>
+  runToEnd([join(ROOT, "node_modules", ".bin", "tsx"), "service/client/cli.ts", ...args], { PATH: process.env.PATH ?? "", ...env });
 
 const HOLDER = { HOLDER_PRIVATE_KEY: "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356" };
 /** No service answers there (a free port, unbound); commands refused before asking it never notice. */

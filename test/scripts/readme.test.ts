@@ -7,6 +7,7 @@ import { expect } from "chai";
 
 import { blockScript, outcomes, readmeExamples } from "../helpers/readme-examples.js";
 import { freePort, ROOT } from "../service/helpers/node.js";
+import { runToEnd } from "../service/helpers/process.js";
 
 /**
  * Runs every README block marked `<!-- example: after npm start -->` against a fresh `npm start`, in the README's
@@ -73,28 +74,15 @@ describe("README examples after npm start", function () {
     let ran = 0;
     for (const block of blocks) {
       const script = blockScript({ ...block, commands: block.commands.map((c) => ({ ...c, command: rewrite(c.command) })) });
-      const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-        const shell = spawn("bash", ["-c", script], {
-          cwd: ROOT,
-          env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let out = "";
-        shell.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-        shell.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-        const timer = setTimeout(() => shell.kill("SIGKILL"), 600_000);
-        shell.on("exit", (code) => {
-          clearTimeout(timer);
-          resolve({ code, output: out });
-        });
-      });
-      const results = outcomes(result.output);
+      // The script sends each command's stderr to stdout, so that its output reads in order.
+      const result = await runToEnd(["bash", "-c", script], { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir }, 600_000);
+      const results = outcomes(result.stdout);
       for (const r of results) {
         ran += 1;
         if (r.code !== 0) failures.push(`README.md:${r.line} exited ${r.code}:\n${r.output.split("\n").slice(-10).join("\n")}`);
       }
       if (results.length !== block.commands.length) {
-        failures.push(`README.md:${block.line}: only ${results.length} of ${block.commands.length} commands ran:\n${result.output.slice(-2000)}`);
+        failures.push(`README.md:${block.line}: only ${results.length} of ${block.commands.length} commands ran:\n${(result.stdout + result.stderr).slice(-2000)}`);
       }
     }
     expect(failures, failures.join("\n\n")).to.deep.equal([]);

@@ -10,6 +10,7 @@ import { expect } from "chai";
 import { DEMO_ACCOUNTS, devAccount } from "../../scripts/demo.js";
 import { deploymentPath } from "../../scripts/lib/deployment-file.js";
 import { ROOT, freePort, rpcCall, startNode } from "../service/helpers/node.js";
+import { runToEnd } from "../service/helpers/process.js";
 
 interface Started {
   child: ChildProcess;
@@ -32,29 +33,8 @@ function start(env: Record<string, string>, args: string[] = []): Started {
   return { child, output: () => out, exited };
 }
 
-/** Runs a command of this repository (tsx, or bash for a printed command line) to its end; bounded by `timeoutMs`. */
-function run(
-  command: string[],
-  env: Record<string, string | undefined>,
-  timeoutMs = 120_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const [bin, ...args] = command;
-    const child = spawn(bin!, args, { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${command.join(" ")} did not finish within ${timeoutMs / 1000} s (it must never wait silently):\n${stdout}${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** Runs a command of this repository to its end; a command that waits silently fails the test. */
+const run = runToEnd;
 
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const devAddress = (index: number) => devAccount(index).address;

@@ -12,6 +12,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { DEMO_ACCOUNTS, devAccount, redeemAs } from "../../../scripts/demo.js";
 import { deploymentPath, readDeployment } from "../../../scripts/lib/deployment-file.js";
 import { freePort, ROOT } from "../helpers/node.js";
+import { runToEnd } from "../helpers/process.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS === "1";
@@ -145,18 +146,7 @@ describe("Dashboard (browser)", function () {
 
   it("takes a link of npm start -- --token pasted into the open tab, signed in or not, without loading the page again", async function () {
     const fresh = async () => {
-      const printed = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", "--token"], {
-          cwd: ROOT,
-          env: { PATH: process.env.PATH, DATA_DIR: dataDir },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on("exit", (code) => resolve({ code, stdout, stderr }));
-      });
+      const printed = await runToEnd([process.execPath, "--import", "tsx", "scripts/start.ts", "--token"], { PATH: process.env.PATH, DATA_DIR: dataDir });
       expect(printed.code, printed.stderr).to.equal(0);
       const pasted = new RegExp(`${baseUrl.replace(/\./g, "\\.")}/#token=(\\S+)`).exec(printed.stderr);
       expect(pasted, printed.stderr).to.not.equal(null);
