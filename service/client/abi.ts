@@ -9,6 +9,8 @@ export const LEDGER_ABI = [
   "function redeem((uint256 voucherId, address dataCenter, uint128 amount, bytes32 invoiceHash, uint128 invoiceTotal, uint64 deadline) consent, bytes signature)",
   "function invoiceUsed(bytes32 invoiceHash) view returns (bool)",
   "function trustedForwarder() view returns (address)",
+  "function currency() view returns (string)",
+  "function decimals() view returns (uint8)",
   "function eip712Domain() view returns (bytes1 fields, string name, string version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] extensions)",
   "event VoucherRedeemed(uint256 indexed id, uint32 indexed city, address indexed dataCenter, address holder, bytes32 invoiceHash, uint128 amount, uint128 invoiceTotal, uint128 remaining)",
   "error ComputeVoucherUnknownVoucher(uint256 id)",

@@ -121,6 +121,9 @@ export const signingInfoSchema = z.object({
   forwarder: z.string(),
   consentDomain: domainSchema,
   forwarderDomain: domainSchema,
+  /** The ledger's currency (ISO 4217, "CNY") and the digits of its minor unit (2): amounts on chain are minor units. */
+  currency: z.string(),
+  decimals: z.number().int().min(0).max(36),
   /** The forwarder nonce the data center's next request must carry (counting its requests that can still run). */
   nextNonce: z.string().optional(),
 });

@@ -34,6 +34,8 @@ async function read(relay: Relay, dc: string | undefined): Promise<SigningInfo> 
     forwarder: chain.forwarder,
     consentDomain: d(chain.consentDomain),
     forwarderDomain: d(chain.forwarderDomain),
+    currency: chain.currency,
+    decimals: chain.decimals,
   };
   if (dc !== undefined) {
     const [chainNonce, latest] = await Promise.all([chain.forwarderNonce(dc), chain.latest()]);

@@ -72,3 +72,33 @@ export function spawnMirror(env: Record<string, string>): MirrorProcess {
     stop: (signal) => stopChild(child, signal),
   };
 }
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `command` (its first word the program) in the repository to its end with exactly `env`; rejects if it has not
+ * finished within `timeoutMs` (then killed), so that a command that waits silently fails the test instead of hanging.
+ */
+export function runToEnd(command: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const [bin, ...args] = command;
+    const child = spawn(bin!, args, { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${command.join(" ")} did not finish within ${timeoutMs / 1000} s:\n${stdout}${stderr}`));
+    }, timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
