@@ -39,10 +39,23 @@ export const BEIJING = 110000;
 const CNY = 100n;
 const DAY = 86_400n;
 
-/** The development account at `index` (m/44'/60'/0'/0/index) connected to `provider`. */
-export function devAccount(index: number, provider: JsonRpcProvider): HDNodeWallet {
-  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`).connect(provider);
+/** The development account at `index` (m/44'/60'/0'/0/index), connected to `provider` if one is given. */
+export function devAccount(index: number, provider?: JsonRpcProvider): HDNodeWallet {
+  const wallet = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`);
+  return provider === undefined ? wallet : wallet.connect(provider);
 }
+
+/**
+ * A demo voucher with value left that the client CLI's examples redeem (README, and the commands npm start prints):
+ * Shanghai's first, held by the first demo holder, CNY 75,000.00 left after the demo's redemption, and data center A
+ * accredited for Shanghai. Shanghai's ratio is 80%, so CNY 1,000.00 of an invoice of CNY 1,250.00 may be paid.
+ */
+export const DEMO_REDEEMABLE = {
+  city: SHANGHAI,
+  ref: "SH-2026-0001",
+  holder: DEMO_ACCOUNTS.firstHolder,
+  dataCenter: DEMO_ACCOUNTS.dataCenterA,
+} as const;
 
 export interface DemoSummary {
   created: boolean;

@@ -97,6 +97,7 @@ export const adminTasks: TaskDefinition[] = [
     })
     .addOption({ name: "baseUri", description: "Metadata base URI", defaultValue: "" })
     .addOption({ name: "deploymentId", description: "Ignition deployment id", defaultValue: "" })
+    .addFlag({ name: "reset", description: "Delete Ignition's journal of this deployment first (its chain is gone)" })
     .setAction(pick(deploy, "ledgerDeploy"))
     .build(),
   define(["ledger", "pause"], "Pause the ledger (GOVERNOR)", [], pick(governor, "ledgerPause")),

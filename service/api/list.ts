@@ -59,7 +59,10 @@ export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawSh
     ...(spec.params === undefined ? {} : { params: spec.params }),
     query,
     output,
-    alternative: { mediaType: "text/csv", description: "The whole result as CSV, one row per item, nested fields as `a.b`" },
+    alternative: {
+      mediaType: "text/csv",
+      description: "The whole result as CSV (UTF-8 with a BOM), one row per item, nested fields as `a.b`; text that a spreadsheet would run as a formula starts with `'`",
+    },
     errors: ["INVALID_CURSOR", ...(spec.errors ?? [])],
     async handle(input, ctx) {
       const { cursor, limit, format, ...filters } = input.query as unknown as {

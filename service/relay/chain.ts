@@ -11,6 +11,9 @@ export interface RelayChain {
   forwarder: string;
   consentDomain: TypedDataDomain;
   forwarderDomain: TypedDataDomain;
+  /** The ledger's currency and the digits of its minor unit. */
+  currency: string;
+  decimals: number;
   /**
    * Runs the ledger's call as the forwarder would, with the data center appended (ERC-2771), so that a refusal
    * comes back as the ledger's own custom error rather than the forwarder's FailedCall().
@@ -42,6 +45,8 @@ export async function createRelayChain(deps: { rpcUrl: string; ledger: string; c
   const forwarder = new Contract(forwarderAddress, FORWARDER_ABI, provider);
   const consentDomain = domain(await rpc(() => ledger.getFunction("eip712Domain")()));
   const forwarderDomain = domain(await rpc(() => forwarder.getFunction("eip712Domain")()));
+  const currency = await rpc(() => ledger.getFunction("currency")() as Promise<string>);
+  const decimals = Number(await rpc(() => ledger.getFunction("decimals")() as Promise<bigint>));
   return {
     provider,
     chainId: BigInt(deps.chainId),
@@ -49,6 +54,8 @@ export async function createRelayChain(deps: { rpcUrl: string; ledger: string; c
     forwarder: forwarderAddress,
     consentDomain,
     forwarderDomain,
+    currency,
+    decimals,
     async simulate(dataCenter, data) {
       try {
         await provider.send("eth_call", [{ from: forwarderAddress, to: deps.ledger, data: concat([data, dataCenter]) }, "latest"]);

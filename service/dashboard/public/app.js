@@ -203,15 +203,26 @@ $("refresh").addEventListener("click", () => {
   void refreshStatus();
   void render();
 });
+/**
+ * The one-click link of the demo: #token=<token> signs in at once (replacing any session of this tab), then leaves
+ * the address bar. Read when the page loads and whenever the fragment changes, since a link pasted into a tab that is
+ * already open changes only the fragment and does not load the page again. @returns {boolean} whether there was one
+ */
+function takeLinkedToken() {
+  const linked = new URLSearchParams(location.hash.replace(/^#/, "")).get("token");
+  if (linked === null) return false;
+  history.replaceState(null, "", `${location.pathname}${location.search}#/`);
+  if (linked.trim() === "") showSignIn("The link holds no token: sign in below.");
+  else void useToken(linked).catch((error) => showSignIn(`Sign-in failed: ${error.message}`));
+  return true;
+}
+
 window.addEventListener("hashchange", () => {
+  if (takeLinkedToken()) return;
   if (session.token !== null) void render();
 });
 
-// The one-click link of the demo: #token=<token> signs in at once, then leaves the address bar.
-const fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
-const linked = fragment.get("token");
-if (linked !== null && linked !== "") {
-  history.replaceState(null, "", `${location.pathname}${location.search}#/`);
-  void useToken(linked).catch((error) => showSignIn(`Sign-in failed: ${error.message}`));
-} else if (session.token !== null) startApp();
-else showSignIn();
+if (!takeLinkedToken()) {
+  if (session.token !== null) startApp();
+  else showSignIn();
+}
