@@ -451,7 +451,7 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerRules, AccessManaged,
             inv.count += 1;
         }
         inv.minShareBps = share;
-        _invoices[key] = inv;
+        _writeInvoice(stored, inv);
     }
 
     /// @dev A second (or later) programme may pay the invoice; returns the combined share that now applies.

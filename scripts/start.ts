@@ -291,7 +291,7 @@ The dashboard, signed in as the auditor in one click:
   ${dashboardLink(apiUrl, token)}
 
 A redemption through the relay: the demo start-up signs its consent, demo data center A redeems it:
-  HOLDER_PRIVATE_KEY=${key(DEMO_REDEEMABLE.holder)} npm run client -- consent sign --service ${apiUrl} --city ${DEMO_REDEEMABLE.city} --ref ${DEMO_REDEEMABLE.ref} --data-center ${address(DEMO_REDEEMABLE.dataCenter)} --amount 1000.00 --invoice-total 1250.00 --invoice-hash ${invoice} --out ${inData("consent.json")}
+  HOLDER_PRIVATE_KEY=${key(DEMO_REDEEMABLE.holder)} npm run client -- consent sign --service ${apiUrl} --city ${DEMO_REDEEMABLE.city} --ref ${DEMO_REDEEMABLE.ref} --data-center ${address(DEMO_REDEEMABLE.dataCenter)} --amount 1000.00 --invoice-total 4000.00 --invoice-hash ${invoice} --out ${inData("consent.json")}
   DATA_CENTER_PRIVATE_KEY=${key(DEMO_REDEEMABLE.dataCenter)} npm run client -- redeem --consent ${inData("consent.json")} --out ${inData("request.json")} --wait
 
 The mirror checked against the chain: npm run verify
