@@ -279,7 +279,7 @@ describe("Dashboard (browser)", function () {
         holder: holders.get(getAddress(voucher.holder))!,
         voucherId: BigInt(voucher.id),
         amount: 80_000n, // CNY 800.00
-        invoiceTotal: 100_000n,
+        invoiceTotal: 400_000n, // Shanghai pays up to 30%: CNY 800.00 of CNY 4,000.00
         invoice: `dashboard-test-${Date.now()}`,
       });
       await page.goto(`${baseUrl}/#/data-center/${dataCenterA}`);
