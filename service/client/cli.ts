@@ -123,7 +123,7 @@ function voucherOf(values: Values): bigint {
   return voucherIdOf(Number(city), ref);
 }
 
-const stringify = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+const stringify = (value: unknown) => JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
 
 /** One request's status in words. */
 function describe(view: RequestView, currency: string, decimals: number): string {

@@ -29,7 +29,7 @@ export function postRedemptionBatch(relay: Relay, options: { checkTimeoutMs: num
     // The checks and chain reads of the items run concurrently (a few at a time); their admission, which orders
     // one data center's forwarder nonces, runs in the batch's order.
     const items = parsed.data.redemptions;
-    const prepared: Promise<PreparedRedemption>[] = new Array(items.length);
+    const prepared = new Array<Promise<PreparedRedemption>>(items.length);
     let next = 0;
     let gaveUp = false;
     const lanes = Array.from({ length: Math.min(PREPARE_CONCURRENCY, items.length) }, async () => {
