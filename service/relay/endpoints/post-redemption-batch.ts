@@ -51,7 +51,7 @@ export function postRedemptionBatch(relay: Relay, options: { checkTimeoutMs: num
       } catch (error) {
         const { status, body, problem } = problemOf(error);
         if (problem.code === "INTERNAL") options.onError?.(error);
-        results.push({ index, status, problem: body as BatchResult["results"][number]["problem"] });
+        results.push({ index, status, problem: body });
       }
     }
     if (results.some((r) => r.status === 202)) relay.notify();
