@@ -162,8 +162,8 @@ async function main(argv: string[]): Promise<number> {
     let invoiceHash: string;
     if (values["invoice-file"] !== undefined) {
       const file = values["invoice-file"];
-      invoiceHash = keccak256(await readFile(here(file)).catch((error: Error) => {
-        throw new UsageError(`--invoice-file: cannot read ${file} (${error.message})`);
+      invoiceHash = keccak256(await readFile(here(file)).catch((error: unknown) => {
+        throw new UsageError(`--invoice-file: cannot read ${file} (${(error as Error).message})`);
       }));
     }
     else if (values["invoice-hash"] !== undefined && /^0x[0-9a-fA-F]{64}$/.test(values["invoice-hash"])) invoiceHash = values["invoice-hash"].toLowerCase();
