@@ -256,9 +256,9 @@ describe("voucher batch-issue", function () {
     expect(message).to.match(/line 6: [^\n]*is too long \(32 bytes\)/);
     expect(message).to.match(/line 7: face_value: the amount "-5.00" is negative: it must be positive/);
     expect(message).to.match(
-      /line 8: column application_ref: a quote \(\"\) opens a cell that is not closed on this line/,
+      /line 8: column application_ref: a quote \("\) opens a cell that is not closed on this line/,
     );
-    expect(message).to.match(/line 9: column application_ref: a quote \(\"\) in the middle of the cell/);
+    expect(message).to.match(/line 9: column application_ref: a quote \("\) in the middle of the cell/);
     expect(message).not.to.match(/line 5:/);
   });
 
@@ -277,7 +277,7 @@ describe("voucher batch-issue", function () {
     const message = await failure(run(ctx, { file }));
     expect(message).to.match(/line 3: column holder: a quote/);
     expect(message).to.match(/line 4: expires_on: the expiry 2001-01-01 is not in the future/);
-    expect(message).to.match(/line 5: column face_value: a quote \(\"\) in the middle of the cell/);
+    expect(message).to.match(/line 5: column face_value: a quote \("\) in the middle of the cell/);
     expect(message).to.match(/line 6: column holder: text follows the closing quote/);
     expect(message).to.match(/line 7: face_value: the amount "abc" is not a number/);
     expect(message).to.contain("has 5 problem(s)");
