@@ -98,7 +98,7 @@ function auditorToken(secret: string, ttlSeconds: number, auditor: string): stri
 async function printToken(): Promise<void> {
   const files = localStackFiles(DATA_DIR);
   if (!existsSync(files.secret)) fail(`there is no local stack in ${DATA_DIR} yet: start it with "npm start"`);
-  const secret = await readSecretFile(files.secret).catch((error: Error) => fail(error.message));
+  const secret = await readSecretFile(files.secret).catch((error: unknown) => fail((error as Error).message));
   const state = await readStackState(DATA_DIR);
   let ttl = state?.tokenTtlSeconds;
   if (ttl === undefined) {
@@ -320,7 +320,7 @@ async function embedded(): Promise<void> {
   const resuming = existsSync(stateFile);
   if (!resuming) await rm(dataDir, { recursive: true, force: true }); // a mirror of a chain that no longer exists
   await mkdir(chainDir, { recursive: true });
-  const secret = await loadOrCreateSecret(files.secret).catch((error: Error) => fail(error.message));
+  const secret = await loadOrCreateSecret(files.secret).catch((error: unknown) => fail((error as Error).message));
   let apiConfig;
   try {
     apiConfig = loadApiConfig(process.env, { port });

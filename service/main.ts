@@ -55,7 +55,7 @@ async function main(): Promise<number> {
           exitCode = 3;
           controller.abort();
         },
-      }).catch(async (error: Error) => {
+      }).catch(async (error: unknown) => {
         await mirror.close();
         throw error;
       });
@@ -67,7 +67,7 @@ async function main(): Promise<number> {
         : [createRelayRouter({ relay, checkTimeoutMs: apiConfig.requestTimeoutMs, onError: (error) => logger.error({ err: String(error) }, "relay endpoint failed") })]),
     ];
     const api = await createApi({ config, api: apiConfig, mirror, logger, routers });
-    const http = await startHttpServer(api).catch(async (error: Error) => {
+    const http = await startHttpServer(api).catch(async (error: unknown) => {
       await api.close();
       await relay?.stop();
       await mirror.close();

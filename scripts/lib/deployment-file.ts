@@ -13,7 +13,7 @@ export const DEPLOYMENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..
 
 const address = z
   .string()
-  .refine((value) => isAddress(value), { message: "not an address" })
+  .refine((value) => isAddress(value), { error: "not an address" })
   .transform((value) => getAddress(value));
 
 export const deploymentSchema = z.object({
@@ -43,7 +43,7 @@ export async function readDeployment(path: string): Promise<Deployment> {
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new Error(`cannot read the deployment file ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read the deployment file ${path}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = deploymentSchema.safeParse(raw);
   if (!parsed.success) {

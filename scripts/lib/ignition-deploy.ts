@@ -115,7 +115,7 @@ export async function deployWithIgnition(
     ...addresses,
     deploymentBlock: block.number,
     deploymentBlockHash: block.hash,
-    currency: await ledger.getFunction("currency")(),
+    currency: String(await ledger.getFunction("currency")()),
     decimals: Number(await ledger.getFunction("decimals")()),
     deployedAt: new Date(block.timestamp * 1000).toISOString(),
   };

@@ -102,7 +102,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   }
   const db = openApiDatabase(config, mirror.store.db, api.statementTimeoutMs);
   const rpc = createRpc({ url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs });
-  const call = async (fn: "currency" | "decimals") =>
+  const call = async (fn: "currency" | "decimals"): Promise<unknown> =>
     CURRENCY_ABI.decodeFunctionResult(fn, String(await rpc.call("eth_call", [{ to: mirror.target.ledger, data: CURRENCY_ABI.encodeFunctionData(fn) }, "latest"])))[0];
   const currency = String(await call("currency"));
   const decimals = Number(await call("decimals"));

@@ -139,7 +139,7 @@ export function createChainView(deps: {
     };
   }
 
-  const tick = () => void refresh().catch((error: Error) => deps.logger.warn({ err: error.message }, "the API cannot read the checkpoint"));
+  const tick = () => void refresh().catch((error: unknown) => deps.logger.warn({ err: (error as Error).message }, "the API cannot read the checkpoint"));
   const timer = setInterval(tick, deps.intervalMs ?? 1000);
   timer.unref();
   tick();

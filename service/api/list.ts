@@ -72,7 +72,7 @@ export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawSh
       } & Record<string, unknown>;
       let after = decodeCursor(spec.id, cursor, spec.keyTypes);
       const fetch = await spec.plan(
-        { params: input.params as never, query: filters as unknown as z.output<z.ZodObject<F>> },
+        { params: input.params, query: filters as unknown as z.output<z.ZodObject<F>> },
         ctx,
       );
       const wantsCsv = format === "csv" || (format === undefined && ctx.req.accepts(["application/json", "text/csv"]) === "text/csv");
@@ -93,7 +93,7 @@ export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawSh
       return {
         items: page.map((row) => spec.map(row, ctx)),
         nextCursor: more ? encodeCursor(spec.id, spec.key(page[page.length - 1]!)) : null,
-      } as z.input<typeof output>;
+      };
     },
   };
   return endpoint;

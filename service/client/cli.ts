@@ -123,7 +123,7 @@ function voucherOf(values: Values): bigint {
   return voucherIdOf(Number(city), ref);
 }
 
-const stringify = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+const stringify = (value: unknown) => JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
 
 /** One request's status in words. */
 function describe(view: RequestView, currency: string, decimals: number): string {
@@ -162,8 +162,8 @@ async function main(argv: string[]): Promise<number> {
     let invoiceHash: string;
     if (values["invoice-file"] !== undefined) {
       const file = values["invoice-file"];
-      invoiceHash = keccak256(await readFile(here(file)).catch((error: Error) => {
-        throw new UsageError(`--invoice-file: cannot read ${file} (${error.message})`);
+      invoiceHash = keccak256(await readFile(here(file)).catch((error: unknown) => {
+        throw new UsageError(`--invoice-file: cannot read ${file} (${(error as Error).message})`);
       }));
     }
     else if (values["invoice-hash"] !== undefined && /^0x[0-9a-fA-F]{64}$/.test(values["invoice-hash"])) invoiceHash = values["invoice-hash"].toLowerCase();

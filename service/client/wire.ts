@@ -7,7 +7,7 @@ import { z } from "zod";
  */
 export const address = z
   .string()
-  .refine((value) => isAddress(value), { message: "not an address" })
+  .refine((value) => isAddress(value), { error: "not an address" })
   .transform((value) => getAddress(value));
 /** A decimal integer (a string, or a JSON number up to 2^53) that fits an ABI `uint<bits>`. */
 export function uintOf(bits: 48 | 64 | 128 | 256) {
@@ -15,7 +15,7 @@ export function uintOf(bits: 48 | 64 | 128 | 256) {
   return z
     .union([z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "a non-negative decimal integer"), z.number().int().nonnegative()])
     .transform((value) => BigInt(value))
-    .refine((value) => value <= max, { message: `does not fit a uint${bits} (at most ${max})` });
+    .refine((value) => value <= max, { error: `does not fit a uint${bits} (at most ${max})` });
 }
 export const uint = uintOf(256);
 export const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "32 bytes as 0x hex").transform((v) => v.toLowerCase());

@@ -116,7 +116,7 @@ export async function track(ctx: TrackerContext, tx: TxRow, minedNonce: bigint):
     ctx.logger.warn({ tx: tx.hash, nonce: tx.nonce }, "relay transaction replaced by another with its nonce; its requests reconciled");
     return { state: "settled", unsettled: unsettledOf(requests, outcomes) };
   }
-  const known = await ctx.chain.provider.send("eth_getTransactionByHash", [tx.hash]);
+  const known: unknown = await ctx.chain.provider.send("eth_getTransactionByHash", [tx.hash]);
   return { state: known === null ? "unknown" : "pending", unsettled: [] };
 }
 

@@ -89,8 +89,8 @@ async function verifyDirectly(config: Config, options: Options): Promise<number>
 
 /** Asks the local stack's running service for its report, signed in as the demo auditor with the folder's secret. */
 async function askLocalStack(state: StackState, dataDir: string, options: Options): Promise<number> {
-  const secret = await readSecretFile(localStackFiles(dataDir).secret).catch((error: Error) => {
-    throw new CannotVerify(error.message);
+  const secret = await readSecretFile(localStackFiles(dataDir).secret).catch((error: unknown) => {
+    throw new CannotVerify((error as Error).message);
   });
   const token = createTokens({ secret: secretKey(secret), ttlSeconds: 600 }).issue(state.auditor).token;
   let response;

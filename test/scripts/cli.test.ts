@@ -135,7 +135,10 @@ describe("admin tasks on the command line, against any node", function () {
         if (!existsSync(report)) return undefined;
         return (JSON.parse(await readFile(report, "utf8")) as { pending: { transactionHash: string } | null }).pending;
       };
-      await until("the first run to send its transaction", async () => (await pending()) != null).catch((error) => {
+      await until("the first run to send its transaction", async () => {
+        const sent = await pending();
+        return sent !== undefined && sent !== null;
+      }).catch((error: unknown) => {
         throw new Error(`${(error as Error).message}:\n${first.output()}`);
       });
       await stopChild(first.child, "SIGKILL");

@@ -26,7 +26,7 @@ async function startHoldingProxy(target: string): Promise<HoldingProxy> {
   const server: Server = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk: Buffer) => (body += chunk.toString()));
-    req.on("end", async () => {
+    const forward = async () => {
       const current = rule;
       if (current !== undefined && current.matches(JSON.parse(body))) {
         rule = undefined;
@@ -35,6 +35,10 @@ async function startHoldingProxy(target: string): Promise<HoldingProxy> {
       }
       const upstream = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
       res.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text());
+    };
+    // A forward that fails (the node is gone) drops the connection, as a real proxy would, not an unhandled rejection.
+    req.on("end", () => {
+      forward().catch(() => res.destroy());
     });
   });
   const port = await freePort();

@@ -148,7 +148,7 @@ describe("reorgs at the edge of finality, on anvil", function () {
       await runWorkload(t, 6, 70);
       const final = await mineEmpty(t, 1);
       const toFinal = await snapshot(t);
-      const middle = await grow(t, 2, 71);
+      await grow(t, 2, 71);
       const toMiddle = await snapshot(t);
       const head = await grow(t, 3, 72);
       const depth = head - final;

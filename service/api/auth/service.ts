@@ -138,7 +138,7 @@ export function createAuthService(deps: {
   };
   const common = { windowMs: config.rateLimit.windowMs, standardHeaders: "draft-8" as const, legacyHeaders: false };
   const limitByCaller = [
-    rateLimit({ ...common, limit: config.rateLimit.perAddress, validate: false, keyGenerator: (_req, res) => `a:${res.locals.access.address}`, handler: limited("address") }),
+    rateLimit({ ...common, limit: config.rateLimit.perAddress, validate: false, keyGenerator: (_req, res) => `a:${res.locals.access!.address}`, handler: limited("address") }),
     rateLimit({ ...common, limit: config.rateLimit.perToken, validate: false, keyGenerator: (_req, res) => `t:${res.locals.tokenId}`, handler: limited("token") }),
   ];
   const limitByIp = rateLimit({ ...common, limit: config.rateLimit.authPerIp, validate: false, handler: limited("client") });

@@ -178,6 +178,9 @@ function startApp() {
   void render();
 }
 
+/** The words of a failure, whatever was thrown. @param {unknown} error */
+const reasonOf = (error) => (error instanceof Error ? error.message : String(error));
+
 whenUnauthenticated(() => {
   session.clear();
   showSignIn("Your session has ended or the token is not valid: sign in again.");
@@ -187,12 +190,12 @@ $("token-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = /** @type {HTMLInputElement} */ ($("token-input"));
   if (input.value.trim() === "") return;
-  void useToken(input.value).catch((error) => showSignIn(`Sign-in failed: ${error.message}`));
+  void useToken(input.value).catch((/** @type {unknown} */ error) => showSignIn(`Sign-in failed: ${reasonOf(error)}`));
 });
 $("wallet").addEventListener("click", () => {
   void signInWithWallet()
     .then((token) => useToken(token))
-    .catch((error) => showSignIn(`Wallet sign-in failed: ${error.message}`));
+    .catch((/** @type {unknown} */ error) => showSignIn(`Wallet sign-in failed: ${reasonOf(error)}`));
 });
 $("sign-out").addEventListener("click", () => {
   session.clear();
@@ -213,7 +216,7 @@ function takeLinkedToken() {
   if (linked === null) return false;
   history.replaceState(null, "", `${location.pathname}${location.search}#/`);
   if (linked.trim() === "") showSignIn("The link holds no token: sign in below.");
-  else void useToken(linked).catch((error) => showSignIn(`Sign-in failed: ${error.message}`));
+  else void useToken(linked).catch((/** @type {unknown} */ error) => showSignIn(`Sign-in failed: ${reasonOf(error)}`));
   return true;
 }
 

@@ -29,7 +29,7 @@ export function postRedemptionBatch(relay: Relay, options: { checkTimeoutMs: num
     // The checks and chain reads of the items run concurrently (a few at a time); their admission, which orders
     // one data center's forwarder nonces, runs in the batch's order.
     const items = parsed.data.redemptions;
-    const prepared: Promise<PreparedRedemption>[] = new Array(items.length);
+    const prepared = new Array<Promise<PreparedRedemption>>(items.length);
     let next = 0;
     let gaveUp = false;
     const lanes = Array.from({ length: Math.min(PREPARE_CONCURRENCY, items.length) }, async () => {
@@ -51,7 +51,7 @@ export function postRedemptionBatch(relay: Relay, options: { checkTimeoutMs: num
       } catch (error) {
         const { status, body, problem } = problemOf(error);
         if (problem.code === "INTERNAL") options.onError?.(error);
-        results.push({ index, status, problem: body as BatchResult["results"][number]["problem"] });
+        results.push({ index, status, problem: body });
       }
     }
     if (results.some((r) => r.status === 202)) relay.notify();

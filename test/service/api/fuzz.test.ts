@@ -475,7 +475,7 @@ describe("HTTP layer: no 5xx for what a request contains, every refusal problem+
             const got = await send(bytes, { method, half });
             checkExchange(got, where, { method });
           }),
-          { numRuns: RUNS, seed: SEED, interruptAfterTimeLimit: TIME_LIMIT_MS, endOnFailure: true },
+          { numRuns: RUNS, seed: SEED, plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS)], endOnFailure: true },
         );
       });
 
@@ -486,7 +486,7 @@ describe("HTTP layer: no 5xx for what a request contains, every refusal problem+
             const got = await exchange(k.port, Buffer.from(raw, "latin1"), { method: raw.split(" ")[0]!, timeoutMs: 2000 });
             checkExchange(got, JSON.stringify(raw.slice(0, 120)));
           }),
-          { numRuns: Math.ceil(RUNS / 3), seed: SEED, interruptAfterTimeLimit: TIME_LIMIT_MS, endOnFailure: true },
+          { numRuns: Math.ceil(RUNS / 3), seed: SEED, plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS)], endOnFailure: true },
         );
       });
     });

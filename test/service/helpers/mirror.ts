@@ -42,7 +42,7 @@ export async function newDatabase(kind: BackendKind): Promise<TestDatabase> {
 }
 
 /** Fresh databases for a suite (`fresh`), all dropped at its end (`dropAll`). */
-export function testDatabases(): { fresh(kind: BackendKind): Promise<TestDatabase>; dropAll(): Promise<void> } {
+export function testDatabases(): { fresh: (kind: BackendKind) => Promise<TestDatabase>; dropAll: () => Promise<void> } {
   const made: TestDatabase[] = [];
   return {
     async fresh(kind) {

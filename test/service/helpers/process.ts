@@ -86,7 +86,7 @@ export interface Finished {
 export function runToEnd(command: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const [bin, ...args] = command;
-    const child = spawn(bin!, args, { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin!, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

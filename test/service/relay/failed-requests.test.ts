@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import { expect } from "chai";
 import { Wallet } from "ethers";
 
@@ -228,10 +233,6 @@ for (const backend of backends()) {
     });
 
     it("has the CLI's redeem --wait exit 1 with the code and reason when the request fails after it was queued", async function () {
-      const { execFile } = await import("node:child_process");
-      const { mkdtemp, writeFile, rm } = await import("node:fs/promises");
-      const { tmpdir } = await import("node:os");
-      const { join } = await import("node:path");
       const dc = s.dataCenters[3]!;
       const v = s.vouchers[6]!;
       await fillRelayer(dc, 6);

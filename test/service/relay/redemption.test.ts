@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import { expect } from "chai";
 import { Wallet } from "ethers";
 
@@ -257,10 +262,6 @@ describe("relay: redemptions through POST /v1/redemptions", function () {
 
   describe("the CLI", function () {
     it("signs a consent as the start-up (amounts in CNY), redeems it as the data center, and shows the confirmed status", async function () {
-      const { execFile } = await import("node:child_process");
-      const { mkdtemp, writeFile, readFile, rm } = await import("node:fs/promises");
-      const { tmpdir } = await import("node:os");
-      const { join } = await import("node:path");
       const dir = await mkdtemp(join(tmpdir(), "cvl-cli-"));
       const run = (args: string[], env: Record<string, string>) =>
         new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {

@@ -14,11 +14,15 @@ async function startSlowProxy(target: string): Promise<{ url: string; delayMs: n
   const server: Server = createServer((req, res) => {
     let text = "";
     req.on("data", (chunk: Buffer) => (text += chunk.toString()));
-    req.on("end", async () => {
+    const forward = async () => {
       const calls = [JSON.parse(text) as { method: string }].flat();
       if (calls.some((c) => c.method === "eth_call") && proxy.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, proxy.delayMs));
       const upstream = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: text });
       res.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text());
+    };
+    // A forward that fails (the node is gone) drops the connection, as a real proxy would, not an unhandled rejection.
+    req.on("end", () => {
+      forward().catch(() => res.destroy());
     });
   });
   const port = await freePort();

@@ -143,10 +143,10 @@ export async function startService(s: Scenario, env: Record<string, string> = {}
   const append = (chunk: Buffer) => {
     out = (out + chunk.toString()).slice(-20_000);
   };
-  child.stderr!.on("data", append);
+  child.stderr.on("data", append);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the service did not start: ${out}`)), 60_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       append(chunk);
       if (out.includes('"listening"')) {
         clearTimeout(timer);
