@@ -111,10 +111,10 @@ abstract contract VoucherLedgerStorage is IVoucherLedgerTypes {
     }
 
     /**
-     * @dev Writes an invoice's word at once, packed as Solidity packs `Invoice` (from the low-order end: total at bit 0,
-     * subsidised 40, beneficiaryEntity 80, firstProgramme 112, minShareBps 144, count 160, computeClass 168,
-     * serviceFromDay 176, serviceToDay 192, gpuCentihours 208, flags 248): assigning the struct, the compiler writes it
-     * member by member, ten writes more.
+     * @dev Writes an invoice's word at once, packed as Solidity packs `Invoice` (from the low-order end: total at bit
+     * 0, subsidised 40, beneficiaryEntity 80, firstProgramme 112, minShareBps 144, count 160, computeClass 168,
+     * serviceFromDay 176, serviceToDay 192, gpuCentihours 208, flags 248): assigning the struct, the compiler writes
+     * it member by member, ten writes more.
      */
     function _writeInvoice(Invoice storage stored, Invoice memory inv) internal {
         uint256 word = uint256(inv.total) |

@@ -26,7 +26,6 @@ import { creditCodeCheckCharacter, creditCodeHash, dayOfInstant, invoiceNumberHa
 import { deployScheme } from "../lib/ledger-deploy.js";
 import { signForwardRequest } from "../../test/helpers/forwarder.js";
 import { CATEGORY, CLASS, CNY, DAY, FIXTURE_RATIOS, fiscalYear, programmeRules, YEAR } from "../../test/helpers/scheme-fixture.js";
-import type { BareERC1155 } from "../../types/ethers-contracts/index.js";
 
 const QUICK = process.env.BENCH_QUICK === "1" || process.argv.includes("--quick");
 const REPEATS = QUICK ? 3 : 7;
@@ -39,7 +38,7 @@ const REDEEM_AMOUNT = 1_000n * CNY;
 const REFERENCE = { pbmMint: 2.29, pbmRedeem: 3.2, v1Issue: 3.06, v1Redeem: 2.73 } as const;
 
 const { ethers, networkHelpers } = await network.create();
-const [admin, governor, issuer, supplier, relayer, bareCaller, finance] = (await ethers.getSigners()) as HardhatEthersSigner[] as [
+const [admin, governor, issuer, supplier, relayer, bareCaller, finance] = (await ethers.getSigners()) as [
   HardhatEthersSigner,
   HardhatEthersSigner,
   HardhatEthersSigner,
@@ -87,7 +86,7 @@ await (await r.registerEntity(creditCodeHash(code(0)), 2, 0)).wait();
 const supplierEntity = await registry.entityCount();
 await (await r.addAddress(supplierEntity, supplier.address, ZeroHash)).wait();
 for (const p of [city, district, buyers]) await (await r.accredit(supplierEntity, p, start, start + 3n * YEAR, 0b11)).wait();
-const bare = (await ethers.deployContract("BareERC1155", [], bareCaller)) as unknown as BareERC1155;
+const bare = await ethers.deployContract("BareERC1155", [], bareCaller);
 const d = await ledger.eip712Domain();
 const domain = { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
 

@@ -31,7 +31,7 @@ import {
 } from "../helpers/schemes.js";
 
 const { ethers, networkHelpers } = await network.create({ override: { initialDate: BEFORE_ALL_SCHEMES } });
-const { loadFixture, time } = networkHelpers;
+const { time } = networkHelpers;
 
 const applied = () => deployAndApplySchemes(ethers);
 const fresh = () => deploySchemeFixture(ethers);
@@ -60,7 +60,7 @@ async function redeem(
 describe("scheme files (conformance)", function () {
   describe("applying the files", function () {
     it("registers every file's programmes with their rules, ratios and budgets", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       for (const name of SCHEME_NAMES) {
         expect(s.first[name].transactions.length, name).to.equal(s.first[name].changes.length).and.to.be.above(0);
         for (const [i, p] of s.schemes[name].programmes.entries()) {
@@ -84,7 +84,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("sends nothing when every file is applied a second time", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const block = await ethers.provider.getBlockNumber();
       for (const name of SCHEME_NAMES) {
         for (const scheme of [s.schemes[name], withIssuers(s.schemes[name], [s.f.issuer.address])]) {
@@ -97,7 +97,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("refuses a file with a mistake, naming the field and its line, and sends nothing of the files with it", async function () {
-      const f = await loadFixture(fresh);
+      const f = await networkHelpers.loadFixture(fresh);
       const dir = await mkdtemp(join(tmpdir(), "schemes-"));
       try {
         await writeFile(join(dir, "vocabulary.json"), await readFile(join(SCHEMES_DIR, "vocabulary.json")));
@@ -115,7 +115,7 @@ describe("scheme files (conformance)", function () {
           })(),
         );
         expect(error).to.be.instanceOf(SchemeFileError);
-        expect((error as Error).message).to.contain(`line ${line}, programmes[0].cap.perCompany: must be an amount in CNY`);
+        expect((error).message).to.contain(`line ${line}, programmes[0].cap.perCompany: must be an amount in CNY`);
         expect(await f.registry.programmeCount()).to.equal(count);
         expect(await ethers.provider.getBlockNumber()).to.equal(block);
       } finally {
@@ -124,7 +124,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("refuses a file the chain cannot take before sending any of it", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const shorter = variant(s.schemes.hangzhou, (file) => {
         file.programmes[0]!.fiscalYears.pop();
         file.programmes[0]!.cap = { perCompany: "9000000.00", period: "fiscal-year" };
@@ -137,7 +137,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Hangzhou", function () {
     it("pays 30% on a domestic compute invoice and 20% on another, and refuses 31%", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2024-08-01");
       const id = await issue(s, s.programmes.hangzhou, "HZ-2024-0001", 2_000_000n);
       await redeem(s, id, 1_000_000n, 3000, 1, { computeClass: CLASS.DOMESTIC });
@@ -154,7 +154,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Shenzhen", function () {
     it("pays 60% for a start-up and 50% otherwise", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-03-01");
       const startup = await issue(s, s.programmes.shenzhen, "SZ-0001", 2_000_000n);
       const other = await issue(s, s.programmes.shenzhen, "SZ-0002", 2_000_000n, s.f.otherHolder.address);
@@ -169,7 +169,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("caps a company at CNY 10m over the scheme's life, not per year", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-03-01");
       await issue(s, s.programmes.shenzhen, "SZ-0001", 6_000_000n);
       await issue(s, s.programmes.shenzhen, "SZ-0002", 4_000_000n, s.f.holder2.address);
@@ -182,7 +182,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Beijing", function () {
     it("refuses a second municipal programme for the same company (exclusive group)", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const other = withIssuers(
         variant(s.schemes.beijing, (file) => {
           file.programmes[0]!.name = { zh: "北京市其他市级智能算力补贴（示例）", en: "another Beijing municipal compute subsidy (example)" };
@@ -202,7 +202,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("refuses a supplier related to the buyer", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2023-10-15");
       const id = await issue(s, s.programmes.beijing, "BJ-0001", 500_000n);
       await (await s.f.registry.connect(s.f.governor).recordRelation(s.f.entities.startup, s.f.entities.supplier, encodeBytes32String("shareholder"))).wait();
@@ -212,7 +212,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("refuses a contract signed before 2023-09-01, and pays one signed on it", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2023-10-15");
       const id = await issue(s, s.programmes.beijing, "BJ-0001", 500_000n);
       await expect(redeem(s, id, 1_000_000n, 2000, 1, { contractDay: dayNumber("2023-08-31") }))
@@ -222,7 +222,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("caps a company at CNY 2m a year over its addresses", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2023-10-15");
       await issue(s, s.programmes.beijing, "BJ-0001", 1_500_000n);
       await issue(s, s.programmes.beijing, "BJ-0002", 500_000n, s.f.holder2.address);
@@ -236,7 +236,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Shanghai, city and district", function () {
     it("pays the city's 30% and the district's 70% on one invoice in the first year: 100% together", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-08-01");
       const city = await issue(s, s.programmes.shanghai, "SH-0001", 1_000_000n);
       const district = await issue(s, s.programmes.xuhui, "XH-0001", 1_000_000n);
@@ -254,7 +254,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("pays the district's top-up to start-ups only", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-08-01");
       const district = await issue(s, s.programmes.xuhui, "XH-0001", 1_000_000n, s.f.otherHolder.address);
       await expect(redeem(s, district, 1_000_000n, 7000, 1, {}, s.f.otherHolder))
@@ -263,7 +263,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("stops the district's top-up a year after the company's first district voucher; the city's 30% goes on", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-08-01");
       await issue(s, s.programmes.xuhui, "XH-0001", 100_000n);
       await at("2026-09-01");
@@ -279,7 +279,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Chengdu 2025", function () {
     it("pays 60% of a purchase, not more", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-06-01");
       const id = await issue(s, s.programmes.chengdu, "CD-0001", 2_000_000n);
       await redeem(s, id, 1_000_000n, 6000, 1, { computeClass: CLASS.DOMESTIC });
@@ -290,7 +290,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("caps a buyer at CNY 5m a year, summed over its vouchers and addresses", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-06-01");
       await issue(s, s.programmes.chengdu, "CD-0001", 3_000_000n);
       await issue(s, s.programmes.chengdu, "CD-0002", 2_000_000n, s.f.holder2.address);
@@ -305,7 +305,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Henan, province and city", function () {
     it("pays 10% from the province and 10% from the city on one invoice, 20% together, and refuses 11% from either", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-10-01");
       const province = await issue(s, s.programmes.henan, "HA-0001", 500_000n);
       const city = await issue(s, s.programmes.zhengzhou, "ZZ-0001", 500_000n);
@@ -320,7 +320,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("caps a company at CNY 1m a year from both halves, summed over two vouchers and two addresses of each", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-10-01");
       for (const [programme, prefix] of [
         [s.programmes.henan, "HA"],
