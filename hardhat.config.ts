@@ -31,6 +31,14 @@ const SOLC_SETTINGS = {
   outputSelection: { "*": { "*": ["storageLayout"] } },
 };
 
+/**
+ * The `localhost` network is the node at LOCALHOST_RPC_URL (environment or Hardhat keystore); without it, the local
+ * node that `npm run chain` and `npm start` start: 127.0.0.1 on CHAIN_PORT, 8545 by default. The tasks check that
+ * the chain there is the one the deployment file records (scripts/tasks/run.ts).
+ */
+const localPort = /^\d{1,5}$/.test(process.env.CHAIN_PORT ?? "") ? process.env.CHAIN_PORT : "8545";
+const LOCALHOST_DEFAULT_URL = `http://127.0.0.1:${localPort}`;
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
   solidity: {
@@ -67,7 +75,7 @@ export default defineConfig({
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      url: configVariable("LOCALHOST_RPC_URL", { default: LOCALHOST_DEFAULT_URL }),
     },
     besu: {
       type: "http",

@@ -417,20 +417,25 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerRules, AccessManaged,
         uint32 programme = r.programme;
         Invoice storage stored = _invoices[key];
         if (stored.count == 0) {
-            // Cannot truncate: the amount is at most the total (the ratio), which fits, as do the checked days.
-            _invoices[key] = Invoice({
-                total: uint40(c.invoiceTotal),
-                subsidised: uint40(c.amount),
-                beneficiaryEntity: r.beneficiaryEntity,
-                firstProgramme: programme,
-                minShareBps: maxCombinedBps,
-                count: 1,
-                computeClass: c.computeClass,
-                serviceFromDay: uint16(c.serviceFromDay),
-                serviceToDay: uint16(c.serviceToDay),
-                gpuCentihours: uint40(c.gpuCentihours),
-                flags: 0
-            });
+            // The new invoice's word, packed as Solidity packs `Invoice` (members from the low-order end: total at bit
+            // 0, subsidised 40, beneficiaryEntity 80, firstProgramme 112, minShareBps 144, count 160, computeClass 168,
+            // serviceFromDay 176, serviceToDay 192, gpuCentihours 208, flags 248), and written at once: the member-wise
+            // copy the compiler makes of a struct literal costs ten more writes. Cannot truncate: the total and the
+            // GPU-hours were checked above, the amount is at most the total (the ratio), the days were checked.
+            uint256 word = uint256(c.invoiceTotal) |
+                (uint256(c.amount) << 40) |
+                (uint256(r.beneficiaryEntity) << 80) |
+                (uint256(programme) << 112) |
+                (uint256(maxCombinedBps) << 144) |
+                (uint256(1) << 160) |
+                (uint256(c.computeClass) << 168) |
+                (uint256(c.serviceFromDay) << 176) |
+                (uint256(c.serviceToDay) << 192) |
+                (uint256(c.gpuCentihours) << 208);
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                sstore(stored.slot, word)
+            }
             return;
         }
         Invoice memory inv = stored;
@@ -444,7 +449,7 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerRules, AccessManaged,
             inv.count += 1;
         }
         inv.minShareBps = share;
-        _invoices[key] = inv;
+        _writeInvoice(stored, inv);
     }
 
     /// @dev A second (or later) programme may pay the invoice; returns the combined share that now applies.

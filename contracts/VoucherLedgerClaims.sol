@@ -289,19 +289,22 @@ contract VoucherLedgerClaims is
         }
         Invoice storage stored = _invoices[key];
         if (stored.count == 0) {
-            _invoices[key] = Invoice({
-                total: uint40(a.invoiceTotal),
-                subsidised: uint40(amount),
-                beneficiaryEntity: k.beneficiaryEntity,
-                firstProgramme: programme,
-                minShareBps: maxCombinedBps,
-                count: 1,
-                computeClass: a.computeClass,
-                serviceFromDay: uint16(a.serviceFromDay),
-                serviceToDay: uint16(a.serviceToDay),
-                gpuCentihours: uint40(a.gpuCentihours),
-                flags: LedgerFlags.INVOICE_BUYER | LedgerFlags.INVOICE_PENDING
-            });
+            _writeInvoice(
+                stored,
+                Invoice({
+                    total: uint40(a.invoiceTotal),
+                    subsidised: uint40(amount),
+                    beneficiaryEntity: k.beneficiaryEntity,
+                    firstProgramme: programme,
+                    minShareBps: maxCombinedBps,
+                    count: 1,
+                    computeClass: a.computeClass,
+                    serviceFromDay: uint16(a.serviceFromDay),
+                    serviceToDay: uint16(a.serviceToDay),
+                    gpuCentihours: uint40(a.gpuCentihours),
+                    flags: LedgerFlags.INVOICE_BUYER | LedgerFlags.INVOICE_PENDING
+                })
+            );
             _invoiceShares[key][programme] = amount;
             return;
         }
@@ -315,7 +318,7 @@ contract VoucherLedgerClaims is
         }
         inv.minShareBps = share;
         inv.flags |= LedgerFlags.INVOICE_PENDING;
-        _invoices[key] = inv;
+        _writeInvoice(stored, inv);
     }
 
     /// @dev A claim may join the buyer's invoice (stacking); returns the combined share that then applies.

@@ -110,6 +110,30 @@ abstract contract VoucherLedgerStorage is IVoucherLedgerTypes {
         return _invoiceShares[key][programme];
     }
 
+    /**
+     * @dev Writes an invoice's word at once, packed as Solidity packs `Invoice` (from the low-order end: total at bit
+     * 0, subsidised 40, beneficiaryEntity 80, firstProgramme 112, minShareBps 144, count 160, computeClass 168,
+     * serviceFromDay 176, serviceToDay 192, gpuCentihours 208, flags 248): assigning the struct, the compiler writes
+     * it member by member, ten writes more.
+     */
+    function _writeInvoice(Invoice storage stored, Invoice memory inv) internal {
+        uint256 word = uint256(inv.total) |
+            (uint256(inv.subsidised) << 40) |
+            (uint256(inv.beneficiaryEntity) << 80) |
+            (uint256(inv.firstProgramme) << 112) |
+            (uint256(inv.minShareBps) << 144) |
+            (uint256(inv.count) << 160) |
+            (uint256(inv.computeClass) << 168) |
+            (uint256(inv.serviceFromDay) << 176) |
+            (uint256(inv.serviceToDay) << 192) |
+            (uint256(inv.gpuCentihours) << 208) |
+            (uint256(inv.flags) << 248);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(stored.slot, word)
+        }
+    }
+
     /// @dev What a fiscal year has committed out of its budget: issued - revoked - expired - clawed back.
     function _committed(Period storage p) internal view returns (uint64) {
         return uint64(p.issued) - p.revoked - p.expired - p.clawedBack;

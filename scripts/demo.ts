@@ -39,10 +39,24 @@ export const BEIJING = 110000;
 const CNY = 100n;
 const DAY = 86_400n;
 
-/** The development account at `index` (m/44'/60'/0'/0/index) connected to `provider`. */
-export function devAccount(index: number, provider: JsonRpcProvider): HDNodeWallet {
-  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`).connect(provider);
+/** The development account at `index` (m/44'/60'/0'/0/index), connected to `provider` if one is given. */
+export function devAccount(index: number, provider?: JsonRpcProvider): HDNodeWallet {
+  const wallet = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`);
+  return provider === undefined ? wallet : wallet.connect(provider);
 }
+
+/**
+ * A demo voucher with value left that the client CLI's examples redeem (README, and the commands npm start prints):
+ * Shanghai's first, held by the first demo holder, CNY 75,000.00 left after the demo's redemption, and data center A
+ * accredited for Shanghai. Shanghai pays up to 30% of the rent (its measures of 2025-07-28), so CNY 1,000.00 of an
+ * invoice of CNY 4,000.00 may be paid.
+ */
+export const DEMO_REDEEMABLE = {
+  city: SHANGHAI,
+  ref: "SH-2026-0001",
+  holder: DEMO_ACCOUNTS.firstHolder,
+  dataCenter: DEMO_ACCOUNTS.dataCenterA,
+} as const;
 
 export interface DemoSummary {
   created: boolean;
@@ -82,7 +96,7 @@ export async function setUpDemo(
       name: "Shanghai",
       budget: 600_000_000n * CNY,
       appropriation: encodeBytes32String("SH-2026-AI-COMPUTE"),
-      ratioBps: 8000,
+      ratioBps: 3000,
       holderCap: 2_000_000n * CNY,
       defaultValidity: 365n * DAY,
     }),
@@ -152,13 +166,14 @@ export async function setUpDemo(
     const dataCenter = voucher.city === SHANGHAI && i % 2 === 0 ? DEMO_ACCOUNTS.dataCenterA : DEMO_ACCOUNTS.dataCenterB;
     const ledger = ComputeVoucher__factory.connect(deployment.ledger, account(dataCenter));
     const amount = voucher.faceValue / 4n;
-    const ratio = voucher.city === SHANGHAI ? 8000n : 5000n;
+    const ratio = voucher.city === SHANGHAI ? 3000n : 5000n;
     await redeem(ledger, devAccount(voucher.holder, provider), {
       voucherId: voucher.id,
       dataCenter: addressOf(dataCenter),
       amount,
       invoiceHash: keccakText(`demo-invoice-${i}`),
-      invoiceTotal: (amount * 10_000n) / ratio,
+      // Rounded up, so that the amount stays within the ratio of the total.
+      invoiceTotal: (amount * 10_000n + ratio - 1n) / ratio,
       deadline: now + 30n * DAY,
     });
     redemptions += 1;

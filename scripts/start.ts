@@ -4,27 +4,33 @@
  * - Without RPC_URL (embedded defaults): starts a local chain (anvil, from the npm package) on 127.0.0.1:8545
  *   (CHAIN_PORT) whose state is kept in <DATA_DIR>/chain, deploys the ledger to it with the Ignition module, sets up
  *   the demo scheme (scripts/demo.ts), and runs the service (mirror + audit API + relay + dashboard) on PGlite in
- *   <DATA_DIR> (.data by default), on http://127.0.0.1:8080 unless PORT says otherwise. It prints the demo accounts,
- *   a ready auditor token and the dashboard's one-click sign-in link. The next start resumes the same chain and
- *   mirror; `npm start -- --reset` starts afresh.
+ *   <DATA_DIR> (.data by default), on http://127.0.0.1:8080 unless PORT says otherwise. The service's JSON log goes to
+ *   <DATA_DIR>/service.log; the terminal gets the banner (demo accounts, a ready auditor token, the dashboard's
+ *   one-click link, ready client commands) and, on a terminal, one status line. While nothing happens, the chain
+ *   mines an empty block a second until the last activity is FINALITY_DEPTH blocks deep (scripts/lib/idle-finality.ts).
+ *   The tokens' key is kept in <DATA_DIR>/auth-secret, so a token outlives a restart. The next start resumes the same
+ *   chain and mirror; `npm start -- --reset` starts afresh.
  * - With RPC_URL: runs only the service against that chain and database (production), configured by environment.
  *
- * `npm start -- --token` prints a fresh auditor token for a running demo.
- * Ctrl-C stops everything cleanly (the chain saves its state on the way out).
+ * `npm start -- --token` prints a fresh auditor token for the local stack (alone on stdout), with the dashboard's
+ * link and a curl line (on stderr). Ctrl-C stops everything cleanly (the chain saves its state on the way out).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { createConnection } from "node:net";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
+import { createInterface } from "node:readline";
 
-import { JsonRpcProvider, type Signer } from "ethers";
+import { hexlify, JsonRpcProvider, randomBytes } from "ethers";
 import pg from "pg";
-import { SiweMessage } from "siwe";
 
+import { createTokens, loadOrCreateSecret, readSecretFile, secretKey } from "../service/api/auth/tokens.js";
 import { loadApiConfig } from "../service/api/config.js";
 import { loadConfig } from "../service/internal/config.js";
-import { DEMO_ACCOUNTS, devAccount, setUpDemo } from "./demo.js";
+import { localStackFiles, lockHolder, readStackState, removeStackState, type StackState, writeStackState } from "../service/internal/local-stack.js";
+import { DEMO_ACCOUNTS, DEMO_REDEEMABLE, devAccount, setUpDemo } from "./demo.js";
+import { keepFinalizing } from "./lib/idle-finality.js";
 import { type Deployment, deploymentPath, readDeployment, writeDeployment } from "./lib/deployment-file.js";
 import { deployTo } from "./tasks/actions/deploy.js";
 
@@ -32,8 +38,11 @@ const ROOT = join(import.meta.dirname, "..");
 const CHAIN_PORT = Number(process.env.CHAIN_PORT ?? 8545);
 const CHAIN_URL = `http://127.0.0.1:${CHAIN_PORT}`;
 const port = Number(process.env.PORT ?? 8080);
+const DATA_DIR = resolve(process.env.DATA_DIR ?? join(ROOT, ".data"));
 /** Ignition's deployment id (journal folder) for the chain npm start runs. */
 const IGNITION_ID = "npm-start";
+/** How often the idle chain mines an empty block until its last activity is final. */
+const IDLE_BLOCK_MS = 1000;
 const apiUrl = `http://127.0.0.1:${port}`;
 
 function fail(message: string): never {
@@ -53,14 +62,9 @@ function portInUse(p: number): Promise<boolean> {
   });
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, name: string): ChildProcess {
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
-  child.stdout?.on("data", (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n").filter((l) => l.trim() !== "")) {
-      process.stdout.write(`[${name}] ${line}\n`);
-    }
-  });
-  return child;
+/** Each line a child writes, to `onLine`. */
+function lines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (stream !== null) createInterface({ input: stream }).on("line", (line) => line.trim() !== "" && onLine(line));
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -75,52 +79,46 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   for (;;) {
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
-    if (Date.now() > deadline) fail(`${what} did not come up within ${Math.round(timeoutMs / 1000)} s`);
+    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${Math.round(timeoutMs / 1000)} s`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
-/** Signs in to the audit API as `signer` with Sign-In with Ethereum; returns the bearer token. */
-export async function signIn(baseUrl: string, signer: Signer): Promise<string> {
-  const info = (await (await fetch(`${baseUrl}/v1/auth/nonce`, { method: "POST" })).json()) as {
-    nonce: string;
-    domain: string;
-    uri: string;
-    chainId: number;
-  };
-  const issuedAt = new Date();
-  const message = new SiweMessage({
-    domain: info.domain,
-    address: await signer.getAddress(),
-    statement: "Sign in to the compute-voucher audit API.",
-    uri: info.uri,
-    version: "1",
-    chainId: info.chainId,
-    nonce: info.nonce,
-    issuedAt: issuedAt.toISOString(),
-    expirationTime: new Date(issuedAt.getTime() + 5 * 60_000).toISOString(),
-  }).prepareMessage();
-  const response = await fetch(`${baseUrl}/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ message, signature: await signer.signMessage(message) }),
-  });
-  if (!response.ok) throw new Error(`sign-in refused (${response.status}): ${await response.text()}`);
-  return ((await response.json()) as { token: string }).token;
-}
-
 /** The dashboard's one-click sign-in: the token in the URL fragment (never sent to a server, removed by the page). */
-function dashboardLink(token: string): string {
-  return `${apiUrl}/#token=${encodeURIComponent(token)}`;
+function dashboardLink(serviceUrl: string, token: string): string {
+  return `${serviceUrl}/#token=${encodeURIComponent(token)}`;
 }
 
+/** An auditor token signed with the data folder's secret, as the local stack's service signs them. */
+function auditorToken(secret: string, ttlSeconds: number, auditor: string): string {
+  return createTokens({ secret: secretKey(secret), ttlSeconds }).issue(auditor).token;
+}
+
+/** `npm start -- --token`: the token alone on stdout (for scripts), the link and a curl line on stderr. */
 async function printToken(): Promise<void> {
-  const provider = new JsonRpcProvider(CHAIN_URL);
-  const token = await signIn(apiUrl, devAccount(DEMO_ACCOUNTS.auditor, provider)).catch((error: Error) =>
-    fail(`cannot sign in at ${apiUrl} (is "npm start" running?): ${error.message}`),
+  const files = localStackFiles(DATA_DIR);
+  if (!existsSync(files.secret)) fail(`there is no local stack in ${DATA_DIR} yet: start it with "npm start"`);
+  const secret = await readSecretFile(files.secret).catch((error: unknown) => fail((error as Error).message));
+  const state = await readStackState(DATA_DIR);
+  let ttl = state?.tokenTtlSeconds;
+  if (ttl === undefined) {
+    try {
+      ttl = loadApiConfig(process.env, { port }).tokenTtlSeconds;
+    } catch (error) {
+      fail(`${(error as Error).message} (fix it in the environment)`);
+    }
+  }
+  const serviceUrl = state?.serviceUrl ?? apiUrl;
+  const token = auditorToken(secret, ttl, state?.auditor ?? devAccount(DEMO_ACCOUNTS.auditor).address);
+  process.stderr.write(
+    `An auditor sign-in for the local stack at ${serviceUrl}, valid ${Math.round(ttl / 60)} minutes:\n` +
+      `  dashboard  ${dashboardLink(serviceUrl, token)}\n` +
+      `             (open it, or paste it into the address bar of a dashboard tab already open)\n` +
+      `  API        curl -H "Authorization: Bearer ${token}" ${serviceUrl}/v1/cities\n` +
+      (state?.ready === true ? "" : `The local stack is not running: start it with "npm start"; the token works once it runs.\n`) +
+      `The token alone is on standard output, for scripts: TOKEN=$(npm start --silent -- --token)\n`,
   );
-  console.log(token);
-  provider.destroy();
+  process.stdout.write(`${token}\n`);
 }
 
 /** The URL without its password, for messages. */
@@ -206,12 +204,113 @@ async function savedDeployment(provider: JsonRpcProvider, chainDir: string): Pro
   return block?.hash === deployment.deploymentBlockHash ? deployment : undefined;
 }
 
+/** A service log line (pino JSON) in words, for the terminal; undefined below warnings. */
+function logLineInWords(line: string): string | undefined {
+  let entry: { level?: number; msg?: string; err?: unknown; code?: unknown };
+  try {
+    entry = JSON.parse(line) as typeof entry;
+  } catch {
+    return line; // not a log line: show it as it is
+  }
+  if (typeof entry.level !== "number" || entry.level < 40) return undefined;
+  const level = entry.level >= 60 ? "fatal" : entry.level >= 50 ? "error" : "warning";
+  const detail = [entry.code, entry.err].filter((x) => x !== undefined).map(String).join(": ");
+  return `${level}: ${entry.msg ?? ""}${detail === "" ? "" : ` (${detail})`}`;
+}
+
+/**
+ * The terminal's output while the stack runs: lines, and on a terminal one status line kept at the bottom (head,
+ * indexed block, finality), redrawn every 2 s.
+ */
+function createConsole(serviceUrl: string) {
+  const tty = process.stdout.isTTY === true;
+  let status = "";
+  let timer: NodeJS.Timeout | undefined;
+  const draw = () => tty && status !== "" && process.stdout.write(`\r\x1b[2K${status}`);
+  const say = (line: string) => {
+    if (tty && status !== "") process.stdout.write("\r\x1b[2K");
+    process.stdout.write(`${line}\n`);
+    draw();
+  };
+  const refresh = async () => {
+    try {
+      const s = (await (await fetch(`${serviceUrl}/status`, { signal: AbortSignal.timeout(2000) })).json()) as {
+        head: number; indexed: number; lag: number; finalizedBlock: number;
+      };
+      status = `status: head ${s.head} · indexed ${s.indexed} · ${s.lag} behind · final up to block ${Math.max(s.finalizedBlock, 0)}`;
+    } catch {
+      status = "status: the service does not answer";
+    }
+    draw();
+  };
+  return {
+    say,
+    startStatus() {
+      if (!tty) return;
+      void refresh();
+      timer = setInterval(() => void refresh(), 2000);
+    },
+    stopStatus() {
+      clearInterval(timer);
+      if (tty && status !== "") process.stdout.write("\r\x1b[2K");
+      status = "";
+    },
+  };
+}
+
+function banner(options: { deployment: Deployment; chainDir: string; token: string; ttlSeconds: number; logFile: string }): string {
+  const { deployment, token } = options;
+  const address = (index: number) => devAccount(index).address;
+  const key = (index: number) => devAccount(index).privateKey;
+  const invoice = hexlify(randomBytes(32));
+  // The demo's files go to the data folder (git-ignored, and gone with --reset), named as typed from the repository.
+  const inData = (name: string) => {
+    const path = relative(ROOT, join(DATA_DIR, name));
+    return path.startsWith("..") ? join(DATA_DIR, name) : path;
+  };
+  return `
+The compute-voucher ledger is running.
+
+  chain        ${CHAIN_URL} (anvil, chain ${deployment.chainId}, saved in ${options.chainDir}), ledger ${deployment.ledger}
+  dashboard    ${apiUrl}/
+  audit API    ${apiUrl}/v1     docs ${apiUrl}/docs     OpenAPI ${apiUrl}/openapi.json
+  operations   ${apiUrl}/status  ${apiUrl}/metrics
+  service log  ${options.logFile}
+
+Demo accounts (Hardhat's well-known development keys; local use only):
+  governor          ${address(DEMO_ACCOUNTS.governor)}
+  Shanghai issuer   ${address(DEMO_ACCOUNTS.shanghaiIssuer)}
+  Beijing issuer    ${address(DEMO_ACCOUNTS.beijingIssuer)}
+  auditor           ${address(DEMO_ACCOUNTS.auditor)}
+  data centers      ${address(DEMO_ACCOUNTS.dataCenterA)}, ${address(DEMO_ACCOUNTS.dataCenterB)}
+
+A ready auditor sign-in (valid ${Math.round(options.ttlSeconds / 60)} minutes; "npm start -- --token" prints a fresh one):
+  curl -H "Authorization: Bearer ${token}" ${apiUrl}/v1/cities
+
+The dashboard, signed in as the auditor in one click:
+  ${dashboardLink(apiUrl, token)}
+
+A redemption through the relay: the demo start-up signs its consent, demo data center A redeems it:
+  HOLDER_PRIVATE_KEY=${key(DEMO_REDEEMABLE.holder)} npm run client -- consent sign --service ${apiUrl} --city ${DEMO_REDEEMABLE.city} --ref ${DEMO_REDEEMABLE.ref} --data-center ${address(DEMO_REDEEMABLE.dataCenter)} --amount 1000.00 --invoice-total 4000.00 --invoice-hash ${invoice} --out ${inData("consent.json")}
+  DATA_CENTER_PRIVATE_KEY=${key(DEMO_REDEEMABLE.dataCenter)} npm run client -- redeem --consent ${inData("consent.json")} --out ${inData("request.json")} --wait
+
+The mirror checked against the chain: npm run verify
+Admin tasks work against this chain with --network localhost (e.g. npx hardhat ledger status --network localhost).
+Ctrl-C stops everything.`;
+}
+
 async function embedded(): Promise<void> {
   if (await portInUse(CHAIN_PORT)) {
     fail(`port ${CHAIN_PORT} is in use: stop what runs there (another "npm start" or "npm run chain"), start with CHAIN_PORT=<another port>, or set RPC_URL to use that node`);
   }
   if (await portInUse(port)) fail(`port ${port} is in use: stop what runs there, or start with PORT=<another port>`);
-  const dataDir = process.env.DATA_DIR ?? join(ROOT, ".data");
+  const dataDir = DATA_DIR;
+  const files = localStackFiles(dataDir);
+  const other = await readStackState(dataDir);
+  const holder = other?.pid ?? (await lockHolder(dataDir));
+  if (holder !== undefined) {
+    fail(`the data folder ${dataDir} is in use by process ${holder}${other === undefined ? "" : ` ("npm start" with ${other.serviceUrl})`}: stop it first, or start with DATA_DIR=<another folder>`);
+  }
   const chainDir = join(dataDir, "chain");
   const stateFile = join(chainDir, "state.json");
   if (process.argv.includes("--reset")) {
@@ -221,112 +320,125 @@ async function embedded(): Promise<void> {
   const resuming = existsSync(stateFile);
   if (!resuming) await rm(dataDir, { recursive: true, force: true }); // a mirror of a chain that no longer exists
   await mkdir(chainDir, { recursive: true });
+  const secret = await loadOrCreateSecret(files.secret).catch((error: unknown) => fail((error as Error).message));
+  let apiConfig;
+  try {
+    apiConfig = loadApiConfig(process.env, { port });
+  } catch (error) {
+    fail(`${(error as Error).message} (fix it in the environment)`);
+  }
+  const finalityDepth = process.env.FINALITY_DEPTH ?? "2";
+  const out = createConsole(apiUrl);
 
   const children: ChildProcess[] = [];
+  let keeper: { stop(): Promise<void> } | undefined;
+  const log = createWriteStream(files.serviceLog, { flags: "a" });
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    out.stopStatus();
+    await keeper?.stop();
     for (const child of [...children].reverse()) {
       child.kill("SIGTERM");
       await exited(child);
     }
+    await removeStackState(dataDir);
+    await new Promise((resolve) => log.end(resolve));
     process.exit(code);
   };
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
 
-  // anvil keeps the chain in the data folder (written every few seconds and on exit), so the next start resumes it.
-  const chain = run(
-    join(ROOT, "node_modules", ".bin", "anvil"),
-    ["--host", "127.0.0.1", "--port", String(CHAIN_PORT), "--accounts", "20", "--state", stateFile, "--state-interval", "2", "--silent"],
-    process.env,
-    "chain",
-  );
-  children.push(chain);
-  chain.once("exit", (code) => {
-    if (!stopping) {
-      process.stderr.write(`npm start: the chain stopped (exit ${code})\n`);
-      void stop(1);
+  try {
+    // anvil keeps the chain in the data folder (written every few seconds and on exit), so the next start resumes it.
+    const chain = spawn(
+      join(ROOT, "node_modules", ".bin", "anvil"),
+      ["--host", "127.0.0.1", "--port", String(CHAIN_PORT), "--accounts", "20", "--state", stateFile, "--state-interval", "2", "--silent"],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    children.push(chain);
+    lines(chain.stdout, (line) => out.say(`[chain] ${line}`));
+    lines(chain.stderr, (line) => out.say(`[chain] ${line}`));
+    chain.once("exit", (code) => {
+      if (!stopping) {
+        out.say(`npm start: the chain stopped (exit ${code})`);
+        void stop(1);
+      }
+    });
+    const chainId = await waitFor(
+      "the local chain",
+      async () => {
+        const response = await fetch(CHAIN_URL, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+        });
+        return Number(((await response.json()) as { result: string }).result);
+      },
+      60_000,
+    );
+    const provider = new JsonRpcProvider(CHAIN_URL, chainId, { staticNetwork: true, cacheTimeout: -1 });
+    console.log(`[chain] anvil on ${CHAIN_URL}, ${resuming ? `resumed from ${stateFile}` : "a new chain"}`);
+    let deployment = await savedDeployment(provider, chainDir);
+    if (deployment === undefined) {
+      if (resuming) {
+        throw new Error(
+          `the saved chain in ${chainDir} does not hold the recorded deployment (it was stopped before its last ` +
+            `blocks were saved?): start afresh with "npm start -- --reset"`,
+        );
+      }
+      deployment = await deployLocal(chainDir);
     }
-  });
-  const chainId = await waitFor(
-    "the local chain",
-    async () => {
-      const response = await fetch(CHAIN_URL, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      return Number(((await response.json()) as { result: string }).result);
-    },
-    60_000,
-  );
-  const provider = new JsonRpcProvider(CHAIN_URL, chainId, { staticNetwork: true, cacheTimeout: -1 });
-  console.log(`[chain] anvil on ${CHAIN_URL}, ${resuming ? `resumed from ${stateFile}` : "a new chain"}`);
-  let deployment = await savedDeployment(provider, chainDir);
-  if (deployment === undefined) {
-    if (resuming) {
-      process.stderr.write(
-        `npm start: the saved chain in ${chainDir} does not hold the recorded deployment (it was stopped before its last ` +
-          `blocks were saved?): start afresh with "npm start -- --reset"\n`,
-      );
-      return void stop(1);
+    const state: StackState = {
+      pid: process.pid, ready: false, serviceUrl: apiUrl, rpcUrl: CHAIN_URL, chainId: deployment.chainId,
+      deploymentFile: deploymentPath(deployment.chainId, chainDir), auditor: devAccount(DEMO_ACCOUNTS.auditor).address,
+      tokenTtlSeconds: apiConfig.tokenTtlSeconds, startedAt: new Date().toISOString(),
+    };
+    await writeStackState(dataDir, state);
+    // The admin tasks (--network localhost) find the ledger in the usual place.
+    await writeDeployment(deployment, deploymentPath(deployment.chainId));
+    await setUpDemo(provider, deployment, (line) => console.log(`[demo] ${line.replace(/^demo: /, "")}`));
+    provider.destroy();
+    keeper = keepFinalizing({ url: CHAIN_URL, depth: Number(finalityDepth), intervalMs: IDLE_BLOCK_MS });
+
+    // The local stack keeps everything in the data folder (PGlite), so that it resumes as a whole.
+    const { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
+    if (databaseUrl !== undefined && databaseUrl !== "") {
+      console.log(`[start] DATABASE_URL is not used without RPC_URL: the local stack keeps its mirror in ${dataDir}`);
     }
-    deployment = await deployLocal(chainDir);
+    const service = spawn(process.execPath, ["--import", "tsx", "service/main.ts"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...inherited, RPC_URL: CHAIN_URL, DATA_DIR: dataDir, DEPLOYMENT_FILE: state.deploymentFile, PORT: String(port),
+        FINALITY_DEPTH: finalityDepth, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", AUTH_SECRET: secret,
+      },
+    });
+    children.push(service);
+    // The JSON log goes to the file; warnings and errors also to the terminal, in words.
+    lines(service.stdout, (line) => {
+      log.write(`${line}\n`);
+      const words = logLineInWords(line);
+      if (words !== undefined) out.say(`[service] ${words}`);
+    });
+    lines(service.stderr, (line) => out.say(`[service] ${line}`));
+    service.once("exit", (code) => {
+      if (!stopping) {
+        out.say(`npm start: the service stopped (exit ${code}); its log is ${files.serviceLog}`);
+        void stop(1);
+      }
+    });
+    await waitFor("the service", async () => ((await fetch(`${apiUrl}/ready`)).ok ? true : undefined), 120_000);
+    await writeStackState(dataDir, { ...state, ready: true });
+    const token = auditorToken(secret, apiConfig.tokenTtlSeconds, state.auditor);
+    out.say(banner({ deployment, chainDir, token, ttlSeconds: apiConfig.tokenTtlSeconds, logFile: files.serviceLog }));
+    out.startStatus();
+  } catch (error) {
+    if (stopping) return;
+    out.say(`npm start: ${(error as Error).message}`);
+    await stop(1);
   }
-  // The admin tasks (--network localhost) find the ledger in the usual place.
-  await writeDeployment(deployment, deploymentPath(deployment.chainId));
-  await setUpDemo(provider, deployment, (line) => console.log(`[demo] ${line.replace(/^demo: /, "")}`));
-
-  // The local stack keeps everything in the data folder (PGlite), so that it resumes as a whole.
-  const { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
-  if (databaseUrl !== undefined && databaseUrl !== "") {
-    console.log(`[start] DATABASE_URL is not used without RPC_URL: the local stack keeps its mirror in ${dataDir}`);
-  }
-  const service = run(
-    process.execPath,
-    ["--import", "tsx", "service/main.ts"],
-    { ...inherited, RPC_URL: CHAIN_URL, DATA_DIR: dataDir, DEPLOYMENT_FILE: deploymentPath(deployment.chainId, chainDir), PORT: String(port), FINALITY_DEPTH: process.env.FINALITY_DEPTH ?? "2", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
-    "service",
-  );
-  children.push(service);
-  service.once("exit", (code) => {
-    if (!stopping) {
-      process.stderr.write(`npm start: the service stopped (exit ${code})\n`);
-      void stop(1);
-    }
-  });
-  await waitFor(
-    "the service",
-    async () => ((await fetch(`${apiUrl}/ready`)).ok ? true : undefined),
-    120_000,
-  );
-  const token = await signIn(apiUrl, devAccount(DEMO_ACCOUNTS.auditor, provider));
-  const address = (index: number) => devAccount(index, provider).address;
-  console.log(`
-The compute-voucher ledger is running.
-
-  chain        ${CHAIN_URL} (anvil, chain ${deployment.chainId}, saved in ${chainDir}), ledger ${deployment.ledger}
-  dashboard    ${apiUrl}/
-  audit API    ${apiUrl}/v1     docs ${apiUrl}/docs     OpenAPI ${apiUrl}/openapi.json
-  operations   ${apiUrl}/status  ${apiUrl}/metrics
-
-Demo accounts (Hardhat's well-known development keys; local use only):
-  governor          ${address(DEMO_ACCOUNTS.governor)}
-  Shanghai issuer   ${address(DEMO_ACCOUNTS.shanghaiIssuer)}
-  Beijing issuer    ${address(DEMO_ACCOUNTS.beijingIssuer)}
-  auditor           ${address(DEMO_ACCOUNTS.auditor)}
-  data centers      ${address(DEMO_ACCOUNTS.dataCenterA)}, ${address(DEMO_ACCOUNTS.dataCenterB)}
-
-A ready auditor sign-in (valid 15 minutes; "npm start -- --token" prints a fresh one):
-  curl -H "Authorization: Bearer ${token}" ${apiUrl}/v1/cities
-
-The dashboard, signed in as the auditor in one click:
-  ${dashboardLink(token)}
-
-Admin tasks work against this chain with --network localhost (e.g. npx hardhat ledger status --network localhost).
-Ctrl-C stops everything.`);
 }
 
 if (process.argv.includes("--token")) await printToken();

@@ -1,7 +1,7 @@
 import { createApi, loadApiConfig, startHttpServer } from "./api/index.js";
 import { createDashboardRouter } from "./dashboard/router.js";
 import { loadConfig } from "./internal/config.js";
-import { ServiceError } from "./internal/errors.js";
+import { isRetryable, ServiceError } from "./internal/errors.js";
 import { createLogger } from "./internal/logger.js";
 import { openMirror } from "./mirror.js";
 import { createRelay, createRelayRouter, relayDepsFor, type Relay } from "./relay/index.js";
@@ -55,7 +55,7 @@ async function main(): Promise<number> {
           exitCode = 3;
           controller.abort();
         },
-      }).catch(async (error: Error) => {
+      }).catch(async (error: unknown) => {
         await mirror.close();
         throw error;
       });
@@ -64,10 +64,10 @@ async function main(): Promise<number> {
       createDashboardRouter(),
       ...(relay === undefined
         ? []
-        : [createRelayRouter({ relay, onError: (error) => logger.error({ err: String(error) }, "relay endpoint failed") })]),
+        : [createRelayRouter({ relay, checkTimeoutMs: apiConfig.requestTimeoutMs, onError: (error) => logger.error({ err: String(error) }, "relay endpoint failed") })]),
     ];
     const api = await createApi({ config, api: apiConfig, mirror, logger, routers });
-    const http = await startHttpServer(api).catch(async (error: Error) => {
+    const http = await startHttpServer(api).catch(async (error: unknown) => {
       await api.close();
       await relay?.stop();
       await mirror.close();
@@ -81,16 +81,28 @@ async function main(): Promise<number> {
         await mirror.syncer.run(controller.signal);
       }
     } finally {
-      await http.close();
-      await relay?.stop();
-      await api.close();
-      await mirror.close();
+      // Each part is closed even when another fails to, and a failure here does not hide the one that stopped us.
+      for (const [part, close] of [
+        ["HTTP server", () => http.close()],
+        ["relay", () => relay?.stop()],
+        ["API", () => api.close()],
+        ["mirror", () => mirror.close()],
+      ] as const) {
+        await Promise.resolve()
+          .then(close)
+          .catch((error: unknown) => {
+            logger.error({ err: (error as Error).message }, `closing the ${part} failed`);
+            if (exitCode === 0) exitCode = 1;
+          });
+      }
     }
   } catch (error) {
-    if (controller.signal.aborted && exitCode === 0) return 0;
+    // Stopping cuts waits and retries short, and what they throw then is no failure. Anything else is, even when a
+    // stop signal came at the same time: it is logged and the exit code says so.
+    if (controller.signal.aborted && isRetryable(error)) return exitCode;
     const code = error instanceof ServiceError ? error.code : "UNEXPECTED";
     logger.fatal({ code, err: (error as Error).message }, "the mirror stopped");
-    return 1;
+    return exitCode === 0 ? 1 : exitCode;
   }
   return exitCode;
 }

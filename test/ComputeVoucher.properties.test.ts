@@ -86,9 +86,9 @@ async function deployPropertyFixture(connection: HardhatEthers): Promise<Propert
   const [extraHolderA, extraHolderB, walletOwner, wrongSigner] = [signers[11]!, signers[12]!, signers[13]!, signers[14]!];
   const latest = BigInt((await connection.provider.getBlock("latest"))!.timestamp);
   await f.ledger.connect(f.governor).accredit(f.dataCenter.address, BEIJING, latest, latest + 2n * YEAR);
-  const wallet = (await connection.deployContract("ERC1271WalletMock", [
+  const wallet = await connection.deployContract("ERC1271WalletMock", [
     walletOwner.address,
-  ])) as unknown as ERC1271WalletMock;
+  ]);
   const walletAddress = await wallet.getAddress();
   const holders = [
     { address: f.holder.address, signer: f.holder },

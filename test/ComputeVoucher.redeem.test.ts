@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import type { ERC1271WalletMock } from "../types/ethers-contracts/index.js";
 import { consentDomain, signConsent } from "./helpers/consent.js";
 import {
   BEIJING,
@@ -254,7 +253,7 @@ describe("ComputeVoucher: redeem", function () {
 
     it("accepts the consent of a contract wallet holder (ERC-1271) and refuses a wrong one", async function () {
       const f = await networkHelpers.loadFixture(scheme);
-      const wallet = (await ethers.deployContract("ERC1271WalletMock", [f.holder.address])) as unknown as ERC1271WalletMock;
+      const wallet = await ethers.deployContract("ERC1271WalletMock", [f.holder.address]);
       const walletAddress = await wallet.getAddress();
       const id = await issueVoucher(f, "APP-1", FACE, walletAddress);
       expect(await f.ledger.balanceOf(walletAddress, id)).to.equal(FACE);

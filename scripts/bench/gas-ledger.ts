@@ -21,12 +21,11 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { type ContractTransactionResponse, encodeBytes32String, type HDNodeWallet, id as keccakText, Wallet, ZeroHash } from "ethers";
 import { network } from "hardhat";
 
-import { type Consent, CONSENT_TYPES } from "../../service/domain/consent.js";
+import { ATTESTATION_TYPES, type ClaimRequest, type Consent, CONSENT_TYPES } from "../../service/domain/consent.js";
 import { creditCodeCheckCharacter, creditCodeHash, dayOfInstant, invoiceNumberHash } from "../../service/domain/identity.js";
 import { deployScheme } from "../lib/ledger-deploy.js";
 import { signForwardRequest } from "../../test/helpers/forwarder.js";
 import { CATEGORY, CLASS, CNY, DAY, FIXTURE_RATIOS, fiscalYear, programmeRules, YEAR } from "../../test/helpers/scheme-fixture.js";
-import type { BareERC1155 } from "../../types/ethers-contracts/index.js";
 
 const QUICK = process.env.BENCH_QUICK === "1" || process.argv.includes("--quick");
 const REPEATS = QUICK ? 3 : 7;
@@ -36,10 +35,11 @@ const REDEEM_BATCH_SIZE = QUICK ? 5 : 20;
 const FACE_VALUE = 1_000_000n * CNY;
 const REDEEM_AMOUNT = 1_000n * CNY;
 /** PBM's ratios and v1's, the issue's references; and the goals it sets. */
-const REFERENCE = { pbmMint: 2.29, pbmRedeem: 3.2, v1Issue: 3.06, v1Redeem: 2.73 };
+const REFERENCE = { pbmMint: 2.29, pbmRedeem: 3.2, v1Issue: 3.06, v1Redeem: 2.73 } as const;
 
 const { ethers, networkHelpers } = await network.create();
-const [admin, governor, issuer, supplier, relayer, bareCaller] = (await ethers.getSigners()) as HardhatEthersSigner[] as [
+const [admin, governor, issuer, supplier, relayer, bareCaller, finance] = (await ethers.getSigners()) as [
+  HardhatEthersSigner,
   HardhatEthersSigner,
   HardhatEthersSigner,
   HardhatEthersSigner,
@@ -47,10 +47,11 @@ const [admin, governor, issuer, supplier, relayer, bareCaller] = (await ethers.g
   HardhatEthersSigner,
   HardhatEthersSigner,
 ];
-const { ledger, registry, forwarder } = await deployScheme(ethers, {
+const { ledger, registry, forwarder, payments } = await deployScheme(ethers, {
   admin,
   governors: [governor.address],
   issuers: [issuer.address],
+  finance: [finance.address],
 });
 const r = registry.connect(governor);
 await (await r.defineClass(CLASS.DOMESTIC, "国产算力")).wait();
@@ -69,15 +70,23 @@ await (
   )
 ).wait();
 const district = await registry.programmeCount();
-for (const p of [city, district]) {
-  for (let y = year; y < year + 3; y++) await (await ledger.connect(governor).setBudget(p, y, 10n ** 15n, ZeroHash)).wait();
+// A programme that reimburses buyers (Beijing's way): they claim after paying, an issuer approves.
+await (
+  await r.registerProgramme(
+    programmeRules(start, year, { region: 110000, name: "北京市算力补贴", payees: 2, reviewWindow: Number(7n * DAY) }),
+    FIXTURE_RATIOS,
+  )
+).wait();
+const buyers = await registry.programmeCount();
+for (const p of [city, district, buyers]) {
+  for (let y = year; y < year + 3; y++) await (await ledger.connect(governor).setBudget(p, y, 10n ** 14n, ZeroHash)).wait();
   await (await r.bindIssuer(issuer.address, p)).wait();
 }
 await (await r.registerEntity(creditCodeHash(code(0)), 2, 0)).wait();
 const supplierEntity = await registry.entityCount();
 await (await r.addAddress(supplierEntity, supplier.address, ZeroHash)).wait();
-for (const p of [city, district]) await (await r.accredit(supplierEntity, p, start, start + 3n * YEAR, 0b11)).wait();
-const bare = (await ethers.deployContract("BareERC1155", [], bareCaller)) as unknown as BareERC1155;
+for (const p of [city, district, buyers]) await (await r.accredit(supplierEntity, p, start, start + 3n * YEAR, 0b11)).wait();
+const bare = await ethers.deployContract("BareERC1155", [], bareCaller);
 const d = await ledger.eip712Domain();
 const domain = { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
 
@@ -299,6 +308,61 @@ async function measure(op: (i: number) => Promise<bigint>): Promise<bigint[]> {
     samples.push(gas / BigInt(REDEEM_BATCH_SIZE));
   }
   rows.push({ operation: `redeemBatch of ${REDEEM_BATCH_SIZE}`, unit: "per redemption", baseline: "bareBurn", samples });
+}
+
+// Buyers' claims: submit (the holder, with the supplier's attestation), approve (an issuer), and the finance bureau's
+// payment of what the buyer earned.
+{
+  const holders = await times(REPEATS + 1, async () => (await freshCompany(1))[0]!.connect(ethers.provider));
+  const ids: bigint[] = [];
+  for (const h of holders) {
+    ids.push(await issueTo(h.address, buyers));
+    await networkHelpers.setBalance(h.address, 10n ** 18n);
+  }
+  const claimIds: bigint[] = [];
+  const submits = await measure(async (i) => {
+    const h = holders[i]!;
+    const t = BigInt(await networkHelpers.time.latest());
+    const today = dayOfInstant(t);
+    const attestation = {
+      supplier: supplier.address,
+      invoiceNumberHash: invoiceNumberHash(`2633${String(++counter).padStart(16, "0")}`),
+      invoiceTotal: REDEEM_AMOUNT * 4n,
+      computeClass: CLASS.DOMESTIC,
+      serviceFromDay: today - 10,
+      serviceToDay: today - 1,
+      gpuCentihours: 72_000n,
+      amountPaid: REDEEM_AMOUNT * 4n,
+      buyer: h.address,
+    };
+    const claim: ClaimRequest = {
+      voucherId: ids[i]!,
+      amount: REDEEM_AMOUNT,
+      contractDay: today - 30,
+      unrelated: true,
+      evidence: {
+        contractCommitment: keccakText(fresh("contract")),
+        invoiceCommitment: keccakText(fresh("invoice-document")),
+        paymentCommitment: keccakText(fresh("payment")),
+        electricityKwh: 0n,
+        assessmentCommitment: ZeroHash,
+      },
+      attestation,
+    };
+    const signature = await supplier.signTypedData(domain, ATTESTATION_TYPES, attestation);
+    const gas = await gasOf(ledger.connect(h).submitClaim(claim, signature));
+    claimIds.push(await ledger.claimCount());
+    return gas;
+  });
+  rows.push({ operation: "claim submit (the holder, with the supplier's attestation)", unit: "per claim", baseline: "bareBurn", samples: submits });
+  const approves = await measure(async (i) => gasOf(ledger.connect(issuer).approveClaim(claimIds[i]!)));
+  rows.push({ operation: "claim approve (an issuer)", unit: "per claim", baseline: "bareBurn", samples: approves });
+  const entities: number[] = [];
+  for (const h of holders) entities.push(Number((await registry.entityOf(h.address)).entity));
+  const paid = await measure(async (i) =>
+    gasOf(payments.connect(finance).recordPayment(buyers, entities[i]!, year, REDEEM_AMOUNT, keccakText(fresh("transfer")))),
+  );
+  rows.push({ operation: "payment record (the finance bureau, one payee)", unit: "per payment", baseline: "bareBurn", samples: paid });
 }
 
 // Revoke and expire: all that is left goes back to the budget and the company's tally.

@@ -28,7 +28,6 @@ import hre, { network } from "hardhat";
 import { type Consent, consentDomain, signConsent } from "../../test/helpers/consent.js";
 import { CNY, DAY, SHANGHAI, SHANGHAI_PARAMS, YEAR } from "../../test/helpers/fixture.js";
 import { signForwardRequest } from "../../test/helpers/forwarder.js";
-import type { BareERC1155 } from "../../types/ethers-contracts/index.js";
 import { deployLedger } from "../lib/deploy.js";
 
 const QUICK = process.env.BENCH_QUICK === "1" || process.argv.includes("--quick");
@@ -78,7 +77,7 @@ await (await ledger.connect(governor).registerCity(SHANGHAI, SHANGHAI_PARAMS)).w
 await (await ledger.connect(governor).bindIssuer(issuer.address, SHANGHAI)).wait();
 const start = BigInt(await networkHelpers.time.latest());
 await (await ledger.connect(governor).accredit(dataCenter.address, SHANGHAI, start, start + YEAR)).wait();
-const bare = (await ethers.deployContract("BareERC1155", [], bareCaller)) as unknown as BareERC1155;
+const bare = await ethers.deployContract("BareERC1155", [], bareCaller);
 
 const domain = await consentDomain(ledger);
 const forwarderDomain = await forwarder.eip712Domain();

@@ -72,7 +72,7 @@ function startWorker(input: object): { child: ChildProcess; lines: Lines; first:
     cwd: ROOT,
     stdio: ["pipe", "pipe", "inherit"],
   });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const first = new Promise<string>((resolve, reject) => {
     lines.on("line", (text) => {
       if (text.startsWith('{"events":')) resolve(text);

@@ -38,6 +38,7 @@ const PARTS: { part: string; file: string; runner: "hardhat" | "tsx" }[] = [
   { part: "mirror", file: "scripts/bench/mirror.ts", runner: "tsx" },
   { part: "api", file: "scripts/bench/api.ts", runner: "tsx" },
   { part: "relay", file: "scripts/bench/relay.ts", runner: "tsx" },
+  { part: "batch", file: "scripts/bench/batch.ts", runner: "tsx" },
 ];
 
 const args = process.argv.slice(2);

@@ -33,13 +33,13 @@ export async function deployLedger(ethers: HardhatEthers, options: LedgerDeployO
   if (admin === undefined) throw new Error("no signer to deploy with");
   const adminAddress = await admin.getAddress();
 
-  const manager = (await ethers.deployContract("AccessManager", [adminAddress], admin)) as unknown as AccessManager;
-  const forwarder = (await ethers.deployContract(
+  const manager = await ethers.deployContract("AccessManager", [adminAddress], admin);
+  const forwarder = await ethers.deployContract(
     "ERC2771Forwarder",
     ["ComputeVoucherForwarder"],
     admin,
-  )) as unknown as ERC2771Forwarder;
-  const ledger = (await ethers.deployContract(
+  );
+  const ledger = await ethers.deployContract(
     "ComputeVoucher",
     [
       await manager.getAddress(),
@@ -49,7 +49,7 @@ export async function deployLedger(ethers: HardhatEthers, options: LedgerDeployO
       options.baseURI ?? "https://vouchers.example.gov.cn/metadata/",
     ],
     admin,
-  )) as unknown as ComputeVoucher;
+  );
 
   await wireRoles(manager, ledger, admin);
   const managerAs = manager.connect(admin);

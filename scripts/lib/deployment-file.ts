@@ -13,7 +13,7 @@ export const DEPLOYMENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..
 
 const address = z
   .string()
-  .refine((value) => isAddress(value), { message: "not an address" })
+  .refine((value) => isAddress(value), { error: "not an address" })
   .transform((value) => getAddress(value));
 
 export const deploymentSchema = z.object({
@@ -43,7 +43,7 @@ export async function readDeployment(path: string): Promise<Deployment> {
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new Error(`cannot read the deployment file ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read the deployment file ${path}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = deploymentSchema.safeParse(raw);
   if (!parsed.success) {
@@ -51,6 +51,28 @@ export async function readDeployment(path: string): Promise<Deployment> {
     throw new Error(`the deployment file ${path} is invalid at "${issue?.path.join(".")}": ${issue?.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * Why a deployment file does not describe the chain a node serves, in words, or undefined when it does: the chain
+ * id must match, and the block the file records as the deployment's must be on the chain with the recorded hash.
+ * Another chain with the same id (a local node started again, another project's node on the same port) fails the
+ * second test.
+ */
+export async function deploymentMismatch(
+  deployment: Deployment,
+  chain: { chainId: number; blockHash: (block: number) => Promise<string | null | undefined> },
+): Promise<string | undefined> {
+  if (deployment.chainId !== chain.chainId)
+    return `it is for chain ${deployment.chainId}, the node serves chain ${chain.chainId}`;
+  const hash = await chain.blockHash(deployment.deploymentBlock);
+  if (hash === deployment.deploymentBlockHash) return undefined;
+  const short = (h: string) => `${h.slice(0, 10)}…`;
+  return (
+    `it records the deployment in block ${deployment.deploymentBlock} (${short(deployment.deploymentBlockHash)}), ` +
+    `but ${hash ? `that block of this chain is ${short(hash)}` : "this chain has no such block"}: ` +
+    `it is another chain with the same id ${chain.chainId} (a restarted local node?)`
+  );
 }
 
 /** Writes a deployment file atomically (temporary file, then rename). */

@@ -1,4 +1,7 @@
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 import type { NetworkConnection } from "hardhat/types/network";
 
@@ -25,7 +28,41 @@ export interface IgnitionDeployOptions {
   deploymentId?: string;
   /** Folder of the deployment files; scripts/deployments by default. */
   deploymentsDir?: string;
+  /** Folder of Ignition's journals (`<paths.ignition>/deployments`); scripts/ignition/deployments by default. */
+  journalsDir?: string;
   log?: (line: string) => void;
+}
+
+/** Where Ignition keeps its journals, as hardhat.config.ts sets `paths.ignition`. */
+export const JOURNALS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "ignition", "deployments");
+
+/** The journal folder of a deployment on an HTTP network (Ignition keeps none for the in-process network). */
+export function journalDir(chainId: number, options: Pick<IgnitionDeployOptions, "deploymentId" | "journalsDir">) {
+  return join(options.journalsDir ?? JOURNALS_DIR, options.deploymentId ?? `chain-${chainId}`);
+}
+
+/**
+ * Why Ignition's journal for this deployment describes another chain, or undefined when it does not: a contract it
+ * records as deployed has no code on the connected chain. That is a local node started afresh (its chain is gone),
+ * and Ignition would otherwise carry on with the journal's addresses.
+ */
+export async function staleJournal(connection: NetworkConnection, dir: string): Promise<string | undefined> {
+  if (connection.networkConfig.type !== "http" || !existsSync(dir)) return undefined;
+  let addresses: Record<string, string>;
+  try {
+    addresses = JSON.parse(await readFile(join(dir, "deployed_addresses.json"), "utf8")) as Record<string, string>;
+  } catch {
+    return undefined; // nothing deployed yet according to the journal: Ignition itself reconciles what it sent
+  }
+  for (const [future, address] of Object.entries(addresses)) {
+    if ((await connection.ethers.provider.getCode(address)) === "0x") {
+      return (
+        `the Ignition journal ${dir} belongs to a chain that is gone: it records ${future} at ${address}, which ` +
+        'has no code on this chain (a local node started afresh?). Delete the folder, or pass --reset to "ledger deploy"'
+      );
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -46,6 +83,9 @@ export async function deployWithIgnition(
   if (options.decimals !== undefined) parameters.decimals = options.decimals;
   if (options.baseURI !== undefined) parameters.baseURI = options.baseURI;
 
+  const journal = journalDir(chainId, options);
+  const stale = await staleJournal(connection, journal);
+  if (stale !== undefined) throw new Error(stale);
   const { manager, forwarder, ledger } = await connection.ignition.deploy(ComputeVoucherModule, {
     parameters: { ComputeVoucher: parameters },
     deploymentId: options.deploymentId,
@@ -75,7 +115,7 @@ export async function deployWithIgnition(
     ...addresses,
     deploymentBlock: block.number,
     deploymentBlockHash: block.hash,
-    currency: await ledger.getFunction("currency")(),
+    currency: String(await ledger.getFunction("currency")()),
     decimals: Number(await ledger.getFunction("decimals")()),
     deployedAt: new Date(block.timestamp * 1000).toISOString(),
   };
@@ -92,6 +132,11 @@ async function deploymentBlockOf(
   const manager = AccessManager__factory.connect(managerAddress, connection.ethers.provider);
   const [first] = await manager.queryFilter(manager.filters.RoleGranted(ROLE.ADMIN), 0, "latest");
   const block = first === undefined ? null : await connection.ethers.provider.getBlock(first.blockNumber);
-  if (block === null || block.hash === null) throw new Error(`cannot find the deployment block of ${managerAddress}`);
+  if (block === null || block.hash === null) {
+    throw new Error(
+      `cannot find the deployment block of the AccessManager ${managerAddress}: the chain has no event of its ` +
+        "deployment. If Ignition's journal is from a chain that is gone, delete its folder or pass --reset",
+    );
+  }
   return { number: block.number, hash: block.hash, timestamp: block.timestamp };
 }

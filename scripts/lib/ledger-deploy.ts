@@ -61,10 +61,10 @@ export function selectorsOf(iface: Interface, names: readonly string[], what: st
 export function wiringOf(target: "ledger" | "registry" | "payments"): { role: RoleName | "PUBLIC"; selectors: string[] }[] {
   const [table, iface] =
     target === "ledger"
-      ? [LEDGER_FUNCTION_ROLES, IVoucherLedger__factory.createInterface() as unknown as Interface]
+      ? [LEDGER_FUNCTION_ROLES, IVoucherLedger__factory.createInterface()]
       : target === "registry"
-        ? [REGISTRY_FUNCTION_ROLES, SchemeRegistry__factory.createInterface() as unknown as Interface]
-        : [PAYMENT_FUNCTION_ROLES, PaymentLedger__factory.createInterface() as unknown as Interface];
+        ? [REGISTRY_FUNCTION_ROLES, SchemeRegistry__factory.createInterface()]
+        : [PAYMENT_FUNCTION_ROLES, PaymentLedger__factory.createInterface()];
   return Object.entries(table).map(([role, names]) => ({
     role: role as RoleName | "PUBLIC",
     selectors: selectorsOf(iface, names ?? [], target),
@@ -81,16 +81,16 @@ export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployO
   const admin = options.admin ?? (await ethers.getSigners())[0];
   if (admin === undefined) throw new Error("no signer to deploy with");
   const adminAddress = await admin.getAddress();
-  const manager = (await ethers.deployContract("AccessManager", [adminAddress], admin)) as unknown as AccessManager;
+  const manager = await ethers.deployContract("AccessManager", [adminAddress], admin);
   const managerAddress = await manager.getAddress();
-  const forwarder = (await ethers.deployContract("ERC2771Forwarder", ["VoucherLedgerForwarder"], admin)) as unknown as ERC2771Forwarder;
+  const forwarder = await ethers.deployContract("ERC2771Forwarder", ["VoucherLedgerForwarder"], admin);
   const forwarderAddress = await forwarder.getAddress();
-  const registry = (await ethers.deployContract("SchemeRegistry", [managerAddress], admin)) as unknown as SchemeRegistry;
+  const registry = await ethers.deployContract("SchemeRegistry", [managerAddress], admin);
   const extension = await ethers.deployContract("VoucherLedgerExtension", [forwarderAddress], admin);
   const extensionAddress = await extension.getAddress();
   const claims = await ethers.deployContract("VoucherLedgerClaims", [forwarderAddress], admin);
   const claimsAddress = await claims.getAddress();
-  const core = (await ethers.deployContract(
+  const core = await ethers.deployContract(
     "VoucherLedger",
     [
       managerAddress,
@@ -103,10 +103,10 @@ export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployO
       options.baseURI ?? "https://vouchers.example.gov.cn/metadata/",
     ],
     admin,
-  )) as unknown as VoucherLedger;
+  );
   const ledgerAddress = await core.getAddress();
-  const ledger = (await ethers.getContractAt("IVoucherLedger", ledgerAddress, admin)) as unknown as IVoucherLedger;
-  const payments = (await ethers.deployContract("PaymentLedger", [managerAddress, ledgerAddress], admin)) as unknown as PaymentLedger;
+  const ledger = await ethers.getContractAt("IVoucherLedger", ledgerAddress, admin);
+  const payments = await ethers.deployContract("PaymentLedger", [managerAddress, ledgerAddress], admin);
 
   const m = manager.connect(admin);
   for (const [name, id] of Object.entries(ROLE)) {

@@ -40,10 +40,10 @@ function define(
   load: () => Promise<{ default: NewTaskActionFunction }>,
   flags: [string, string][] = [],
 ): TaskDefinition {
-  let builder = common(task(id, description) as unknown as Builder);
+  let builder = common(task(id, description));
   for (const [name, text, fallback] of options) builder = opt(builder, name, text, fallback);
   for (const [name, text] of flags) builder = builder.addFlag({ name, description: text });
-  return builder.setAction(load as never).build() as TaskDefinition;
+  return builder.setAction(load as never).build();
 }
 
 /** A lazy action: the named export of an actions module, loaded only when the task runs. */
@@ -97,6 +97,7 @@ export const adminTasks: TaskDefinition[] = [
     })
     .addOption({ name: "baseUri", description: "Metadata base URI", defaultValue: "" })
     .addOption({ name: "deploymentId", description: "Ignition deployment id", defaultValue: "" })
+    .addFlag({ name: "reset", description: "Delete Ignition's journal of this deployment first (its chain is gone)" })
     .setAction(pick(deploy, "ledgerDeploy"))
     .build(),
   define(["ledger", "pause"], "Pause the ledger (GOVERNOR)", [], pick(governor, "ledgerPause")),

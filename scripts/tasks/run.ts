@@ -8,7 +8,7 @@ import type { TaskArguments } from "hardhat/types/tasks";
 import { type AdminContext, openLedger } from "../lib/admin/context.js";
 import { explainError } from "../lib/admin/errors.js";
 import { UserError, parseAddress } from "../lib/admin/format.js";
-import { deploymentPath, readDeployment } from "../lib/deployment-file.js";
+import { deploymentMismatch, deploymentPath, readDeployment } from "../lib/deployment-file.js";
 
 /** Who a task acts as; each has its key variable and, on a local node, its default account. */
 export type Actor = "ADMIN" | "GOVERNOR" | "ISSUER" | "ANYONE";
@@ -24,12 +24,15 @@ export const KEY_VARIABLES: Record<Exclude<Actor, "ANYONE">, string> = {
 const LOCAL_ACCOUNT: Record<Actor, number> = { ADMIN: 0, GOVERNOR: 1, ISSUER: 2, ANYONE: 0 };
 const LOCAL_CHAIN_ID = 31337;
 
-/** Reads a configuration variable from the keystore or the environment; "" when it is not set anywhere. */
+/**
+ * Reads a configuration variable from the environment or the keystore; "" when it is not set anywhere. (With a
+ * default, the keystore plugin also passes on a missing key under `hardhat test` instead of refusing it.)
+ */
 async function readKey(hre: HardhatRuntimeEnvironment, name: string): Promise<string> {
   return hre.hooks.runHandlerChain(
     "configurationVariables",
     "fetchValue",
-    [configVariable(name)],
+    [configVariable(name, { default: "" })],
     async (_context, variable) => process.env[variable.name] ?? "",
   );
 }
@@ -37,7 +40,7 @@ async function readKey(hre: HardhatRuntimeEnvironment, name: string): Promise<st
 /** The signer a task acts as: the unlocked account of `--as`, the actor's key, or the local node's default account. */
 export async function chooseSigner(
   hre: HardhatRuntimeEnvironment,
-  connection: Awaited<ReturnType<HardhatRuntimeEnvironment["network"]["create"]>>,
+  connection: Connection,
   actor: Actor,
   chainId: number,
   as: string,
@@ -68,24 +71,6 @@ export async function chooseSigner(
   );
 }
 
-/** The ledger a task acts on: `--ledger`, or the one the deployment file of the chain records. */
-export async function locateLedger(
-  args: TaskArguments,
-  chainId: number,
-  networkName: string,
-): Promise<{ ledgerAddress: string; fromBlock: number; forwarder?: string }> {
-  if (typeof args.ledger === "string" && args.ledger !== "") return { ledgerAddress: parseAddress(args.ledger, true), fromBlock: 0 };
-  const path = deploymentPath(chainId);
-  if (!existsSync(path)) {
-    throw new UserError(
-      `no ledger is recorded for chain ${chainId} (${path} is missing): deploy it with ` +
-        `"npx hardhat ledger deploy --network ${networkName}", or pass --ledger <address>`,
-    );
-  }
-  const deployment = await readDeployment(path);
-  return { ledgerAddress: deployment.ledger, fromBlock: deployment.deploymentBlock, forwarder: deployment.forwarder };
-}
-
 /**
  * Connects a task to the ledger of the selected network (`--network`), found in its deployment file or given by
  * `--ledger`, acting as `actor`.
@@ -95,12 +80,84 @@ export async function connectTask(
   actor: Actor,
   args: TaskArguments,
 ): Promise<{ ctx: AdminContext; forwarder?: string; close: () => Promise<void> }> {
-  const connection = await hre.network.create();
-  const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
-  const { ledgerAddress, fromBlock, forwarder } = await locateLedger(args, chainId, connection.networkName);
+  let connection: Connection;
+  try {
+    connection = await hre.network.create();
+  } catch (error) {
+    // A bad configuration value (LOCALHOST_RPC_URL that is not a URL, a missing BESU_RPC_URL) names itself here.
+    throw new UserError(`cannot connect: ${(error as Error).message.split("\n")[0]}`);
+  }
+  try {
+    const { ctx, forwarder } = await openTaskLedger(hre, connection, actor, args);
+    return { ctx, forwarder, close: () => connection.close() };
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
+
+export type Connection = Awaited<ReturnType<HardhatRuntimeEnvironment["network"]["create"]>>;
+
+async function openTaskLedger(
+  hre: HardhatRuntimeEnvironment,
+  connection: Connection,
+  actor: Actor,
+  args: TaskArguments,
+): Promise<{ ctx: AdminContext; forwarder?: string }> {
+  const network = connection.networkName;
+  const node = connection.networkConfig.type === "http" ? await connection.networkConfig.url.get() : "";
+  const at = node === "" ? "" : ` at ${node}`;
+  let chainId: number;
+  try {
+    chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
+  } catch (error) {
+    const reason = ((error as { shortMessage?: string }).shortMessage ?? (error as Error).message).split("\n")[0];
+    throw new UserError(
+      `cannot reach the node of --network ${network}${at} (${reason}): is it running? ` +
+        (network === "localhost"
+          ? 'Start it ("npm run chain"), or point LOCALHOST_RPC_URL (or CHAIN_PORT) at one that is'
+          : "Check the network's URL in hardhat.config.ts and its configuration variable"),
+    );
+  }
+  const { ledgerAddress, fromBlock, forwarder } = await locateLedger(connection, args, chainId);
   const signer = await chooseSigner(hre, connection, actor, chainId, typeof args.as === "string" ? args.as : "");
   const ctx = await openLedger({ signer, ledgerAddress, fromBlock });
-  return { ctx, forwarder, close: () => connection.close() };
+  return { ctx, forwarder };
+}
+
+/**
+ * The ledger a task acts on: `--ledger`, or the one the deployment file of the chain records, refused when the file
+ * is not for the connected chain (its chain id, or its deployment block's hash).
+ */
+export async function locateLedger(
+  connection: Connection,
+  args: TaskArguments,
+  chainId: number,
+): Promise<{ ledgerAddress: string; fromBlock: number; forwarder?: string }> {
+  if (typeof args.ledger === "string" && args.ledger !== "") return { ledgerAddress: parseAddress(args.ledger, true), fromBlock: 0 };
+  const network = connection.networkName;
+  const node = connection.networkConfig.type === "http" ? await connection.networkConfig.url.get() : "";
+  const at = node === "" ? "" : ` at ${node}`;
+  const variable = network === "localhost" ? " (LOCALHOST_RPC_URL, or CHAIN_PORT for the local node)" : "";
+  const path = deploymentPath(chainId);
+  if (!existsSync(path)) {
+    throw new UserError(
+      `no ledger is recorded for chain ${chainId} (${path} is missing): deploy it with ` +
+        `"npx hardhat ledger deploy --network ${network}", or pass --ledger <address>`,
+    );
+  }
+  const deployment = await readDeployment(path);
+  const mismatch = await deploymentMismatch(deployment, {
+    chainId,
+    blockHash: async (block) => (await connection.ethers.provider.getBlock(block))?.hash,
+  });
+  if (mismatch !== undefined) {
+    throw new UserError(
+      `the deployment file ${path} is not for the chain of --network ${network}${at}: ${mismatch}. Deploy again ` +
+        `("npx hardhat ledger deploy --network ${network}"), or point the network at the chain it was deployed to${variable}`,
+    );
+  }
+  return { ledgerAddress: deployment.ledger, fromBlock: deployment.deploymentBlock, forwarder: deployment.forwarder };
 }
 
 /** Turns a command into a task action: connects as `actor`, runs, and reports failures in words (exit code 1). */
@@ -115,7 +172,11 @@ export function action(
       close = connected.close;
       await command(connected.ctx, args, { forwarder: connected.forwarder });
     } catch (error) {
-      console.error(`Error: ${error instanceof UserError ? error.message : explainError(error)}`);
+      // Hardhat's own errors (a keystore, a configuration variable) say what is wrong; the rest came from the node.
+      const hardhat = (error as Error | undefined)?.name === "HardhatError";
+      console.error(
+        `Error: ${error instanceof UserError ? error.message : hardhat ? (error as Error).message : explainError(error)}`,
+      );
       process.exitCode = 1;
     } finally {
       await close?.();

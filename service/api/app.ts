@@ -28,7 +28,11 @@ export interface ApiDeps {
   /** The opened mirror: its target, its database, and (in the writer) its syncer. */
   mirror: { target: ApiTarget; store: { db: Database; analyze(): Promise<void> }; syncer?: { status(): SyncStatus | undefined } | undefined };
   logger: Logger;
-  /** More routes served by the same app (the redemption relay's), mounted before the API's own and the JSON 404. */
+  /**
+   * More routes served by the same app (the dashboard's, the redemption relay's), mounted before the API's own and
+   * the JSON 404, and not under the API's request timeout: they bound their own work (the relay must not answer
+   * "not stored" for a request it goes on to store).
+   */
   routers?: readonly RequestHandler[];
 }
 
@@ -42,7 +46,10 @@ export interface Api {
 
 const CURRENCY_ABI = new Interface(["function currency() view returns (string)", "function decimals() view returns (uint8)"]);
 
-/** Gives up on a request that has not started its answer after `ms` (a streamed CSV has started: it runs on). */
+/**
+ * Gives up on a request that has not started its answer after `ms` (a streamed CSV has started: it runs on), with
+ * 503 TIMEOUT and `Retry-After`. Only for the API's own routes, which read and store nothing a client relies on.
+ */
 function requestTimeout(ms: number): RequestHandler {
   return (req, res, next) => {
     const timer = setTimeout(() => {
@@ -54,6 +61,16 @@ function requestTimeout(ms: number): RequestHandler {
     next();
   };
 }
+
+/** HTTP/1.1 requires a Host header (RFC 9112 §3.2); the server leaves the refusal to the app, as problem details. */
+const requireHost: RequestHandler = (req, res, next) => {
+  if (req.httpVersion === "1.1" && req.headers.host === undefined) {
+    res.setHeader("connection", "close");
+    sendProblem(res, new ApiError("BAD_REQUEST", "an HTTP/1.1 request must carry a Host header"), req.path);
+    return;
+  }
+  next();
+};
 
 function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -85,12 +102,12 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   }
   const db = openApiDatabase(config, mirror.store.db, api.statementTimeoutMs);
   const rpc = createRpc({ url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs });
-  const call = async (fn: "currency" | "decimals") =>
+  const call = async (fn: "currency" | "decimals"): Promise<unknown> =>
     CURRENCY_ABI.decodeFunctionResult(fn, String(await rpc.call("eth_call", [{ to: mirror.target.ledger, data: CURRENCY_ABI.encodeFunctionData(fn) }, "latest"])))[0];
   const currency = String(await call("currency"));
   const decimals = Number(await call("decimals"));
   const chain = createChainView({ rpc, db, logger, syncStatus: () => mirror.syncer?.status() });
-  const format = createFormat({ currency, decimals, head: () => chain.head(), finalityDepth: config.finalityDepth });
+  const format = createFormat({ currency, decimals, finalized: () => chain.finalized() });
   const auth = createAuthService({
     config: api, db, chainId: mirror.target.chainId, logger,
     // In the writer, the syncer's status object is replaced after every commit: roles are re-read after each.
@@ -111,8 +128,10 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  app.use(requireHost);
   app.use(metrics.middleware);
   app.use(requestLog(logger));
+  for (const extra of deps.routers ?? []) app.use(extra);
   app.use(requestTimeout(api.requestTimeoutMs));
 
   const document = buildOpenApi(ENDPOINTS, api.publicUrl);
@@ -134,7 +153,6 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     if (endpoint.body !== undefined) before.push(json);
     mount(router, endpoint, before, handlerOf(endpoint, services, { validateResponses: api.validateResponses }));
   }
-  for (const extra of deps.routers ?? []) app.use(extra);
   app.use(router);
   app.use(notFoundHandler);
   app.use(errorMiddleware(logger));

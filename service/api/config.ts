@@ -8,7 +8,11 @@ const int = (min: number) => z.coerce.number().int().min(min);
 /** The API's own environment variables (the mirror's are in service/internal/config.ts). */
 export const apiEnvSchema = z.object({
   API_HOST: z.string().min(1).default("127.0.0.1"),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    // zod runs this check even when the one above failed: it must not throw on a non-URL.
+    .refine((value) => !URL.canParse(value) || (new URL(value).username === "" && new URL(value).password === ""), "must not contain user info (user@)")
+    .optional(),
   AUTH_SECRET: z.string().min(32, "at least 32 characters").optional(),
   AUTH_TOKEN_TTL_SECONDS: int(10).max(86_400).default(900),
   AUTH_NONCE_TTL_SECONDS: int(10).max(3600).default(300),
@@ -27,6 +31,7 @@ export const apiEnvSchema = z.object({
 export interface ApiConfig {
   host: string;
   port: number;
+  /** The origin of PUBLIC_URL (scheme, host, port): a SIWE message's `uri` must be on it. */
   publicUrl: string;
   /** The SIWE `domain` expected: the authority (host[:port]) of the public URL. */
   domain: string;

@@ -32,6 +32,16 @@ export interface ApiServices {
   verify(): Promise<VerifyReport>;
 }
 
+declare global {
+  namespace Express {
+    /** What the API's middleware leaves on `res.locals`: the caller's access, and the token's id (for rate limits). */
+    interface Locals {
+      access?: Access;
+      tokenId?: string;
+    }
+  }
+}
+
 /** One request's context: the services, who is asking (for token endpoints), and the raw request/response. */
 export interface RequestContext extends ApiServices {
   access: Access;

@@ -13,13 +13,16 @@ export type CursorKey = (string | number)[];
 /** The SQL type of each value of a sort key; a cursor's values are checked against them before any query. */
 export type KeyType = "bigint" | "numeric" | "text";
 
+/** A text value PostgreSQL can hold (its text type refuses U+0000). */
+const text = z.string().max(100).refine((v) => !v.includes("\u0000"));
+
 const valueOf: Record<KeyType, z.ZodType> = {
   bigint: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER),
   numeric: z.string().regex(/^[0-9]{1,78}$/),
-  text: z.string().max(100),
+  text,
 };
 
-const payload = z.tuple([z.string(), z.array(z.union([z.string().max(100), z.number().int()])).max(4)]);
+const payload = z.tuple([z.string(), z.array(z.union([text, z.number().int()])).max(4)]);
 
 export function encodeCursor(list: string, key: CursorKey): string {
   return Buffer.from(JSON.stringify([list, key])).toString("base64url");

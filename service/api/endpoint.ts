@@ -56,14 +56,30 @@ export function defineEndpoint<
   return endpoint;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyEndpoint = Endpoint<any, any, any, any>;
+/** Any endpoint, as the router and the OpenAPI document take them (`handle` is a method: its input is bivariant). */
+export type AnyEndpoint = Endpoint;
 
 /** `/v1/cities/{code}` → `/v1/cities/:code`. */
 export const expressPath = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
 
+/** The path of the first string in `value` holding U+0000, which no PostgreSQL text value can hold. */
+function nulAt(value: unknown, path: string[] = [], depth = 0): string[] | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
+  if (value === null || typeof value !== "object" || depth > 32) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = key.includes("\u0000") ? [...path, key] : nulAt(inner, [...path, key], depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): unknown {
   if (schema === undefined) return undefined;
+  const nul = nulAt(value);
+  if (nul !== undefined) {
+    const path = [where, ...nul].join(".");
+    throw new ApiError("VALIDATION_FAILED", `${path}: holds a NUL character (U+0000)`, { errors: [{ path, message: "holds a NUL character (U+0000)" }] });
+  }
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw validationError(where, result.error);
   return result.data;
@@ -103,7 +119,7 @@ export function mount(
   router[endpoint.method](expressPath(endpoint.path), ...before, handler);
 }
 
-const ALWAYS: ProblemCode[] = ["VALIDATION_FAILED", "RATE_LIMITED", "INTERNAL", "UNAVAILABLE", "TIMEOUT"];
+const ALWAYS: ProblemCode[] = ["BAD_REQUEST", "VALIDATION_FAILED", "RATE_LIMITED", "INTERNAL", "UNAVAILABLE", "TIMEOUT"];
 const TOKEN: ProblemCode[] = ["UNAUTHENTICATED", "TOKEN_INVALID", "FORBIDDEN"];
 
 /** The OpenAPI operation of an endpoint. */

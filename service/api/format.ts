@@ -15,11 +15,12 @@ export interface Format {
   parseAmount(text: string): bigint;
   address(value: unknown): string;
   time(unixSeconds: unknown): string;
-  /** Whether a block is beyond the finality depth below the head. */
+  /** Whether a block is at or below the block the mirror verified final (none is while the mirror halted). */
   final(block: unknown): boolean;
 }
 
-export function createFormat(options: { currency: string; decimals: number; head: () => number; finalityDepth: number }): Format {
+/** `finalized`: the highest block the mirror verified final, or -1 when it vouches for none (ChainView.finalized). */
+export function createFormat(options: { currency: string; decimals: number; finalized: () => number }): Format {
   const scale = 10n ** BigInt(options.decimals);
   return {
     currency: options.currency,
@@ -38,7 +39,7 @@ export function createFormat(options: { currency: string; decimals: number; head
     },
     address: (value) => checksum(String(value)),
     time: (unixSeconds) => new Date(Number(unixSeconds) * 1000).toISOString(),
-    final: (block) => Number(block) <= options.head() - options.finalityDepth,
+    final: (block) => Number(block) <= options.finalized(),
   };
 }
 
@@ -78,7 +79,11 @@ export const provenanceShape = {
   transactionHash: hashSchema,
   logIndex: z.number().int().nonnegative(),
   timestamp: timeSchema,
-  final: z.boolean().meta({ description: "Whether the block is beyond the finality depth below the head" }),
+  final: z.boolean().meta({
+    description:
+      "Whether the block is at or below the block the mirror verified final (FINALITY_DEPTH below a head it has seen, " +
+      "linked by parent hash to the headers it kept). Never true while the mirror is halted",
+  }),
 };
 
 /** The provenance fields of a row that came from one event (block_number, block_hash, … columns). */

@@ -59,7 +59,10 @@ export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawSh
     ...(spec.params === undefined ? {} : { params: spec.params }),
     query,
     output,
-    alternative: { mediaType: "text/csv", description: "The whole result as CSV, one row per item, nested fields as `a.b`" },
+    alternative: {
+      mediaType: "text/csv",
+      description: "The whole result as CSV (UTF-8 with a BOM), one row per item, nested fields as `a.b`; text that a spreadsheet would run as a formula starts with `'`",
+    },
     errors: ["INVALID_CURSOR", ...(spec.errors ?? [])],
     async handle(input, ctx) {
       const { cursor, limit, format, ...filters } = input.query as unknown as {
@@ -69,7 +72,7 @@ export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawSh
       } & Record<string, unknown>;
       let after = decodeCursor(spec.id, cursor, spec.keyTypes);
       const fetch = await spec.plan(
-        { params: input.params as never, query: filters as unknown as z.output<z.ZodObject<F>> },
+        { params: input.params, query: filters as unknown as z.output<z.ZodObject<F>> },
         ctx,
       );
       const wantsCsv = format === "csv" || (format === undefined && ctx.req.accepts(["application/json", "text/csv"]) === "text/csv");
@@ -90,7 +93,7 @@ export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawSh
       return {
         items: page.map((row) => spec.map(row, ctx)),
         nextCursor: more ? encodeCursor(spec.id, spec.key(page[page.length - 1]!)) : null,
-      } as z.input<typeof output>;
+      };
     },
   };
   return endpoint;

@@ -58,7 +58,9 @@ export function createMetrics(deps: { chain: ChainView; db: Queryable; defaults?
   const middleware: RequestHandler = (req, res, next) => {
     const start = process.hrtime.bigint();
     res.once("finish", () => {
-      const route = req.route?.path === undefined ? "unmatched" : `${req.baseUrl}${String(req.route.path)}`;
+      // Express types req.route as any: the matched route's path, when a route matched.
+      const path = (req.route as { path?: unknown } | undefined)?.path;
+      const route = path === undefined ? "unmatched" : `${req.baseUrl}${String(path)}`;
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       requests.inc({ method: req.method, route, status: String(res.statusCode) });
       latency.observe({ method: req.method, route }, seconds);

@@ -10,18 +10,25 @@ const VOUCHER_EVENTS = "('VoucherIssued', 'VoucherRedeemed', 'VoucherRevoked', '
 
 /**
  * SQL for the raw-log events of the voucher whose id (text) is `$1`, in chain order; `bounded` adds
- * `block_number <= $2`.
+ * `block_number <= $2`, and `scoped` only the events of one city (text, the next parameter: `$3`, or `$2`
+ * unbounded). Every voucher event names its city, so a voucher outside the scope has no events at all.
  */
-export function voucherEventsSql(bounded: boolean): string {
+export function voucherEventsSql(bounded: boolean, scoped = false): string {
   return `SELECT ${EVENT_COLUMNS} FROM events
       WHERE contract = 'ledger' AND event_name IN ${VOUCHER_EVENTS} AND (args->>'id' = $1 OR args->>'newId' = $1)
-        ${bounded ? "AND block_number <= $2" : ""}
+        ${bounded ? "AND block_number <= $2" : ""} ${scoped ? `AND args->>'city' = $${bounded ? 3 : 2}` : ""}
       ORDER BY events.block_number, events.log_index`;
 }
 
-/** The raw-log events of one voucher (its issue or re-issue to it, redemptions, closing), in chain order. */
-export async function voucherEvents(ctx: RequestContext, id: string, atBlock?: number): Promise<Record<string, unknown>[]> {
-  return ctx.db.query(voucherEventsSql(atBlock !== undefined), atBlock === undefined ? [id] : [id, atBlock]);
+/**
+ * The raw-log events of one voucher (its issue or re-issue to it, redemptions, closing), in chain order, up to
+ * `atBlock`, and only if it is of `city` when one is given.
+ */
+export async function voucherEvents(ctx: RequestContext, id: string, atBlock?: number, city?: number): Promise<Record<string, unknown>[]> {
+  const params: unknown[] = [id];
+  if (atBlock !== undefined) params.push(atBlock);
+  if (city !== undefined) params.push(String(city));
+  return ctx.db.query(voucherEventsSql(atBlock !== undefined, city !== undefined), params);
 }
 
 /** Refuses a block the mirror has not indexed yet: the answer would silently miss events. */
@@ -47,10 +54,13 @@ export async function replayCity(ctx: RequestContext, city: number, atBlock: num
   return state;
 }
 
-/** A voucher's state as of the end of `atBlock`, folded from its events in the raw log. */
-export async function replayVoucher(ctx: RequestContext, id: string, atBlock: number): Promise<LedgerState> {
+/**
+ * A voucher's state as of the end of `atBlock`, folded from its events in the raw log; with `city`, a voucher of
+ * another city is not there, as if it did not exist.
+ */
+export async function replayVoucher(ctx: RequestContext, id: string, atBlock: number, city?: number): Promise<LedgerState> {
   await checkIndexed(ctx, atBlock);
   const state = emptyState();
-  for (const row of await voucherEvents(ctx, id, atBlock)) applyEvent(state, eventFromRow(row));
+  for (const row of await voucherEvents(ctx, id, atBlock, city)) applyEvent(state, eventFromRow(row));
   return state;
 }

@@ -37,7 +37,11 @@ export interface RedemptionClientOptions {
 }
 
 export interface SubmitResult extends Accepted {
-  /** True when the service already had this invoice (200), false when it queued it now (202). */
+  /**
+   * True when the service answered with a request it already had (200): this same request sent before, whatever
+   * became of it (`status` may be `failed`, with `code` and `reason`), or the invoice's live request. False when it
+   * queued this one now (202).
+   */
   existing: boolean;
 }
 

@@ -90,6 +90,15 @@ export function forwardRequestSigner(domain: TypedDataDomain, request: ForwardRe
   }
 }
 
+/**
+ * The EIP-712 digest of a forward request (what the data center signs): two bodies with the same digest are the same
+ * request, sent again; the service answers the second with the first's outcome.
+ */
+export function forwardRequestDigest(domain: TypedDataDomain, request: ForwardRequest): string {
+  const { from, to, value, gas, nonce, deadline, data } = request;
+  return TypedDataEncoder.hash(domain, FORWARD_REQUEST_TYPES, { from, to, value, gas, nonce, deadline, data });
+}
+
 /** The digest the holder signs, for display. */
 export function consentDigest(domain: TypedDataDomain, consent: Consent): string {
   return TypedDataEncoder.hash(domain, CONSENT_TYPES, consent);

@@ -7,25 +7,36 @@ import { z } from "zod";
  */
 export const address = z
   .string()
-  .refine((value) => isAddress(value), { message: "not an address" })
+  .refine((value) => isAddress(value), { error: "not an address" })
   .transform((value) => getAddress(value));
-export const uint = z
-  .union([z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "a non-negative decimal integer"), z.number().int().nonnegative()])
-  .transform((value) => BigInt(value));
+/** A decimal integer (a string, or a JSON number up to 2^53) that fits an ABI `uint<bits>`. */
+export function uintOf(bits: 48 | 64 | 128 | 256) {
+  const max = 2n ** BigInt(bits) - 1n;
+  return z
+    .union([z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "a non-negative decimal integer"), z.number().int().nonnegative()])
+    .transform((value) => BigInt(value))
+    .refine((value) => value <= max, { error: `does not fit a uint${bits} (at most ${max})` });
+}
+export const uint = uintOf(256);
 export const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "32 bytes as 0x hex").transform((v) => v.toLowerCase());
 export const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "bytes as 0x hex");
 
+/** The ledger's `Consent` (uint256 voucherId, uint128 amount and invoiceTotal, uint64 deadline). */
 export const consentSchema = z.object({
   voucherId: uint,
   dataCenter: address,
-  amount: uint,
+  amount: uintOf(128),
   invoiceHash: bytes32,
-  invoiceTotal: uint,
-  deadline: uint,
+  invoiceTotal: uintOf(128),
+  deadline: uintOf(64),
   /** The holder's EIP-712 signature over the other fields (or an ERC-1271 signature of a contract wallet). */
   signature: hexBytes,
 });
 
+/**
+ * The forwarder's `ForwardRequest` (uint256 value, gas and nonce; its uint48 deadline is checked by the relay, which
+ * answers a larger one with REQUEST_MISMATCH).
+ */
 export const forwardRequestSchema = z.object({
   from: address,
   to: address,
@@ -49,11 +60,17 @@ export type ForwardRequest = Omit<RedemptionBody["request"], "signature">;
 export const requestStatus = z.enum(["queued", "submitted", "confirmed", "failed"]);
 export type RequestStatus = z.infer<typeof requestStatus>;
 
+/**
+ * The answer to a posted redemption: the request stored for it (queued now, or found: the same request sent again,
+ * whatever became of it, or the invoice's live request). A failed one carries its `code` and `reason`.
+ */
 export const acceptedSchema = z.object({
   id: z.string(),
   status: requestStatus,
   invoiceHash: z.string(),
   statusUrl: z.string(),
+  code: z.string().nullable(),
+  reason: z.string().nullable(),
 });
 export type Accepted = z.infer<typeof acceptedSchema>;
 
@@ -104,7 +121,10 @@ export const signingInfoSchema = z.object({
   forwarder: z.string(),
   consentDomain: domainSchema,
   forwarderDomain: domainSchema,
-  /** The forwarder nonce the data center's next request must carry (counting its requests still queued). */
+  /** The ledger's currency (ISO 4217, "CNY") and the digits of its minor unit (2): amounts on chain are minor units. */
+  currency: z.string(),
+  decimals: z.number().int().min(0).max(36),
+  /** The forwarder nonce the data center's next request must carry (counting its requests that can still run). */
   nextNonce: z.string().optional(),
 });
 export type SigningInfo = z.infer<typeof signingInfoSchema>;

@@ -5,7 +5,7 @@ import { ConfigError } from "./errors.js";
 
 const address = z
   .string()
-  .refine((value) => isAddress(value), { message: "not an address" })
+  .refine((value) => isAddress(value), { error: "not an address" })
   .transform((value) => getAddress(value));
 
 const boolean = z

@@ -40,6 +40,16 @@ export class ChainMovedError extends RetryableError {
   }
 }
 
+/**
+ * The node has not got the mirror's newest blocks (it is behind, or was rewound) and shows no other block in their
+ * place: nothing to roll back; wait for it.
+ */
+export class NodeBehindError extends RetryableError {
+  constructor(message: string) {
+    super("NODE_BEHIND", message);
+  }
+}
+
 /** The database connection failed. */
 export class DatabaseConnectionError extends RetryableError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -59,7 +69,7 @@ export class DecodeError extends FatalError {
   }
 }
 
-/** The chain reorganised below the oldest block the mirror can still compare: it stops rather than guess. */
+/** The chain replaced a block the mirror had verified final: it stops rather than change what it served as final. */
 export class ReorgTooDeepError extends FatalError {
   constructor(message: string) {
     super("REORG_TOO_DEEP", message);

@@ -14,6 +14,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     level: options.level ?? "info",
     base: { pid: process.pid },
     // bigint values (block numbers, amounts) print as decimal strings.
-    formatters: { log: (object) => JSON.parse(JSON.stringify(object, (_, v) => (typeof v === "bigint" ? v.toString() : v))) },
+    formatters: { log: (object) => JSON.parse(JSON.stringify(object, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))) as Record<string, unknown> },
   });
 }

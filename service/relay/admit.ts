@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 
 import type { RelayChain } from "./chain.js";
 import { RelayProblem } from "./errors.js";
+import { blockedReason, blockerOf, nonceRun } from "./nonces.js";
 import { relayerFor, type RelayQueue, type RequestRow } from "./queue.js";
-import { forwardRequestSigner, redeemCalldata } from "../client/sign.js";
+import { forwardRequestDigest, forwardRequestSigner, redeemCalldata } from "../client/sign.js";
 import { type RedemptionBody, redemptionBodySchema, toWire } from "../client/wire.js";
 
 /** What the admission of a redemption body needs. */
@@ -58,6 +59,25 @@ function sameInvoice(existing: RequestRow, dataCenter: string): Admission {
   return { kind: "existing", row: existing };
 }
 
+/**
+ * The stored request that answers a body without new checks: the same signed request again (the same forward-request
+ * digest), whatever became of it, failed included; else the invoice's live request. A new request for an invoice
+ * whose earlier requests all failed finds nothing here and is checked and admitted as a request of its own.
+ */
+async function storedAnswer(ctx: AdmitContext, body: RedemptionBody): Promise<Admission | undefined> {
+  const rows = await ctx.queue.byInvoice(body.consent.invoiceHash);
+  if (rows.length === 0) return undefined;
+  const digestOf = (request: RedemptionBody["request"]) => forwardRequestDigest(ctx.chain.forwarderDomain, request);
+  const digest = digestOf(body.request);
+  const same = rows.find((r) => {
+    const stored = redemptionBodySchema.safeParse(r.body);
+    return r.dataCenter === body.request.from && stored.success && digestOf(stored.data.request) === digest;
+  });
+  if (same !== undefined) return { kind: "existing", row: same };
+  const live = rows.find((r) => r.status !== "failed");
+  return live === undefined ? undefined : sameInvoice(live, body.request.from);
+}
+
 /** What the chain said of a request when it was read. */
 interface ChainReading {
   latest: { timestamp: bigint };
@@ -66,7 +86,7 @@ interface ChainReading {
   refusal: Awaited<ReturnType<RelayChain["simulate"]>>;
 }
 
-/** A body whose own checks passed, with the chain's reading (none when its invoice was already queued). */
+/** A body whose own checks passed, with the chain's reading (none when a stored request already answers it). */
 export interface PreparedRedemption {
   body: RedemptionBody;
   reading: ChainReading | undefined;
@@ -96,40 +116,64 @@ export async function prepare(ctx: AdmitContext, raw: unknown): Promise<Prepared
   if (signer !== request.from) {
     throw new RelayProblem("INVALID_SIGNATURE", `the forward request is signed by ${signer ?? "nobody"}, not by ${request.from}`);
   }
-  // The same invoice again needs no chain reads: admitPrepared answers it from the queue.
-  const existing = await ctx.queue.liveByInvoice(body.consent.invoiceHash);
-  return { body, reading: existing === undefined ? await readChain(chain, body) : undefined };
+  // A body a stored request answers needs no chain reads: admitPrepared answers it from the queue.
+  const stored = await storedAnswer(ctx, body);
+  return { body, reading: stored === undefined ? await readChain(chain, body) : undefined };
 }
 
 /**
- * The ordered part: the same invoice again returns the request already stored; then the deadline, the forwarder
- * nonce against the chain and the queue, and the simulation's verdict; then the durable insert. Throws a
- * {@link RelayProblem} naming the reason of a refusal.
+ * The forwarder nonce against the chain and the data center's stored requests: below the chain's nonce or held by
+ * a request that can still run, it is used; above the run of those requests, it is blocked (when a failed or expiring
+ * request leaves the nonce at the run's end unused) or a gap.
+ */
+async function checkNonce(ctx: AdmitContext, request: RedemptionBody["request"], chainNonce: bigint, now: bigint): Promise<void> {
+  const { from, nonce } = request;
+  const run = nonceRun(chainNonce, await ctx.queue.nonceHolders(from, chainNonce), now);
+  const nextNonce = run.next.toString();
+  if (nonce < chainNonce) {
+    throw new RelayProblem("NONCE_USED", `forwarder nonce ${nonce} of ${from} was already used on chain`, { nextNonce });
+  }
+  if (nonce > run.next) {
+    const blocker = await blockerOf(ctx.queue, from, run);
+    if (blocker.id !== undefined) {
+      throw new RelayProblem("NONCE_BLOCKED", blockedReason(from, nonce, blocker), {
+        nextNonce,
+        blockedBy: { id: blocker.id, forwarderNonce: blocker.nonce.toString(), code: blocker.code ?? null },
+      });
+    }
+    throw new RelayProblem("NONCE_GAP", `forwarder nonce ${nonce} is not the next one of ${from}, ${run.next}`, { nextNonce });
+  }
+  const holder = run.holders.find((h) => h.forwarderNonce === nonce);
+  if (holder === run.expiring && holder !== undefined) {
+    throw new RelayProblem(
+      "NONCE_USED",
+      `forwarder nonce ${nonce} of ${from} is held by request ${holder.id}, whose deadline passed before it was relayed: ` +
+        "it fails without using the nonce once the relayer settles it (at once if queued, when its transaction is mined if in flight); send this request again then",
+      { nextNonce },
+    );
+  }
+  if (holder !== undefined) {
+    throw new RelayProblem("NONCE_USED", `forwarder nonce ${nonce} of ${from} is held by request ${holder.id}`, { nextNonce });
+  }
+}
+
+/**
+ * The ordered part: a body a stored request answers (the same request again, or the invoice's live request) gets
+ * it; then the deadline, the forwarder nonce against the chain and the queue, and the simulation's verdict; then the
+ * durable insert. Throws a {@link RelayProblem} naming the reason of a refusal.
  */
 export async function admitPrepared(ctx: AdmitContext, prepared: PreparedRedemption): Promise<Admission> {
   const { queue } = ctx;
   const { body } = prepared;
   const { consent, request } = body;
-  const existing = await queue.liveByInvoice(consent.invoiceHash);
-  if (existing !== undefined) return sameInvoice(existing, request.from);
-  // Queued when prepared, gone since (it failed): read the chain now.
+  const stored = await storedAnswer(ctx, body);
+  if (stored !== undefined) return stored;
+  // Answered by a stored request when prepared, not now (its live request failed since): read the chain now.
   const { latest, chainNonce, refusal } = prepared.reading ?? (await readChain(ctx.chain, body));
-
-  const [open, sameNonce] = await Promise.all([queue.highestOpenNonce(request.from), queue.liveByNonce(request.from, request.nonce)]);
   if (request.deadline < latest.timestamp) {
     throw new RelayProblem("REQUEST_EXPIRED", `the request's deadline ${request.deadline} is before the chain's time ${latest.timestamp}`);
   }
-  if (request.nonce < chainNonce || sameNonce !== undefined) {
-    throw new RelayProblem("NONCE_USED", `forwarder nonce ${request.nonce} of ${request.from} was already used`, {
-      nextNonce: (open === undefined || open < chainNonce ? chainNonce : open + 1n).toString(),
-    });
-  }
-  const expected = open === undefined || open < chainNonce ? chainNonce : open + 1n;
-  if (request.nonce !== expected) {
-    throw new RelayProblem("NONCE_GAP", `forwarder nonce ${request.nonce} is not the next one of ${request.from}, ${expected}`, {
-      nextNonce: expected.toString(),
-    });
-  }
+  await checkNonce(ctx, request, chainNonce, latest.timestamp);
   if (refusal !== undefined) {
     throw new RelayProblem("LEDGER_REFUSED", refusal.message, { error: refusal.error, args: refusal.args }, refusal.code);
   }
@@ -146,15 +190,16 @@ export async function admitPrepared(ctx: AdmitContext, prepared: PreparedRedempt
   });
   if (row !== undefined) return { kind: "accepted", row };
   // Another request got there first (two copies sent at once).
-  const raced = await queue.liveByInvoice(consent.invoiceHash);
-  if (raced !== undefined) return sameInvoice(raced, request.from);
+  const raced = await storedAnswer(ctx, body);
+  if (raced !== undefined) return raced;
   throw new RelayProblem("NONCE_USED", `forwarder nonce ${request.nonce} of ${request.from} was already used`);
 }
 
 /**
  * Checks a redemption body (shape, the data center's signature, the forwarder nonce and deadline, and a
- * simulation of the ledger's redeem as the forwarder would call it) and stores it durably. The same invoice again
- * returns the request already stored. Throws a {@link RelayProblem} naming the reason of a refusal.
+ * simulation of the ledger's redeem as the forwarder would call it) and stores it durably. The same request again
+ * returns the request stored for it, whatever its status; another request for an invoice with a live request returns
+ * that one. Throws a {@link RelayProblem} naming the reason of a refusal.
  */
 export async function admit(ctx: AdmitContext, raw: unknown): Promise<Admission> {
   return admitPrepared(ctx, await prepare(ctx, raw));

@@ -11,6 +11,9 @@ export interface RelayChain {
   forwarder: string;
   consentDomain: TypedDataDomain;
   forwarderDomain: TypedDataDomain;
+  /** The ledger's currency and the digits of its minor unit. */
+  currency: string;
+  decimals: number;
   /**
    * Runs the ledger's call as the forwarder would, with the data center appended (ERC-2771), so that a refusal
    * comes back as the ledger's own custom error rather than the forwarder's FailedCall().
@@ -30,7 +33,15 @@ async function rpc<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function domain(d: Awaited<ReturnType<Contract["eip712Domain"]>>): TypedDataDomain {
+/** The fields of an ERC-5267 `eip712Domain()` answer that make the EIP-712 domain. */
+interface DomainFields {
+  name: string;
+  version: string;
+  chainId: bigint;
+  verifyingContract: string;
+}
+
+function domain(d: DomainFields): TypedDataDomain {
   return { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
 }
 
@@ -40,8 +51,10 @@ export async function createRelayChain(deps: { rpcUrl: string; ledger: string; c
   const ledger = new Contract(deps.ledger, LEDGER_ABI, provider);
   const forwarderAddress = getAddress(await rpc(() => ledger.getFunction("trustedForwarder")() as Promise<string>));
   const forwarder = new Contract(forwarderAddress, FORWARDER_ABI, provider);
-  const consentDomain = domain(await rpc(() => ledger.getFunction("eip712Domain")()));
-  const forwarderDomain = domain(await rpc(() => forwarder.getFunction("eip712Domain")()));
+  const consentDomain = domain(await rpc(() => ledger.getFunction("eip712Domain")() as Promise<DomainFields>));
+  const forwarderDomain = domain(await rpc(() => forwarder.getFunction("eip712Domain")() as Promise<DomainFields>));
+  const currency = await rpc(() => ledger.getFunction("currency")() as Promise<string>);
+  const decimals = Number(await rpc(() => ledger.getFunction("decimals")() as Promise<bigint>));
   return {
     provider,
     chainId: BigInt(deps.chainId),
@@ -49,6 +62,8 @@ export async function createRelayChain(deps: { rpcUrl: string; ledger: string; c
     forwarder: forwarderAddress,
     consentDomain,
     forwarderDomain,
+    currency,
+    decimals,
     async simulate(dataCenter, data) {
       try {
         await provider.send("eth_call", [{ from: forwarderAddress, to: deps.ledger, data: concat([data, dataCenter]) }, "latest"]);

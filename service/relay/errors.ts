@@ -1,81 +1,53 @@
 import type { ErrorRequestHandler } from "express";
 
-import { FatalError, isRetryable } from "../internal/errors.js";
+import { isProblemCode, Problem, type ProblemDetails, PROBLEMS, RELAY_VOCABULARY, sendProblem, toProblem } from "../internal/problems.js";
+
+/** The codes the relay answers with itself; statuses and titles are the service's one catalogue's. */
+const RELAY_CODES = [
+  "INVALID_BODY", "REQUEST_MISMATCH", "INVALID_SIGNATURE", "REQUEST_EXPIRED", "NONCE_USED", "NONCE_GAP", "NONCE_BLOCKED", "INVOICE_IN_USE",
+  "LEDGER_REFUSED", "UNAUTHORIZED", "NOT_FOUND", "UNAVAILABLE",
+] as const;
+
+export type RelayErrorCode = (typeof RELAY_CODES)[number];
+
+/** The relay's part of the catalogue (service/internal/problems.ts). */
+export const RELAY_ERRORS = Object.fromEntries(RELAY_CODES.map((code) => [code, PROBLEMS[code]])) as { [C in RelayErrorCode]: (typeof PROBLEMS)[C] };
 
 /**
- * The relay's error catalogue: stable codes with their HTTP status and title. Ledger reverts found by the
- * simulation keep the code {@link decodeRevert} gives them (not-accredited, invoice-used, over-ratio, …) and answer
- * 422. Everything here is a non-retryable {@link FatalError}; a failing RPC node or database stays retryable and
- * answers 503.
+ * A refusal of the relay. Ledger reverts found by the simulation (kind `LEDGER_REFUSED`) carry the code
+ * decodeRevert gives them (NOT_ACCREDITED, INVOICE_USED, OVER_RATIO, …), each in the catalogue with status 422.
+ * It is a non-retryable error; a failing RPC node or database stays retryable and answers 503 UNAVAILABLE.
  */
-export const RELAY_ERRORS = {
-  "INVALID_BODY": { status: 400, title: "The request body is not a valid redemption" },
-  "REQUEST_MISMATCH": { status: 422, title: "The forward request does not call the ledger's redeem with this consent" },
-  "INVALID_SIGNATURE": { status: 401, title: "The data center's signature does not match the request" },
-  "REQUEST_EXPIRED": { status: 422, title: "The forward request's deadline has passed" },
-  "NONCE_USED": { status: 409, title: "The forwarder nonce was already used" },
-  "NONCE_GAP": { status: 409, title: "The forwarder nonce is not the data center's next one" },
-  "INVOICE_IN_USE": { status: 409, title: "This invoice was submitted by another data center" },
-  "LEDGER_REFUSED": { status: 422, title: "The ledger would refuse this redemption" },
-  UNAUTHORIZED: { status: 401, title: "A signed Authorization header of the data center is required" },
-  "NOT_FOUND": { status: 404, title: "No such redemption request" },
-  UNAVAILABLE: { status: 503, title: "The chain or the database is unavailable; try again" },
-} as const;
-
-export type RelayErrorCode = keyof typeof RELAY_ERRORS;
-
-export class RelayProblem extends FatalError {
-  readonly status: number;
-  readonly title: string;
-  readonly extra: Record<string, unknown>;
-  /** `code` is from {@link RELAY_ERRORS}, or for `ledger-refused` the decoded revert's code. */
+export class RelayProblem extends Problem {
+  /** `code` is for `LEDGER_REFUSED`: the decoded revert's code. */
   constructor(kind: RelayErrorCode, detail: string, extra: Record<string, unknown> = {}, code: string = kind) {
-    super(code, detail);
-    this.status = RELAY_ERRORS[kind].status;
-    this.title = kind === "LEDGER_REFUSED" ? `${RELAY_ERRORS[kind].title}: ${code}` : RELAY_ERRORS[kind].title;
-    this.extra = extra;
+    super(kind === "LEDGER_REFUSED" && isProblemCode(code) ? code : kind, detail, { extensions: extra });
   }
 
   /** RFC 9457 problem details. */
-  toJSON(instance?: string): Record<string, unknown> {
-    return {
-      type: `urn:compute-voucher:problem:${this.code}`,
-      title: this.title,
-      status: this.status,
-      code: this.code,
-      detail: this.message,
-      ...(instance === undefined ? {} : { instance }),
-      ...this.extra,
-    };
+  toJSON(instance?: string): ProblemDetails {
+    return this.details(instance);
   }
 }
 
-/** The problem details of any error: known ones as they are, a retryable one as 503, anything else a bare 500. */
-export function problemOf(error: unknown, instance?: string): { status: number; body: Record<string, unknown> } {
-  if (error instanceof RelayProblem) return { status: error.status, body: error.toJSON(instance) };
-  const e = error as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown };
-  if (e?.type === "entity.parse.failed" || e?.type === "entity.too.large") {
-    const p = new RelayProblem("INVALID_BODY", `the body is not JSON the service accepts (${String(e.message)})`);
-    return { status: p.status, body: p.toJSON(instance) };
-  }
-  if (isRetryable(error)) {
-    const p = new RelayProblem("UNAVAILABLE", "the chain node or the database did not answer; try again");
-    return { status: p.status, body: p.toJSON(instance) };
-  }
-  return {
-    status: 500,
-    body: { type: "about:blank", title: "Internal Server Error", status: 500, code: "INTERNAL", ...(instance ? { instance } : {}) },
-  };
+/** The problem details of any error in the relay's words: a retryable one as 503, an unknown one as a bare 500. */
+export function problemOf(error: unknown, instance?: string): { status: number; body: ProblemDetails; problem: Problem } {
+  const problem = toProblem(error, RELAY_VOCABULARY);
+  return { status: problem.status, body: problem.details(instance), problem };
 }
 
 /**
- * An Express error middleware answering `application/problem+json`; for mounting where the audit API's own error
- * middleware is not there (the relay's tests). Unknown errors are logged by `log`, never shown.
+ * The relay's error middleware, answering `application/problem+json` (with `Retry-After` on a 503) in the relay's
+ * words. Unknown errors are logged by `log`, never shown.
  */
 export function relayProblemHandler(log?: (error: unknown) => void): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const { status, body } = problemOf(error, req.originalUrl);
-    if (status >= 500) log?.(error);
-    res.status(status).type("application/problem+json").send(JSON.stringify(body));
+    const problem = toProblem(error, RELAY_VOCABULARY);
+    if (problem.status >= 500) log?.(error);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendProblem(res, problem, req.originalUrl);
   };
 }

@@ -9,6 +9,8 @@ import { applyMigrations, type Migration } from "../store/migrations.js";
  *   that after a crash it can be found on chain or sent again byte for byte (same nonce, same hash).
  * - `relay_requests`: every accepted redemption request, written before the 202. At most one live (not failed)
  *   request per invoice hash and per (data center, forwarder nonce).
+ * - 201: indexes over every request, failed ones too: a repeated request is found among an invoice's failed
+ *   requests, and a data center's failed request at a forwarder nonce is named when it blocks the later ones.
  */
 export const RELAY_MIGRATIONS: readonly Migration[] = [
   {
@@ -53,6 +55,14 @@ CREATE UNIQUE INDEX relay_requests_live_invoice ON relay_requests (invoice_hash)
 CREATE UNIQUE INDEX relay_requests_live_nonce ON relay_requests (data_center, forwarder_nonce) WHERE status <> 'failed';
 CREATE INDEX relay_requests_queue ON relay_requests (relayer, status, seq);
 CREATE INDEX relay_requests_by_transaction ON relay_requests (transaction_hash);
+`,
+  },
+  {
+    version: 201,
+    name: "relay: failed requests found by invoice and by (data center, forwarder nonce)",
+    sql: `
+CREATE INDEX relay_requests_by_invoice ON relay_requests (invoice_hash, seq);
+CREATE INDEX relay_requests_by_nonce ON relay_requests (data_center, forwarder_nonce, seq);
 `,
   },
 ];

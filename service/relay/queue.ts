@@ -33,6 +33,9 @@ export interface TxRow {
   sentAt: Date;
 }
 
+/** What the forwarder-nonce walk needs of a stored request ({@link nonceRun}). */
+export type NonceHolder = Pick<RequestRow, "id" | "forwarderNonce" | "requestDeadline" | "status">;
+
 export type NewRequest = Pick<
   RequestRow,
   "id" | "dataCenter" | "invoiceHash" | "voucherId" | "amount" | "forwarderNonce" | "requestDeadline" | "body" | "relayer"
@@ -88,12 +91,12 @@ export interface RelayQueue {
   /** Stores a request; undefined when a live request holds its invoice hash or its (data center, nonce). */
   insert(request: NewRequest): Promise<RequestRow | undefined>;
   get(id: string): Promise<RequestRow | undefined>;
-  /** The live (not failed) request for an invoice hash. */
-  liveByInvoice(invoiceHash: string): Promise<RequestRow | undefined>;
-  /** The live request of a data center with a forwarder nonce. */
-  liveByNonce(dataCenter: string, nonce: bigint): Promise<RequestRow | undefined>;
-  /** The highest forwarder nonce among a data center's requests not yet on chain (queued or submitted). */
-  highestOpenNonce(dataCenter: string): Promise<bigint | undefined>;
+  /** Every request for an invoice hash, failed ones too (at most one is live), oldest first. */
+  byInvoice(invoiceHash: string): Promise<RequestRow[]>;
+  /** A data center's requests that did not fail, at forwarder nonces from `from` up, by nonce. */
+  nonceHolders(dataCenter: string, from: bigint): Promise<NonceHolder[]>;
+  /** The latest failed request of a data center at a forwarder nonce. */
+  lastFailedAt(dataCenter: string, nonce: bigint): Promise<RequestRow | undefined>;
   /** Queued requests of a relayer, oldest first. */
   queued(relayer: string, limit: number): Promise<RequestRow[]>;
   /** Requests of a relayer with a status. */
@@ -152,21 +155,29 @@ export function createRelayQueue(db: Database): RelayQueue {
       return rows[0] === undefined ? undefined : toRequest(rows[0]);
     },
     get: (id) => one(`SELECT ${REQUEST_COLUMNS} FROM relay_requests WHERE id = $1`, [id]),
-    liveByInvoice: (hash) =>
-      one(`SELECT ${REQUEST_COLUMNS} FROM relay_requests WHERE invoice_hash = $1 AND status <> 'failed'`, [hash]),
-    liveByNonce: (dc, nonce) =>
-      one(`SELECT ${REQUEST_COLUMNS} FROM relay_requests WHERE data_center = $1 AND forwarder_nonce = $2 AND status <> 'failed'`, [
-        dc,
-        nonce.toString(),
-      ]),
-    async highestOpenNonce(dc) {
-      const rows = await db.query<{ n: string | null }>(
-        "SELECT max(forwarder_nonce)::text AS n FROM relay_requests WHERE data_center = $1 AND status IN ('queued', 'submitted')",
-        [dc],
-      );
-      const n = rows[0]?.n;
-      return n === null || n === undefined ? undefined : BigInt(n);
+    async byInvoice(hash) {
+      const rows = await db.query(`SELECT ${REQUEST_COLUMNS} FROM relay_requests WHERE invoice_hash = $1 ORDER BY seq`, [hash]);
+      return rows.map(toRequest);
     },
+    async nonceHolders(dc, from) {
+      const rows = await db.query<{ id: string; forwarder_nonce: string; request_deadline: string; status: RequestStatus }>(
+        `SELECT id, forwarder_nonce::text AS forwarder_nonce, request_deadline::text AS request_deadline, status FROM relay_requests
+         WHERE data_center = $1 AND status <> 'failed' AND forwarder_nonce >= $2 ORDER BY forwarder_nonce`,
+        [dc, from.toString()],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        forwarderNonce: BigInt(r.forwarder_nonce),
+        requestDeadline: BigInt(r.request_deadline),
+        status: r.status,
+      }));
+    },
+    lastFailedAt: (dc, nonce) =>
+      one(
+        `SELECT ${REQUEST_COLUMNS} FROM relay_requests WHERE data_center = $1 AND forwarder_nonce = $2 AND status = 'failed'
+         ORDER BY seq DESC LIMIT 1`,
+        [dc, nonce.toString()],
+      ),
     async queued(relayer, limit) {
       const rows = await db.query(
         `SELECT ${REQUEST_COLUMNS} FROM relay_requests WHERE relayer = $1 AND status = 'queued' ORDER BY seq LIMIT $2`,

@@ -11,20 +11,26 @@ export interface RelayRouterDeps {
   relay: Relay;
   /** Where unexpected errors (answered as a bare 500) are logged. */
   onError?: (error: unknown) => void;
+  /**
+   * How long a request's checks and chain reads (and a read endpoint's reads) may take before it is answered 503
+   * UNAVAILABLE with `Retry-After`, nothing stored. A redemption being stored is answered with the stored request
+   * however long that takes, so these routes are not under the audit API's request timeout. Default 10 s.
+   */
+  checkTimeoutMs?: number;
 }
 
 /**
  * The redemption endpoints, under `/v1/redemptions`. Handlers throw {@link RelayProblem}s; the router's own error
- * middleware answers them as problem+json (its codes, such as NOT_ACCREDITED or NONCE_GAP, are not in the audit
- * API's catalogue), so the app's middleware only sees what happens outside these routes.
+ * middleware answers them as problem+json in the relay's words (INVALID_BODY where the audit API says INVALID_JSON),
+ * with codes from the service's one catalogue, so the app's middleware only sees what happens outside these routes.
  */
-export function createRelayRouter({ relay, onError }: RelayRouterDeps): Router {
+export function createRelayRouter({ relay, onError, checkTimeoutMs = 10_000 }: RelayRouterDeps): Router {
   const router = express.Router();
   const json = express.json({ limit: "1mb", type: ["application/json", "application/*+json"] });
-  router.post("/v1/redemptions", json, postRedemption(relay));
-  router.post("/v1/redemptions/batch", json, postRedemptionBatch(relay));
-  router.get("/v1/redemptions/requests/:id", getRedemptionRequest(relay));
-  router.get("/v1/redemptions/signing-info", getSigningInfo(relay));
+  router.post("/v1/redemptions", json, postRedemption(relay, { checkTimeoutMs }));
+  router.post("/v1/redemptions/batch", json, postRedemptionBatch(relay, { checkTimeoutMs, onError }));
+  router.get("/v1/redemptions/requests/:id", getRedemptionRequest(relay, { timeoutMs: checkTimeoutMs }));
+  router.get("/v1/redemptions/signing-info", getSigningInfo(relay, { timeoutMs: checkTimeoutMs }));
   router.use("/v1/redemptions", relayProblemHandler(onError));
   return router;
 }

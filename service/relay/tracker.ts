@@ -1,6 +1,7 @@
 import type { TransactionReceipt } from "ethers";
 
 import type { RelayChain } from "./chain.js";
+import { blockedReason, blockerOf, nonceRun } from "./nonces.js";
 import type { Outcome, RelayQueue, RequestRow, TxRow } from "./queue.js";
 import { forwarderInterface } from "../client/abi.js";
 import type { Logger } from "../internal/logger.js";
@@ -41,7 +42,12 @@ export async function reconcileRequest(ctx: TrackerContext, r: RequestRow, now: 
     return { id: r.id, status: "failed", code: "REQUEST_EXPIRED", reason: `the request's deadline ${r.requestDeadline} passed before it was relayed` };
   }
   if (r.attempts >= ctx.maxAttempts) {
-    return { id: r.id, status: "failed", code: "NOT_RELAYED", reason: `the forwarder did not execute the request in ${r.attempts} attempts` };
+    return {
+      id: r.id,
+      status: "failed",
+      code: "NOT_RELAYED",
+      reason: `the forwarder skipped the request in ${r.attempts} attempts (its forwarder nonce ${r.forwarderNonce}; ${r.dataCenter}'s nonce on chain is ${nonce})`,
+    };
   }
   return { id: r.id, status: "queued" };
 }
@@ -75,11 +81,23 @@ export async function outcomesOf(ctx: TrackerContext, receipt: TransactionReceip
   );
 }
 
+/** What {@link track} made of a pending transaction. */
+export interface Tracked {
+  state: "settled" | "pending" | "unknown";
+  /** Data centers whose requests in it failed or went back to the queue: their later nonces may now be blocked. */
+  unsettled: string[];
+}
+
+function unsettledOf(requests: RequestRow[], outcomes: Outcome[]): string[] {
+  const dc = new Map(requests.map((r) => [r.id, r.dataCenter]));
+  return [...new Set(outcomes.filter((o) => o.status !== "confirmed").map((o) => dc.get(o.id)!))];
+}
+
 /**
  * Follows one pending transaction: settles it when mined, gives it up when its nonce went to another transaction
  * (its requests are reconciled), and says whether it should be sent again (the node does not know it).
  */
-export async function track(ctx: TrackerContext, tx: TxRow, minedNonce: bigint): Promise<"settled" | "pending" | "unknown"> {
+export async function track(ctx: TrackerContext, tx: TxRow, minedNonce: bigint): Promise<Tracked> {
   const receipt = await ctx.chain.provider.getTransactionReceipt(tx.hash);
   if (receipt !== null) {
     const requests = await ctx.queue.inTransaction(tx.hash);
@@ -87,7 +105,7 @@ export async function track(ctx: TrackerContext, tx: TxRow, minedNonce: bigint):
     await ctx.queue.settle(tx.hash, { status: "mined", blockNumber: receipt.blockNumber, blockHash: receipt.blockHash }, outcomes);
     const confirmed = outcomes.filter((o) => o.status === "confirmed").length;
     ctx.logger.debug({ tx: tx.hash, block: receipt.blockNumber, requests: requests.length, confirmed }, "relay transaction mined");
-    return "settled";
+    return { state: "settled", unsettled: unsettledOf(requests, outcomes) };
   }
   if (minedNonce > tx.nonce) {
     // `minedNonce` was read before the receipt: the nonce was mined, by another transaction.
@@ -96,8 +114,37 @@ export async function track(ctx: TrackerContext, tx: TxRow, minedNonce: bigint):
     const outcomes = await Promise.all(requests.map((r) => reconcileRequest(ctx, r, now)));
     await ctx.queue.settle(tx.hash, { status: "dropped" }, outcomes);
     ctx.logger.warn({ tx: tx.hash, nonce: tx.nonce }, "relay transaction replaced by another with its nonce; its requests reconciled");
-    return "settled";
+    return { state: "settled", unsettled: unsettledOf(requests, outcomes) };
   }
-  const known = await ctx.chain.provider.send("eth_getTransactionByHash", [tx.hash]);
-  return known === null ? "unknown" : "pending";
+  const known: unknown = await ctx.chain.provider.send("eth_getTransactionByHash", [tx.hash]);
+  return { state: known === null ? "unknown" : "pending", unsettled: [] };
+}
+
+/**
+ * Fails at once, with NONCE_BLOCKED, the queued requests of these data centers that the forwarder can never run:
+ * those above a nonce that no request that can still run holds (its request failed, or is about to, without using
+ * it). The reason names that request and the nonce to sign again from. Requests in flight are left to their
+ * transaction (the tracker sends them here when the forwarder skips them). Returns the ids it failed.
+ */
+export async function blockSuccessors(ctx: TrackerContext, dataCenters: Iterable<string>): Promise<string[]> {
+  const unique = [...new Set(dataCenters)];
+  if (unique.length === 0) return [];
+  const { timestamp } = await ctx.chain.latest();
+  const failed: string[] = [];
+  for (const dc of unique) {
+    const chainNonce = await ctx.chain.forwarderNonce(dc);
+    const run = nonceRun(chainNonce, await ctx.queue.nonceHolders(dc, chainNonce), timestamp);
+    const blocked = run.blocked.filter((h) => h.status === "queued");
+    if (blocked.length === 0) continue;
+    const blocker = await blockerOf(ctx.queue, dc, run);
+    await ctx.queue.apply(
+      blocked.map((h) => ({ id: h.id, status: "failed", code: "NONCE_BLOCKED", reason: blockedReason(dc, h.forwarderNonce, blocker) })),
+    );
+    failed.push(...blocked.map((h) => h.id));
+    ctx.logger.warn(
+      { dataCenter: dc, blockedBy: blocker.id, nonce: blocker.nonce, failed: blocked.length },
+      "requests above an unused forwarder nonce failed",
+    );
+  }
+  return failed;
 }

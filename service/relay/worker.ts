@@ -2,7 +2,7 @@ import { Transaction, type Wallet } from "ethers";
 
 import type { RelayChain } from "./chain.js";
 import type { RelayQueue, RequestRow } from "./queue.js";
-import { reconcileRequest, track, type TrackerContext } from "./tracker.js";
+import { blockSuccessors, reconcileRequest, track, type TrackerContext } from "./tracker.js";
 import { forwarderInterface } from "../client/abi.js";
 import type { Logger } from "../internal/logger.js";
 
@@ -94,13 +94,16 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
     const pending = await queue.pendingTransactions(relayer);
     const occupied = new Set<bigint>();
     let left = 0;
-    const states = await Promise.all(pending.map((tx) => track(ctx, tx, minedNonce)));
+    const tracked = await Promise.all(pending.map((tx) => track(ctx, tx, minedNonce)));
+    // A request that failed or went back to the queue may leave a nonce unused that its data center's later ones need.
+    await blockSuccessors(ctx, tracked.flatMap((t) => t.unsettled));
     for (const [i, tx] of pending.entries()) {
       occupied.add(tx.nonce);
-      if (states[i] === "settled") continue;
+      const state = tracked[i]!.state;
+      if (state === "settled") continue;
       left++;
       const since = Date.now() - (lastSent.get(tx.hash) ?? tx.sentAt.getTime());
-      if (states[i] === "unknown" && (eager || since > deps.resendAfterMs)) {
+      if (state === "unknown" && (eager || since > deps.resendAfterMs)) {
         logger.info({ hash: tx.hash, nonce: tx.nonce }, "sending a relay transaction the node does not know again");
         if (!(await broadcast(tx.raw, tx.hash))) {
           const requests = await queue.inTransaction(tx.hash);
@@ -133,12 +136,14 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
       const queued = await queue.withStatus(relayer, "queued");
       const outcomes = await Promise.all(queued.map((r) => reconcileRequest({ ...ctx, maxAttempts: Number.MAX_SAFE_INTEGER }, r, timestamp)));
       await queue.apply(outcomes.filter((o) => o.status !== "queued"));
+      // Also after a crash between a failure and the failing of the requests it blocks.
+      const blocked = await blockSuccessors(ctx, queued.map((r) => r.dataCenter));
       const pending = await queue.pendingTransactions(relayer);
       const counted = BigInt(await chain.provider.getTransactionCount(relayer, "pending"));
       const stored = pending.reduce((max, tx) => (tx.nonce + 1n > max ? tx.nonce + 1n : max), 0n);
       nextNonce = counted > stored ? counted : stored;
       logger.info(
-        { relayer, inFlight: left, queued: queued.length, failed: outcomes.filter((o) => o.status === "failed").length, nextNonce },
+        { relayer, inFlight: left, queued: queued.length, failed: outcomes.filter((o) => o.status === "failed").length + blocked.length, nextNonce },
         "relayer reconciled with the chain",
       );
     },
@@ -150,10 +155,13 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
       if (rows.length === 0) return inFlight > 0;
       const { timestamp } = await chain.latest();
       const expired = rows.filter((r) => r.requestDeadline < timestamp);
+      const failed = new Set(expired.map((r) => r.id));
       if (expired.length > 0) {
         await queue.apply(expired.map((r) => ({ id: r.id, status: "failed", code: "REQUEST_EXPIRED", reason: `the request's deadline ${r.requestDeadline} passed before it was relayed` })));
+        // An expired request leaves its forwarder nonce unused: its data center's later requests can never run.
+        for (const id of await blockSuccessors(ctx, expired.map((r) => r.dataCenter))) failed.add(id);
       }
-      const live = inNonceOrder(rows.filter((r) => r.requestDeadline >= timestamp));
+      const live = inNonceOrder(rows.filter((r) => !failed.has(r.id)));
       const fee = await fees();
       for (let i = 0; i < live.length; i += deps.batchSize) {
         const batch = live.slice(i, i + deps.batchSize);

@@ -129,12 +129,12 @@ async function openPostgres(config: { url: string; schema: string }, options: Op
   }
   return {
     kind: "postgres",
-    query: (sql, params) => wrap(async () => (await pool.query(sql, params)).rows),
+    query: <T>(sql: string, params?: unknown[]) => wrap(async () => (await pool.query(sql, params)).rows as T[]),
     async transaction(fn) {
       const client = await wrap(() => pool.connect());
       try {
         await wrap(() => client.query("BEGIN"));
-        const result = await fn({ query: (sql, params) => wrap(async () => (await client.query(sql, params)).rows) });
+        const result = await fn({ query: <T>(sql: string, params?: unknown[]) => wrap(async () => (await client.query(sql, params)).rows as T[]) });
         await wrap(() => client.query("COMMIT"));
         return result;
       } catch (error) {

@@ -5,7 +5,7 @@ import type { Database } from "./database.js";
  * PostgreSQL's dialect; PGlite runs the same text. Amounts and token ids are NUMERIC (never floating point), block
  * numbers and timestamps BIGINT, hashes and addresses text (addresses checksummed).
  */
-export const MIGRATIONS: readonly (Migration & { sql: string })[] = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: "raw log, checkpoint and derived tables",
@@ -151,6 +151,28 @@ CREATE TABLE role_members (
   PRIMARY KEY (role_id, account)
 );
 `,
+  },
+  {
+    version: 2,
+    name: "final block and halt in the checkpoint",
+    statements: [
+      // The highest block the writer has verified final: FINALITY_DEPTH below a head it has seen, and linked by
+      // parent hash to the headers it kept. It only moves up; `blocks` keeps every header from it to the checkpoint.
+      "ALTER TABLE sync_checkpoint ADD COLUMN final_number bigint",
+      "ALTER TABLE sync_checkpoint ADD COLUMN final_hash text",
+      // A mirror from before this migration: its oldest kept header (the anchor below the window), else the
+      // checkpoint itself.
+      `UPDATE sync_checkpoint SET
+         final_number = coalesce((SELECT min(number) FROM blocks WHERE number <= block_number), block_number),
+         final_hash = coalesce((SELECT hash FROM blocks WHERE number <= block_number ORDER BY number LIMIT 1), block_hash)`,
+      "ALTER TABLE sync_checkpoint ALTER COLUMN final_number SET NOT NULL",
+      "ALTER TABLE sync_checkpoint ALTER COLUMN final_hash SET NOT NULL",
+      "ALTER TABLE sync_checkpoint ADD CONSTRAINT final_at_or_below_checkpoint CHECK (final_number <= block_number)",
+      // Set when the chain replaced the final block: the writer stopped there, and replicas stop answering ready.
+      "ALTER TABLE sync_checkpoint ADD COLUMN halted_code text",
+      "ALTER TABLE sync_checkpoint ADD COLUMN halted_reason text",
+      "ALTER TABLE sync_checkpoint ADD COLUMN halted_at timestamptz",
+    ],
   },
 ];
 

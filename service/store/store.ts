@@ -12,7 +12,24 @@ export interface Checkpoint {
   /** The last block whose events are all in the mirror. */
   number: number;
   hash: string;
+  /**
+   * The highest block the writer has verified final (FINALITY_DEPTH below a head it has seen, linked by parent hash
+   * to the headers it kept). It only moves up, and the mirror keeps every header from it to the checkpoint.
+   */
+  final: { number: number; hash: string };
+  /** Set when the chain replaced the final block: the writer stopped, and the database is not synced any further. */
+  halted: Halt | undefined;
 }
+
+export interface Halt {
+  code: string;
+  reason: string;
+  /** When it was recorded (ISO 8601). */
+  at: string;
+}
+
+/** Where the mirror starts: the block before the deployment, which is also its first final block. */
+export type Start = Omit<Checkpoint, "final" | "halted">;
 
 /** A raw event as the sync writes it. */
 export interface NewEvent extends StoredEvent {
@@ -40,27 +57,41 @@ const ANALYZE_EVERY = 10_000;
 export interface MirrorStore {
   readonly db: Database;
   checkpoint(): Promise<Checkpoint | undefined>;
-  /** Records where the mirror starts (the block before the deployment); only when there is no checkpoint yet. */
-  initCheckpoint(checkpoint: Checkpoint): Promise<void>;
   /**
-   * Writes, in one transaction, the events of blocks `(checkpoint, to]`, the headers read, and the new checkpoint
-   * `to`; drops headers older than the reorg window. Events already present are skipped (and not projected twice).
-   * As the log grows, refreshes the planner's statistics of the mirror's tables (after the transaction).
+   * Records where the mirror starts (the block before the deployment), as checkpoint and final block; only when
+   * there is no checkpoint yet.
    */
-  commit(input: { events: NewEvent[]; headers: BlockHeader[]; to: BlockHeader; keepFrom: number }): Promise<void>;
-  /** Headers the mirror kept, newest first: where a fork point is looked for. */
-  recentBlocks(): Promise<{ number: number; hash: string }[]>;
+  initCheckpoint(start: Start): Promise<void>;
   /**
-   * Rolls back to `fork` (a block still on the chain) in one transaction: moves the events above it to
-   * `reorged_events`, drops the headers above it, rebuilds the derived tables from the raw log and sets the
-   * checkpoint there.
+   * Writes, in one transaction, the events of blocks `(checkpoint, to]`, the headers to keep (every header from
+   * the final block, or from the first block of the range, up to `to`), and the new checkpoint `to`. Moves the final
+   * block up to `final` when its header is kept, then drops the headers below the final block. Events already
+   * present are skipped (and not projected twice). As the log grows, refreshes the planner's statistics of the
+   * mirror's tables (after the transaction). Returns the final block's number.
+   */
+  commit(input: { events: NewEvent[]; headers: BlockHeader[]; to: BlockHeader; final: number }): Promise<{ final: number }>;
+  /** Headers the mirror kept (every block from the final block to the checkpoint), newest first. */
+  keptBlocks(): Promise<{ number: number; hash: string }[]>;
+  /**
+   * Rolls back to `fork` (a block still on the chain, at or above the final block) in one transaction: moves the
+   * events above it to `reorged_events`, drops the headers above it, rebuilds the derived tables from the raw log
+   * and sets the checkpoint there.
    */
   rollback(fork: { number: number; hash: string }): Promise<{ removed: number }>;
+  /** Records that the mirror stopped for good (a reorg below the final block); changes nothing else. */
+  halt(halt: Omit<Halt, "at">): Promise<void>;
   /** Empties the derived tables and rebuilds them from the raw log, in chain order. */
   rebuild(tx: Queryable): Promise<void>;
   eventCount(): Promise<number>;
   /** Refreshes the planner's statistics of the mirror's tables now (commit does it as the log grows). */
   analyze(): Promise<void>;
+}
+
+/** The halt recorded in a `sync_checkpoint` row, if any. */
+export function haltFromRow(row: Record<string, unknown>): Halt | undefined {
+  if (row.halted_code === null || row.halted_code === undefined) return undefined;
+  const at = row.halted_at instanceof Date ? row.halted_at.toISOString() : new Date(String(row.halted_at)).toISOString();
+  return { code: String(row.halted_code), reason: String(row.halted_reason), at };
 }
 
 /** An `events` row (as the store and the API select it) as an event of the raw log. */
@@ -124,7 +155,8 @@ export function createMirrorStore(db: Database): MirrorStore {
     analyze,
     async checkpoint() {
       const rows = await db.query(
-        "SELECT chain_id, ledger, access_manager, deployment_block, block_number, block_hash FROM sync_checkpoint WHERE id = 1",
+        `SELECT chain_id, ledger, access_manager, deployment_block, block_number, block_hash, final_number, final_hash,
+                halted_code, halted_reason, halted_at FROM sync_checkpoint WHERE id = 1`,
       );
       const row = rows[0];
       if (row === undefined) return undefined;
@@ -135,16 +167,20 @@ export function createMirrorStore(db: Database): MirrorStore {
         deploymentBlock: Number(row.deployment_block),
         number: Number(row.block_number),
         hash: String(row.block_hash),
+        final: { number: Number(row.final_number), hash: String(row.final_hash) },
+        halted: haltFromRow(row),
       };
     },
     async initCheckpoint(c) {
       await db.query(
-        `INSERT INTO sync_checkpoint (id, chain_id, ledger, access_manager, deployment_block, block_number, block_hash)
-         VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO sync_checkpoint
+           (id, chain_id, ledger, access_manager, deployment_block, block_number, block_hash, final_number, final_hash)
+         VALUES (1, $1, $2, $3, $4, $5, $6, $5, $6) ON CONFLICT (id) DO NOTHING`,
         [c.chainId, c.ledger, c.accessManager, c.deploymentBlock, c.number, c.hash],
       );
     },
-    async commit({ events, headers, to, keepFrom }) {
+    async commit({ events, headers, to, final }) {
+      let finalNumber = -1;
       const written = await db.transaction(async (tx) => {
         const rows = events.map((e) => ({
           chain_id: e.chainId, block_hash: e.blockHash, log_index: e.logIndex, block_number: e.blockNumber,
@@ -158,20 +194,30 @@ export function createMirrorStore(db: Database): MirrorStore {
         const fresh = new Set(inserted.map((r) => `${String(r.block_hash)}:${Number(r.log_index)}`));
         await project(tx, events.filter((e) => fresh.has(`${e.blockHash}:${e.logIndex}`)));
         const blockRows = [...new Map([...headers, to].map((h) => [h.number, h])).values()]
-          .filter((h) => h.number >= keepFrom || h.number === to.number)
           .map((h) => ({ number: h.number, hash: h.hash, parent_hash: h.parentHash, timestamp: h.timestamp }));
         await insertRows(tx, "blocks", BLOCK_COLUMNS, blockRows, { key: ["number"] });
-        // Keep the window, plus the newest header below it as an anchor for the fork search.
-        await tx.query(
-          "DELETE FROM blocks WHERE number < (SELECT max(number) FROM blocks WHERE number <= $1)",
-          [keepFrom],
-        );
         await tx.query("UPDATE sync_checkpoint SET block_number = $1, block_hash = $2 WHERE id = 1", [to.number, to.hash]);
+        // The final block moves up only to a header the mirror keeps, and never down.
+        await tx.query(
+          `UPDATE sync_checkpoint c SET final_number = b.number, final_hash = b.hash
+             FROM blocks b WHERE c.id = 1 AND b.number = $1 AND b.number > c.final_number`,
+          [final],
+        );
+        const state = await tx.query<{ n: string }>("SELECT final_number::text AS n FROM sync_checkpoint WHERE id = 1");
+        finalNumber = Number(state[0]!.n);
+        await tx.query("DELETE FROM blocks WHERE number < $1", [finalNumber]);
         return inserted.length;
       });
       await refreshStatistics(written);
+      return { final: finalNumber };
     },
-    async recentBlocks() {
+    async halt({ code, reason }) {
+      await db.query(
+        "UPDATE sync_checkpoint SET halted_code = $1, halted_reason = $2, halted_at = now() WHERE id = 1 AND halted_code IS NULL",
+        [code, reason],
+      );
+    },
+    async keptBlocks() {
       const rows = await db.query("SELECT number, hash FROM blocks ORDER BY number DESC");
       return rows.map((r) => ({ number: Number(r.number), hash: String(r.hash) }));
     },

@@ -1,10 +1,10 @@
 import type { Decoder } from "../chain/abi.js";
 import type { LogFetcher } from "../chain/logs.js";
 import type { BlockHeader, RawLog, Rpc } from "../chain/rpc.js";
-import { ChainMovedError, ReorgTooDeepError, RpcError, isRetryable } from "../internal/errors.js";
+import { ChainMovedError, NodeBehindError, ReorgTooDeepError, RpcError, isRetryable } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import { backoffDelay, sleep } from "../internal/retry.js";
-import type { MirrorStore, NewEvent } from "../store/store.js";
+import type { Checkpoint, MirrorStore, NewEvent } from "../store/store.js";
 
 export const NO_HASH = `0x${"0".repeat(64)}`;
 
@@ -15,7 +15,10 @@ export interface SyncerDeps {
   fetcher: LogFetcher;
   logger: Logger;
   chainId: number;
-  /** Blocks this deep below the head are final; reorgs are handled above them. 0: every block is final (QBFT). */
+  /**
+   * A block this deep below a head the mirror has seen becomes final; reorgs are handled above the final block and
+   * refused at or below it. 0: every block is final (QBFT).
+   */
   finalityDepth: number;
   pollIntervalMs: number;
 }
@@ -23,6 +26,8 @@ export interface SyncerDeps {
 export interface SyncStatus {
   head: number;
   indexed: number;
+  /** The highest block the mirror has verified final. */
+  finalized: number;
   caughtUp: boolean;
 }
 
@@ -36,39 +41,77 @@ export interface Syncer {
   status(): SyncStatus | undefined;
 }
 
+type Block = { number: number; hash: string };
+
 /**
  * The sync loop. Each step checks that the checkpoint block is still on the chain (else it finds the fork point
- * among the headers kept for the unfinalized window, rolls back and carries on), reads the next range of logs, and
- * commits the events with the new checkpoint in one transaction. Headers of blocks in the unfinalized window are
- * read and chained by parent hash, and the head of the range is read before and after its logs, so a reorg during
- * the step is noticed and the step is simply retried.
+ * among the headers kept from the final block up, rolls back and carries on, or stops for good when the chain
+ * replaced the final block), reads the next range of logs, and commits the events with the new checkpoint and final
+ * block in one transaction. Headers from the final block to the head are read and chained by parent hash, and the
+ * last block of the range is read before and after its logs, so a reorg during the step is noticed and the step is
+ * simply retried.
  */
 export function createSyncer(deps: SyncerDeps): Syncer {
   const { rpc, store, decoder, fetcher, logger } = deps;
   let last: SyncStatus | undefined;
 
-  async function findFork(): Promise<{ number: number; hash: string }> {
-    const kept = await store.recentBlocks();
-    for (let i = 0; i < kept.length; i += 50) {
-      const slice = kept.slice(i, i + 50);
-      const canonical = await rpc.headers(slice.map((b) => b.number));
-      const index = slice.findIndex((b, j) => canonical[j]?.hash === b.hash);
-      if (index >= 0) return slice[index]!;
-    }
-    const range = kept.length === 0 ? "none" : `${kept[kept.length - 1]!.number}..${kept[0]!.number}`;
-    throw new ReorgTooDeepError(
-      `the chain no longer contains any block the mirror kept (blocks ${range}): the reorganisation is deeper than ` +
-        `FINALITY_DEPTH=${deps.finalityDepth}. The mirror stopped without changing anything; re-sync into an empty ` +
-        `database (or raise FINALITY_DEPTH) once the chain is settled.`,
-    );
+  /** Stops for good: records why (so that replicas stop answering ready), then throws. Changes nothing else. */
+  async function halt(message: string): Promise<never> {
+    const error = new ReorgTooDeepError(message);
+    await store.halt({ code: error.code, reason: message });
+    throw error;
   }
 
-  async function handleReorg(checkpoint: { number: number; hash: string }, found: BlockHeader | undefined): Promise<void> {
+  /**
+   * Finds the newest kept block that the node still has with the same hash, and rolls back to it. The search never
+   * goes below the final block: when the node has another block there, the reorganisation would change what the
+   * mirror served as final, and the mirror halts. When the node only lacks the newest blocks (it is behind, or was
+   * rewound) and shows no other block in their place, nothing is rolled back.
+   */
+  async function handleReorg(checkpoint: Checkpoint, found: BlockHeader | undefined): Promise<void> {
     logger.warn(
       { block: checkpoint.number, expected: checkpoint.hash, found: found?.hash ?? null },
       "reorg: the checkpoint block is no longer on the chain; looking for the fork point",
     );
-    const fork = await findFork();
+    const kept = await store.keptBlocks();
+    const final = checkpoint.final;
+    const candidates: Block[] = [...kept.filter((b) => b.number > final.number), final].filter((b) => b.number >= 0);
+    let fork: Block | undefined;
+    let replaced = false;
+    let finalOnNode: BlockHeader | undefined;
+    for (let i = 0; i < candidates.length && fork === undefined; i += 50) {
+      const slice = candidates.slice(i, i + 50);
+      const canonical = await rpc.headers(slice.map((b) => b.number));
+      for (const [j, block] of slice.entries()) {
+        const header = canonical[j];
+        if (block.number === final.number) finalOnNode = header;
+        if (header?.hash === block.hash) {
+          fork = block;
+          break;
+        }
+        if (header !== undefined) replaced = true;
+      }
+    }
+    // Before genesis: nothing there to replace.
+    if (fork === undefined && final.number < 0) fork = final;
+    if (fork === undefined) {
+      if (finalOnNode === undefined) {
+        throw new NodeBehindError(`the node has no block ${final.number} (the mirror's final block): waiting for it`);
+      }
+      return halt(
+        `block ${final.number} is ${finalOnNode.hash} on the chain, not ${final.hash} as the mirror verified final: ` +
+          `the reorganisation is deeper than FINALITY_DEPTH=${deps.finalityDepth} and would change what the mirror ` +
+          `served as final. The mirror stopped without changing its data; re-sync into an empty database once the ` +
+          `chain is settled.`,
+      );
+    }
+    if (fork.number === checkpoint.number) return; // the checkpoint block is back
+    if (!replaced) {
+      throw new NodeBehindError(
+        `the node's chain ends at block ${fork.number}, one of the mirror's, below its checkpoint ${checkpoint.number}: ` +
+          `waiting for the node`,
+      );
+    }
     const { removed } = await store.rollback(fork);
     logger.warn({ fork: fork.number, forkHash: fork.hash, removedEvents: removed }, "reorg: rolled back to the fork point");
   }
@@ -107,13 +150,14 @@ export function createSyncer(deps: SyncerDeps): Syncer {
 
   /**
    * Reads `[from, to]` with `to <= maxTo` as far as the adaptive range goes: the logs, the headers of the blocks with
-   * logs, of both ends and of every block in the unfinalized window, all chained by parent hash.
+   * logs, of both ends and of every block from `head - FINALITY_DEPTH` (the block that becomes final) up, all chained
+   * by parent hash. The header of `to` is read before and after the logs.
    */
   async function read(from: number, maxTo: number, head: number): Promise<Batch> {
-    const windowStart = Math.max(from, head - deps.finalityDepth + 1);
+    const windowStart = Math.max(from, head - deps.finalityDepth);
     let pinned: BlockHeader | undefined;
     const { to, logs } = await fetcher.fetch(from, maxTo, async (to) => {
-      pinned = to >= windowStart ? await rpc.header(to) : undefined;
+      pinned = await rpc.header(to);
     });
     const wanted = new Set<number>([from, to, ...logs.map((l) => l.blockNumber)]);
     for (let n = windowStart; n <= to; n++) wanted.add(n);
@@ -131,7 +175,7 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       }
     }
     const end = headers.get(to)!;
-    if (pinned !== undefined && pinned.hash !== end.hash) {
+    if (pinned?.hash !== end.hash) {
       throw new ChainMovedError(`block ${to} changed while its logs were read; re-reading`);
     }
     return { to: end, headers, events: decode(logs, headers) };
@@ -141,41 +185,54 @@ export function createSyncer(deps: SyncerDeps): Syncer {
    * The next range, read while the current one is being written: only below the unfinalized window (so it needs
    * no window headers and no reorg can touch it), and used only if the next step starts exactly where it does.
    */
-  let ahead: { from: number; batch: Promise<Batch> } | undefined;
+  let ahead: { from: number; head: number; batch: Promise<Batch> } | undefined;
   function readAhead(from: number, head: number): void {
     const finalTo = head - deps.finalityDepth;
     if (from > finalTo) return;
     const batch = read(from, finalTo, head);
     batch.catch(() => undefined); // an error surfaces when (and if) the next step uses it
-    ahead = { from, batch };
+    ahead = { from, head, batch };
   }
 
   async function step(): Promise<SyncStatus> {
     const head = await rpc.blockNumber();
     const checkpoint = await store.checkpoint();
     if (checkpoint === undefined) throw new RpcError("the mirror has no checkpoint: it was not initialised");
+    if (checkpoint.halted !== undefined) {
+      throw new ReorgTooDeepError(`the mirror stopped for good at ${checkpoint.halted.at}: ${checkpoint.halted.reason}`);
+    }
     const prefetched = ahead;
     ahead = undefined;
     if (checkpoint.number >= 0) {
       const current = await rpc.header(checkpoint.number);
       if (current?.hash !== checkpoint.hash) {
         await handleReorg(checkpoint, current);
-        return (last = { head, indexed: (await store.checkpoint())!.number, caughtUp: false });
+        const after = (await store.checkpoint())!;
+        return (last = { head, indexed: after.number, finalized: after.final.number, caughtUp: false });
       }
     }
-    if (checkpoint.number >= head) return (last = { head, indexed: checkpoint.number, caughtUp: true });
+    if (checkpoint.number >= head) {
+      return (last = { head, indexed: checkpoint.number, finalized: checkpoint.final.number, caughtUp: true });
+    }
 
     const from = checkpoint.number + 1;
-    const batch = prefetched?.from === from ? await prefetched.batch : await read(from, head, head);
+    // A range read ahead lies below `its head - FINALITY_DEPTH`; usable while the head has not gone down since.
+    const batch = prefetched?.from === from && prefetched.head <= head ? await prefetched.batch : await read(from, head, head);
     const first = batch.headers.get(from)!;
     if (checkpoint.number >= 0 && first.parentHash !== checkpoint.hash) {
       throw new ChainMovedError(`block ${from} does not extend the checkpoint ${checkpoint.hash}; re-checking`);
     }
     const to = batch.to.number;
     if (to < head) readAhead(to + 1, head);
-    await store.commit({ events: batch.events, headers: [...batch.headers.values()], to: batch.to, keepFrom: head - deps.finalityDepth });
-    logger.debug({ from, to, events: batch.events.length, range: fetcher.range(), head }, "range committed");
-    return (last = { head, indexed: to, caughtUp: to >= head });
+    // The block that becomes final, and the headers to keep: every one from it (or from `from`, when it is the
+    // checkpoint or below) up to `to`, so that the kept headers run unbroken from the final block to the checkpoint.
+    const final = Math.min(to, head - deps.finalityDepth);
+    const keepFrom = Math.max(from, final);
+    const headers = [...batch.headers.values()].filter((h) => h.number >= keepFrom);
+    if (headers.length !== to - keepFrom + 1) throw new Error(`bug: headers ${keepFrom}..${to} were not all read`);
+    const { final: finalized } = await store.commit({ events: batch.events, headers, to: batch.to, final });
+    logger.debug({ from, to, finalized, events: batch.events.length, range: fetcher.range(), head }, "range committed");
+    return (last = { head, indexed: to, finalized, caughtUp: to >= head });
   }
 
   async function retrying(signal: AbortSignal | undefined, body: () => Promise<boolean>): Promise<void> {

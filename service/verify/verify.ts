@@ -73,14 +73,16 @@ async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport
     };
   const view = viewCaller(rpc, atBlock);
   const ledger = (fn: string, args: unknown[]) => view(abis.ledger, target.ledger, fn, args);
+  /** The one struct a view of the ledger returns, read by field name (ethers' Result has them untyped). */
+  const struct = async (fn: string, args: unknown[]) => (await ledger(fn, args))[0] as Record<string, unknown>;
   const pool = deps.concurrency ?? 8;
 
   const codes = state.cities.size === 0 ? [] : ((await ledger("cityCodes", []))[0] as bigint[]).map(Number);
   differ("contract", "cities", "codes", "")("codes", [...state.cities.keys()].join(","), codes.join(","));
   await inPool([...state.cities.values()], pool, async (c) => {
     const d = differ("contract", "city", String(c.city), `city:${c.city}`);
-    const [params] = await ledger("getCity", [c.city]);
-    const [counters] = await ledger("getCityCounters", [c.city]);
+    const params = await struct("getCity", [c.city]);
+    const counters = await struct("getCityCounters", [c.city]);
     d("name", c.name, params.name);
     d("budget", c.budget, params.budget);
     d("appropriation", c.appropriation, params.appropriation);
@@ -92,7 +94,7 @@ async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport
   });
   await inPool([...state.vouchers.values()], pool, async (v) => {
     const d = differ("contract", "voucher", v.id, `voucher:${v.id}`);
-    const [r] = await ledger("getVoucher", [v.id]);
+    const r = await struct("getVoucher", [v.id]);
     d("city", v.city, r.city);
     d("holder", v.holder, r.holder);
     d("status", v.status, STATUS[Number(r.status)]);
@@ -106,7 +108,7 @@ async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport
   await inPool([...state.accreditations.values()], pool, async (a) => {
     const key = `${a.dataCenter}|${a.city}`;
     const d = differ("contract", "accreditation", key, `accreditation:${key}`);
-    const [r] = await ledger("getAccreditation", [a.dataCenter, a.city]);
+    const r = await struct("getAccreditation", [a.dataCenter, a.city]);
     d("validFrom", a.validFrom, r.validFrom);
     d("validUntil", a.validUntil, r.validUntil);
     d("suspended", a.suspended, r.suspended);
@@ -122,7 +124,7 @@ async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport
     const [roleId, account] = key.split("|") as [string, string];
     const member = state.roles.get(key);
     // getAccess's `since` is 0 for a non-member (a grant still pending counts as membership, as in the log).
-    const [since] = await view(abis.accessManager, target.accessManager, "getAccess", [roleId, account]);
+    const since = (await view(abis.accessManager, target.accessManager, "getAccess", [roleId, account]))[0] as bigint;
     const d = differ("contract", "role", key, `role:${key}`);
     d("member", member !== undefined, BigInt(since) !== 0n);
     if (member !== undefined) d("since", member.since, since);

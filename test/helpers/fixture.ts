@@ -54,8 +54,7 @@ export interface LedgerFixture {
  */
 export async function deploySchemeFixture(ethers: HardhatEthers): Promise<LedgerFixture> {
   const signers = await ethers.getSigners();
-  const [admin, governor, shanghaiIssuer, beijingIssuer, auditor, dataCenter, otherDataCenter, holder, otherHolder] =
-    signers as [HardhatEthersSigner, ...HardhatEthersSigner[]] as HardhatEthersSigner[];
+  const [admin, governor, shanghaiIssuer, beijingIssuer, auditor, dataCenter, otherDataCenter, holder, otherHolder] = signers;
   const stranger = signers[9]!;
   const relayer = signers[10]!;
   const { manager, forwarder, ledger } = await deployLedger(ethers, {
@@ -64,7 +63,7 @@ export async function deploySchemeFixture(ethers: HardhatEthers): Promise<Ledger
     issuers: [shanghaiIssuer!.address, beijingIssuer!.address],
     auditors: [auditor!.address],
   });
-  const asGovernor = ledger.connect(governor!);
+  const asGovernor = ledger.connect(governor);
   await asGovernor.registerCity(SHANGHAI, SHANGHAI_PARAMS);
   await asGovernor.registerCity(BEIJING, BEIJING_PARAMS);
   await asGovernor.bindIssuer(shanghaiIssuer!.address, SHANGHAI);

@@ -111,16 +111,16 @@ export async function deploySchemeFixture(ethers: HardhatEthers): Promise<Scheme
   const s = await ethers.getSigners();
   const finance = s[19];
   const [admin, governor, guardian, issuer, auditor, holder, holder2, otherHolder, supplier, otherSupplier, stranger, relayer] =
-    s as HardhatEthersSigner[] as [HardhatEthersSigner, ...HardhatEthersSigner[]] & HardhatEthersSigner[];
+    s as [HardhatEthersSigner, ...HardhatEthersSigner[]] & HardhatEthersSigner[];
   const deployment = await deployScheme(ethers, {
-    admin: admin!,
+    admin: admin,
     governors: [governor!.address],
     guardians: [guardian!.address],
     issuers: [issuer!.address],
     auditors: [auditor!.address],
     finance: [finance!.address],
   });
-  const r = deployment.registry.connect(governor!);
+  const r = deployment.registry.connect(governor);
   await (await r.defineClass(CLASS.DOMESTIC, "国产算力")).wait();
   await (await r.defineClass(CLASS.OTHER, "其他算力")).wait();
   await (await r.defineCategory(CATEGORY.STARTUP, "初创企业")).wait();
@@ -130,7 +130,7 @@ export async function deploySchemeFixture(ethers: HardhatEthers): Promise<Scheme
   await (await r.registerProgramme(programmeRules(t, year), FIXTURE_RATIOS)).wait();
   const programme = await deployment.registry.programmeCount();
   for (let y = year; y < year + 3; y++) {
-    await (await deployment.ledger.connect(governor!).setBudget(programme, y, 250_000_000n * CNY, encodeBytes32String(`HZ-${y}-AI`))).wait();
+    await (await deployment.ledger.connect(governor).setBudget(programme, y, 250_000_000n * CNY, encodeBytes32String(`HZ-${y}-AI`))).wait();
   }
   await (await r.bindIssuer(issuer!.address, programme)).wait();
   const entity = async (code: string, roles: number, category: number, ...addresses: string[]) => {
@@ -149,7 +149,7 @@ export async function deploySchemeFixture(ethers: HardhatEthers): Promise<Scheme
   return {
     ...deployment,
     ethers,
-    admin: admin!,
+    admin: admin,
     governor: governor!,
     guardian: guardian!,
     issuer: issuer!,

@@ -53,7 +53,7 @@ function governed(f: SchemeFixture): SchemeRegistry {
 
 /** A programme's rules as an event carries them: its values in the struct's order. */
 function programmeTuple(f: SchemeFixture, rules: ProgrammeInput): unknown[] {
-  const components = f.registry.interface.getEvent("ProgrammeRegistered")!.inputs[1]!.components!;
+  const components = f.registry.interface.getEvent("ProgrammeRegistered").inputs[1]!.components!;
   return components.map((c) => rules[c.name as keyof ProgrammeInput]);
 }
 

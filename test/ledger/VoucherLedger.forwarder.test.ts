@@ -3,7 +3,6 @@ import { expect } from "chai";
 import { encodeBytes32String, type Signer } from "ethers";
 import { network } from "hardhat";
 
-import type { ERC1271WalletMock } from "../../types/ethers-contracts/index.js";
 import {
   CNY,
   DAY,
@@ -160,7 +159,7 @@ describe("VoucherLedger: through the ERC-2771 forwarder", function () {
     async function walletFixture() {
       const f = await relayFixture();
       const [owner] = (await ethers.getSigners()).slice(12);
-      const wallet = (await ethers.deployContract("ERC1271WalletMock", [owner!.address])) as unknown as ERC1271WalletMock;
+      const wallet = await ethers.deployContract("ERC1271WalletMock", [owner!.address]);
       const address = await wallet.getAddress();
       await (await f.registry.connect(f.governor).addAddress(f.entities.startup, address, encodeBytes32String("multisig"))).wait();
       const walletVoucher = await issueVoucher(f, "HZ-WALLET", FACE, address);

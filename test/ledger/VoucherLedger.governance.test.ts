@@ -60,7 +60,7 @@ async function expectWiredInTheManager(f: SchemeFixture, contract: BaseContract,
   const address = await contract.getAddress();
   for (const [role, names] of Object.entries(table)) {
     for (const name of names ?? []) {
-      const selector = (contract.interface as Interface).getFunction(name)!.selector;
+      const selector = (contract.interface).getFunction(name)!.selector;
       expect(await f.manager.getTargetFunctionRole(address, selector), name).to.equal(roleIdOf(role as RoleName | "PUBLIC"));
     }
   }
@@ -240,7 +240,7 @@ describe("VoucherLedger: governance", function () {
       const f = await load();
       for (const contract of [f.core, f.registry]) {
         for (const caller of [f.admin, f.governor, f.stranger]) {
-          await expect((contract.connect(caller) as typeof contract).setAuthority(caller.address))
+          await expect((contract.connect(caller)).setAuthority(caller.address))
             .to.be.revertedWithCustomError(contract, "AccessManagedUnauthorized")
             .withArgs(caller.address);
         }

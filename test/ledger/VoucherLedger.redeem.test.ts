@@ -350,7 +350,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
       const t = await now(ethers);
       await f.registry.connect(f.governor).accredit(both, f.programme, t, t + YEAR, 0b11);
       const id = await issueVoucher(f, "SELF-1", FACE, asBuyer!.address);
-      const attempt = await signedConsent(f, id, 1000n, 1, { supplier: asSupplier!.address }, asBuyer!);
+      const attempt = await signedConsent(f, id, 1000n, 1, { supplier: asSupplier!.address }, asBuyer);
       return { ...attempt, caller: asSupplier!, args: [both, both] };
     },
   },
@@ -614,7 +614,7 @@ describe("VoucherLedger: redeem", function () {
       await f.ledger.connect(f.supplier).redeem(a.consent, a.signature);
       await f.registry.connect(f.governor).removeAddress(f.supplier.address, REASON);
       const b = await consentFor(f, 1000n, 2, { supplier: extra!.address });
-      await f.ledger.connect(extra!).redeem(b.consent, b.signature);
+      await f.ledger.connect(extra).redeem(b.consent, b.signature);
       expect((await f.ledger.getAccreditation(extra!.address, f.programme)).redeemed).to.equal(1000n);
       const [, redeemed] = await f.ledger.programmeCounters(f.programme);
       expect(redeemed).to.equal(2000n);

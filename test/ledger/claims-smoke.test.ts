@@ -6,7 +6,7 @@ import { ATTESTATION_TYPES, type ClaimRequest } from "../../service/domain/conse
 import { dayOfInstant, invoiceNumberHash } from "../../service/domain/identity.js";
 import { CLASS, CNY, DAY, FIXTURE_RATIOS, consentDomain, deploySchemeFixture, invoiceNumber, issueVoucher, now, programmeRules, signedConsent } from "../helpers/scheme-fixture.js";
 
-const { ethers, networkHelpers } = await network.connect();
+const { ethers, networkHelpers } = await network.create();
 
 async function fixture() {
   const f = await deploySchemeFixture(ethers);

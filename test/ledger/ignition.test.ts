@@ -5,7 +5,7 @@ import VoucherLedgerModule from "../../scripts/ignition/modules/VoucherLedger.js
 import { wiringOf } from "../../scripts/lib/ledger-deploy.js";
 import { ROLE, roleIdOf } from "../../service/domain/roles.js";
 
-const connection = await network.connect();
+const connection = await network.create();
 const { ethers } = connection;
 
 describe("ledger v2: the Ignition module", () => {

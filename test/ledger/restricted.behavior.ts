@@ -71,13 +71,13 @@ export function shouldBeRestrictedToTheirRoles(load: () => Promise<{ target: Res
         for (const caller of callers) {
           const address = await caller.getAddress();
           await expect(
-            (target.contract.connect(caller) as BaseContract).getFunction(fn!.format())(...args),
+            (target.contract.connect(caller)).getFunction(fn!.format())(...args),
             `${name} called by a non-${role}`,
           )
             .to.be.revertedWithCustomError(target.errors, "AccessManagedUnauthorized")
             .withArgs(address);
         }
-        const member = target.contract.connect(holders.members[role]) as BaseContract;
+        const member = target.contract.connect(holders.members[role]);
         const reason = await revertName(target.errors.interface, () => member.getFunction(fn!.format()).staticCall(...args));
         expect(reason, `${name} called by a ${role}`).to.not.equal("AccessManagedUnauthorized");
       }

@@ -35,7 +35,7 @@ import {
 } from "../helpers/schemes.js";
 
 const { ethers, networkHelpers } = await network.create({ override: { initialDate: BEFORE_ALL_SCHEMES } });
-const { loadFixture, time } = networkHelpers;
+const { time } = networkHelpers;
 
 const applied = () => deployAndApplySchemes(ethers);
 const fresh = () => deploySchemeFixture(ethers);
@@ -88,7 +88,7 @@ const QINGYANG_EVIDENCE = {
 describe("scheme files (conformance)", function () {
   describe("applying the files", function () {
     it("registers every file's programmes with their rules, ratios and budgets", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       for (const name of SCHEME_NAMES) {
         expect(s.first[name].transactions.length, name).to.equal(s.first[name].changes.length).and.to.be.above(0);
         for (const [i, p] of s.schemes[name].programmes.entries()) {
@@ -112,7 +112,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("writes each file's payment model: who is paid, the suppliers' first window, the review window and the lapse rule", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       // payees, suppliers' first days, review window, lapse approves, and the redemption terms' PAYS_SUPPLIER | PAYS_BUYER bits
       const expected: [bigint, [bigint, bigint, bigint, boolean], bigint][] = [
         [s.programmes.beijing, [2n, 0n, 30n * DAY, false], 64n],
@@ -131,7 +131,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("sends nothing when every file is applied a second time", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const block = await ethers.provider.getBlockNumber();
       for (const name of SCHEME_NAMES) {
         for (const scheme of [s.schemes[name], withIssuers(s.schemes[name], [s.f.issuer.address])]) {
@@ -144,7 +144,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("refuses a file with a mistake, naming the field and its line, and sends nothing of the files with it", async function () {
-      const f = await loadFixture(fresh);
+      const f = await networkHelpers.loadFixture(fresh);
       const dir = await mkdtemp(join(tmpdir(), "schemes-"));
       try {
         await writeFile(join(dir, "vocabulary.json"), await readFile(join(SCHEMES_DIR, "vocabulary.json")));
@@ -162,7 +162,7 @@ describe("scheme files (conformance)", function () {
           })(),
         );
         expect(error).to.be.instanceOf(SchemeFileError);
-        expect((error as Error).message).to.contain(`line ${line}, programmes[0].cap.perCompany: must be an amount in CNY`);
+        expect((error).message).to.contain(`line ${line}, programmes[0].cap.perCompany: must be an amount in CNY`);
         expect(await f.registry.programmeCount()).to.equal(count);
         expect(await ethers.provider.getBlockNumber()).to.equal(block);
       } finally {
@@ -171,7 +171,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("refuses a file the chain cannot take before sending any of it", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const shorter = variant(s.schemes.hangzhou, (file) => {
         file.programmes[0]!.fiscalYears.pop();
         file.programmes[0]!.cap = { perCompany: "9000000.00", period: "fiscal-year" };
@@ -184,7 +184,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Hangzhou", function () {
     it("pays 30% on a domestic compute invoice and 20% on another, and refuses 31%", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2024-08-01");
       const id = await issue(s, s.programmes.hangzhou, "HZ-2024-0001", 2_000_000n);
       await redeem(s, id, 1_000_000n, 3000, 1, { computeClass: CLASS.DOMESTIC });
@@ -201,7 +201,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Shenzhen", function () {
     it("pays 60% for a start-up and 50% otherwise", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-03-01");
       const startup = await issue(s, s.programmes.shenzhen, "SZ-0001", 2_000_000n);
       const other = await issue(s, s.programmes.shenzhen, "SZ-0002", 2_000_000n, s.f.otherHolder.address);
@@ -216,7 +216,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("caps a company at CNY 10m over the scheme's life, not per year", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-03-01");
       await issue(s, s.programmes.shenzhen, "SZ-0001", 6_000_000n);
       await issue(s, s.programmes.shenzhen, "SZ-0002", 4_000_000n, s.f.holder2.address);
@@ -229,7 +229,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Beijing", function () {
     it("refuses a second municipal programme for the same company (exclusive group)", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const other = withIssuers(
         variant(s.schemes.beijing, (file) => {
           file.programmes[0]!.name = { zh: "北京市其他市级智能算力补贴（示例）", en: "another Beijing municipal compute subsidy (example)" };
@@ -249,7 +249,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("reimburses the buyer: a supplier's redemption is refused", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2023-10-15");
       const id = await issue(s, s.programmes.beijing, "BJ-0001", 500_000n);
       await expect(redeem(s, id, 1_000_000n, 2000, 1))
@@ -258,7 +258,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("refuses a claim on an invoice of a supplier related to the buyer", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2023-10-15");
       const id = await issue(s, s.programmes.beijing, "BJ-0001", 500_000n);
       await (await s.f.registry.connect(s.f.governor).recordRelation(s.f.entities.startup, s.f.entities.supplier, encodeBytes32String("shareholder"))).wait();
@@ -268,7 +268,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("refuses a claim on a contract signed before 2023-09-01, and takes one signed on it", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2023-10-15");
       const id = await issue(s, s.programmes.beijing, "BJ-0001", 500_000n);
       await expect(claim(s, id, 1_000_000n, 2000, 1, { claim: { contractDay: dayNumber("2023-08-31") } }))
@@ -291,7 +291,7 @@ describe("scheme files (conformance)", function () {
     }
 
     it("approves a buyer's claim, and the finance bureau pays the buyer", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const { id } = await approvedBeijingClaim(s);
       const [beijing, buyer] = [s.programmes.beijing, s.f.entities.startup];
       expect(await s.f.ledger.earned(beijing, buyer)).to.equal(200_000n * CNY);
@@ -307,7 +307,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("refuses a payment above what is payable to the buyer", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await approvedBeijingClaim(s);
       const [beijing, buyer] = [s.programmes.beijing, s.f.entities.startup];
       const book = s.f.payments.connect(s.f.finance);
@@ -321,7 +321,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("makes a payment corrected by the finance bureau payable again", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await approvedBeijingClaim(s);
       const [beijing, buyer] = [s.programmes.beijing, s.f.entities.startup];
       const book = s.f.payments.connect(s.f.finance);
@@ -336,7 +336,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("lets a claim nobody decided within 30 days lapse, its value back on the voucher", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2023-10-15");
       const id = await issue(s, s.programmes.beijing, "BJ-0001", 500_000n);
       const { claim: c, signature } = await claimOf(s, id, 1_000_000n, 2000, 1);
@@ -353,7 +353,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("caps a company at CNY 2m a year over its addresses", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2023-10-15");
       await issue(s, s.programmes.beijing, "BJ-0001", 1_500_000n);
       await issue(s, s.programmes.beijing, "BJ-0002", 500_000n, s.f.holder2.address);
@@ -367,7 +367,7 @@ describe("scheme files (conformance)", function () {
 
   describe("one invoice, one payee, across programmes (Hangzhou pays suppliers, Beijing buyers)", function () {
     it("refuses a buyer's claim on an invoice its supplier already redeemed", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2024-08-01");
       const hz = await issue(s, s.programmes.hangzhou, "HZ-0001", 1_000_000n);
       const bj = await issue(s, s.programmes.beijing, "BJ-0001", 1_000_000n);
@@ -378,7 +378,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("refuses a redemption while a claim on the same invoice is pending", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2024-08-01");
       const hz = await issue(s, s.programmes.hangzhou, "HZ-0001", 1_000_000n);
       const bj = await issue(s, s.programmes.beijing, "BJ-0001", 1_000_000n);
@@ -391,7 +391,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Qingyang", function () {
     it("lets suppliers apply first: the buyer may not claim within 30 days after the service ended, and may after", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2024-06-01");
       const id = await issue(s, s.programmes.qingyang, "QY-0001", 1_000_000n);
       const service = { serviceFromDay: dayNumber("2024-05-01"), serviceToDay: dayNumber("2024-05-31") };
@@ -411,7 +411,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("refuses a redemption without metered electricity or a third party's assessment, and takes one with both", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2024-06-01");
       const id = await issue(s, s.programmes.qingyang, "QY-0001", 1_000_000n);
       const q = s.programmes.qingyang;
@@ -425,7 +425,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("pays the buyer or the supplier, never both: a claim on an invoice its supplier redeemed, and a redemption of a claimed one, are refused", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2024-08-01");
       const id = await issue(s, s.programmes.qingyang, "QY-0001", 1_000_000n);
       const service = { serviceFromDay: dayNumber("2024-06-01"), serviceToDay: dayNumber("2024-06-30") };
@@ -443,7 +443,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Shanghai, city and district", function () {
     it("pays the city's 30% and the district's 70% on one invoice in the first year: 100% together", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-08-01");
       const city = await issue(s, s.programmes.shanghai, "SH-0001", 1_000_000n);
       const district = await issue(s, s.programmes.xuhui, "XH-0001", 1_000_000n);
@@ -461,7 +461,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("pays the district's top-up to start-ups only", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-08-01");
       const district = await issue(s, s.programmes.xuhui, "XH-0001", 1_000_000n, s.f.otherHolder.address);
       await expect(redeem(s, district, 1_000_000n, 7000, 1, {}, s.f.otherHolder))
@@ -470,7 +470,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("stops the district's top-up a year after the company's first district voucher; the city's 30% goes on", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-08-01");
       await issue(s, s.programmes.xuhui, "XH-0001", 100_000n);
       await at("2026-09-01");
@@ -486,7 +486,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Chengdu 2025", function () {
     it("pays 60% of a purchase, not more", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-06-01");
       const id = await issue(s, s.programmes.chengdu, "CD-0001", 2_000_000n);
       await redeem(s, id, 1_000_000n, 6000, 1, { computeClass: CLASS.DOMESTIC });
@@ -497,7 +497,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("caps a buyer at CNY 5m a year, summed over its vouchers and addresses", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-06-01");
       await issue(s, s.programmes.chengdu, "CD-0001", 3_000_000n);
       await issue(s, s.programmes.chengdu, "CD-0002", 2_000_000n, s.f.holder2.address);
@@ -512,7 +512,7 @@ describe("scheme files (conformance)", function () {
 
   describe("Henan, province and city", function () {
     it("pays 10% from the province and 10% from the city on one invoice, 20% together, and refuses 11% from either", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-10-01");
       const province = await issue(s, s.programmes.henan, "HA-0001", 500_000n);
       const city = await issue(s, s.programmes.zhengzhou, "ZZ-0001", 500_000n);
@@ -527,7 +527,7 @@ describe("scheme files (conformance)", function () {
     });
 
     it("caps a company at CNY 1m a year from both halves, summed over two vouchers and two addresses of each", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       await at("2025-10-01");
       for (const [programme, prefix] of [
         [s.programmes.henan, "HA"],

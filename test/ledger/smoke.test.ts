@@ -3,7 +3,7 @@ import { expect } from "chai";
 
 import { CNY, deploySchemeFixture, issueVoucher, signedConsent } from "../helpers/scheme-fixture.js";
 
-const { ethers, networkHelpers } = await network.connect();
+const { ethers, networkHelpers } = await network.create();
 
 function fixture() {
   return deploySchemeFixture(ethers);

@@ -22,7 +22,6 @@ import {
 
 const connection = await network.create({ override: { initialDate: BEFORE_ALL_SCHEMES } });
 const { ethers, networkHelpers } = connection;
-const { loadFixture } = networkHelpers;
 
 const applied = () => deployAndApplySchemes(ethers);
 const fresh = () => deploySchemeFixture(ethers);
@@ -54,7 +53,7 @@ const schemeText = (name: string) => readFile(join(SCHEMES_DIR, `${name}.json`),
 describe("scheme apply", function () {
   describe("the task", function () {
     it("lists in a dry run what it would send, in CNY decimals and ISO dates, and sends nothing", async function () {
-      const f = await loadFixture(fresh);
+      const f = await networkHelpers.loadFixture(fresh);
       const block = await ethers.provider.getBlockNumber();
       const { code, out, err } = await task({ file: join(SCHEMES_DIR, "hangzhou.json"), ledger: await f.ledger.getAddress(), dryRun: true });
       expect(err).to.equal("");
@@ -72,7 +71,7 @@ describe("scheme apply", function () {
     });
 
     it("applies every file of a folder as the governor, and finds nothing to change the second time", async function () {
-      const f = await loadFixture(fresh);
+      const f = await networkHelpers.loadFixture(fresh);
       // As the governor's unlocked account: under `hardhat test`, the keystore has no LEDGER_GOVERNOR_KEY to fall back on.
       const args = { file: SCHEMES_DIR, ledger: await f.ledger.getAddress(), registry: await f.registry.getAddress(), as: f.governor.address };
       const first = await task(args);
@@ -88,7 +87,7 @@ describe("scheme apply", function () {
     });
 
     it("refuses a folder with one broken file whole: exit code 1, the field and its line named, nothing sent", async function () {
-      const f = await loadFixture(fresh);
+      const f = await networkHelpers.loadFixture(fresh);
       const dir = await mkdtemp(join(tmpdir(), "schemes-"));
       try {
         await writeFile(join(dir, "vocabulary.json"), await vocabularyText());
@@ -108,7 +107,7 @@ describe("scheme apply", function () {
     });
 
     it("refuses an account without the governor's role before sending anything", async function () {
-      const f = await loadFixture(fresh);
+      const f = await networkHelpers.loadFixture(fresh);
       const block = await ethers.provider.getBlockNumber();
       const { code, err } = await task({ file: join(SCHEMES_DIR, "hangzhou.json"), ledger: await f.ledger.getAddress(), as: f.stranger.address });
       expect(code).to.equal(1);
@@ -119,7 +118,7 @@ describe("scheme apply", function () {
     });
 
     it("refuses a registry that is not the ledger's, and a contract that is not a ledger v2", async function () {
-      const f = await loadFixture(fresh);
+      const f = await networkHelpers.loadFixture(fresh);
       const file = join(SCHEMES_DIR, "hangzhou.json");
       const wrong = await task({ file, ledger: await f.ledger.getAddress(), registry: f.stranger.address, dryRun: true });
       expect(wrong.err).to.contain("is not the ledger's registry: the ledger names");
@@ -130,7 +129,7 @@ describe("scheme apply", function () {
 
   describe("changes to a file already applied", function () {
     it("sends only what differs: the rules, the ratio table and the budget of a new fiscal year", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const changed = variant(s.schemes.hangzhou, (file) => {
         const p = file.programmes[0]!;
         p.cap = { perCompany: "9000000.00", period: "fiscal-year" };
@@ -147,7 +146,7 @@ describe("scheme apply", function () {
     });
 
     it("orders ratios and a combined share so that the registry takes them, lowering or raising", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       // Lowering the share below the present ratios: the ratios go first.
       const lower = variant(s.schemes["shanghai-xuhui"], (file) => {
         const p = file.programmes[0]!;
@@ -167,7 +166,7 @@ describe("scheme apply", function () {
     });
 
     it("finds a renamed programme by its former name and renames it", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const count = await s.f.registry.programmeCount();
       const renamed = variant(s.schemes.chengdu, (file) => {
         const p = file.programmes[0]!;
@@ -182,7 +181,7 @@ describe("scheme apply", function () {
     });
 
     it("records a new appropriation for an unchanged budget, and refuses a budget below what a year has committed", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const reference = variant(s.schemes.chengdu, (file) => (file.programmes[0]!.fiscalYears[0]!.appropriation = "CD-2025-AI"));
       const result = await applyScheme(s.chain, reference);
       expect(result.changes.map((c) => c.description)).to.deep.equal([
@@ -200,7 +199,7 @@ describe("scheme apply", function () {
     });
 
     it("refuses to change how a company's cap is counted, before sending anything", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const lifetime = variant(s.schemes.chengdu, (file) => {
         const p = file.programmes[0]!;
         p.cap = { perCompany: "6000000.00", period: "lifetime" };
@@ -212,7 +211,7 @@ describe("scheme apply", function () {
     });
 
     it("refuses a chain whose class of the same id has another name, unless the vocabulary lists it as former", async function () {
-      const f = await loadFixture(fresh);
+      const f = await networkHelpers.loadFixture(fresh);
       await (await f.registry.connect(f.governor).defineClass(3, "模型")).wait();
       const text = await schemeText("shanghai");
       const vocabulary = parseVocabulary(await vocabularyText(), "vocabulary.json");
@@ -226,7 +225,7 @@ describe("scheme apply", function () {
     });
 
     it("refuses to guess when the chain holds the same programme twice", async function () {
-      const s = await loadFixture(applied);
+      const s = await networkHelpers.loadFixture(applied);
       const { rules, ratios } = s.schemes.shenzhen.programmes[0]!;
       await (await s.f.registry.connect(s.f.governor).registerProgramme(rules, ratios)).wait();
       expect((await rejection(planScheme(s.chain, s.schemes.shenzhen))).message).to.match(

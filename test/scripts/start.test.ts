@@ -1,12 +1,16 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
 
-import { ROOT, freePort, startNode } from "../service/helpers/node.js";
+import { DEMO_ACCOUNTS, devAccount } from "../../scripts/demo.js";
+import { deploymentPath } from "../../scripts/lib/deployment-file.js";
+import { ROOT, freePort, rpcCall, startNode } from "../service/helpers/node.js";
+import { runToEnd } from "../service/helpers/process.js";
 
 interface Started {
   child: ChildProcess;
@@ -23,11 +27,25 @@ function start(env: Record<string, string>, args: string[] = []): Started {
     detached: true,
   });
   let out = "";
-  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
+
+/** Runs a command of this repository to its end; a command that waits silently fails the test. */
+const run = runToEnd;
+
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+const devAddress = (index: number) => devAccount(index).address;
+
+/** The environment of a person's shell: no RPC_URL, DATABASE_URL or other service settings of this test process. */
+function shell(extra: Record<string, string>): Record<string, string | undefined> {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+}
+
+/** `npm run verify` as a person types it after `npm start`: no configuration but the data folder. */
+const verifyCli = (env: Record<string, string>, args: string[] = []) => run([TSX, "service/verify/cli.ts", ...args], shell(env));
 
 async function untilRunning(s: Started, timeoutMs = 240_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -83,6 +101,7 @@ async function snapshot(port: number, output: string): Promise<Snapshot> {
 
 describe("npm start", function () {
   let dataDir: string;
+  const extraDirs: string[] = [];
   const running: Started[] = [];
 
   before(async function () {
@@ -99,7 +118,7 @@ describe("npm start", function () {
         }
       }
     }
-    await rm(dataDir, { recursive: true, force: true });
+    for (const dir of [dataDir, ...extraDirs]) await rm(dir, { recursive: true, force: true });
   });
 
   it("becomes ready on a clean data folder, stops on Ctrl-C, and resumes the same chain and mirror the next time", async function () {
@@ -107,16 +126,32 @@ describe("npm start", function () {
     const ports = { PORT: String(await freePort()), CHAIN_PORT: String(await freePort()) };
     const env = { ...ports, DATA_DIR: dataDir };
 
-    const first = start(env);
+    const first = start({ ...env, LOG_LEVEL: "info" });
     running.push(first);
     await untilRunning(first);
     expect(first.output()).to.include("a new chain");
     expect(first.output()).to.include("36 vouchers issued, 24 redemptions, 1 revocation");
+    // The banner in words: the service's JSON log lines go to the data folder, not to the terminal.
+    expect(first.output().split("\n").filter((line) => line.includes('"level":') || /^\S*\s*\{/.test(line))).to.deep.equal([]);
+    const logged = (await readFile(join(dataDir, "service.log"), "utf8")).split("\n").filter((line) => line !== "");
+    expect(logged.length).to.be.greaterThan(3);
+    for (const line of logged) expect(JSON.parse(line)).to.have.property("level").that.is.a("number");
+    expect((await stat(join(dataDir, "auth-secret"))).mode & 0o777).to.equal(0o600);
     const before = await snapshot(Number(ports.PORT), first.output());
     expect(before.events.length).to.be.greaterThan(100);
+    const firstToken = tokenOf(first.output());
+
+    // A second npm start on the same data folder is refused with one line, whatever its ports.
+    const twin = start({ PORT: String(await freePort()), CHAIN_PORT: String(await freePort()), DATA_DIR: dataDir });
+    running.push(twin);
+    expect(await twin.exited).to.equal(1);
+    expect(twin.output().trim().split("\n")).to.have.length(1);
+    expect(twin.output()).to.match(new RegExp(`^npm start: the data folder .* is in use by process ${first.child.pid}.*DATA_DIR=`));
+
     expect(await interrupt(first)).to.equal(0);
     expect(await portFree(Number(ports.PORT))).to.equal(true);
     expect(await portFree(Number(ports.CHAIN_PORT))).to.equal(true);
+    expect(existsSync(join(dataDir, "stack.json")), "the running stack's record is removed on the way out").to.equal(false);
 
     const second = start(env);
     running.push(second);
@@ -127,6 +162,8 @@ describe("npm start", function () {
     expect(after.cities).to.deep.equal(before.cities);
     expect(after.events).to.deep.equal(before.events);
     expect(after.indexed).to.be.at.least(before.indexed);
+    // The first start's token outlives the restart: the key is the data folder's.
+    expect(((await get(Number(ports.PORT), "/v1/cities", firstToken)) as { items: unknown[] }).items).to.have.length(2);
     expect(await interrupt(second)).to.equal(0);
 
     const third = start(env, ["--reset"]);
@@ -138,6 +175,93 @@ describe("npm start", function () {
     // a new chain: the same demo, in blocks with other hashes
     expect(fresh.events[0]!.blockHash).to.not.equal(before.events[0]!.blockHash);
     expect(await interrupt(third)).to.equal(0);
+  });
+
+  it("answers npm run verify, --token and the client commands it prints with no configuration, and reaches finality when idle", async function () {
+    this.timeout(600_000);
+    const dir = await mkdtemp(join(tmpdir(), "cvl-start-local-"));
+    extraDirs.push(dir);
+    const [port, chainPort] = [await freePort(), await freePort()];
+    const s = start({ PORT: String(port), CHAIN_PORT: String(chainPort), DATA_DIR: dir });
+    running.push(s);
+    await untilRunning(s);
+
+    // npm run verify finds the running stack in the data folder and asks its service, which holds the mirror.
+    const report = await verifyCli({ DATA_DIR: dir });
+    expect(report.code, report.stdout + report.stderr).to.equal(0);
+    expect(report.stdout).to.include("with the contract and the mirror").and.include("no differences");
+    const json = await verifyCli({ DATA_DIR: dir }, ["--json"]);
+    expect(JSON.parse(json.stdout)).to.include({ ok: true, mirrorCompared: true, chainId: 31337 });
+    const chainOnly = await verifyCli({ DATA_DIR: dir }, ["--chain-only"]);
+    expect(chainOnly.code, chainOnly.stderr).to.equal(0);
+    expect(chainOnly.stdout).to.include("with the contract\n").and.include("no differences");
+    // Told to read the folder itself (RPC_URL), it does not wait for the service's lock: one line, exit 2.
+    const direct = await verifyCli({ DATA_DIR: dir, RPC_URL: `http://127.0.0.1:${chainPort}`, DEPLOYMENT_FILE: deploymentPath(31337, join(dir, "chain")) });
+    expect(direct.code).to.equal(2);
+    expect(direct.stderr.trim().split("\n")).to.have.length(1);
+    expect(direct.stderr).to.match(/^npm run verify: the data folder .* is in use by process \d+ .*--chain-only$/m);
+
+    // --token finds the stack's port in the data folder: the token alone on stdout, the link and a curl line on stderr.
+    const printed = await run([process.execPath, "--import", "tsx", "scripts/start.ts", "--token"], shell({ DATA_DIR: dir }));
+    expect(printed.code, printed.stderr).to.equal(0);
+    expect(printed.stdout.trim().split("\n")).to.have.length(1);
+    const token = printed.stdout.trim();
+    expect(printed.stderr).to.include(`http://127.0.0.1:${port}/#token=${encodeURIComponent(token)}`);
+    expect(printed.stderr).to.include(`curl -H "Authorization: Bearer ${token}" http://127.0.0.1:${port}/v1/cities`);
+    expect(((await get(port, "/v1/cities", token)) as { items: unknown[] }).items).to.have.length(2);
+
+    // The two client commands of the banner redeem through the relay as they are printed.
+    const commands = s.output().split("\n").map((line) => line.trim()).filter((line) => /^(HOLDER|DATA_CENTER)_PRIVATE_KEY=0x[0-9a-f]{64} npm run client -- /.test(line));
+    expect(commands).to.have.length(2);
+    let redeemed = "";
+    for (const command of commands) {
+      const r = await run(["bash", "-c", command], shell({}));
+      expect(r.code, `${command}\n${r.stdout}${r.stderr}`).to.equal(0);
+      redeemed = r.stdout;
+    }
+    expect(redeemed).to.match(/confirmed, 1000\.00 CNY from voucher \d+/);
+    const [, block, tx] = /in block (\d+) \(.*\), transaction (0x[0-9a-f]{64})/.exec(redeemed) ?? [];
+    expect(tx, redeemed).to.be.a("string");
+
+    // With nothing else happening, the redemption becomes final, and the idle chain then stops growing.
+    const dataCenterA = devAddress(DEMO_ACCOUNTS.dataCenterA);
+    let record: { transactionHash: string; final: boolean } | undefined;
+    for (let i = 0; i < 240 && record?.final !== true; i++) {
+      const page = (await get(port, `/v1/redemptions?dataCenter=${dataCenterA}&limit=1000`, token)) as { items: { transactionHash: string; final: boolean }[] };
+      record = page.items.find((r) => r.transactionHash === tx);
+      if (record?.final !== true) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(record, "the redemption in the mirror").to.include({ transactionHash: tx, final: true });
+    const chainUrl = `http://127.0.0.1:${chainPort}`;
+    const head = Number(await rpcCall<string>(chainUrl, "eth_blockNumber"));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(Number(await rpcCall<string>(chainUrl, "eth_blockNumber"))).to.equal(head);
+    expect(head).to.equal(Number(block) + 2); // FINALITY_DEPTH empty blocks on top, no more
+
+    expect(await interrupt(s)).to.equal(0);
+    const none = await verifyCli({ DATA_DIR: dir });
+    expect(none.code).to.equal(2);
+    expect(none.stdout).to.equal("");
+    expect(none.stderr).to.match(/^npm run verify: no local stack is running in .*: start it with "npm start"[^\n]*\n$/);
+  });
+
+  it("npm run verify says in one line what to do when the data folder is locked and no stack answers", async function () {
+    this.timeout(120_000);
+    const dir = await mkdtemp(join(tmpdir(), "cvl-verify-locked-"));
+    extraDirs.push(dir);
+    const holder = spawn("sleep", ["120"], { stdio: "ignore" });
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "writer.lock"), String(holder.pid));
+      const local = await verifyCli({ DATA_DIR: dir });
+      expect(local.code).to.equal(2);
+      expect(local.stderr).to.match(/^npm run verify: no local stack is running in .*\n$/);
+      const direct = await verifyCli({ DATA_DIR: dir, RPC_URL: `http://127.0.0.1:${await freePort()}` });
+      expect(direct.code).to.equal(2);
+      expect(direct.stderr).to.match(new RegExp(`^npm run verify: the data folder .* is in use by process ${holder.pid} [^\n]*\n$`));
+    } finally {
+      holder.kill("SIGKILL");
+    }
   });
 
   it("refuses a port in use with one line that says what to do, and starts nothing", async function () {

@@ -4,13 +4,14 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 import { encodeBytes32String } from "ethers";
+import fc from "fast-check";
 import { network } from "hardhat";
 
 import { type AdminContext, actingAs, openLedger } from "../../scripts/lib/admin/context.js";
-import { UserError } from "../../scripts/lib/admin/format.js";
+import { UserError, applicationReference, canonicalReference } from "../../scripts/lib/admin/format.js";
 import * as g from "../../scripts/lib/admin/governance.js";
 import * as v from "../../scripts/lib/admin/vouchers.js";
-import { readDeployment, deploymentPath } from "../../scripts/lib/deployment-file.js";
+import { deploymentMismatch, deploymentPath, readDeployment } from "../../scripts/lib/deployment-file.js";
 import { deployWithIgnition } from "../../scripts/lib/ignition-deploy.js";
 import { ROLE } from "../../scripts/lib/roles.js";
 
@@ -194,5 +195,44 @@ describe("admin tasks", function () {
     const status = f.logs.join("\n");
     expect(status).to.contain(`ISSUER    ${f.issuer!.address} (city 310000)`);
     expect(status).to.contain("310000 Shanghai: budget 600000000.00, issued 1250030.00");
+  });
+
+  it("reads a reference in one form, the same when read again, and refuses what cannot be one", function () {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 12 }), fc.boolean(), (text, fold) => {
+        let once: string;
+        try {
+          once = canonicalReference(text, "ref", fold);
+        } catch (error) {
+          expect(error).to.be.instanceOf(UserError);
+          return;
+        }
+        expect(canonicalReference(once, "ref", fold)).to.equal(once);
+        expect(once).to.equal(once.trim());
+        expect(Buffer.byteLength(once)).to.be.at.most(31);
+        expect(once).not.to.match(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(applicationReference(" ｓｈ－２０２６　").text).to.equal("SH-2026");
+    expect(canonicalReference(" Sh-2026-AI ", "--appropriation")).to.equal("Sh-2026-AI"); // case kept
+  });
+
+  it("tells a deployment file of another chain with the same id from the chain it was written for", async function () {
+    const { deployment } = await networkHelpers.loadFixture(deployed);
+    const chainId = deployment.chainId;
+    const blockHash = async (block: number) => (await ethers.provider.getBlock(block))?.hash;
+    expect(await deploymentMismatch(deployment, { chainId, blockHash })).to.equal(undefined);
+    const other = { ...deployment, deploymentBlockHash: `0x${"12".repeat(32)}` };
+    expect(await deploymentMismatch(other, { chainId, blockHash })).to.match(
+      new RegExp(
+        `block ${deployment.deploymentBlock} \\(0x12121212…\\), but that block of this chain is 0x.*another chain with the same id ${chainId}`,
+      ),
+    );
+    const later = { ...deployment, deploymentBlock: 1_000_000 };
+    expect(await deploymentMismatch(later, { chainId, blockHash })).to.contain("this chain has no such block");
+    expect(await deploymentMismatch(deployment, { chainId: 1, blockHash })).to.equal(
+      `it is for chain ${chainId}, the node serves chain 1`,
+    );
   });
 });

@@ -24,7 +24,7 @@ async function startProxy(target: string, maxRange: number, failEvery: number): 
   const server: Server = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk: Buffer) => (body += chunk.toString()));
-    req.on("end", async () => {
+    const forward = async () => {
       count++;
       const call = JSON.parse(body) as { id: number; method: string; params: { fromBlock: string; toBlock: string }[] };
       if (count % failEvery === 0) {
@@ -53,6 +53,10 @@ async function startProxy(target: string, maxRange: number, failEvery: number): 
       stats.forwarded++;
       const upstream = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
       res.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text());
+    };
+    // A forward that fails (the node is gone) drops the connection, as a real proxy would, not an unhandled rejection.
+    req.on("end", () => {
+      forward().catch(() => res.destroy());
     });
   });
   const port = await freePort();

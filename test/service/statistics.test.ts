@@ -40,12 +40,12 @@ describe("planner statistics of the PGlite mirror", function () {
     const tuples = async () => Number((await db.query<{ n: string }>("SELECT reltuples::text AS n FROM pg_class WHERE relname = 'events'"))[0]!.n);
     await store.initCheckpoint({ chainId: 31337, ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3", accessManager: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", deploymentBlock: 1, number: 0, hash: hash(0) });
     const header = (n: number) => ({ number: n, hash: hash(n), parentHash: hash(n - 1), timestamp: 1_700_000_000 + n });
-    await store.commit({ events: lockedEvents(1, 4000), headers: [header(1)], to: header(1), keepFrom: 0 });
+    await store.commit({ events: lockedEvents(1, 4000), headers: [header(1)], to: header(1), final: 0 });
     expect(await tuples()).to.be.at.most(0, "no refresh after 4,000 events");
-    await store.commit({ events: lockedEvents(2, 7000), headers: [header(2)], to: header(2), keepFrom: 0 });
+    await store.commit({ events: lockedEvents(2, 7000), headers: [header(2)], to: header(2), final: 0 });
     expect(await tuples()).to.equal(11_000);
     // The next refresh waits for another 10,000 events (or half the log, once that is more).
-    await store.commit({ events: lockedEvents(3, 5000), headers: [header(3)], to: header(3), keepFrom: 0 });
+    await store.commit({ events: lockedEvents(3, 5000), headers: [header(3)], to: header(3), final: 0 });
     expect(await tuples()).to.equal(11_000);
   });
 });

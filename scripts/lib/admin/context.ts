@@ -6,6 +6,7 @@ import {
   type AccessManager,
   type ComputeVoucher,
 } from "../../../types/ethers-contracts/index.js";
+import { UserError } from "./format.js";
 
 /** Where an admin command writes what it has to say (the console, or a test's buffer). */
 export type Log = (line: string) => void;
@@ -40,7 +41,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<AdminConte
   const provider = signer.provider;
   if (provider === null) throw new Error("the signer has no provider");
   if ((await provider.getCode(options.ledgerAddress)) === "0x") {
-    throw new Error(
+    throw new UserError(
       `there is no contract at ${options.ledgerAddress} on this network: is the chain the one that was deployed to?`,
     );
   }

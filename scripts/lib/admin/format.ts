@@ -1,4 +1,4 @@
-import { encodeBytes32String, decodeBytes32String, getAddress, isAddress, ZeroAddress, ZeroHash } from "ethers";
+import { encodeBytes32String, decodeBytes32String, getAddress, ZeroAddress, ZeroHash } from "ethers";
 
 /**
  * How the admin tools read and write what people type: amounts as decimals in the currency, dates as ISO dates,
@@ -17,6 +17,7 @@ const UINT128_MAX = 2n ** 128n - 1n;
 export function parseAmount(text: string, decimals: number): bigint {
   const value = text.trim();
   if (value === "") throw new UserError("the amount is empty");
+  if (/^[-\u2212]\s*\d/.test(value)) throw new UserError(`the amount "${value}" is negative: it must be positive`);
   if (/[,_\s]/.test(value)) {
     throw new UserError(`the amount "${value}" has separators in it: write it as digits and one "." (1250000.00)`);
   }
@@ -89,14 +90,69 @@ export function reasonCode(word: string): string {
   return encodeBytes32String(value);
 }
 
-/** A reference (application reference, appropriation reference) of at most 31 bytes as bytes32. */
-export function referenceCode(text: string, what = "the reference"): string {
-  const value = text.trim();
+/** How many bytes of UTF-8 a reference may take on the ledger (a bytes32 holding text). */
+export const REFERENCE_MAX_BYTES = 31;
+/** The limit in words a clerk understands: a Chinese character takes 3 bytes in UTF-8, a letter or digit 1. */
+export const REFERENCE_LIMIT_WORDS =
+  `at most ${REFERENCE_MAX_BYTES} bytes: ${Math.floor(REFERENCE_MAX_BYTES / 3)} Chinese characters, or ` +
+  `${REFERENCE_MAX_BYTES} letters/digits (a Chinese character counts 3)`;
+
+/**
+ * Control characters (tab, CR, LF…), Unicode line and paragraph separators, and invisible format characters
+ * (zero-width spaces, bidirectional overrides, a BOM): none of them may be inside a reference, where they would make
+ * two references that look the same differ, or break the line of a report.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+/**
+ * The one form of a reference: Unicode NFKC (full-width letters, digits and punctuation become their ASCII forms,
+ * an ideographic or no-break space a plain space), then trimmed; with `fold`, letters upper-cased as well. Refuses an
+ * empty reference, one with control, line-break or invisible characters inside, and one longer than
+ * {@link REFERENCE_MAX_BYTES} bytes.
+ */
+export function canonicalReference(text: string, what = "the reference", fold = false): string {
+  let value = text.normalize("NFKC").trim();
+  if (fold) value = value.toUpperCase().normalize("NFKC");
   if (value === "") throw new UserError(`${what} is empty`);
-  if (Buffer.byteLength(value, "utf8") > 31) {
-    throw new UserError(`${what} "${value}" is longer than 31 bytes`);
+  const invisible = INVISIBLE.exec(value);
+  if (invisible !== null) {
+    const code = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    const char = invisible[0];
+    const name = /[\n\r\u2028\u2029]/.test(char)
+      ? "a line break"
+      : char === "\t"
+        ? "a tab"
+        : /\p{Cc}/u.test(char)
+          ? "a control character"
+          : "an invisible character";
+    throw new UserError(
+      `${what} ${JSON.stringify(value)} has ${name} (U+${code}) in it at position ${invisible.index + 1}: ` +
+        "a reference may hold letters, digits, Chinese characters, spaces and punctuation only",
+    );
   }
-  return encodeBytes32String(value);
+  const bytes = Buffer.byteLength(value, "utf8");
+  if (bytes > REFERENCE_MAX_BYTES) {
+    throw new UserError(`${what} "${value}" is too long (${bytes} bytes); it may be ${REFERENCE_LIMIT_WORDS}`);
+  }
+  return value;
+}
+
+/**
+ * A reference (an appropriation reference, say) as bytes32: {@link canonicalReference}, its case kept.
+ */
+export function referenceCode(text: string, what = "the reference"): string {
+  return encodeBytes32String(canonicalReference(text, what));
+}
+
+/**
+ * An application reference: with the city it fixes the voucher id, so references that differ only in case, width
+ * (full-width and ASCII letters) or surrounding spaces are the same application. Its one form is
+ * {@link canonicalReference} with letters upper-cased ("sh-2026-0001 " → "SH-2026-0001"); that form is what the
+ * ledger records, what the voucher id is derived from, and what reports show.
+ */
+export function applicationReference(text: string, what = "the application reference"): { text: string; code: string } {
+  const value = canonicalReference(text, what, true);
+  return { text: value, code: encodeBytes32String(value) };
 }
 
 /** Reads back a bytes32 written by {@link reasonCode} or {@link referenceCode}; hex if it is not text. */
@@ -120,13 +176,15 @@ export function parseAddress(text: string, allowUnchecksummed = false): string {
   }
   const body = value.slice(2);
   const singleCase = body === body.toLowerCase() || body === body.toUpperCase();
-  if (singleCase && !allowUnchecksummed && getAddress(value) !== value) {
+  const address = getAddress(value.toLowerCase()); // one checksum computation: a batch checks 100,000 of them
+  if (singleCase && !allowUnchecksummed && address !== value) {
     throw new UserError(
-      `the address "${value}" has no checksum (it is all one case): copy it exactly as given, in mixed case (${getAddress(value)})`,
+      `the address "${value}" has no checksum (it is all one case): copy it exactly as given, in mixed case (${address})`,
     );
   }
-  if (!isAddress(value)) throw new UserError(`the address "${value}" has a wrong checksum: it has a typo in it`);
-  const address = getAddress(value);
+  if (!singleCase && address !== value) {
+    throw new UserError(`the address "${value}" has a wrong checksum: it has a typo in it`);
+  }
   if (address === ZeroAddress) throw new UserError("the address is the zero address");
   return address;
 }

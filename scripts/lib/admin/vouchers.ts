@@ -1,4 +1,4 @@
-import { voucherIdOf } from "./batch-check.js";
+import { voucherIdOf } from "./batch-file.js";
 import type { AdminContext } from "./context.js";
 import { inWords } from "./errors.js";
 import {
@@ -11,7 +11,7 @@ import {
   parseDate,
   parseVoucherId,
   reasonCode,
-  referenceCode,
+  applicationReference,
 } from "./format.js";
 import { send } from "./governance.js";
 
@@ -26,7 +26,7 @@ export interface VoucherSelector {
 
 export function selectVoucher(args: VoucherSelector): bigint {
   if (args.id !== undefined && args.id !== "") return parseVoucherId(args.id);
-  if (args.city && args.ref) return voucherIdOf(parseCity(args.city), referenceCode(args.ref, "--ref"));
+  if (args.city && args.ref) return voucherIdOf(parseCity(args.city), applicationReference(args.ref, "--ref").code);
   throw new UserError("say which voucher: --id <voucher id>, or --city <code> with --ref <application reference>");
 }
 
@@ -39,16 +39,17 @@ export async function issueOne(
   args: { city: string; ref: string; holder: string; amount: string; expires?: string },
 ): Promise<bigint> {
   const city = parseCity(args.city);
+  const reference = applicationReference(args.ref, "--ref");
   const request = {
     holder: parseAddress(args.holder),
-    applicationRef: referenceCode(args.ref, "--ref"),
+    applicationRef: reference.code,
     faceValue: parseAmount(args.amount, ctx.decimals),
     expiresAt: optionalExpiry(args.expires),
   };
   const id = voucherIdOf(city, request.applicationRef);
   await send(
     ctx,
-    `Issue ${formatAmount(request.faceValue, ctx.decimals)} ${ctx.currency} to ${request.holder} for ${args.ref} ` +
+    `Issue ${formatAmount(request.faceValue, ctx.decimals)} ${ctx.currency} to ${request.holder} for ${reference.text} ` +
       `(voucher ${id})`,
     () => ctx.ledger.issue(city, request),
   );
@@ -93,15 +94,19 @@ export async function reissueVoucher(
 ): Promise<bigint> {
   const id = selectVoucher(args);
   const holder = parseAddress(args.holder);
-  const newRef = referenceCode(args.newRef, "--new-ref");
+  const newReference = applicationReference(args.newRef, "--new-ref");
+  const newRef = newReference.code;
   const reason = reasonCode(args.reason);
   const expiresAt = optionalExpiry(args.expires);
   const old = await inWords(`Read voucher ${id}`, () => ctx.ledger.getVoucher(id));
   const newId = voucherIdOf(Number(old.city), newRef);
-  await send(ctx, `Re-issue voucher ${id} to ${holder} as ${args.newRef} (voucher ${newId}, ${args.reason})`, () =>
-    args.asGovernor === true
-      ? ctx.ledger.reissueByGovernor(id, holder, newRef, expiresAt, reason)
-      : ctx.ledger.reissue(id, holder, newRef, expiresAt, reason),
+  await send(
+    ctx,
+    `Re-issue voucher ${id} to ${holder} as ${newReference.text} (voucher ${newId}, ${args.reason})`,
+    () =>
+      args.asGovernor === true
+        ? ctx.ledger.reissueByGovernor(id, holder, newRef, expiresAt, reason)
+        : ctx.ledger.reissue(id, holder, newRef, expiresAt, reason),
   );
   return newId;
 }

@@ -82,7 +82,7 @@ export async function openSchemeChain(options: {
   fromBlock?: number;
 }): Promise<SchemeChain> {
   const { runner } = options;
-  const provider = "getCode" in runner ? (runner as Provider) : (runner as Signer).provider;
+  const provider = "getCode" in runner ? (runner) : (runner).provider;
   if (provider === null || provider === undefined) throw new Error("the signer has no provider");
   const ledgerAddress = parseAddress(options.ledger, true);
   if ((await provider.getCode(ledgerAddress)) === "0x") {
@@ -109,7 +109,7 @@ export async function openSchemeChain(options: {
   return {
     registry,
     ledger,
-    signer: "getCode" in runner ? undefined : (runner as Signer),
+    signer: "getCode" in runner ? undefined : (runner),
     fromBlock: options.fromBlock ?? 0,
   };
 }
@@ -348,9 +348,9 @@ export async function planScheme(chain: SchemeChain, scheme: ResolvedScheme): Pr
 }
 
 const INTERFACES: Interface[] = [
-  SchemeRegistry__factory.createInterface() as unknown as Interface,
-  IVoucherLedger__factory.createInterface() as unknown as Interface,
-  AccessManager__factory.createInterface() as unknown as Interface,
+  SchemeRegistry__factory.createInterface(),
+  IVoucherLedger__factory.createInterface(),
+  AccessManager__factory.createInterface(),
 ];
 
 /** A failed call in words: the contract's custom error with its arguments, or the node's message. */

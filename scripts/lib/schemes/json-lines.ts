@@ -20,7 +20,7 @@ export class JsonTextError extends Error {
 export interface JsonWithLines {
   value: unknown;
   /** The line (1-based) where the value at `path` starts, or the nearest enclosing value's line. */
-  lineOf(path: JsonPath): number | undefined;
+  lineOf: (path: JsonPath) => number | undefined;
 }
 
 const key = (path: JsonPath): string => JSON.stringify(path);
@@ -134,7 +134,7 @@ export function parseJsonWithLines(text: string): JsonWithLines {
   if (i < text.length) fail(`unexpected text after the end of the JSON value: ${near()}`);
   return {
     value: parsed,
-    lineOf(path) {
+    lineOf: (path) => {
       for (let n = path.length; n >= 0; n--) {
         const found = lines.get(key(path.slice(0, n)));
         if (found !== undefined) return found;

@@ -144,7 +144,7 @@ export const programmeSchema = z.strictObject({
       reviewDays: wholeDays(1, MAX_SECONDS_DAYS).nullable().default(null),
       onLapse: z.enum(["approve", "lapse"], { error: 'must be "approve" or "lapse"' }).default("lapse"),
     })
-    .refine((p) => p.payees === "suppliers" || p.reviewDays !== null, { message: "reviewDays is needed when buyers are paid", path: ["reviewDays"] })
+    .refine((p) => p.payees === "suppliers" || p.reviewDays !== null, { error: "reviewDays is needed when buyers are paid", path: ["reviewDays"] })
     .default({ payees: "suppliers", suppliersFirstDays: 0, reviewDays: null, onLapse: "lapse" }),
   issuers: z.array(address).default([]),
   /** Field → why its value is a placeholder (the published rules do not give it). */

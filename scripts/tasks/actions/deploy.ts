@@ -9,13 +9,13 @@ import { openLedger } from "../../lib/admin/context.js";
 import { UserError, parseAddress } from "../../lib/admin/format.js";
 import { grantRole } from "../../lib/admin/governance.js";
 import type { Deployment } from "../../lib/deployment-file.js";
-import { type IgnitionDeployOptions, deployWithIgnition } from "../../lib/ignition-deploy.js";
+import { type IgnitionDeployOptions, deployWithIgnition, journalDir } from "../../lib/ignition-deploy.js";
 import { ROLE } from "../../lib/roles.js";
 import { optional } from "../run.js";
 
 const LOCAL_CHAIN_ID = 31337;
 
-function deployOptions(args: TaskArguments): IgnitionDeployOptions {
+function deployOptions(args: TaskArguments, hre: HardhatRuntimeEnvironment): IgnitionDeployOptions {
   const delay = Number(args.governorDelay);
   if (!Number.isInteger(delay) || delay < 0) throw new UserError("--governor-delay must be a whole number of seconds");
   const governor = optional(args.governor);
@@ -27,6 +27,7 @@ function deployOptions(args: TaskArguments): IgnitionDeployOptions {
     baseURI: optional(args.baseUri),
     deploymentId: optional(args.deploymentId),
     deploymentsDir: optional(args.deploymentsDir),
+    journalsDir: join(hre.config.paths.ignition, "deployments"),
     log: (line) => console.log(line),
   };
 }
@@ -57,7 +58,14 @@ export async function deployTo(connection: NetworkConnection, options: IgnitionD
 export async function ledgerDeploy(args: TaskArguments, hre: HardhatRuntimeEnvironment): Promise<void> {
   const connection = await hre.network.create();
   try {
-    await deployTo(connection, deployOptions(args));
+    const options = deployOptions(args, hre);
+    if (args.reset === true && connection.networkConfig.type === "http") {
+      const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
+      const dir = journalDir(chainId, options);
+      await rm(dir, { recursive: true, force: true });
+      console.log(`--reset: removed the Ignition journal ${dir}; deploying afresh.`);
+    }
+    await deployTo(connection, options);
   } catch (error) {
     console.error(`Error: ${(error as Error).message}`);
     process.exitCode = 1;
@@ -75,10 +83,10 @@ export async function chain(args: TaskArguments, hre: HardhatRuntimeEnvironment)
   const stop = () => void server.close();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  const options = deployOptions(args);
+  const options = deployOptions(args, hre);
   const deploymentId = options.deploymentId ?? `chain-${LOCAL_CHAIN_ID}`;
   // The node starts empty every time, so an Ignition journal left by an earlier run describes a chain that is gone.
-  await rm(join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
+  await rm(journalDir(LOCAL_CHAIN_ID, { ...options, deploymentId }), { recursive: true, force: true });
   const connection = await hre.network.create({ network: "localhost", override: { url } });
   try {
     await deployTo(connection, { ...options, deploymentId });

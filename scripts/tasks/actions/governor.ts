@@ -6,7 +6,7 @@ import { action } from "../run.js";
 
 /** The value of a required option, or an error naming its flag. */
 export function need(args: TaskArguments, key: string): string {
-  const value = args[key];
+  const value: unknown = args[key];
   if (typeof value !== "string" || value.trim() === "") {
     const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw new UserError(`${flag} is required (see --help)`);

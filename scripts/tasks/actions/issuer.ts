@@ -44,13 +44,40 @@ export const voucherExpire = action("ANYONE", (ctx, a) =>
   v.expireVouchers(ctx, { ...selector(a), all: a.all === true }),
 );
 
-/** A one-line progress bar on the terminal (a line per chunk when the output is not a terminal). */
-function progressBar(done: number, total: number): void {
-  const width = 30;
-  const filled = total === 0 ? width : Math.round((done / total) * width);
-  const text = `[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total}`;
-  if (process.stderr.isTTY) process.stderr.write(`\r${text}${done === total ? "\n" : ""}`);
-  else process.stderr.write(`${text}\n`);
+/** What each stage of a batch run is doing, for its progress line. */
+const STAGES: Record<string, string> = {
+  file: "reading the file",
+  vouchers: "looking up its vouchers",
+  holders: "reading holders' tallies",
+  issued: "reading earlier transactions",
+  gas: "estimating gas",
+  issue: "issuing",
+};
+
+/**
+ * A progress line on stderr: one line redrawn on a terminal (at most 10 times a second), else a line at each tenth
+ * of the way, so that a log of a 100,000-row run stays short. The check's stages show only for large files, where
+ * they take a while.
+ */
+function progressLine(): (stage: string, done: number, total: number) => void {
+  let last = { stage: "", tenth: -1, at: 0 };
+  return (stage, done, total) => {
+    if (stage !== "issue" && total < 1000) return;
+    const width = 30;
+    const filled = total === 0 ? width : Math.round((done / total) * width);
+    const label = (STAGES[stage] ?? stage).padEnd(28);
+    const text = `${label} [${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total}`;
+    const tenth = total === 0 ? 10 : Math.floor((done / total) * 10);
+    const now = Date.now();
+    if (process.stderr.isTTY) {
+      if (stage === last.stage && done !== total && now - last.at < 100) return;
+      process.stderr.write(`\r${text}${done === total ? "\n" : ""}`);
+    } else {
+      if (stage === last.stage && tenth === last.tenth) return;
+      process.stderr.write(`${text}\n`);
+    }
+    last = { stage, tenth, at: now };
+  };
 }
 
 export const voucherBatchIssue = action("ISSUER", async (ctx, a) => {
@@ -62,6 +89,7 @@ export const voucherBatchIssue = action("ISSUER", async (ctx, a) => {
     controller.abort();
   };
   process.on("SIGINT", onInterrupt);
+  const progress = progressLine();
   try {
     await batchIssue(ctx, {
       city: parseCity(need(a, "city")),
@@ -69,7 +97,8 @@ export const voucherBatchIssue = action("ISSUER", async (ctx, a) => {
       dryRun: a.dryRun === true,
       chunkSize: Number(a.chunkSize),
       reportPath: optional(a.report) === undefined ? undefined : resolve(dirname(file), String(a.report)),
-      onProgress: progressBar,
+      onCheck: progress,
+      onProgress: (done, total) => progress("issue", done, total),
       signal: controller.signal,
     });
   } finally {

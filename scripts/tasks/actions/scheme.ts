@@ -67,7 +67,7 @@ export async function runSchemeApplyTask(args: TaskArguments, hre: HardhatRuntim
     const connection = await hre.network.create();
     close = () => connection.close();
     const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
-    const { ledgerAddress, fromBlock } = await locateLedger(args, chainId, connection.networkName);
+    const { ledgerAddress, fromBlock } = await locateLedger(connection, args, chainId);
     const runner = dryRun
       ? connection.ethers.provider
       : await chooseSigner(hre, connection, "GOVERNOR", chainId, optional(args.as) ?? "");

@@ -7,7 +7,7 @@ import { ApiError } from "../problem.js";
  * - `all`: AUDITOR or GOVERNOR — everything;
  * - `city`: an ISSUER bound to a city — that city's cities, vouchers, redemptions, data centers and events;
  * - `dataCenter`: an address with an accreditation — its own redemptions and accreditations;
- * - `none`: anyone else (refused with 403).
+ * - `none`: anyone else (refused with 403 on every token endpoint).
  * When an address has several, the widest wins.
  */
 export type Access =
@@ -40,8 +40,29 @@ export async function resolveAccess(db: Queryable, address: string): Promise<Acc
   return { kind: "none", address };
 }
 
+/**
+ * Two kinds of refusal, so that a caller learns nothing about records it may not see:
+ * - 403 FORBIDDEN for what the caller's role may not ask at all (an endpoint, or a list filtered to a city or data
+ *   center outside its scope), decided from the role and the request alone, before any record is read;
+ * - 404 NOT_FOUND ({@link notFound}) for one record named in the path (a voucher id, a city code, a data center's
+ *   address) that exists outside the caller's scope: the same answer, word for word, as for one that does not
+ *   exist, at any `atBlock`.
+ */
 export function forbidden(detail: string): ApiError {
   return new ApiError("FORBIDDEN", detail);
+}
+
+/**
+ * The answer for a record that does not exist, or that the caller may not see. The detail names neither the key
+ * (the problem's `instance` has the path) nor anything read about the record.
+ */
+export function notFound(what: "voucher" | "city" | "data center", atBlock?: number): ApiError {
+  return new ApiError("NOT_FOUND", atBlock === undefined ? `no such ${what}` : `no such ${what} at block ${atBlock}`);
+}
+
+/** Whether a record of `city` is within a scope from {@link cityScope} (undefined: every city). */
+export function inScope(scope: number | undefined, city: number): boolean {
+  return scope === undefined || scope === city;
 }
 
 /** Only AUDITOR and GOVERNOR. */
@@ -57,7 +78,7 @@ export function cityScope(access: Access, requested: number | undefined, what: s
   if (access.kind === "all") return requested;
   if (access.kind === "city") {
     if (requested !== undefined && requested !== access.city) {
-      throw forbidden(`an issuer of city ${access.city} may not read ${what} of city ${requested}`);
+      throw forbidden(`an issuer may read ${what} of its own city (${access.city}) only`);
     }
     return access.city;
   }

@@ -30,6 +30,29 @@ export interface AuthService {
   limitByIp: RequestHandler;
 }
 
+/**
+ * Why a SIWE message's `uri` is refused, or undefined when it is on `origin` (the API's public origin). The URI must
+ * parse as a WHATWG URL with no user info (`user@`), its origin (scheme, host, port) must equal `origin`, and it must
+ * be written so: `<origin>` itself (scheme and host in any case) followed by nothing or a path, query or fragment.
+ * The last rule refuses spellings that the URL parser maps to the origin but other readers of the message may not
+ * (`http:host`, `127.1`, `0x7f.0.0.1`, `127.0.0.1.`, a port written `08080` or the default port written out).
+ */
+export function uriProblem(uri: string, origin: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `the URI must be an absolute URL on ${origin}`;
+  }
+  if (url.username !== "" || url.password !== "") return "the URI must not carry user info (user@)";
+  if (url.origin !== origin) return `the URI must be on ${origin}, not ${url.origin}`;
+  const rest = uri.slice(origin.length);
+  if (uri.slice(0, origin.length).toLowerCase() !== origin || !(rest === "" || /^[/?#]/.test(rest))) {
+    return `the URI must start with ${origin} as written there`;
+  }
+  return undefined;
+}
+
 export function createAuthService(deps: {
   config: ApiConfig;
   db: Queryable;
@@ -53,6 +76,7 @@ export function createAuthService(deps: {
   const nonces = createNonces({ ttlMs: config.nonceTtlSeconds * 1000 });
 
   const refuse = (detail: string) => new ApiError("SIWE_INVALID", detail);
+  const publicScheme = new URL(config.publicUrl).protocol.slice(0, -1);
 
   async function login(text: string, signature: string, now = new Date()): Promise<LoginResult> {
     let message: SiweMessage;
@@ -64,7 +88,9 @@ export function createAuthService(deps: {
     // Spend the nonce first: whatever happens next, this message cannot be tried again.
     if (!nonces.consume(message.nonce, now.getTime())) throw refuse("the nonce is unknown, used or expired");
     if (message.domain !== config.domain) throw refuse(`the domain must be ${config.domain}`);
-    if (!message.uri.startsWith(config.publicUrl)) throw refuse(`the URI must be on ${config.publicUrl}`);
+    if (message.scheme !== undefined && message.scheme !== publicScheme) throw refuse(`the scheme must be ${publicScheme}`);
+    const wrongUri = uriProblem(message.uri, config.publicUrl);
+    if (wrongUri !== undefined) throw refuse(wrongUri);
     if (message.chainId !== deps.chainId) throw refuse(`the chain id must be ${deps.chainId}`);
     if (message.expirationTime === undefined) throw refuse("the message must have an expiration time");
     const issuedAt = Date.parse(message.issuedAt ?? "");
@@ -75,7 +101,10 @@ export function createAuthService(deps: {
     }
     if (issuedAt > now.getTime() + 60_000) throw refuse("the message is issued in the future");
     const result = await message.verify(
-      { signature, domain: config.domain, nonce: message.nonce, time: now.toISOString() },
+      {
+        signature, domain: config.domain, nonce: message.nonce, time: now.toISOString(),
+        ...(message.scheme === undefined ? {} : { scheme: publicScheme }),
+      },
       { suppressExceptions: true },
     );
     if (!result.success) throw refuse(String(result.error?.type ?? "the signature does not match the address"));
@@ -109,7 +138,7 @@ export function createAuthService(deps: {
   };
   const common = { windowMs: config.rateLimit.windowMs, standardHeaders: "draft-8" as const, legacyHeaders: false };
   const limitByCaller = [
-    rateLimit({ ...common, limit: config.rateLimit.perAddress, validate: false, keyGenerator: (_req, res) => `a:${res.locals.access.address}`, handler: limited("address") }),
+    rateLimit({ ...common, limit: config.rateLimit.perAddress, validate: false, keyGenerator: (_req, res) => `a:${res.locals.access!.address}`, handler: limited("address") }),
     rateLimit({ ...common, limit: config.rateLimit.perToken, validate: false, keyGenerator: (_req, res) => `t:${res.locals.tokenId}`, handler: limited("token") }),
   ];
   const limitByIp = rateLimit({ ...common, limit: config.rateLimit.authPerIp, validate: false, handler: limited("client") });

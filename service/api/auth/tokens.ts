@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { link, readFile, stat, unlink, writeFile } from "node:fs/promises";
 
 import { getAddress } from "ethers";
 import { z } from "zod";
@@ -58,4 +59,41 @@ export function createTokens(options: { secret: Buffer; ttlSeconds: number }): T
       return { address: checksum(claims.sub), issuedAt: claims.iat, expiresAt: claims.exp, id: claims.jti };
     },
   };
+}
+
+/**
+ * The token secret kept in a file (the local stack keeps it in its data folder, so that a token outlives a restart):
+ * read it if the file exists, else create it once with 32 random bytes (hex) and mode 0600. A file that others may
+ * read, or that holds too short a secret, is refused ({@link readSecretFile}) with a message that says what to do.
+ */
+export async function loadOrCreateSecret(path: string): Promise<string> {
+  // Written whole to a file of this process, then linked into place: a reader never sees a half-written secret, and
+  // of two processes starting at once, one makes the secret and both use it.
+  const draft = `${path}.${process.pid}.new`;
+  await unlink(draft).catch(() => undefined);
+  await writeFile(draft, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  try {
+    await link(draft, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  } finally {
+    await unlink(draft).catch(() => undefined);
+  }
+  return readSecretFile(path);
+}
+
+/** The token secret in `path`, refused if others may read the file or the secret is too short. */
+export async function readSecretFile(path: string): Promise<string> {
+  const mode = (await stat(path)).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new Error(`the token secret ${path} may be read by others (mode ${mode.toString(8)}): run "chmod 600 ${path}", or delete it to make a new one`);
+  }
+  const secret = (await readFile(path, "utf8")).trim();
+  if (secret.length < 32) throw new Error(`the token secret ${path} is shorter than 32 characters: delete it to make a new one`);
+  return secret;
+}
+
+/** The HMAC key of a secret given as text (AUTH_SECRET, or the file above): its UTF-8 bytes. */
+export function secretKey(secret: string): Buffer {
+  return Buffer.from(secret, "utf8");
 }

@@ -1,11 +1,10 @@
 import { z } from "zod";
 
-import { cityScope } from "../auth/access.js";
+import { cityScope, inScope, notFound } from "../auth/access.js";
 import { defineEndpoint } from "../endpoint.js";
 import { blockInput, cityInput } from "../format.js";
-import { ApiError } from "../problem.js";
 import { CITY_COLUMNS, cityFromState, cityRecord, citySchema } from "../records.js";
-import { replayCity } from "../replay.js";
+import { checkIndexed, replayCity } from "../replay.js";
 
 /** GET /v1/cities/{code}: one city now, or as of the end of a block (`atBlock`, replayed from the raw log). */
 export const getCity = defineEndpoint({
@@ -22,15 +21,18 @@ export const getCity = defineEndpoint({
   output: citySchema,
   errors: ["NOT_FOUND", "BLOCK_NOT_INDEXED"],
   async handle({ params, query }, ctx) {
-    cityScope(ctx.access, params.code, "cities");
+    // A role that reads no cities is refused before anything is read; another city is then answered exactly as a
+    // city that does not exist (see auth/access.ts).
+    const visible = inScope(cityScope(ctx.access, undefined, "cities"), params.code);
     if (query.atBlock !== undefined) {
-      const state = await replayCity(ctx, params.code, query.atBlock);
-      const city = state.cities.get(params.code);
-      if (city === undefined) throw new ApiError("NOT_FOUND", `city ${params.code} was not registered at block ${query.atBlock}`);
+      let city;
+      if (visible) city = (await replayCity(ctx, params.code, query.atBlock)).cities.get(params.code);
+      else await checkIndexed(ctx, query.atBlock);
+      if (city === undefined) throw notFound("city", query.atBlock);
       return cityRecord(cityFromState(city), ctx, query.atBlock);
     }
-    const rows = await ctx.db.query(`SELECT ${CITY_COLUMNS} FROM cities WHERE city = $1`, [params.code]);
-    if (rows[0] === undefined) throw new ApiError("NOT_FOUND", `no city ${params.code}`);
+    const rows = visible ? await ctx.db.query(`SELECT ${CITY_COLUMNS} FROM cities WHERE city = $1`, [params.code]) : [];
+    if (rows[0] === undefined) throw notFound("city");
     return cityRecord(rows[0], ctx);
   },
 });

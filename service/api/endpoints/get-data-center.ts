@@ -1,12 +1,11 @@
 import { z } from "zod";
 
-import { forbidden } from "../auth/access.js";
+import { notFound } from "../auth/access.js";
 import {
   accreditationEvent, accreditationEventSchema, accreditationsOf, dataCenterRecord, dataCenterScope, dataCenterShape,
 } from "../data-centers.js";
 import { defineEndpoint } from "../endpoint.js";
 import { addressInput } from "../format.js";
-import { ApiError } from "../problem.js";
 
 const dataCenterWithHistorySchema = z
   .strictObject({
@@ -27,10 +26,13 @@ export const getDataCenter = defineEndpoint({
   output: dataCenterWithHistorySchema,
   errors: ["NOT_FOUND"],
   async handle({ params }, ctx) {
+    // A role that reads no data centers is refused before anything is read; a data center outside the caller's
+    // scope (another data center, or one not accredited in an issuer's city) is then answered exactly as an address
+    // with no accreditation at all (see auth/access.ts).
     const scope = dataCenterScope(ctx.access);
-    if (scope.only !== undefined && scope.only !== params.address) throw forbidden("a data center may read its own accreditations only");
-    const accreditations = (await accreditationsOf(ctx, [params.address], scope.city)).get(params.address) ?? [];
-    if (accreditations.length === 0) throw new ApiError("NOT_FOUND", `no accreditation of ${params.address}${scope.city === undefined ? "" : ` in city ${scope.city}`}`);
+    const visible = scope.only === undefined || scope.only === params.address;
+    const accreditations = visible ? ((await accreditationsOf(ctx, [params.address], scope.city)).get(params.address) ?? []) : [];
+    if (accreditations.length === 0) throw notFound("data center");
     const history = await ctx.db.query(
       `SELECT block_hash, log_index, block_number::text AS block_number, block_timestamp::text AS block_timestamp,
               transaction_hash, city, action, valid_from::text AS valid_from, valid_until::text AS valid_until, reason, actor

@@ -1,12 +1,11 @@
 import { z } from "zod";
 
-import { cityScope } from "../auth/access.js";
+import { cityScope, notFound } from "../auth/access.js";
 import type { RequestContext } from "../context.js";
 import { defineEndpoint } from "../endpoint.js";
 import {
   addressSchema, amountSchema, blockInput, bytes32Text, hashSchema, provenance, provenanceShape, timeSchema, tokenIdInput, tokenIdSchema,
 } from "../format.js";
-import { ApiError } from "../problem.js";
 import { VOUCHER_COLUMNS, voucherFromState, voucherRecord, voucherShape } from "../records.js";
 import { eventFromRow } from "../../store/store.js";
 import { replayVoucher, voucherEvents, voucherEventsSql } from "../replay.js";
@@ -81,29 +80,28 @@ export const getVoucher = defineEndpoint({
   output: voucherWithHistorySchema,
   errors: ["NOT_FOUND", "BLOCK_NOT_INDEXED"],
   async handle({ params, query }, ctx) {
+    // A role that reads no vouchers is refused before anything is read. The city scope is then part of every
+    // query, so a voucher of another city is not found, exactly as one that does not exist, at any block.
+    const scope = cityScope(ctx.access, undefined, "vouchers");
     let row: Record<string, unknown> | undefined;
-    let events: Record<string, unknown>[];
+    let events: Record<string, unknown>[] = [];
     if (query.atBlock !== undefined) {
-      const state = await replayVoucher(ctx, params.id, query.atBlock);
-      const voucher = state.vouchers.get(params.id);
-      row = voucher === undefined ? undefined : voucherFromState(voucher);
-      if (row !== undefined) cityScope(ctx.access, Number(row.city), "vouchers");
-      events = row === undefined ? [] : await voucherEvents(ctx, params.id, query.atBlock);
+      const voucher = (await replayVoucher(ctx, params.id, query.atBlock, scope)).vouchers.get(params.id);
+      if (voucher !== undefined) {
+        row = voucherFromState(voucher);
+        events = await voucherEvents(ctx, params.id, query.atBlock, scope);
+      }
     } else {
       // One round trip: the row, and its events as a JSON array in chain order (the same rows voucherEvents gives).
       row = (await ctx.db.query(
-        `SELECT ${VOUCHER_COLUMNS}, (SELECT coalesce(json_agg(h), '[]'::json) FROM (${voucherEventsSql(false)}) h) AS history
-           FROM vouchers WHERE id = $1::numeric`,
-        [params.id],
+        `SELECT ${VOUCHER_COLUMNS},
+                (SELECT coalesce(json_agg(h), '[]'::json) FROM (${voucherEventsSql(false, scope !== undefined)}) h) AS history
+           FROM vouchers WHERE id = $1::numeric ${scope === undefined ? "" : "AND city::text = $2"}`,
+        scope === undefined ? [params.id] : [params.id, String(scope)],
       ))[0];
-      if (row !== undefined) cityScope(ctx.access, Number(row.city), "vouchers");
-      events = row === undefined ? [] : (typeof row.history === "string" ? JSON.parse(row.history) : row.history) as Record<string, unknown>[];
+      if (row !== undefined) events = (typeof row.history === "string" ? JSON.parse(row.history) : row.history) as Record<string, unknown>[];
     }
-    if (row === undefined) {
-      cityScope(ctx.access, undefined, "vouchers");
-      const when = query.atBlock === undefined ? "" : ` at block ${query.atBlock}`;
-      throw new ApiError("NOT_FOUND", `no voucher ${params.id}${when}`);
-    }
+    if (row === undefined) throw notFound("voucher", query.atBlock);
     return {
       ...voucherRecord(row, ctx),
       asOfBlock: query.atBlock ?? null,

@@ -1,4 +1,4 @@
-import { forbidden } from "../auth/access.js";
+import { cityScope, forbidden } from "../auth/access.js";
 import { addressInput, cityInput, dateInput, tokenIdInput } from "../format.js";
 import { defineList } from "../list.js";
 import { createFilters, REDEMPTION_COLUMNS, redemptionRecord, redemptionSchema } from "../records.js";
@@ -24,8 +24,7 @@ export const listRedemptions = defineList({
     let { city, dataCenter } = query;
     const access = ctx.access;
     if (access.kind === "city") {
-      if (city !== undefined && city !== access.city) throw forbidden(`an issuer of city ${access.city} may not read redemptions of city ${city}`);
-      city = access.city;
+      city = cityScope(access, city, "redemptions");
     } else if (access.kind === "dataCenter") {
       if (dataCenter !== undefined && dataCenter !== access.address) throw forbidden("a data center may read its own redemptions only");
       dataCenter = access.address;

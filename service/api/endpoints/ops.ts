@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { readiness } from "../chain-view.js";
 import { defineEndpoint, STREAMED } from "../endpoint.js";
 import { ApiError } from "../problem.js";
 
@@ -14,8 +15,16 @@ const statusSchema = z
     indexed: z.number().int().meta({ description: "The last block the mirror has fully indexed" }),
     lag: z.number().int().meta({ description: "head − indexed" }),
     finalityDepth: z.number().int(),
-    finalizedBlock: z.number().int().meta({ description: "Blocks up to this one are final (head − finality depth)" }),
+    finalizedBlock: z.number().int().meta({
+      description:
+        "Blocks up to this one are final: the block the writer verified final (finality depth below a head it has " +
+        "seen, linked by parent hash). -1 while the mirror is halted",
+    }),
     nodeReachable: z.boolean(),
+    halted: z
+      .strictObject({ code: z.string(), reason: z.string() })
+      .nullable()
+      .meta({ description: "Why the mirror stopped: the chain replaced its final block (recorded by the writer, or seen on the node)" }),
     ready: z.boolean(),
   })
   .meta({ id: "Status" });
@@ -38,16 +47,15 @@ export const getReady = defineEndpoint({
   id: "getReady",
   method: "get",
   path: "/ready",
-  summary: "Readiness: 200 once the mirror has caught up with the chain, 503 before",
+  summary: "Readiness: 200 once the mirror has caught up with the chain and its final block is on the node's chain, 503 before or when it halted",
   tag: "Operations",
   auth: "public",
   output: z.strictObject({ status: z.literal("ready"), head: z.number().int(), indexed: z.number().int() }),
-  errors: ["NOT_READY"],
+  errors: ["NOT_READY", "MIRROR_HALTED"],
   async handle(_input, ctx) {
     const s = await ctx.chain.refresh();
-    if (!s.nodeReachable || s.indexed < 0 || s.head - s.indexed > ctx.config.readyMaxLag) {
-      throw new ApiError("NOT_READY", `indexed block ${s.indexed}, head ${s.head}${s.nodeReachable ? "" : " (node unreachable)"}`);
-    }
+    const r = readiness(s, ctx.config.readyMaxLag);
+    if (!r.ready) throw new ApiError(r.code, r.detail);
     return { status: "ready" as const, head: s.head, indexed: s.indexed };
   },
 });
@@ -71,9 +79,10 @@ export const getStatus = defineEndpoint({
       indexed: s.indexed,
       lag: Math.max(0, s.head - s.indexed),
       finalityDepth: ctx.finalityDepth,
-      finalizedBlock: Math.max(-1, s.head - ctx.finalityDepth),
+      finalizedBlock: s.finalized,
       nodeReachable: s.nodeReachable,
-      ready: s.nodeReachable && s.indexed >= 0 && s.head - s.indexed <= ctx.config.readyMaxLag,
+      halted: s.halted ?? null,
+      ready: readiness(s, ctx.config.readyMaxLag).ready,
     };
   },
 });

@@ -15,8 +15,10 @@ export const postAuthNonce = defineEndpoint({
     .strictObject({
       nonce: z.string(),
       expiresAt: timeSchema.meta({ description: "The nonce must be used before this" }),
-      domain: z.string().meta({ description: "The message's `domain` must be this" }),
-      uri: z.string().meta({ description: "The message's `uri` must start with this" }),
+      domain: z.string().meta({ description: "The message's `domain` must be exactly this" }),
+      uri: z.string().meta({
+        description: "The API's origin: the message's `uri` must be this origin, written so (scheme and host in any case), then any path; no user info",
+      }),
       chainId: z.number().int().meta({ description: "The message's `chainId` must be this" }),
       maxValiditySeconds: z.number().int().meta({ description: "expirationTime − issuedAt may be at most this" }),
     })

@@ -178,6 +178,9 @@ function startApp() {
   void render();
 }
 
+/** The words of a failure, whatever was thrown. @param {unknown} error */
+const reasonOf = (error) => (error instanceof Error ? error.message : String(error));
+
 whenUnauthenticated(() => {
   session.clear();
   showSignIn("Your session has ended or the token is not valid: sign in again.");
@@ -187,12 +190,12 @@ $("token-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = /** @type {HTMLInputElement} */ ($("token-input"));
   if (input.value.trim() === "") return;
-  void useToken(input.value).catch((error) => showSignIn(`Sign-in failed: ${error.message}`));
+  void useToken(input.value).catch((/** @type {unknown} */ error) => showSignIn(`Sign-in failed: ${reasonOf(error)}`));
 });
 $("wallet").addEventListener("click", () => {
   void signInWithWallet()
     .then((token) => useToken(token))
-    .catch((error) => showSignIn(`Wallet sign-in failed: ${error.message}`));
+    .catch((/** @type {unknown} */ error) => showSignIn(`Wallet sign-in failed: ${reasonOf(error)}`));
 });
 $("sign-out").addEventListener("click", () => {
   session.clear();
@@ -203,15 +206,26 @@ $("refresh").addEventListener("click", () => {
   void refreshStatus();
   void render();
 });
+/**
+ * The one-click link of the demo: #token=<token> signs in at once (replacing any session of this tab), then leaves
+ * the address bar. Read when the page loads and whenever the fragment changes, since a link pasted into a tab that is
+ * already open changes only the fragment and does not load the page again. @returns {boolean} whether there was one
+ */
+function takeLinkedToken() {
+  const linked = new URLSearchParams(location.hash.replace(/^#/, "")).get("token");
+  if (linked === null) return false;
+  history.replaceState(null, "", `${location.pathname}${location.search}#/`);
+  if (linked.trim() === "") showSignIn("The link holds no token: sign in below.");
+  else void useToken(linked).catch((/** @type {unknown} */ error) => showSignIn(`Sign-in failed: ${reasonOf(error)}`));
+  return true;
+}
+
 window.addEventListener("hashchange", () => {
+  if (takeLinkedToken()) return;
   if (session.token !== null) void render();
 });
 
-// The one-click link of the demo: #token=<token> signs in at once, then leaves the address bar.
-const fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
-const linked = fragment.get("token");
-if (linked !== null && linked !== "") {
-  history.replaceState(null, "", `${location.pathname}${location.search}#/`);
-  void useToken(linked).catch((error) => showSignIn(`Sign-in failed: ${error.message}`));
-} else if (session.token !== null) startApp();
-else showSignIn();
+if (!takeLinkedToken()) {
+  if (session.token !== null) startApp();
+  else showSignIn();
+}

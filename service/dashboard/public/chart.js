@@ -56,8 +56,9 @@ export function cumulativeChart(series, options) {
     svg.append(s("text", { x: x(t), y: height - 8, "text-anchor": anchor, class: "axis" }, new Date(t).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" })));
   }
   for (const line of lines) {
-    if (line.steps.length === 0) continue;
-    let d = `M${x(line.steps[0].t).toFixed(1)},${y(0).toFixed(1)}`;
+    const first = line.steps[0];
+    if (first === undefined) continue;
+    let d = `M${x(first.t).toFixed(1)},${y(0).toFixed(1)}`;
     let last = 0;
     for (const p of line.steps) {
       d += `V${y(last).toFixed(1)}H${x(p.t).toFixed(1)}V${y(p.v).toFixed(1)}`;

@@ -44,7 +44,8 @@ export function amount(text) {
   if (text === null || text === undefined || text === "") return "—";
   const match = /^(-?)(\d+)(\.\d+)?$/.exec(text);
   if (match === null) return text;
-  return `${match[1]}${match[2].replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${match[3] ?? ""}`;
+  const [, sign, whole = "", fraction = ""] = match;
+  return `${sign}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${fraction}`;
 }
 
 /**

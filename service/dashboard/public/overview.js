@@ -1,6 +1,6 @@
 // @ts-check
 /** Overview (every city, the conservation check, the chart, the mirror's lag) and one city's page. */
-import { collect, downloadCsv, request } from "./api.js";
+import { collect, request } from "./api.js";
 import { cumulativeChart } from "./chart.js";
 import {
   amount, decimalsOf, fill, finalBadge, h, hash, link, major, minor, PROVENANCE_HEADERS, provenanceCells, refText, stat, table, time,

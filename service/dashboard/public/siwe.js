@@ -55,13 +55,13 @@ export async function signInWithWallet() {
  * which browsers do not offer: a compact implementation follows.
  * @param {string} address
  */
-function toChecksum(address) {
+export function toChecksum(address) {
   const lower = address.toLowerCase().replace(/^0x/, "");
   const digest = keccak256(new TextEncoder().encode(lower));
   let out = "0x";
   for (let i = 0; i < 40; i += 1) {
-    const nibble = (digest[i >> 1] >> (i % 2 === 0 ? 4 : 0)) & 0xf;
-    out += nibble >= 8 ? lower[i].toUpperCase() : lower[i];
+    const nibble = (at(digest, i >> 1) >> (i % 2 === 0 ? 4 : 0)) & 0xf;
+    out += nibble >= 8 ? at(lower, i).toUpperCase() : at(lower, i);
   }
   return out;
 }
@@ -76,33 +76,42 @@ const ROT = [0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15,
 const MASK = (1n << 64n) - 1n;
 const rotl = (/** @type {bigint} */ x, /** @type {number} */ n) => (n === 0 ? x : ((x << BigInt(n)) | (x >> BigInt(64 - n))) & MASK);
 
+/**
+ * `items[i]` where the loop keeps `i` in range, typed as present: TypeScript's `items[i]!`, which JavaScript has no
+ * syntax for (the check runs with `noUncheckedIndexedAccess`).
+ * @template T @param {ArrayLike<T>} items @param {number} i @returns {T}
+ */
+const at = (items, i) => /** @type {T} */ (items[i]);
+
 /** Keccak-256 (the original padding, as Ethereum uses), on BigInt lanes: slow but small, for short inputs. @param {Uint8Array} data */
 export function keccak256(data) {
   const rate = 136;
   const padded = new Uint8Array(Math.ceil((data.length + 1) / rate) * rate);
   padded.set(data);
-  padded[data.length] ^= 0x01;
-  padded[padded.length - 1] ^= 0x80;
+  padded[data.length] = at(padded, data.length) ^ 0x01;
+  padded[padded.length - 1] = at(padded, padded.length - 1) ^ 0x80;
+  /** @type {bigint[]} */
   const s = new Array(25).fill(0n);
   for (let off = 0; off < padded.length; off += rate) {
     for (let i = 0; i < rate / 8; i += 1) {
       let lane = 0n;
-      for (let b = 7; b >= 0; b -= 1) lane = (lane << 8n) | BigInt(padded[off + i * 8 + b]);
-      s[i] ^= lane;
+      for (let b = 7; b >= 0; b -= 1) lane = (lane << 8n) | BigInt(at(padded, off + i * 8 + b));
+      s[i] = at(s, i) ^ lane;
     }
     for (let round = 0; round < 24; round += 1) {
-      const c = [0, 1, 2, 3, 4].map((x) => s[x] ^ s[x + 5] ^ s[x + 10] ^ s[x + 15] ^ s[x + 20]);
+      const c = [0, 1, 2, 3, 4].map((x) => at(s, x) ^ at(s, x + 5) ^ at(s, x + 10) ^ at(s, x + 15) ^ at(s, x + 20));
       for (let x = 0; x < 5; x += 1) {
-        const d = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
-        for (let y = 0; y < 25; y += 5) s[x + y] ^= d;
+        const d = at(c, (x + 4) % 5) ^ rotl(at(c, (x + 1) % 5), 1);
+        for (let y = 0; y < 25; y += 5) s[x + y] = at(s, x + y) ^ d;
       }
+      /** @type {bigint[]} */
       const b = new Array(25).fill(0n);
-      for (let x = 0; x < 5; x += 1) for (let y = 0; y < 5; y += 1) b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl(s[x + 5 * y], ROT[x + 5 * y]);
-      for (let x = 0; x < 5; x += 1) for (let y = 0; y < 25; y += 5) s[x + y] = b[x + y] ^ (~b[((x + 1) % 5) + y] & b[((x + 2) % 5) + y] & MASK);
-      s[0] ^= RC[round];
+      for (let x = 0; x < 5; x += 1) for (let y = 0; y < 5; y += 1) b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl(at(s, x + 5 * y), at(ROT, x + 5 * y));
+      for (let x = 0; x < 5; x += 1) for (let y = 0; y < 25; y += 5) s[x + y] = at(b, x + y) ^ (~at(b, ((x + 1) % 5) + y) & at(b, ((x + 2) % 5) + y) & MASK);
+      s[0] = at(s, 0) ^ at(RC, round);
     }
   }
   const out = new Uint8Array(32);
-  for (let i = 0; i < 4; i += 1) for (let b = 0; b < 8; b += 1) out[i * 8 + b] = Number((s[i] >> BigInt(8 * b)) & 0xffn);
+  for (let i = 0; i < 4; i += 1) for (let b = 0; b < 8; b += 1) out[i * 8 + b] = Number((at(s, i) >> BigInt(8 * b)) & 0xffn);
   return out;
 }

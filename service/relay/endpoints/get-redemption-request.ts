@@ -4,6 +4,7 @@ import { z } from "zod";
 
 import { RelayProblem } from "../errors.js";
 import type { Relay } from "../relay.js";
+import { within } from "./deadline.js";
 import { requestView } from "./view.js";
 import { readAuthMessage, statusSchema } from "../../client/wire.js";
 
@@ -37,15 +38,18 @@ function caller(header: string | undefined, id: string): string {
   return signer;
 }
 
-export function getRedemptionRequest(relay: Relay): RequestHandler {
+export function getRedemptionRequest(relay: Relay, options: { timeoutMs: number }): RequestHandler {
+  async function read(id: string, who: string) {
+    const row = await relay.queue.get(id);
+    if (row === undefined || row.dataCenter !== who) throw new RelayProblem("NOT_FOUND", `no redemption request ${id} of ${who}`);
+    const head = row.status === "confirmed" ? (await relay.chain.latest()).number : 0;
+    return output.parse(requestView(row, head, relay));
+  }
   return async (req, res) => {
     const parsed = input.safeParse(req.params);
     if (!parsed.success) throw new RelayProblem("NOT_FOUND", "no redemption request has this id");
     const { id } = parsed.data;
     const who = caller(req.get("authorization"), id);
-    const row = await relay.queue.get(id);
-    if (row === undefined || row.dataCenter !== who) throw new RelayProblem("NOT_FOUND", `no redemption request ${id} of ${who}`);
-    const head = row.status === "confirmed" ? (await relay.chain.latest()).number : 0;
-    res.json(output.parse(requestView(row, head, relay)));
+    res.json(await within(read(id, who), options.timeoutMs, "reading the request"));
   };
 }

@@ -2,7 +2,9 @@ import type { RequestHandler } from "express";
 import { z } from "zod";
 
 import { RelayProblem } from "../errors.js";
+import { nonceRun } from "../nonces.js";
 import type { Relay } from "../relay.js";
+import { within } from "./deadline.js";
 import { address, signingInfoSchema, type SigningInfo } from "../../client/wire.js";
 
 /**
@@ -13,26 +15,31 @@ import { address, signingInfoSchema, type SigningInfo } from "../../client/wire.
 export const input = z.object({ dataCenter: address.optional() });
 export const output = signingInfoSchema;
 
-export function getSigningInfo(relay: Relay): RequestHandler {
+export function getSigningInfo(relay: Relay, options: { timeoutMs: number }): RequestHandler {
   return async (req, res) => {
     const parsed = input.safeParse(req.query);
     if (!parsed.success) throw new RelayProblem("INVALID_BODY", "dataCenter: not an address", { field: "dataCenter" });
-    const { chain, queue } = relay;
-    const d = (x: typeof chain.consentDomain) => ({
-      name: String(x.name), version: String(x.version), chainId: String(x.chainId), verifyingContract: String(x.verifyingContract),
-    });
-    const body: SigningInfo = {
-      chainId: chain.chainId.toString(),
-      ledger: chain.ledger,
-      forwarder: chain.forwarder,
-      consentDomain: d(chain.consentDomain),
-      forwarderDomain: d(chain.forwarderDomain),
-    };
-    const dc = parsed.data.dataCenter;
-    if (dc !== undefined) {
-      const [onChain, open] = await Promise.all([chain.forwarderNonce(dc), queue.highestOpenNonce(dc)]);
-      body.nextNonce = (open === undefined || open < onChain ? onChain : open + 1n).toString();
-    }
-    res.json(output.parse(body));
+    res.json(await within(read(relay, parsed.data.dataCenter), options.timeoutMs, "reading the signing information"));
   };
+}
+
+async function read(relay: Relay, dc: string | undefined): Promise<SigningInfo> {
+  const { chain, queue } = relay;
+  const d = (x: typeof chain.consentDomain) => ({
+    name: String(x.name), version: String(x.version), chainId: String(x.chainId), verifyingContract: String(x.verifyingContract),
+  });
+  const body: SigningInfo = {
+    chainId: chain.chainId.toString(),
+    ledger: chain.ledger,
+    forwarder: chain.forwarder,
+    consentDomain: d(chain.consentDomain),
+    forwarderDomain: d(chain.forwarderDomain),
+    currency: chain.currency,
+    decimals: chain.decimals,
+  };
+  if (dc !== undefined) {
+    const [chainNonce, latest] = await Promise.all([chain.forwarderNonce(dc), chain.latest()]);
+    body.nextNonce = nonceRun(chainNonce, await queue.nonceHolders(dc, chainNonce), latest.timestamp).next.toString();
+  }
+  return output.parse(body);
 }

@@ -5,7 +5,15 @@ import type { Accepted, RequestView } from "../../client/wire.js";
 export const statusUrl = (id: string) => `/v1/redemptions/requests/${id}`;
 
 export function acceptedView(row: RequestRow): Accepted {
-  return { id: row.id, status: row.status, invoiceHash: row.invoiceHash, statusUrl: statusUrl(row.id) };
+  const failed = row.status === "failed";
+  return {
+    id: row.id,
+    status: row.status,
+    invoiceHash: row.invoiceHash,
+    statusUrl: statusUrl(row.id),
+    code: failed ? row.code : null,
+    reason: failed ? row.reason : null,
+  };
 }
 
 /** A request as the status endpoint shows it; `final` counts confirmations against the finality depth. */

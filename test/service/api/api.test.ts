@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { parse as parseCsv } from "csv-parse/sync";
-import { getAddress, Wallet } from "ethers";
+import { encodeBytes32String, getAddress, Wallet } from "ethers";
 
-import { csvCell, csvColumns } from "../../../service/api/csv.js";
+import { csvColumns } from "../../../service/api/csv.js";
 import { ENDPOINTS } from "../../../service/api/endpoints/index.js";
 import { ROLE } from "../../../scripts/lib/roles.js";
 import { BEIJING, deployTestLedger, runWorkload, SHANGHAI, type TestLedger } from "../helpers/ledger.js";
@@ -14,16 +14,45 @@ const STATUS = ["None", "Active", "Redeemed", "Revoked", "Expired", "Reissued"];
 const cny = (fen: bigint) => `${fen / 100n}.${(fen % 100n).toString().padStart(2, "0")}`;
 const iso = (seconds: bigint | number) => new Date(Number(seconds) * 1000).toISOString();
 
+/** Text that users control and a spreadsheet would run (OWASP's CSV injection), and Chinese text. */
+const HOSTILE_REFS = ['=HYPERLINK("http://x.cn","a")', "+1", "-2+3", "@SUM(A1:A9)", "\tx", "\rx", "\uFF0D1+1", "上海市算力券"];
+const HOSTILE_CITY = { code: 440300, name: '=HYPERLINK("http://evil.example","深圳")', appropriation: "@SUM(1+1)*cmd|'/C calc'!A0" };
+
+/** A JSON value as a CSV cell carries it: strings and numbers as they are, objects as JSON, null as empty. */
+function jsonText(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/** The documented neutralisation: a `'` before a formula-like cell, except a plain number in a numeric column. */
+function spreadsheetSafe(text: string, numeric: boolean): string {
+  if (numeric && /^-?[0-9]+(\.[0-9]+)?$/.test(text)) return text;
+  return /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(text) ? `'${text}` : text;
+}
+
 describe("audit API", function () {
   let node: LocalNode;
   let t: TestLedger;
   const auditor = Wallet.createRandom();
   const outsider = Wallet.createRandom();
+  /** A data center accredited in Beijing only. */
+  const beijingDataCenter = Wallet.createRandom().address;
 
   before(async function () {
     node = await startNode("hardhat");
     t = await deployTestLedger(node.url);
     await (await t.manager.connect(t.signers.governor).grantRole(ROLE.AUDITOR, auditor.address, 0)).wait();
+    const g = t.ledger.connect(t.signers.governor);
+    await (await g.registerCity(HOSTILE_CITY.code, {
+      name: HOSTILE_CITY.name, budget: 10n ** 9n, appropriation: encodeBytes32String(HOSTILE_CITY.appropriation), ratioBps: 5000,
+      holderCap: 0n, defaultValidity: 86_400n * 365n,
+    })).wait();
+    const holder = await t.signers.holders[0]!.getAddress();
+    await (await t.ledger.connect(t.signers.shanghaiIssuer).issueBatch(SHANGHAI, HOSTILE_REFS.map((ref) => ({
+      holder, applicationRef: encodeBytes32String(ref), faceValue: 1000n, expiresAt: 0n,
+    })))).wait();
+    const now = BigInt((await t.provider.getBlock("latest"))!.timestamp);
+    await (await g.accredit(beijingDataCenter, BEIJING, now - 10n, now + 86_400n * 365n)).wait();
     await runWorkload(t, 45, 11);
   });
 
@@ -115,7 +144,8 @@ describe("audit API", function () {
 
       it("lists cities exactly as the contract's views say", async function () {
         const cities = (await f.client.all("/v1/cities", token, 1)) as Record<string, unknown>[];
-        expect(cities.map((c) => c.code)).to.deep.equal([BEIJING, SHANGHAI]);
+        expect(cities.map((c) => c.code)).to.deep.equal((await t.ledger.cityCodes()).map(Number).sort((a, b) => a - b));
+        expect(cities.map((c) => c.code)).to.include.members([BEIJING, SHANGHAI, HOSTILE_CITY.code]);
         for (const c of cities) {
           const params = await t.ledger.getCity(Number(c.code));
           const counters = await t.ledger.getCityCounters(Number(c.code));
@@ -208,13 +238,13 @@ describe("audit API", function () {
       it("limits an issuer to its city and a data center to its own redemptions and accreditations", async function () {
         const issuer = await tokenFor(f.client, t.signers.shanghaiIssuer);
         expect(((await f.client.all("/v1/cities", issuer)) as { code: number }[]).map((c) => c.code)).to.deep.equal([SHANGHAI]);
-        expect((await f.client.get(`/v1/cities/${BEIJING}`, issuer)).status).to.equal(403);
+        expect((await f.client.get(`/v1/cities/${BEIJING}`, issuer)).status).to.equal(404);
         const vouchers = (await f.client.all("/v1/vouchers", issuer, 100)) as { id: string; city: number }[];
         expect(vouchers.length).to.be.greaterThan(0);
         expect(vouchers.every((v) => v.city === SHANGHAI)).to.equal(true);
         expect((await f.client.get(`/v1/vouchers?city=${BEIJING}`, issuer)).status).to.equal(403);
         const beijingVoucher = ((await f.client.all(`/v1/vouchers?city=${BEIJING}`, token, 1000)) as { id: string }[])[0]!;
-        expect((await f.client.get(`/v1/vouchers/${beijingVoucher.id}`, issuer)).status).to.equal(403);
+        expect((await f.client.get(`/v1/vouchers/${beijingVoucher.id}`, issuer)).status).to.equal(404);
         const events = (await f.client.all("/v1/events", issuer, 500)) as { args: { city?: string } }[];
         expect(events.every((e) => e.args.city === String(SHANGHAI))).to.equal(true);
         expect((await f.client.get("/v1/roles", issuer)).status).to.equal(403);
@@ -228,9 +258,74 @@ describe("audit API", function () {
         expect(own.every((r) => r.dataCenter === dcSigner.address)).to.equal(true);
         expect((await f.client.get(`/v1/redemptions?dataCenter=${t.signers.holders[4]!.address}`, dc)).status).to.equal(403);
         expect((await f.client.get(`/v1/data-centers/${dcSigner.address}`, dc)).status).to.equal(200);
-        expect((await f.client.get(`/v1/data-centers/${t.signers.holders[4]!.address}`, dc)).status).to.equal(403);
+        expect((await f.client.get(`/v1/data-centers/${t.signers.holders[4]!.address}`, dc)).status).to.equal(404);
         for (const path of ["/v1/vouchers", "/v1/cities", "/v1/events", "/v1/roles", "/v1/verify"]) {
           expect((await f.client.get(path, dc)).status, path).to.equal(403);
+        }
+      });
+
+      it("answers a record outside the caller's scope exactly as one that does not exist, at any block", async function () {
+        const issuer = await tokenFor(f.client, t.signers.shanghaiIssuer);
+        const dc = await tokenFor(f.client, t.signers.dataCenter);
+        const indexed = (await f.client.get("/status")).json.indexed as number;
+        const vouchers = (await f.client.all("/v1/vouchers", token, 1000)) as { id: string; city: number; issuedBlock: number }[];
+        const redeemed = new Set(((await f.client.all(`/v1/redemptions?city=${BEIJING}`, token, 1000)) as { voucherId: string }[]).map((r) => r.voucherId));
+        const voucher = vouchers.find((v) => v.city === BEIJING && redeemed.has(v.id))!;
+        expect(voucher, "a redeemed Beijing voucher").to.not.equal(undefined);
+        const missing = (10n ** 70n + 7n).toString();
+        expect(vouchers.some((v) => v.id === missing)).to.equal(false);
+        const nowhere = Wallet.createRandom().address;
+        // They exist, for a reader who may see them.
+        expect((await f.client.get(`/v1/vouchers/${voucher.id}?atBlock=${voucher.issuedBlock}`, token)).status).to.equal(200);
+        expect((await f.client.get(`/v1/cities/${BEIJING}`, token)).status).to.equal(200);
+        expect((await f.client.get(`/v1/data-centers/${beijingDataCenter}`, token)).status).to.equal(200);
+
+        /** The two answers, byte for byte apart from `instance` (the path asked), with the status expected. */
+        const same = async (caller: string, a: string, b: string, status: number) => {
+          const [ra, rb] = [await f.client.get(a, caller), await f.client.get(b, caller)];
+          expect(ra.status, `${a}: ${ra.text}`).to.equal(status);
+          expect(rb.status, `${b}: ${rb.text}`).to.equal(status);
+          expect(ra.headers.get("content-type"), a).to.equal(rb.headers.get("content-type"));
+          const bare = (r: typeof ra, path: string) => {
+            if (r.json?.instance === undefined) return r.text;
+            expect(r.json.instance).to.equal(path.split("?")[0]);
+            return r.text.replace(`"instance":${JSON.stringify(r.json.instance)}`, '"instance":""');
+          };
+          expect(bare(ra, a), `${a} and ${b}`).to.equal(bare(rb, b));
+          return ra;
+        };
+
+        const blocks = [undefined, t.deploymentBlock, voucher.issuedBlock - 1, voucher.issuedBlock, voucher.issuedBlock + 1, indexed, indexed + 1];
+        for (const block of blocks) {
+          const q = block === undefined ? "" : `?atBlock=${block}`;
+          const status = block !== undefined && block > indexed ? 400 : 404;
+          const answer = await same(issuer, `/v1/vouchers/${voucher.id}${q}`, `/v1/vouchers/${missing}${q}`, status);
+          expect(answer.json.code).to.equal(status === 404 ? "NOT_FOUND" : "BLOCK_NOT_INDEXED");
+          await same(issuer, `/v1/cities/${BEIJING}${q}`, `/v1/cities/999999${q}`, status);
+          // A data center reads no vouchers or cities at all: refused before anything is looked up.
+          await same(dc, `/v1/vouchers/${voucher.id}${q}`, `/v1/vouchers/${missing}${q}`, 403);
+          await same(dc, `/v1/cities/${BEIJING}${q}`, `/v1/cities/999999${q}`, 403);
+        }
+        await same(issuer, `/v1/data-centers/${beijingDataCenter}`, `/v1/data-centers/${nowhere}`, 404);
+        await same(dc, `/v1/data-centers/${beijingDataCenter}`, `/v1/data-centers/${nowhere}`, 404);
+        // Lists filtered to a hidden voucher are empty, as for a voucher that does not exist.
+        for (const list of ["/v1/redemptions", "/v1/events"]) {
+          const empty = await same(issuer, `${list}?voucher=${voucher.id}`, `${list}?voucher=${missing}`, 200);
+          expect(empty.json).to.deep.equal({ items: [], nextCursor: null });
+          await same(issuer, `${list}?voucher=${voucher.id}&format=csv`, `${list}?voucher=${missing}&format=csv`, 200);
+        }
+        // Its own city's records, through the same scoped queries, are what an auditor sees.
+        const own = vouchers.find((v) => v.city === SHANGHAI)!;
+        for (const q of ["", `?atBlock=${own.issuedBlock}`, `?atBlock=${indexed}`]) {
+          const mine = await f.client.get(`/v1/vouchers/${own.id}${q}`, issuer);
+          expect(mine.status, mine.text).to.equal(200);
+          expect(mine.json.history.length).to.be.greaterThan(0);
+          expect(mine.json).to.deep.equal((await f.client.get(`/v1/vouchers/${own.id}${q}`, token)).json);
+          expect((await f.client.get(`/v1/cities/${SHANGHAI}${q}`, issuer)).json).to.deep.equal((await f.client.get(`/v1/cities/${SHANGHAI}${q}`, token)).json);
+        }
+        // A list filtered to a city the issuer may not read is refused, whether or not the city exists.
+        for (const list of ["/v1/vouchers", "/v1/redemptions"]) {
+          await same(issuer, `${list}?city=${BEIJING}`, `${list}?city=999999`, 403);
         }
       });
 
@@ -245,20 +340,39 @@ describe("audit API", function () {
         expect((await f.client.get("/v1/roles", tempToken)).status).to.equal(403);
       });
 
-      it("exports every list as CSV with the same rows as its JSON pages", async function () {
+      it("exports every list as CSV with the same rows as its JSON pages, in UTF-8 with a BOM, formulas neutralised", async function () {
         const lists = ["/v1/cities", "/v1/vouchers", `/v1/vouchers?city=${SHANGHAI}`, "/v1/redemptions", "/v1/data-centers", "/v1/events", "/v1/roles"];
+        const exports = new Map<string, Record<string, string>[]>();
         for (const path of lists) {
           const endpoint = ENDPOINTS.find((e) => e.path === path.split("?")[0])!;
           const itemSchema = (endpoint.output as unknown as { shape: { items: { element: Parameters<typeof csvColumns>[0] } } }).shape.items.element;
           const columns = csvColumns(itemSchema);
-          const items = await f.client.all(path, token, 100);
-          const expected = [columns.map((c) => c.header), ...items.map((item) => columns.map((c) => csvCell(item, c.path)))];
+          const items = (await f.client.all(path, token, 100)) as Record<string, unknown>[];
+          const cell = (item: Record<string, unknown>, keys: string[]) => keys.reduce<unknown>((v, k) => (v as Record<string, unknown> | null)?.[k], item);
+          const expected = [columns.map((c) => c.header), ...items.map((item) => columns.map((c) => spreadsheetSafe(jsonText(cell(item, c.path)), c.numeric)))];
           const byAccept = await f.client.get(path, token, { accept: "text/csv" });
-          expect(byAccept.headers.get("content-type")).to.match(/^text\/csv/);
+          expect(byAccept.headers.get("content-type")).to.equal("text/csv; charset=utf-8");
           expect(parseCsv(byAccept.text, { relax_column_count: false }), path).to.deep.equal(expected);
+          // fetch's text() drops a leading BOM: the bytes have it.
+          const raw = Buffer.from(await (await fetch(new URL(path, f.client.url), { headers: { authorization: `Bearer ${token}`, accept: "text/csv" } })).arrayBuffer());
+          expect([...raw.subarray(0, 3)], path).to.deep.equal([0xef, 0xbb, 0xbf]);
+          expect(raw.subarray(3).toString("utf8")).to.equal(byAccept.text);
           const sep = path.includes("?") ? "&" : "?";
           expect((await f.client.get(`${path}${sep}format=csv`, token)).text).to.equal(byAccept.text);
+          exports.set(path, parseCsv<Record<string, string>>(raw, { bom: true, columns: true }));
         }
+        // Amounts and integers stay numbers; text that users control is text.
+        const voucherColumns = csvColumns((ENDPOINTS.find((e) => e.path === "/v1/vouchers")!.output as unknown as { shape: { items: { element: Parameters<typeof csvColumns>[0] } } }).shape.items.element);
+        expect(voucherColumns.filter((c) => c.numeric).map((c) => c.header)).to.deep.equal(["city", "faceValue", "remaining", "redeemed", "issuedBlock", "updatedBlock"]);
+        const vouchers = exports.get("/v1/vouchers")!;
+        for (const ref of HOSTILE_REFS) {
+          const row = vouchers.find((v) => v.applicationRefText === (ref === "上海市算力券" ? ref : `'${ref}`));
+          expect(row, `the voucher with reference ${JSON.stringify(ref)}`).to.not.equal(undefined);
+          expect(row!.faceValue).to.equal("10.00");
+        }
+        expect(exports.get("/v1/cities")!.find((c) => c.code === String(HOSTILE_CITY.code))).to.include({
+          name: `'${HOSTILE_CITY.name}`, appropriationText: `'${HOSTILE_CITY.appropriation}`,
+        });
       });
 
       it("pages without duplicates or gaps while new events are being added", async function () {

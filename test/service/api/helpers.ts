@@ -9,6 +9,8 @@ import { problemSchema } from "../../../service/api/problem.js";
 import { loadConfig } from "../../../service/internal/config.js";
 import { createLogger } from "../../../service/internal/logger.js";
 import { type Mirror, openMirror } from "../../../service/mirror.js";
+import { devAccountKey } from "../../../service/relay/config.js";
+import { createRelay, createRelayRouter, type Relay, relayDepsFor } from "../../../service/relay/index.js";
 import type { TestLedger } from "../helpers/ledger.js";
 import { type BackendKind, mirrorEnv, newDatabase, type TestDatabase } from "../helpers/mirror.js";
 
@@ -20,6 +22,8 @@ export interface ApiFixture {
   client: Client;
   db: TestDatabase;
   env: Record<string, string>;
+  /** The redemption relay, when the fixture was asked for it. */
+  relay: Relay | undefined;
   /** Syncs the mirror to the chain's head. */
   sync(): Promise<void>;
   /** Stops the server, the API and the mirror, keeping the database. */
@@ -27,12 +31,25 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-/** A real mirror of the test ledger (synced to the head) with the audit API over it on a free port of 127.0.0.1. */
+export interface ApiFixtureOptions {
+  /**
+   * Also run the redemption relay (Hardhat's dev accounts 17 and 18 as relayers) and serve its routes from the same
+   * app, as service/main.ts does: `rpcUrl` is the relay's chain node (a proxy in front of the node), `checkTimeoutMs`
+   * its bound on a request's checks.
+   */
+  relay?: { rpcUrl?: string; checkTimeoutMs?: number };
+}
+
+/**
+ * A real mirror of the test ledger (synced to the head) with the audit API over it on a free port of 127.0.0.1;
+ * with `options.relay`, the redemption relay's routes too.
+ */
 export async function startApiFixture(
   nodeUrl: string,
   t: TestLedger,
   backend: BackendKind,
   extra: Record<string, string> = {},
+  options: ApiFixtureOptions = {},
 ): Promise<ApiFixture> {
   const db = await newDatabase(backend);
   const env = await mirrorEnv(nodeUrl, t, db, {
@@ -47,7 +64,14 @@ export async function startApiFixture(
   const logger = createLogger({ level: config.logLevel });
   const mirror = await openMirror({ config, logger });
   await mirror.syncer!.syncToHead();
-  const api = await createApi({ config, api: loadApiConfig(env, config), mirror, logger });
+  const apiConfig = loadApiConfig(env, config);
+  let relay: Relay | undefined;
+  if (options.relay !== undefined) {
+    const deps = relayDepsFor(config, mirror, logger, { RELAYER_KEYS: [devAccountKey(17), devAccountKey(18)].join(","), RELAY_POLL_MS: "50" });
+    relay = await createRelay({ ...deps, rpcUrl: options.relay.rpcUrl ?? deps.rpcUrl });
+  }
+  const routers = relay === undefined ? [] : [createRelayRouter({ relay, checkTimeoutMs: options.relay?.checkTimeoutMs ?? apiConfig.requestTimeoutMs })];
+  const api = await createApi({ config, api: apiConfig, mirror, logger, routers });
   const http = await startHttpServer(api, { port: 0 });
   const client = createClient(http.url, api);
   let stopped = false;
@@ -55,11 +79,12 @@ export async function startApiFixture(
     if (stopped) return;
     stopped = true;
     await http.close();
+    await relay?.stop();
     await api.close();
     await mirror.close();
   }
   return {
-    backend, mirror, api, http, client, db, env,
+    backend, mirror, api, http, client, db, env, relay,
     async sync() {
       await mirror.syncer!.syncToHead();
     },
@@ -75,7 +100,6 @@ export interface ApiResponse {
   status: number;
   headers: Headers;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   json: any;
 }
 
@@ -173,13 +197,14 @@ export function createClient(url: string, api: Api): Client {
 export async function siweMessage(
   client: Client,
   signer: Signer,
-  overrides: Partial<{ domain: string; uri: string; chainId: number; nonce: string; issuedAt: Date; expirationTime: Date | null }> = {},
+  overrides: Partial<{ scheme: string; domain: string; uri: string; chainId: number; nonce: string; issuedAt: Date; expirationTime: Date | null }> = {},
 ): Promise<string> {
   const nonce = overrides.nonce ?? (await client.request("POST", "/v1/auth/nonce")).json.nonce;
   const info = (await client.request("POST", "/v1/auth/nonce")).json;
   const issuedAt = overrides.issuedAt ?? new Date();
   const expiration = overrides.expirationTime === undefined ? new Date(issuedAt.getTime() + 5 * 60_000) : overrides.expirationTime;
   return new SiweMessage({
+    ...(overrides.scheme === undefined ? {} : { scheme: overrides.scheme }),
     domain: overrides.domain ?? info.domain,
     address: await signer.getAddress(),
     statement: "Sign in to the compute-voucher audit API.",

@@ -12,6 +12,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { DEMO_ACCOUNTS, devAccount, redeemAs } from "../../../scripts/demo.js";
 import { deploymentPath, readDeployment } from "../../../scripts/lib/deployment-file.js";
 import { freePort, ROOT } from "../helpers/node.js";
+import { runToEnd } from "../helpers/process.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS === "1";
@@ -143,6 +144,43 @@ describe("Dashboard (browser)", function () {
     expect(await page.evaluate(() => Object.values(sessionStorage))).to.include(token);
   });
 
+  it("takes a link of npm start -- --token pasted into the open tab, signed in or not, without loading the page again", async function () {
+    const fresh = async () => {
+      const printed = await runToEnd([process.execPath, "--import", "tsx", "scripts/start.ts", "--token"], { PATH: process.env.PATH, DATA_DIR: dataDir });
+      expect(printed.code, printed.stderr).to.equal(0);
+      const pasted = new RegExp(`${baseUrl.replace(/\./g, "\\.")}/#token=(\\S+)`).exec(printed.stderr);
+      expect(pasted, printed.stderr).to.not.equal(null);
+      expect(decodeURIComponent(pasted![1]!)).to.equal(printed.stdout.trim());
+      return { link: pasted![0], token: printed.stdout.trim() };
+    };
+    // A mark on this document: it stays only if the page is not loaded again (a fragment change does not load it).
+    type Tab = { kept?: boolean; location: { href: string } };
+    await page.evaluate(() => ((globalThis as unknown as Tab).kept = true));
+    const kept = () => page.evaluate(() => (globalThis as unknown as Tab).kept === true);
+    const paste = (href: string) => page.evaluate((h) => ((globalThis as unknown as Tab).location.href = h), href);
+
+    // Signed in already (the one-click link above): the pasted link replaces the tab's session.
+    const second = await fresh();
+    expect(second.token).to.not.equal(token);
+    await paste(second.link);
+    await page.waitForFunction((t) => Object.values(sessionStorage).includes(t), second.token);
+    await page.waitForURL((url) => !url.hash.includes("token"));
+    await page.getByTestId("cities").waitFor();
+    expect(await kept()).to.equal(true);
+
+    // Signed out, on the sign-in form: the pasted link signs the tab in.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.locator("#signin").waitFor({ state: "visible" });
+    const third = await fresh();
+    await paste(third.link);
+    await page.locator("nav").waitFor({ state: "visible" });
+    await page.getByTestId("cities").waitFor();
+    expect(page.url()).to.not.include("token");
+    expect(await page.evaluate(() => Object.values(sessionStorage))).to.include(third.token);
+    expect(await kept()).to.equal(true);
+    token = third.token;
+  });
+
   it("shows every city's figures as the API gives them, with the conservation check and the mirror's lag", async function () {
     const cities = await all<any>("/v1/cities");
     expect(cities.length).to.equal(2);
@@ -216,7 +254,9 @@ describe("Dashboard (browser)", function () {
     await page.waitForURL(/#\/events\?event=VoucherRedeemed$/);
     await page.getByTestId("events").locator("tbody tr").first().waitFor();
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("csv").click()]);
-    const rows = parseCsv(await readFile((await download.path())!, "utf8"), { columns: true }) as Record<string, string>[];
+    const bytes = await readFile(await download.path());
+    expect([...bytes.subarray(0, 3)], "UTF-8 with a BOM, for Excel").to.deep.equal([0xef, 0xbb, 0xbf]);
+    const rows = parseCsv<Record<string, string>>(bytes, { bom: true, columns: true });
     const events = await all<any>("/v1/events?event=VoucherRedeemed");
     expect(events.length).to.be.greaterThan(0);
     expect(rows.map((r) => [r.event, Number(r.blockNumber), Number(r.logIndex), r.transactionHash, r.blockHash, JSON.parse(r.args!)])).to.deep.equal(
@@ -239,7 +279,7 @@ describe("Dashboard (browser)", function () {
         holder: holders.get(getAddress(voucher.holder))!,
         voucherId: BigInt(voucher.id),
         amount: 80_000n, // CNY 800.00
-        invoiceTotal: 100_000n,
+        invoiceTotal: 400_000n, // Shanghai pays up to 30%: CNY 800.00 of CNY 4,000.00
         invoice: `dashboard-test-${Date.now()}`,
       });
       await page.goto(`${baseUrl}/#/data-center/${dataCenterA}`);

@@ -60,7 +60,7 @@ export async function deployTestLedger(url: string): Promise<TestLedger> {
   await (await m.grantRole(ROLE.ISSUER, beijingIssuer!.address, 0)).wait();
   await (await m.grantRole(ROLE.AUDITOR, holders[4]!.address, 0)).wait();
   await setRoleAdmins(manager, admin);
-  const g = ledger.connect(governor!);
+  const g = ledger.connect(governor);
   const city = (name: string, ratioBps: number) => ({
     name, budget: 10n ** 15n, appropriation: encodeBytes32String(`${name}-2026`), ratioBps, holderCap: 0n, defaultValidity: 86_400n * 365n,
   });

@@ -41,6 +41,21 @@ export async function newDatabase(kind: BackendKind): Promise<TestDatabase> {
   };
 }
 
+/** Fresh databases for a suite (`fresh`), all dropped at its end (`dropAll`). */
+export function testDatabases(): { fresh: (kind: BackendKind) => Promise<TestDatabase>; dropAll: () => Promise<void> } {
+  const made: TestDatabase[] = [];
+  return {
+    async fresh(kind) {
+      const db = await newDatabase(kind);
+      made.push(db);
+      return db;
+    },
+    async dropAll() {
+      for (const db of made.splice(0)) await db.drop().catch(() => undefined);
+    },
+  };
+}
+
 /** The service's environment for a test ledger on a node, with small ranges so that tests exercise them. */
 export async function mirrorEnv(
   url: string,

@@ -5,8 +5,10 @@ export interface MirrorProcess {
   child: ChildProcess;
   /** The log lines (pino JSON) printed so far. */
   lines: string[];
-  /** Resolves with the first log line (past or future) whose message matches. */
-  waitFor(message: RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the first log line (past or future) whose message matches, or for which `message` is true. */
+  waitFor(message: RegExp | ((line: Record<string, unknown>) => boolean), timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** The log lines printed so far, parsed (a line that is not JSON as `{ msg }`). */
+  parsed(): Record<string, unknown>[];
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -21,7 +23,17 @@ export function spawnMirror(env: Record<string, string>): MirrorProcess {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
-  const waiters: { message: RegExp; resolve: (line: Record<string, unknown>) => void }[] = [];
+  type Match = RegExp | ((line: Record<string, unknown>) => boolean);
+  const matches = (match: Match, line: Record<string, unknown>) =>
+    match instanceof RegExp ? match.test(String(line.msg)) : match(line);
+  const parse = (line: string): Record<string, unknown> => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return { msg: line };
+    }
+  };
+  const waiters: { message: Match; resolve: (line: Record<string, unknown>) => void }[] = [];
   let buffer = "";
   const onData = (chunk: Buffer) => {
     buffer += chunk.toString();
@@ -29,14 +41,9 @@ export function spawnMirror(env: Record<string, string>): MirrorProcess {
     buffer = parts.pop() ?? "";
     for (const line of parts) {
       lines.push(line);
-      let parsed: Record<string, unknown>;
-      try {
-        parsed = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        parsed = { msg: line };
-      }
+      const parsed = parse(line);
       for (const w of [...waiters]) {
-        if (w.message.test(String(parsed.msg))) {
+        if (matches(w.message, parsed)) {
           waiters.splice(waiters.indexOf(w), 1);
           w.resolve(parsed);
         }
@@ -50,14 +57,11 @@ export function spawnMirror(env: Record<string, string>): MirrorProcess {
     child,
     lines,
     exited,
+    parsed: () => lines.map(parse),
     waitFor(message, timeoutMs = 60_000) {
       for (const line of lines) {
-        try {
-          const parsed = JSON.parse(line) as Record<string, unknown>;
-          if (message.test(String(parsed.msg))) return Promise.resolve(parsed);
-        } catch {
-          // not JSON
-        }
+        const parsed = parse(line);
+        if (line.startsWith("{") && matches(message, parsed)) return Promise.resolve(parsed);
       }
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no log line matching ${message} in ${timeoutMs} ms:\n${lines.slice(-20).join("\n")}`)), timeoutMs);
@@ -67,4 +71,34 @@ export function spawnMirror(env: Record<string, string>): MirrorProcess {
     },
     stop: (signal) => stopChild(child, signal),
   };
+}
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `command` (its first word the program) in the repository to its end with exactly `env`; rejects if it has not
+ * finished within `timeoutMs` (then killed), so that a command that waits silently fails the test instead of hanging.
+ */
+export function runToEnd(command: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const [bin, ...args] = command;
+    const child = spawn(bin!, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${command.join(" ")} did not finish within ${timeoutMs / 1000} s:\n${stdout}${stderr}`));
+    }, timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

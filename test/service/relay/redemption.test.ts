@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import { expect } from "chai";
 import { Wallet } from "ethers";
 
@@ -256,11 +261,7 @@ describe("relay: redemptions through POST /v1/redemptions", function () {
   });
 
   describe("the CLI", function () {
-    it("signs a consent as the start-up, redeems it as the data center, and shows the confirmed status", async function () {
-      const { execFile } = await import("node:child_process");
-      const { mkdtemp, writeFile, readFile, rm } = await import("node:fs/promises");
-      const { tmpdir } = await import("node:os");
-      const { join } = await import("node:path");
+    it("signs a consent as the start-up (amounts in CNY), redeems it as the data center, and shows the confirmed status", async function () {
       const dir = await mkdtemp(join(tmpdir(), "cvl-cli-"));
       const run = (args: string[], env: Record<string, string>) =>
         new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -275,8 +276,8 @@ describe("relay: redemptions through POST /v1/redemptions", function () {
         await writeFile(join(dir, "invoice.pdf"), `invoice ${Date.now()}`);
         const consentFile = join(dir, "consent.json");
         const signed = await run(
-          ["consent", "sign", "--service", service.url, "--voucher", v.id.toString(), "--data-center", dc.address, "--amount", "4000",
-            "--invoice-total", "5000", "--invoice-file", join(dir, "invoice.pdf"), "--out", consentFile],
+          ["consent", "sign", "--service", service.url, "--voucher", v.id.toString(), "--data-center", dc.address, "--amount", "40.00",
+            "--invoice-total", "50.00", "--invoice-file", join(dir, "invoice.pdf"), "--out", consentFile],
           { HOLDER_PRIVATE_KEY: v.holder.privateKey },
         );
         expect(signed.code, signed.stderr).to.equal(0);
@@ -284,11 +285,11 @@ describe("relay: redemptions through POST /v1/redemptions", function () {
         const missingKey = await run(["redeem", "--service", service.url, "--consent", consentFile], {});
         expect(missingKey.code).to.equal(2);
         expect(missingKey.stderr).to.include("DATA_CENTER_PRIVATE_KEY");
-        const redeemed = await run(["redeem", "--service", service.url, "--consent", consentFile, "--wait"], { DATA_CENTER_PRIVATE_KEY: dc.privateKey });
+        const redeemed = await run(["redeem", "--service", service.url, "--consent", consentFile, "--wait", "--json"], { DATA_CENTER_PRIVATE_KEY: dc.privateKey });
         expect(redeemed.code, redeemed.stderr).to.equal(0);
         const id = (JSON.parse(redeemed.stdout.split("\n}\n")[0] + "}") as { id: string }).id;
         s.nonces.set(dc.address, s.nonces.get(dc.address)! + 1n);
-        const status = await run(["status", "--service", service.url, id], { DATA_CENTER_PRIVATE_KEY: dc.privateKey });
+        const status = await run(["status", "--service", service.url, id, "--json"], { DATA_CENTER_PRIVATE_KEY: dc.privateKey });
         expect(status.code, status.stderr).to.equal(0);
         expect(JSON.parse(status.stdout)).to.deep.include({ id, status: "confirmed", amount: "4000" });
         expect(await s.t.ledger.balanceOf(v.holder.address, v.id)).to.equal(before - 4000n);

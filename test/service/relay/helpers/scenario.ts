@@ -7,7 +7,7 @@ import { devAccountKey } from "../../../../service/relay/config.js";
 import { createRedemptionClient, domainOf, type RedemptionClient, signConsent, signRedemption } from "../../../../service/client/index.js";
 import type { RedemptionBody } from "../../../../service/client/wire.js";
 import { deployTestLedger, SHANGHAI, type TestLedger } from "../../helpers/ledger.js";
-import { mirrorEnv, newDatabase, type TestDatabase } from "../../helpers/mirror.js";
+import { type BackendKind, mirrorEnv, newDatabase, type TestDatabase } from "../../helpers/mirror.js";
 import { freePort, type LocalNode, ROOT, rpcCall, startNode, stopChild } from "../../helpers/node.js";
 
 export const FACE = 10n ** 12n;
@@ -30,7 +30,12 @@ async function wait(txs: Promise<{ wait(): Promise<unknown> }>[]): Promise<void>
   for (const tx of await Promise.all(txs)) await tx.wait();
 }
 
-export async function setUp(options: { vouchers: number; dataCenters: number; blockTimeMs?: number }): Promise<Scenario> {
+/**
+ * Starts Hardhat's node with the test ledger, `vouchers` vouchers and `dataCenters` accredited data centers. With
+ * `blockTimeMs`, the node mines a block that often (else on each transaction); the service's database is PGlite
+ * unless `backend` says otherwise.
+ */
+export async function setUp(options: { vouchers: number; dataCenters: number; blockTimeMs?: number; backend?: BackendKind }): Promise<Scenario> {
   const node = await startNode("hardhat");
   try {
     const t = await deployTestLedger(node.url);
@@ -47,7 +52,7 @@ export async function setUp(options: { vouchers: number; dataCenters: number; bl
       await rpcCall(node.url, "evm_setAutomine", [false]);
       await rpcCall(node.url, "evm_setIntervalMining", [options.blockTimeMs]);
     }
-    const db = await newDatabase("pglite");
+    const db = await newDatabase(options.backend ?? "pglite");
     return {
       node, t, db, holders, vouchers, dataCenters,
       nonces: new Map(dataCenters.map((dc) => [dc.address, 0n])),
@@ -138,10 +143,10 @@ export async function startService(s: Scenario, env: Record<string, string> = {}
   const append = (chunk: Buffer) => {
     out = (out + chunk.toString()).slice(-20_000);
   };
-  child.stderr!.on("data", append);
+  child.stderr.on("data", append);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the service did not start: ${out}`)), 60_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       append(chunk);
       if (out.includes('"listening"')) {
         clearTimeout(timer);

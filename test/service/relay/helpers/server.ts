@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 
 import express from "express";
 
+import { answerParserRefusals } from "../../../../service/api/server.js";
 import { loadConfig } from "../../../../service/internal/config.js";
 import { createLogger } from "../../../../service/internal/logger.js";
 import { openMirror } from "../../../../service/mirror.js";
@@ -37,6 +38,7 @@ async function serve(): Promise<void> {
   const server = app.listen(config.port, "127.0.0.1", () => {
     process.stdout.write(`${JSON.stringify({ listening: config.port })}\n`);
   });
+  answerParserRefusals(server);
 
   process.once("SIGTERM", () => {
     controller.abort();

@@ -1,0 +1,183 @@
+import type { Response } from "express";
+
+import { FatalError, isRetryable } from "./errors.js";
+
+/**
+ * The one catalogue of problem codes: every code a client of the service's HTTP layer can see (the audit API, the
+ * redemption relay, and refusals of Node's HTTP parser), with its HTTP status and title. Problem details (RFC 9457)
+ * carry the code; `type` is a URN built from it, so it never points at a server that may not exist. A 503 that is
+ * about the service's own state (not ready, a dependency down, overloaded) says when to try again (`Retry-After`).
+ *
+ * Some codes mean the same thing on two surfaces (INVALID_BODY of the relay, INVALID_JSON and VALIDATION_FAILED of
+ * the API); they stay as clients know them.
+ */
+export const PROBLEMS = {
+  // The HTTP request itself (Node's parser, Express's router, body reading).
+  BAD_REQUEST: { status: 400, title: "The HTTP request is malformed" },
+  METHOD_NOT_ALLOWED: { status: 405, title: "The method is not served here" },
+  REQUEST_TIMEOUT: { status: 408, title: "The request was not received in time" },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The request body's media type, charset or content encoding is not supported" },
+  HEADERS_TOO_LARGE: { status: 431, title: "The request's header fields are too large" },
+  ROUTE_NOT_FOUND: { status: 404, title: "No such route" },
+
+  // The audit API.
+  VALIDATION_FAILED: { status: 400, title: "The request is not valid" },
+  INVALID_JSON: { status: 400, title: "The request body is not valid JSON" },
+  INVALID_CURSOR: { status: 400, title: "The cursor is not valid for this list" },
+  BLOCK_NOT_INDEXED: { status: 400, title: "The block is above what the mirror has indexed" },
+  UNAUTHENTICATED: { status: 401, title: "A bearer token is required" },
+  TOKEN_INVALID: { status: 401, title: "The bearer token is invalid or has expired" },
+  SIWE_INVALID: { status: 401, title: "The Sign-In with Ethereum message was refused" },
+  FORBIDDEN: { status: 403, title: "The address has no role that may read this" },
+  NOT_FOUND: { status: 404, title: "No such record" },
+  RATE_LIMITED: { status: 429, title: "Too many requests" },
+
+  // The redemption relay.
+  INVALID_BODY: { status: 400, title: "The request body is not a valid redemption" },
+  INVALID_SIGNATURE: { status: 401, title: "The data center's signature does not match the request" },
+  UNAUTHORIZED: { status: 401, title: "A signed Authorization header of the data center is required" },
+  NONCE_USED: { status: 409, title: "The forwarder nonce was already used" },
+  NONCE_GAP: { status: 409, title: "The forwarder nonce is not the data center's next one" },
+  NONCE_BLOCKED: { status: 409, title: "An earlier request of the data center failed without using its forwarder nonce; sign again from it" },
+  INVOICE_IN_USE: { status: 409, title: "This invoice was submitted by another data center" },
+  REQUEST_MISMATCH: { status: 422, title: "The forward request does not call the ledger's redeem with this consent" },
+  REQUEST_EXPIRED: { status: 422, title: "The forward request's deadline has passed" },
+  LEDGER_REFUSED: { status: 422, title: "The ledger would refuse this redemption" },
+
+  // Ledger reverts found by the relay's simulation, as service/client/abi.ts's decodeRevert names them.
+  UNKNOWN_VOUCHER: { status: 422, title: "The ledger would refuse this redemption: the voucher does not exist" },
+  WRONG_DATA_CENTER: { status: 422, title: "The ledger would refuse this redemption: the consent names another data center" },
+  NOT_ACCREDITED: { status: 422, title: "The ledger would refuse this redemption: the data center is not accredited for the voucher's city" },
+  CONSENT_EXPIRED: { status: 422, title: "The ledger would refuse this redemption: the holder's consent has expired" },
+  VOUCHER_INACTIVE: { status: 422, title: "The ledger would refuse this redemption: the voucher is not active" },
+  VOUCHER_EXPIRED: { status: 422, title: "The ledger would refuse this redemption: the voucher has expired" },
+  INVOICE_USED: { status: 422, title: "The ledger would refuse this redemption: the invoice was already redeemed" },
+  INVALID_AMOUNT: { status: 422, title: "The ledger would refuse this redemption: the amount is not allowed" },
+  OVER_RATIO: { status: 422, title: "The ledger would refuse this redemption: the amount is over the city's share of the invoice" },
+  INSUFFICIENT_VALUE: { status: 422, title: "The ledger would refuse this redemption: the voucher has less left than the amount" },
+  INVALID_CONSENT: { status: 422, title: "The ledger would refuse this redemption: the consent is not signed by the voucher's holder" },
+  PAUSED: { status: 422, title: "The ledger would refuse this redemption: the ledger is paused" },
+  UNTRUSTED_TARGET: { status: 422, title: "The ledger would refuse this redemption: the target does not trust the forwarder" },
+  MISMATCHED_VALUE: { status: 422, title: "The ledger would refuse this redemption: the value sent does not match the request" },
+  FAILED_CALL: { status: 422, title: "The ledger would refuse this redemption: the forwarded call failed" },
+  REVERTED: { status: 422, title: "The ledger would refuse this redemption: the call reverted for an unknown reason" },
+
+  // The service's own state.
+  INTERNAL: { status: 500, title: "Internal error" },
+  UNAVAILABLE: { status: 503, title: "A dependency (database or chain node) is unavailable", retryAfterSeconds: 2 },
+  NOT_READY: { status: 503, title: "The mirror has not caught up with the chain", retryAfterSeconds: 5 },
+  MIRROR_HALTED: { status: 503, title: "The chain replaced a block the mirror had verified final: the mirror stopped", retryAfterSeconds: 60 },
+  TIMEOUT: { status: 503, title: "The request took too long", retryAfterSeconds: 2 },
+} as const satisfies Record<string, { status: number; title: string; retryAfterSeconds?: number }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export const PROBLEM_CODES = Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]];
+
+export function isProblemCode(code: unknown): code is ProblemCode {
+  return typeof code === "string" && Object.hasOwn(PROBLEMS, code);
+}
+
+/** RFC 9457 problem details as the service writes them; extension members (`errors`, `field`, `nextNonce`…) follow. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ProblemCode;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/** The one problem builder: the details of `code`, with its catalogue status and title. */
+export function problemDetails(code: ProblemCode, detail: string, instance?: string, extensions: Record<string, unknown> = {}): ProblemDetails {
+  const entry = PROBLEMS[code];
+  return {
+    type: `urn:compute-voucher:problem:${code}`,
+    title: entry.title,
+    status: entry.status,
+    detail,
+    code,
+    ...(instance === undefined ? {} : { instance }),
+    ...extensions,
+  };
+}
+
+/** The response headers of a problem: `Retry-After` where the catalogue gives one, then the problem's own. */
+export function problemHeaders(code: ProblemCode, own: Record<string, string> = {}): Record<string, string> {
+  const entry: { status: number; retryAfterSeconds?: number } = PROBLEMS[code];
+  return { ...(entry.retryAfterSeconds === undefined ? {} : { "retry-after": String(entry.retryAfterSeconds) }), ...own };
+}
+
+/**
+ * A refusal with its catalogue code, thrown by handlers and answered by the error middleware. Not retryable as an
+ * error (the sync loop never sees one); a client may still try a 503 again after its `Retry-After`.
+ */
+export class Problem extends FatalError {
+  declare readonly code: ProblemCode;
+  /** Extension members of the details (RFC 9457 §3.2): `errors`, `field`, `nextNonce`, `error`, `args`. */
+  readonly extensions: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  constructor(code: ProblemCode, detail?: string, options: { extensions?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {}) {
+    super(code, detail ?? PROBLEMS[code].title, options.cause === undefined ? undefined : { cause: options.cause });
+    this.extensions = options.extensions ?? {};
+    this.headers = problemHeaders(code, options.headers);
+  }
+  get status(): number {
+    return PROBLEMS[this.code].status;
+  }
+  get title(): string {
+    return PROBLEMS[this.code].title;
+  }
+  details(instance?: string): ProblemDetails {
+    return problemDetails(this.code, this.message, instance, this.extensions);
+  }
+}
+
+/**
+ * How a surface names errors it did not throw itself. The audit API and the relay named the same failures
+ * differently before there was one catalogue; clients rely on those names.
+ */
+export interface ProblemVocabulary {
+  /** The body is not JSON. */
+  json: ProblemCode;
+  /** The body is over the limit. */
+  tooLarge: ProblemCode;
+  /** The body could not be read: cut short, corrupt content encoding, a length that does not match. */
+  body: ProblemCode;
+  /** The URL could not be decoded (a malformed percent-escape in a path segment). */
+  url: ProblemCode;
+}
+
+export const API_VOCABULARY: ProblemVocabulary = { json: "INVALID_JSON", tooLarge: "PAYLOAD_TOO_LARGE", body: "VALIDATION_FAILED", url: "VALIDATION_FAILED" };
+export const RELAY_VOCABULARY: ProblemVocabulary = { json: "INVALID_BODY", tooLarge: "INVALID_BODY", body: "INVALID_BODY", url: "BAD_REQUEST" };
+
+/**
+ * Maps anything thrown to a {@link Problem}: body-parser's errors by their type, Express's other client errors by
+ * their 4xx status, a retryable service error as UNAVAILABLE, a statement timeout as TIMEOUT, anything else as
+ * INTERNAL (whose details never carry the error's words).
+ */
+export function toProblem(error: unknown, words: ProblemVocabulary): Problem {
+  if (error instanceof Problem) return error;
+  const e = (error ?? {}) as { type?: unknown; status?: unknown; code?: unknown; message?: unknown };
+  const message = typeof e.message === "string" ? e.message : "";
+  if (e.type === "entity.parse.failed") return new Problem(words.json, "the body is not valid JSON", { cause: error });
+  if (e.type === "entity.too.large") return new Problem(words.tooLarge, "the body is larger than this route accepts", { cause: error });
+  if (e.type === "charset.unsupported" || e.type === "encoding.unsupported" || e.status === 415) {
+    return new Problem("UNSUPPORTED_MEDIA_TYPE", `unsupported charset or content encoding (${message})`, { cause: error });
+  }
+  if (typeof e.status === "number" && e.status >= 400 && e.status < 500) {
+    if (error instanceof URIError) return new Problem(words.url, `the URL is not valid percent-encoding (${message})`, { cause: error });
+    return new Problem(words.body, `the request could not be read (${message || "bad request"})`, { cause: error });
+  }
+  if (isRetryable(error)) return new Problem("UNAVAILABLE", "the chain node or the database did not answer; try again", { cause: error });
+  if (e.code === "57014") return new Problem("TIMEOUT", "the database statement timed out", { cause: error });
+  return new Problem("INTERNAL", "internal error", { cause: error });
+}
+
+/** Writes a problem as `application/problem+json` with its status and headers. */
+export function sendProblem(res: Response, problem: Problem, instance?: string): void {
+  for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.details(instance)));
+}

@@ -1,0 +1,46 @@
+import { expect } from "chai";
+
+import { loadConfig } from "../../service/internal/config.js";
+import { createLogger } from "../../service/internal/logger.js";
+import { openDatabase } from "../../service/store/database.js";
+import { applyMigrations, migrate, MIGRATIONS } from "../../service/store/migrations.js";
+import { createMirrorStore } from "../../service/store/store.js";
+import { backends, testDatabases } from "./helpers/mirror.js";
+
+const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
+
+describe("the mirror's schema migrations", function () {
+  const { fresh, dropAll } = testDatabases();
+
+  after(async function () {
+    await dropAll();
+  });
+
+  for (const backend of backends()) {
+    it(`give a mirror from before the final block its oldest kept header as final block, and refuse moving the checkpoint below it (${backend})`, async function () {
+      const test = await fresh(backend);
+      const config = loadConfig({ RPC_URL: "http://127.0.0.1:1", LEDGER_ADDRESS: `0x${"1".repeat(40)}`, DEPLOYMENT_BLOCK: "1", ...test.env });
+      const db = await openDatabase(config.database, { logger: createLogger({ level: "silent" }), writer: true });
+      try {
+        // The schema and rows a mirror had before: a checkpoint at 40, the anchor 28 and the window 30..40.
+        await applyMigrations(db, MIGRATIONS.filter((m) => m.version === 1));
+        await db.query(
+          `INSERT INTO sync_checkpoint (id, chain_id, ledger, access_manager, deployment_block, block_number, block_hash)
+           VALUES (1, 31337, $1, $1, 1, 40, $2)`,
+          [`0x${"1".repeat(40)}`, hash(40)],
+        );
+        for (const n of [28, ...Array.from({ length: 11 }, (_, i) => 30 + i)]) {
+          await db.query("INSERT INTO blocks (number, hash, parent_hash, timestamp) VALUES ($1, $2, $3, $1)", [n, hash(n), hash(n - 1)]);
+        }
+        expect(await migrate(db)).to.deep.equal(MIGRATIONS.filter((m) => m.version > 1).map((m) => m.version));
+        const store = createMirrorStore(db);
+        expect(await store.checkpoint()).to.deep.include({ number: 40, final: { number: 28, hash: hash(28) }, halted: undefined });
+        const error = await store.rollback({ number: 27, hash: hash(27) }).then(() => undefined, (e: unknown) => e);
+        expect((error as Error).message).to.match(/final_at_or_below_checkpoint/);
+        expect((await store.checkpoint())!.number).to.equal(40);
+      } finally {
+        await db.close();
+      }
+    });
+  }
+});
