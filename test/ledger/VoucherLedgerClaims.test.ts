@@ -5,7 +5,6 @@ import { network } from "hardhat";
 import { ATTESTATION_TYPES, type Attestation, type ClaimRequest } from "../../service/domain/consent.js";
 import { dayOfInstant, instantOfDate, invoiceNumberHash } from "../../service/domain/identity.js";
 import { ROLE } from "../../service/domain/roles.js";
-import type { ERC1271WalletMock } from "../../types/ethers-contracts/index.js";
 import { signForwardRequest } from "../helpers/forwarder.js";
 import {
   CATEGORY,
@@ -360,7 +359,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
       await f.registry.connect(f.governor).accredit(both, f.buyers, t, t + 365n * DAY, 0b11);
       const id = await issueVoucher(f, "SELF-1", FACE, asBuyer!.address, 0n, f.buyers);
       const claim = await makeClaim(f, id, 1000n, 1, { attestation: { supplier: asSupplier!.address } }, asBuyer!.address);
-      return { claim, signature: await signAttestation(f, claim.attestation, asSupplier!), caller: asBuyer!, args: [both, both] };
+      return { claim, signature: await signAttestation(f, claim.attestation, asSupplier), caller: asBuyer!, args: [both, both] };
     },
   },
   {
@@ -709,7 +708,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
     async function walletFixture() {
       const f = await claimsFixture();
       const [owner] = (await ethers.getSigners()).slice(12);
-      const wallet = (await ethers.deployContract("ERC1271WalletMock", [owner!.address])) as unknown as ERC1271WalletMock;
+      const wallet = await ethers.deployContract("ERC1271WalletMock", [owner!.address]);
       const address = await wallet.getAddress();
       await (await f.registry.connect(f.governor).addAddress(f.entities.supplier, address, encodeBytes32String("multisig"))).wait();
       return { ...f, owner: owner!, wallet: address };
@@ -811,10 +810,10 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const claimId = await claimed(f, 1000n, 1);
       const [unbound] = (await ethers.getSigners()).slice(12);
       await f.manager.connect(f.governor).grantRole(ROLE.ISSUER, unbound!.address, 0);
-      await expect(f.ledger.connect(unbound!).approveClaim(claimId))
+      await expect(f.ledger.connect(unbound).approveClaim(claimId))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerIssuerNotBound")
         .withArgs(unbound!.address, f.buyers);
-      await expect(f.ledger.connect(unbound!).rejectClaim(claimId, REASON))
+      await expect(f.ledger.connect(unbound).rejectClaim(claimId, REASON))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerIssuerNotBound")
         .withArgs(unbound!.address, f.buyers);
       for (const caller of [f.governor, f.holder, f.supplier, f.finance]) {

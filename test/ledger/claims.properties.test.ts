@@ -1,6 +1,6 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
-import { type ContractTransactionResponse, encodeBytes32String, id as keccakText, type TypedDataDomain, ZeroHash } from "ethers";
+import { type ContractTransactionReceipt, type ContractTransactionResponse, encodeBytes32String, id as keccakText, type TypedDataDomain, ZeroHash } from "ethers";
 import fc from "fast-check";
 import { network } from "hardhat";
 
@@ -660,7 +660,7 @@ class Runner {
           const { consent, signature } = await this.consent(vi, op.supplier, op.invoice, amount, ts);
           return {
             description: `redeem ${amount} of voucher ${vi} on invoice ${op.supplier}/${op.invoice}`,
-            send: () => ledger.connect(s.suppliers[op.supplier]!).redeem(consent, signature),
+            send: () => ledger.connect(s.suppliers[op.supplier]).redeem(consent, signature),
             apply: (mm, t) => mm.redeem(vi, op.supplier, op.invoice, amount, key, t),
           };
         }
@@ -840,18 +840,19 @@ class Runner {
     await time.setNextBlockTimestamp(ts);
     if (refusal === undefined) {
       await step.before?.();
-      let receipt;
+      let receipt: ContractTransactionReceipt | null;
       try {
         receipt = await (await step.send()).wait();
       } catch (error) {
         throw new Error(`${what}: the model expects success, the chain refused: ${(error as Error).message}`, { cause: error });
       }
-      expect(receipt?.status, what).to.equal(1);
+      if (receipt === null) throw new Error(`${what}: no receipt`);
+      expect(receipt.status, what).to.equal(1);
       expect(BigInt(await time.latest()), `${what}: mined when expected`).to.equal(ts);
       if (op.kind === "pay") expect(this.paying, `${what}: a payment within what was payable just before`).to.be.at.most(this.payableBefore);
       this.model = next;
       this.model.now = ts;
-      this.foldEvents(receipt!.logs);
+      this.foldEvents(receipt.logs);
     } else {
       const contract = refusal.target === "ledger" ? this.s.core : this.s.payments;
       await expect(step.send(), `${what}: refused with ${refusal.message}`)
