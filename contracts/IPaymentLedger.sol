@@ -103,7 +103,8 @@ interface IPaymentLedger {
     error PaymentLedgerUnknownEntry(uint256 entryId);
     /// @notice The entry was corrected already.
     error PaymentLedgerAlreadyCorrected(uint256 entryId);
-    /// @notice Correcting this repayment would make the payments exceed what the payee earned plus what it repaid.
+    /// @notice Correcting this repayment would make the payments exceed what the payee earned before clawbacks plus
+    /// what it repaid.
     error PaymentLedgerCorrectionExceeds(uint256 entryId, uint64 amount, uint64 allowed);
 
     /**
@@ -133,8 +134,8 @@ interface IPaymentLedger {
 
     /**
      * @notice Reverses an entry recorded in error (the finance bureau's); emits {EntryCorrected}.
-     * @dev A corrected payment is owed again; a corrected repayment is receivable again, which it may only be within
-     * what was paid (the payments must stay within what was earned plus what was repaid).
+     * @dev A corrected payment is owed again; a corrected repayment is receivable again, within what clawbacks made
+     * receivable (the payments must stay within what was earned before clawbacks plus what was repaid).
      */
     function correctEntry(uint256 entryId, bytes32 reason) external;
 

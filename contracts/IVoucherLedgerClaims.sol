@@ -15,14 +15,15 @@ interface IVoucherLedgerClaims is IVoucherLedgerTypes {
      * {ClaimSubmitted} and `TransferSingle` (the claimed value leaves the holder's balance, held until an issuer
      * decides); returns the claim's id.
      * @dev The caller is the holder (directly or through the forwarder): the claim is its consent. Requirements, in
-     * this order: the voucher as for {redeem}; the caller is its holder, and the attestation names it as the buyer;
-     * the attestation's supplier address is accredited for the programme and the class; the programme is not paused,
-     * pays buyers, now is in its redemption window, the contract date is not before its earliest, the service period
-     * is in order, the suppliers' first window after the service has passed, and the evidence it requires is there;
-     * the holder is an active beneficiary address, declares the parties unrelated, and no relation is on record; the
-     * buyer paid the whole invoice; the amount is within the ratio; the invoice number is not zero, and the invoice
-     * was not redeemed by its supplier, has no claim pending, and was not claimed under this programme; stacking as
-     * for {redeem}; the entity window; the attestation is signed by its supplier address (ECDSA, or ERC-1271).
+     * this order: the voucher as for {redeem}; the caller is its holder, and the attestation names it as the buyer; the
+     * attestation's supplier address is accredited for the programme and the class; the programme's table has the
+     * class, the programme is not paused, pays buyers, now is in its redemption window, the contract date is not before
+     * its earliest, the service period is in order, the suppliers' first window after the service has passed, and the
+     * evidence it requires is there; the holder is an active beneficiary address, declares the parties unrelated, the
+     * two companies are not one and no relation is on record; the buyer paid the whole invoice; the amount is within
+     * the ratio; the invoice number is not zero, and the invoice was not redeemed by its supplier, has no claim
+     * pending, and was not claimed under this programme; stacking as for {redeem}; the entity window; the attestation
+     * is signed by its supplier address (ECDSA, or ERC-1271).
      */
     function submitClaim(ClaimRequest calldata claim, bytes calldata attestationSignature) external returns (uint256);
 
@@ -33,9 +34,9 @@ interface IVoucherLedgerClaims is IVoucherLedgerTypes {
      * @notice Reverses (part of) a supplier's redemption found improper (a red-letter invoice, a related party,
      * fraud): the amount is no longer earned by the supplier (if it was paid, it is owed back: see the payment ledger)
      * and returns to the budget of the voucher's fiscal year; emits {RedemptionClawedBack} (the governor's).
-     * @dev Requirements: the voucher's programme paid the supplier's invoice, and `amount` is positive and at most what
-     * it paid and was not reversed yet. The voucher names the year; that it paid this invoice is checked off chain,
-     * by the redemption event.
+     * @dev Requirements: the voucher's programme paid the supplier's invoice, and `amount` is positive, at most what it
+     * paid and was not reversed yet, and at most what the voucher's year has committed. The voucher names the year;
+     * that it paid this invoice is checked off chain, by the redemption event.
      */
     function clawBackRedemption(
         uint256 voucherId,
@@ -50,7 +51,7 @@ interface IVoucherLedgerClaims is IVoucherLedgerTypes {
 
     /**
      * @notice Approves a pending claim within its review window (an issuer of its programme): the held value is burnt
-     * and becomes payable to the buyer; emits {ClaimApproved}.
+     * and becomes payable to the buyer, and a voucher left with nothing is redeemed; emits {ClaimApproved}.
      */
     function approveClaim(uint256 claimId) external;
 

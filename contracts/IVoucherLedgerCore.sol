@@ -29,18 +29,18 @@ interface IVoucherLedgerCore is IVoucherLedgerTypes {
     /**
      * @notice Redeems voucher value against an invoice of the caller's company, with the holder's consent; emits
      * {VoucherRedeemed} and `TransferSingle`.
-     * @dev Requirements, checked in this order: the voucher exists, is active, not frozen, has no re-issue pending,
-     * has not expired and has the amount (not zero) left; the caller is the consent's supplier and its accreditation
-     * for the programme is in force and covers the compute class; the programme is not paused, now is in its
-     * redemption window, the contract date is not before its earliest, the service period is in order and the
-     * evidence the programme requires is there; the holder is an active beneficiary address, the consent is for its
-     * current epoch and declares the parties unrelated, the two companies are not one and no relation between them is
-     * on record; the programme pays for the class and the holder's category, and the amount is within its ratio of the
-     * invoice total; the invoice number is not zero; this programme has not paid the invoice, and if another has,
-     * both are stackable, the terms match, and the subsidy of every programme together stays within the smallest
-     * combined share; the service ends within the programme's window from the company's first voucher, where it has
-     * one; the consent's deadline has not passed and is at most 90 days ahead; the signature is the holder's (ECDSA,
-     * or ERC-1271).
+     * @dev Requirements, checked in this order: the voucher exists, is active, not frozen, has no re-issue pending, has
+     * not expired and has the amount (not zero) left; the caller is the consent's supplier and its accreditation for
+     * the programme is in force and covers the compute class; the programme's table has the class, the programme is not
+     * paused, pays suppliers, now is in its redemption window, the contract date is not before its earliest, the
+     * service period is in order and the evidence the programme requires is there; the holder is an active beneficiary
+     * address, the consent is for its current epoch and declares the parties unrelated, the two companies are not one
+     * and no relation between them is on record; the programme pays for the class and the holder's category, and the
+     * amount is within its ratio of the invoice total; the invoice number is not zero; the invoice is not the buyer's
+     * (claimed, or a claim on it pending); this programme has not paid the invoice, and if another has, both are
+     * stackable, the terms match, and the subsidy of every programme together stays within the smallest combined share;
+     * the service ends within the programme's window from the company's first voucher, where it has one; the consent's
+     * deadline has not passed and is at most 90 days ahead; the signature is the holder's (ECDSA, or ERC-1271).
      */
     function redeem(Consent calldata consent, bytes calldata signature) external;
 

@@ -73,9 +73,11 @@ contract PaymentLedger is IPaymentLedger, AccessManaged {
         if (e.kind == EntryKind.Payment) {
             t.paid -= e.amount;
         } else {
-            // Undoing a repayment makes it receivable again: only as far as payments exceed what was earned.
-            uint64 earned = _LEDGER.earned(e.programme, e.payee);
-            uint256 allowed = uint256(earned) + t.repaid - e.amount;
+            // Undoing a repayment makes it receivable again. A receivable arises from clawbacks alone: payments net of
+            // repayments stay within what was earned before clawbacks.
+            uint32 programme = e.programme;
+            uint256 earned = uint256(_LEDGER.earned(programme, e.payee)) + _LEDGER.clawedBackFrom(programme, e.payee);
+            uint256 allowed = earned + t.repaid - e.amount;
             if (t.paid > allowed) revert PaymentLedgerCorrectionExceeds(entryId, e.amount, uint64(allowed));
             t.repaid -= e.amount;
         }

@@ -365,11 +365,9 @@ contract VoucherLedger is IVoucherLedgerCore, VoucherLedgerRules, AccessManaged,
         uint256 flags = t.flags;
         uint256 wanted = LedgerFlags.REDEEM_PAYS_SUPPLIER;
         if (flags & (LedgerFlags.REDEEM_PAUSED | wanted) != wanted) {
-            _refuseTerms(programme, flags, LedgerFlags.REDEEM_PAYS_SUPPLIER);
+            _refuseTerms(programme, computeClass, flags, LedgerFlags.REDEEM_PAYS_SUPPLIER);
         }
         if (block.timestamp < t.redeemFrom || block.timestamp >= t.redeemUntil) {
-            // A class the programme's table does not have has no terms at all.
-            if (t.redeemUntil == 0) revert VoucherLedgerIneligible(programme, computeClass, 0);
             revert VoucherLedgerOutsideWindow(programme, t.redeemFrom, t.redeemUntil);
         }
         uint32 contractDay = c.contractDay;

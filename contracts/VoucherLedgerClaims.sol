@@ -159,7 +159,10 @@ contract VoucherLedgerClaims is
     /// @inheritdoc IVoucherLedgerClaims
     function clawBackClaim(uint256 claimId, uint64 amount, bytes32 reason) external onlyDelegated restricted {
         Claim storage c = _claims[claimId];
-        if (c.status != ClaimStatus.Approved) revert VoucherLedgerClaimStatus(claimId, c.status);
+        if (c.status != ClaimStatus.Approved) {
+            if (c.status == ClaimStatus.None) revert VoucherLedgerUnknownClaim(claimId);
+            revert VoucherLedgerClaimStatus(claimId, c.status);
+        }
         uint64 available = c.amount - c.clawedBack;
         if (amount == 0 || amount > available) revert VoucherLedgerClawbackTooLarge(amount, available);
         uint32 programme = c.programme;
@@ -226,10 +229,9 @@ contract VoucherLedgerClaims is
         t = _redemptionTerms[programme][computeClass];
         uint256 flags = t.flags;
         if (flags & (LedgerFlags.REDEEM_PAUSED | LedgerFlags.REDEEM_PAYS_BUYER) != LedgerFlags.REDEEM_PAYS_BUYER) {
-            _refuseTerms(programme, flags, LedgerFlags.REDEEM_PAYS_BUYER);
+            _refuseTerms(programme, computeClass, flags, LedgerFlags.REDEEM_PAYS_BUYER);
         }
         if (block.timestamp < t.redeemFrom || block.timestamp >= t.redeemUntil) {
-            if (t.redeemUntil == 0) revert VoucherLedgerIneligible(programme, computeClass, 0);
             revert VoucherLedgerOutsideWindow(programme, t.redeemFrom, t.redeemUntil);
         }
         if (claim.contractDay < t.earliestContractDay) {
@@ -261,7 +263,10 @@ contract VoucherLedgerClaims is
         if (h.roles & LedgerFlags.ROLE_BENEFICIARY == 0) revert VoucherLedgerNotBeneficiary(holder);
         if (!unrelated) revert VoucherLedgerUndeclaredRelation();
         entity = h.entity;
-        if (h.related && _related[entity][supplierEntity]) revert VoucherLedgerRelatedParties(entity, supplierEntity);
+        // A company registered in both roles is its own supplier's closest relation.
+        if (entity == supplierEntity || (h.related && _related[entity][supplierEntity])) {
+            revert VoucherLedgerRelatedParties(entity, supplierEntity);
+        }
         category = h.category;
     }
 
@@ -409,6 +414,9 @@ contract VoucherLedgerClaims is
             _claimed[programme][entity] += amount;
         }
         _invoices[c.invoiceKey].flags &= ~LedgerFlags.INVOICE_PENDING;
+        // Nothing left and nothing to come back from this claim: redeemed, as a redemption of the rest would leave it.
+        Voucher storage v = _vouchers[c.voucherId];
+        if (v.remaining == 0 && v.status == VoucherStatus.Active) v.status = VoucherStatus.Redeemed;
         emit ClaimApproved(claimId, programme, entity, amount, byRule, _msgSender());
     }
 
@@ -464,12 +472,19 @@ contract VoucherLedgerClaims is
         inv.flags &= ~LedgerFlags.INVOICE_PENDING;
     }
 
-    /// @dev Returns a reversed subsidy to the budget of the voucher's fiscal year; returns that year.
+    /**
+     * @dev Returns a reversed subsidy to the budget of the voucher's fiscal year; returns that year. The year must have
+     * committed at least the amount: a voucher of another year than the one that paid could otherwise take more back
+     * than its year holds, and what the year has committed would underflow.
+     */
     function _returnToBudget(uint32 programme, Voucher storage v, uint64 amount) private returns (uint16 year) {
         year = _issueTerms[programme].firstYear + v.period;
-        // Cannot overflow or truncate: what is reversed is bounded by what the year issued, a uint48.
+        Period storage p = _periods[programme][year];
+        uint64 committed = _committed(p);
+        if (amount > committed) revert VoucherLedgerClawbackTooLarge(amount, committed);
+        // Cannot overflow or truncate: clawedBack + amount <= issued - revoked - expired, a uint48.
         unchecked {
-            _periods[programme][year].clawedBack += uint48(amount);
+            p.clawedBack += uint48(amount);
         }
     }
 

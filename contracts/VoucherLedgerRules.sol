@@ -48,8 +48,15 @@ abstract contract VoucherLedgerRules is VoucherLedgerStorage {
         return (a.entity, stored);
     }
 
-    /// @dev Reverts for terms that refuse a redemption or claim: the programme is paused, or does not pay `payee`.
-    function _refuseTerms(uint32 programme, uint256 flags, uint8 payee) internal pure {
+    /**
+     * @dev Reverts for terms that refuse a redemption or claim: the programme's table lacks the class, the programme is
+     * paused, or it does not pay `payee`. The registry writes a payee into the terms of every class of a programme's
+     * table, so terms with none are no terms at all.
+     */
+    function _refuseTerms(uint32 programme, uint8 computeClass, uint256 flags, uint8 payee) internal pure {
+        if (flags & (LedgerFlags.REDEEM_PAYS_SUPPLIER | LedgerFlags.REDEEM_PAYS_BUYER) == 0) {
+            revert VoucherLedgerIneligible(programme, computeClass, 0);
+        }
         if (flags & LedgerFlags.REDEEM_PAUSED != 0) revert VoucherLedgerProgrammePaused(programme);
         revert VoucherLedgerPayeeNotAllowed(programme, payee == LedgerFlags.REDEEM_PAYS_SUPPLIER ? 1 : 2);
     }

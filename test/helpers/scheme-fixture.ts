@@ -1,7 +1,7 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { encodeBytes32String, id as keccakText, type Result, type Signer, type TypedDataDomain, ZeroHash } from "ethers";
 
-import { type Consent, CONSENT_TYPES } from "../../service/domain/consent.js";
+import { ATTESTATION_TYPES, type Attestation, type ClaimRequest, type Consent, CONSENT_TYPES } from "../../service/domain/consent.js";
 import { creditCodeCheckCharacter, creditCodeHash, dayOfInstant, invoiceNumberHash } from "../../service/domain/identity.js";
 import { deployScheme, type SchemeDeployment } from "../../scripts/lib/ledger-deploy.js";
 import type { ISchemeRegistry } from "../../types/ethers-contracts/index.js";
@@ -346,4 +346,100 @@ export async function programmeOf(f: SchemeFixture, programme: bigint): Promise<
 export async function updateProgramme(f: SchemeFixture, programme: bigint, changes: Partial<ProgrammeInput>): Promise<void> {
   const rules = { ...(await programmeOf(f, programme)), ...changes };
   await (await f.registry.connect(f.governor).updateProgramme(programme, rules)).wait();
+}
+
+/** A programme that reimburses buyers (payees 2: they claim, an issuer reviews within 7 days), as {@link addProgramme}. */
+export function addBuyerProgramme(
+  f: SchemeFixture,
+  overrides: Partial<ProgrammeInput> = {},
+  options: AddProgrammeOptions = {},
+): Promise<bigint> {
+  return addProgramme(f, { name: "北京市算力补贴", region: 110000, payees: 2, reviewWindow: Number(7n * DAY), ...overrides }, options);
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Buyers' claims
+// ------------------------------------------------------------------------------------------------------------------
+
+/** Overrides of a claim: of the request, and of the supplier's attestation it carries. */
+export interface ClaimOverrides {
+  claim?: Partial<Omit<ClaimRequest, "attestation">>;
+  attestation?: Partial<Attestation>;
+}
+
+/**
+ * A claim by the holder for `amount` of voucher `id`, with the fixture's supplier's attestation of a domestic-compute
+ * invoice of `amount / 30%`, served over the ten days before yesterday's end and paid in full by the holder.
+ */
+export async function makeClaim(
+  f: SchemeFixture,
+  id: bigint,
+  amount: bigint,
+  invoice: number,
+  overrides: ClaimOverrides = {},
+  holder: string = f.holder.address,
+): Promise<ClaimRequest> {
+  const today = dayOfInstant(await now(f.ethers));
+  const invoiceTotal = overrides.attestation?.invoiceTotal ?? (amount * 10_000n + 2_999n) / 3_000n;
+  const attestation: Attestation = {
+    supplier: f.supplier.address,
+    invoiceNumberHash: invoiceNumberHash(invoiceNumber(invoice)),
+    invoiceTotal,
+    computeClass: CLASS.DOMESTIC,
+    serviceFromDay: today - 10,
+    serviceToDay: today - 1,
+    gpuCentihours: 72_000n,
+    amountPaid: invoiceTotal,
+    buyer: holder,
+    ...overrides.attestation,
+  };
+  return {
+    voucherId: id,
+    amount,
+    contractDay: today - 30,
+    unrelated: true,
+    evidence: {
+      contractCommitment: keccakText(`contract:${invoice}`),
+      invoiceCommitment: keccakText(`invoice-document:${invoice}`),
+      paymentCommitment: keccakText(`payment:${invoice}`),
+      electricityKwh: 0n,
+      assessmentCommitment: ZeroHash,
+    },
+    ...overrides.claim,
+    attestation,
+  };
+}
+
+/** The supplier's signature over an attestation (or another signer's, or for another domain, to test refusals). */
+export async function signAttestation(
+  f: SchemeFixture,
+  attestation: Attestation,
+  signer: Signer = f.supplier,
+  domain?: TypedDataDomain,
+): Promise<string> {
+  return signer.signTypedData(domain ?? (await consentDomain(f)), ATTESTATION_TYPES, attestation);
+}
+
+/** A claim as {@link makeClaim} makes it, and its supplier's signature of the attestation. */
+export async function signedClaim(
+  f: SchemeFixture,
+  id: bigint,
+  amount: bigint,
+  invoice: number,
+  overrides: ClaimOverrides = {},
+  signer: Signer = f.supplier,
+  holder: string = f.holder.address,
+): Promise<{ claim: ClaimRequest; signature: string }> {
+  const claim = await makeClaim(f, id, amount, invoice, overrides, holder);
+  return { claim, signature: await signAttestation(f, claim.attestation, signer) };
+}
+
+/** Submits a claim as the holder and returns its id (from ClaimSubmitted). */
+export async function submitClaim(f: SchemeFixture, claim: ClaimRequest, signature: string, holder: Signer = f.holder): Promise<bigint> {
+  const receipt = await (await f.ledger.connect(holder).submitClaim(claim, signature)).wait();
+  for (const log of receipt!.logs) {
+    const parsed = f.ledger.interface.parseLog(log);
+    if (parsed?.name === "ClaimSubmitted") return parsed.args.claimId as bigint;
+  }
+  throw new Error("no ClaimSubmitted event");
 }

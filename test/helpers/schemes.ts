@@ -16,6 +16,7 @@ export const SCHEME_NAMES = [
   "hangzhou",
   "henan",
   "henan-zhengzhou",
+  "qingyang",
   "shanghai",
   "shanghai-xuhui",
   "shenzhen",
@@ -57,6 +58,7 @@ export interface AppliedSchemes {
     hangzhou: bigint;
     henan: bigint;
     zhengzhou: bigint;
+    qingyang: bigint;
     shanghai: bigint;
     shanghaiModel: bigint;
     shanghaiData: bigint;
@@ -83,6 +85,7 @@ export async function deployAndApplySchemes(ethers: HardhatEthers): Promise<Appl
     hangzhou: id("hangzhou"),
     henan: id("henan"),
     zhengzhou: id("henan-zhengzhou"),
+    qingyang: id("qingyang"),
     shanghai: id("shanghai", 0),
     shanghaiModel: id("shanghai", 1),
     shanghaiData: id("shanghai", 2),

@@ -75,6 +75,17 @@ describe("VoucherLedger: storage layout", function () {
     }
   });
 
+  it("gives the claims module the core's whole layout, EIP-712's fallbacks included", async function () {
+    const core = await layoutOf("VoucherLedger");
+    const claims = await layoutOf("VoucherLedgerClaims");
+    expect(claims.storage.length).to.equal(core.storage.length);
+    for (const [i, e] of claims.storage.entries()) {
+      const c = core.storage[i]!;
+      expect([e.label, e.slot, e.offset], `variable ${i} of the claims module`).to.deep.equal([c.label, c.slot, c.offset]);
+      expect(describeType(claims, e.type), `the type of ${e.label}`).to.deep.equal(describeType(core, c.type));
+    }
+  });
+
   it("keeps what only the core declares after the last slot the extension uses", async function () {
     const core = await layoutOf("VoucherLedger");
     const extension = await layoutOf("VoucherLedgerExtension");

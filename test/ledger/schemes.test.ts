@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
-import { encodeBytes32String } from "ethers";
+import { encodeBytes32String, id as keccakText, ZeroHash } from "ethers";
 import { network } from "hardhat";
 
 import { dayNumber, instantOfDate, invoiceNumberHash } from "../../service/domain/identity.js";
@@ -14,10 +14,14 @@ import {
   CATEGORY,
   CLASS,
   CNY,
+  DAY,
+  type ClaimOverrides,
   deploySchemeFixture,
   invoiceNumber,
   issueVoucher,
+  signedClaim,
   signedConsentForShare,
+  submitClaim,
 } from "../helpers/scheme-fixture.js";
 import {
   type AppliedSchemes,
@@ -57,6 +61,30 @@ async function redeem(
   return s.f.ledger.connect(s.f.supplier).redeem(consent, signature);
 }
 
+/**
+ * A claim by the holder of voucher `id` for `bps` of an invoice of `total` CNY it paid the accredited supplier in full
+ * (the amount rounded down to the fen), with the supplier's signed attestation.
+ */
+function claimOf(s: AppliedSchemes, id: bigint, total: bigint, bps: number, invoice: number, overrides: ClaimOverrides = {}) {
+  const amount = (total * CNY * BigInt(bps)) / 10_000n;
+  return signedClaim(s.f, id, amount, invoice, { ...overrides, attestation: { invoiceTotal: total * CNY, ...overrides.attestation } });
+}
+
+/** Submits a claim made by {@link claimOf} as the start-up's first address. */
+async function claim(s: AppliedSchemes, id: bigint, total: bigint, bps: number, invoice: number, overrides: ClaimOverrides = {}) {
+  const { claim, signature } = await claimOf(s, id, total, bps, invoice, overrides);
+  return s.f.ledger.connect(s.f.holder).submitClaim(claim, signature);
+}
+
+/** The evidence Qingyang asks of every redemption and claim: metered electricity and a third party's assessment. */
+const QINGYANG_EVIDENCE = {
+  contractCommitment: keccakText("salt:contract"),
+  invoiceCommitment: keccakText("salt:invoice"),
+  paymentCommitment: keccakText("salt:payment"),
+  electricityKwh: 1_200_000n,
+  assessmentCommitment: keccakText("salt:assessment"),
+};
+
 describe("scheme files (conformance)", function () {
   describe("applying the files", function () {
     it("registers every file's programmes with their rules, ratios and budgets", async function () {
@@ -81,6 +109,25 @@ describe("scheme files (conformance)", function () {
       expect(await s.f.registry.className(3)).to.equal("大模型服务");
       expect(await s.f.ledger.ratioOf(s.programmes.hangzhou, CLASS.DOMESTIC, CATEGORY.STARTUP)).to.equal(3000n);
       expect(await s.f.ledger.ratioOf(s.programmes.xuhui, CLASS.DOMESTIC, CATEGORY.OTHER)).to.equal(0n);
+    });
+
+    it("writes each file's payment model: who is paid, the suppliers' first window, the review window and the lapse rule", async function () {
+      const s = await networkHelpers.loadFixture(applied);
+      // payees, suppliers' first days, review window, lapse approves, and the redemption terms' PAYS_SUPPLIER | PAYS_BUYER bits
+      const expected: [bigint, [bigint, bigint, bigint, boolean], bigint][] = [
+        [s.programmes.beijing, [2n, 0n, 30n * DAY, false], 64n],
+        [s.programmes.qingyang, [3n, 30n, 30n * DAY, false], 96n],
+        [s.programmes.hangzhou, [1n, 0n, 0n, false], 32n],
+      ];
+      for (const [id, [payees, firstDays, review, lapseApproves], flags] of expected) {
+        const [rules] = await s.f.registry.getProgramme(id);
+        expect([rules.payees, rules.supplierFirstDays, rules.reviewWindow, rules.lapseApproves], rules.name).to.deep.equal([payees, firstDays, review, lapseApproves]);
+        const terms = await s.f.ledger.getClaimTerms(id);
+        expect([terms.reviewWindow, terms.supplierFirstDays, terms.lapseApproves], rules.name).to.deep.equal([review, firstDays, lapseApproves]);
+        expect((await s.f.ledger.getRedemptionTerms(id, CLASS.DOMESTIC)).flags & 96n, rules.name).to.equal(flags);
+      }
+      const [qingyang] = await s.f.registry.getProgramme(s.programmes.qingyang);
+      expect([qingyang.region, qingyang.needsElectricity, qingyang.needsAssessment, qingyang.capPerCompany]).to.deep.equal([621000n, true, true, 0n]);
     });
 
     it("sends nothing when every file is applied a second time", async function () {
@@ -201,24 +248,108 @@ describe("scheme files (conformance)", function () {
       await issue(s, second, "BJ-X-0009", 500_000n, s.f.otherHolder.address);
     });
 
-    it("refuses a supplier related to the buyer", async function () {
+    it("reimburses the buyer: a supplier's redemption is refused", async function () {
+      const s = await networkHelpers.loadFixture(applied);
+      await at("2023-10-15");
+      const id = await issue(s, s.programmes.beijing, "BJ-0001", 500_000n);
+      await expect(redeem(s, id, 1_000_000n, 2000, 1))
+        .to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerPayeeNotAllowed")
+        .withArgs(s.programmes.beijing, 1);
+    });
+
+    it("refuses a claim on an invoice of a supplier related to the buyer", async function () {
       const s = await networkHelpers.loadFixture(applied);
       await at("2023-10-15");
       const id = await issue(s, s.programmes.beijing, "BJ-0001", 500_000n);
       await (await s.f.registry.connect(s.f.governor).recordRelation(s.f.entities.startup, s.f.entities.supplier, encodeBytes32String("shareholder"))).wait();
-      await expect(redeem(s, id, 1_000_000n, 2000, 1))
+      await expect(claim(s, id, 1_000_000n, 2000, 1))
         .to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerRelatedParties")
         .withArgs(s.f.entities.startup, s.f.entities.supplier);
     });
 
-    it("refuses a contract signed before 2023-09-01, and pays one signed on it", async function () {
+    it("refuses a claim on a contract signed before 2023-09-01, and takes one signed on it", async function () {
       const s = await networkHelpers.loadFixture(applied);
       await at("2023-10-15");
       const id = await issue(s, s.programmes.beijing, "BJ-0001", 500_000n);
-      await expect(redeem(s, id, 1_000_000n, 2000, 1, { contractDay: dayNumber("2023-08-31") }))
+      await expect(claim(s, id, 1_000_000n, 2000, 1, { claim: { contractDay: dayNumber("2023-08-31") } }))
         .to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerContractTooEarly")
         .withArgs(s.programmes.beijing, dayNumber("2023-08-31"), dayNumber("2023-09-01"));
-      await redeem(s, id, 1_000_000n, 2000, 1, { contractDay: dayNumber("2023-09-01") });
+      await expect(claim(s, id, 1_000_000n, 2000, 1, { claim: { contractDay: dayNumber("2023-09-01") } })).to.emit(s.f.ledger, "ClaimSubmitted");
+    });
+
+    /** A Beijing claim of 20% of a CNY 1m invoice, approved by the issuer: CNY 200k owed to the start-up. */
+    async function approvedBeijingClaim(s: AppliedSchemes) {
+      await at("2023-10-15");
+      const id = await issue(s, s.programmes.beijing, "BJ-0001", 500_000n);
+      await expect(claim(s, id, 1_000_000n, 2001, 1))
+        .to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerOverRatio")
+        .withArgs(200_100n * CNY, 1_000_000n * CNY, 2000);
+      const { claim: c, signature } = await claimOf(s, id, 1_000_000n, 2000, 1);
+      const claimId = await submitClaim(s.f, c, signature);
+      await (await s.f.ledger.connect(s.f.issuer).approveClaim(claimId)).wait();
+      return { id, claimId };
+    }
+
+    it("approves a buyer's claim, and the finance bureau pays the buyer", async function () {
+      const s = await networkHelpers.loadFixture(applied);
+      const { id } = await approvedBeijingClaim(s);
+      const [beijing, buyer] = [s.programmes.beijing, s.f.entities.startup];
+      expect(await s.f.ledger.earned(beijing, buyer)).to.equal(200_000n * CNY);
+      expect(await s.f.ledger.balanceOf(s.f.holder.address, id)).to.equal(300_000n * CNY);
+      expect(await s.f.payments.payableTo(beijing, buyer)).to.equal(200_000n * CNY);
+      await expect(s.f.payments.connect(s.f.finance).recordPayment(beijing, buyer, 2023, 200_000n * CNY, keccakText("salt:transfer-1")))
+        .to.emit(s.f.payments, "PaymentRecorded")
+        .withArgs(1n, beijing, buyer, 2023, 200_000n * CNY, keccakText("salt:transfer-1"), s.f.finance.address);
+      expect(await s.f.payments.payableTo(beijing, buyer)).to.equal(0n);
+      expect(await s.f.payments.netPaid(beijing, buyer)).to.deep.equal([200_000n * CNY, 0n]);
+      // the supplier earned nothing under Beijing's programme: it was the buyer's invoice
+      expect(await s.f.payments.payableTo(beijing, s.f.entities.supplier)).to.equal(0n);
+    });
+
+    it("refuses a payment above what is payable to the buyer", async function () {
+      const s = await networkHelpers.loadFixture(applied);
+      await approvedBeijingClaim(s);
+      const [beijing, buyer] = [s.programmes.beijing, s.f.entities.startup];
+      const book = s.f.payments.connect(s.f.finance);
+      await expect(book.recordPayment(beijing, buyer, 2023, 200_000n * CNY + 1n, keccakText("salt:transfer-1")))
+        .to.be.revertedWithCustomError(s.f.payments, "PaymentLedgerExceedsPayable")
+        .withArgs(beijing, buyer, 200_000n * CNY + 1n, 200_000n * CNY);
+      await book.recordPayment(beijing, buyer, 2023, 150_000n * CNY, keccakText("salt:transfer-1"));
+      await expect(book.recordPayment(beijing, buyer, 2023, 50_000n * CNY + 1n, keccakText("salt:transfer-2")))
+        .to.be.revertedWithCustomError(s.f.payments, "PaymentLedgerExceedsPayable")
+        .withArgs(beijing, buyer, 50_000n * CNY + 1n, 50_000n * CNY);
+    });
+
+    it("makes a payment corrected by the finance bureau payable again", async function () {
+      const s = await networkHelpers.loadFixture(applied);
+      await approvedBeijingClaim(s);
+      const [beijing, buyer] = [s.programmes.beijing, s.f.entities.startup];
+      const book = s.f.payments.connect(s.f.finance);
+      await book.recordPayment(beijing, buyer, 2023, 200_000n * CNY, keccakText("salt:transfer-1"));
+      const reason = encodeBytes32String("wrong-account");
+      await expect(book.correctEntry(1, reason))
+        .to.emit(s.f.payments, "EntryCorrected")
+        .withArgs(1n, beijing, buyer, 1, 200_000n * CNY, reason, s.f.finance.address);
+      expect(await s.f.payments.payableTo(beijing, buyer)).to.equal(200_000n * CNY);
+      await book.recordPayment(beijing, buyer, 2023, 200_000n * CNY, keccakText("salt:transfer-2"));
+      expect(await s.f.payments.payableTo(beijing, buyer)).to.equal(0n);
+    });
+
+    it("lets a claim nobody decided within 30 days lapse, its value back on the voucher", async function () {
+      const s = await networkHelpers.loadFixture(applied);
+      await at("2023-10-15");
+      const id = await issue(s, s.programmes.beijing, "BJ-0001", 500_000n);
+      const { claim: c, signature } = await claimOf(s, id, 1_000_000n, 2000, 1);
+      const claimId = await submitClaim(s.f, c, signature);
+      const until = (await s.f.ledger.getClaim(claimId)).submittedAt + 30n * DAY;
+      await time.increaseTo(until);
+      await expect(s.f.ledger.connect(s.f.issuer).approveClaim(claimId))
+        .to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerReviewClosed")
+        .withArgs(claimId, until);
+      await expect(s.f.ledger.connect(s.f.stranger).settleClaim(claimId))
+        .to.emit(s.f.ledger, "ClaimRejected")
+        .withArgs(claimId, s.programmes.beijing, 200_000n * CNY, true, encodeBytes32String("lapsed"), s.f.stranger.address);
+      expect(await s.f.ledger.balanceOf(s.f.holder.address, id)).to.equal(500_000n * CNY);
     });
 
     it("caps a company at CNY 2m a year over its addresses", async function () {
@@ -231,6 +362,82 @@ describe("scheme files (conformance)", function () {
         .withArgs(s.programmes.beijing, s.f.entities.startup, 1n * CNY, 0n);
       await at("2024-01-02");
       await issue(s, s.programmes.beijing, "BJ-2024-0001", 2_000_000n);
+    });
+  });
+
+  describe("one invoice, one payee, across programmes (Hangzhou pays suppliers, Beijing buyers)", function () {
+    it("refuses a buyer's claim on an invoice its supplier already redeemed", async function () {
+      const s = await networkHelpers.loadFixture(applied);
+      await at("2024-08-01");
+      const hz = await issue(s, s.programmes.hangzhou, "HZ-0001", 1_000_000n);
+      const bj = await issue(s, s.programmes.beijing, "BJ-0001", 1_000_000n);
+      await redeem(s, hz, 1_000_000n, 3000, 1);
+      const key = await s.f.ledger.invoiceKey(s.f.entities.supplier, invoiceNumberHash(invoiceNumber(1)));
+      await expect(claim(s, bj, 1_000_000n, 2000, 1)).to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerInvoiceRedeemed").withArgs(key);
+      expect(await s.f.ledger.balanceOf(s.f.holder.address, bj)).to.equal(1_000_000n * CNY);
+    });
+
+    it("refuses a redemption while a claim on the same invoice is pending", async function () {
+      const s = await networkHelpers.loadFixture(applied);
+      await at("2024-08-01");
+      const hz = await issue(s, s.programmes.hangzhou, "HZ-0001", 1_000_000n);
+      const bj = await issue(s, s.programmes.beijing, "BJ-0001", 1_000_000n);
+      await claim(s, bj, 1_000_000n, 2000, 1);
+      const key = await s.f.ledger.invoiceKey(s.f.entities.supplier, invoiceNumberHash(invoiceNumber(1)));
+      await expect(redeem(s, hz, 1_000_000n, 3000, 1)).to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerInvoiceClaimed").withArgs(key);
+      expect(await s.f.ledger.balanceOf(s.f.holder.address, hz)).to.equal(1_000_000n * CNY);
+    });
+  });
+
+  describe("Qingyang", function () {
+    it("lets suppliers apply first: the buyer may not claim within 30 days after the service ended, and may after", async function () {
+      const s = await networkHelpers.loadFixture(applied);
+      await at("2024-06-01");
+      const id = await issue(s, s.programmes.qingyang, "QY-0001", 1_000_000n);
+      const service = { serviceFromDay: dayNumber("2024-05-01"), serviceToDay: dayNumber("2024-05-31") };
+      const { claim: c, signature } = await claimOf(s, id, 1_000_000n, 3000, 1, { claim: { evidence: QINGYANG_EVIDENCE }, attestation: service });
+      const claimableFrom = instantOfDate("2024-07-01");
+      await expect(s.f.ledger.connect(s.f.holder).submitClaim(c, signature))
+        .to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerSuppliersFirst")
+        .withArgs(s.programmes.qingyang, claimableFrom);
+      // meanwhile the supplier redeems another invoice of the same month
+      await redeem(s, id, 1_000_000n, 3000, 2, { ...service, evidence: QINGYANG_EVIDENCE });
+      await time.setNextBlockTimestamp(claimableFrom - 1n);
+      await expect(s.f.ledger.connect(s.f.holder).submitClaim(c, signature))
+        .to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerSuppliersFirst")
+        .withArgs(s.programmes.qingyang, claimableFrom);
+      await time.setNextBlockTimestamp(claimableFrom);
+      await expect(s.f.ledger.connect(s.f.holder).submitClaim(c, signature)).to.emit(s.f.ledger, "ClaimSubmitted");
+    });
+
+    it("refuses a redemption without metered electricity or a third party's assessment, and takes one with both", async function () {
+      const s = await networkHelpers.loadFixture(applied);
+      await at("2024-06-01");
+      const id = await issue(s, s.programmes.qingyang, "QY-0001", 1_000_000n);
+      const q = s.programmes.qingyang;
+      await expect(redeem(s, id, 1_000_000n, 3000, 1, { evidence: { ...QINGYANG_EVIDENCE, electricityKwh: 0n } }))
+        .to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerEvidenceMissing")
+        .withArgs(q, 2);
+      await expect(redeem(s, id, 1_000_000n, 3000, 1, { evidence: { ...QINGYANG_EVIDENCE, assessmentCommitment: ZeroHash } }))
+        .to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerEvidenceMissing")
+        .withArgs(q, 3);
+      await expect(redeem(s, id, 1_000_000n, 3000, 1, { evidence: QINGYANG_EVIDENCE })).to.emit(s.f.ledger, "VoucherRedeemed");
+    });
+
+    it("pays the buyer or the supplier, never both: a claim on an invoice its supplier redeemed, and a redemption of a claimed one, are refused", async function () {
+      const s = await networkHelpers.loadFixture(applied);
+      await at("2024-08-01");
+      const id = await issue(s, s.programmes.qingyang, "QY-0001", 1_000_000n);
+      const service = { serviceFromDay: dayNumber("2024-06-01"), serviceToDay: dayNumber("2024-06-30") };
+      const key = (n: number) => s.f.ledger.invoiceKey(s.f.entities.supplier, invoiceNumberHash(invoiceNumber(n)));
+      await redeem(s, id, 1_000_000n, 3000, 1, { ...service, evidence: QINGYANG_EVIDENCE });
+      await expect(claim(s, id, 1_000_000n, 3000, 1, { claim: { evidence: QINGYANG_EVIDENCE }, attestation: service }))
+        .to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerInvoiceRedeemed")
+        .withArgs(await key(1));
+      await claim(s, id, 1_000_000n, 3000, 2, { claim: { evidence: QINGYANG_EVIDENCE }, attestation: service });
+      await expect(redeem(s, id, 1_000_000n, 3000, 2, { ...service, evidence: QINGYANG_EVIDENCE }))
+        .to.be.revertedWithCustomError(s.f.ledger, "VoucherLedgerInvoiceClaimed")
+        .withArgs(await key(2));
     });
   });
 
