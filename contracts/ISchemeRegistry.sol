@@ -327,8 +327,9 @@ interface ISchemeRegistry {
      * @notice Registers a programme with its ratio table; emits {ProgrammeRegistered} and {RatiosSet}; returns its id.
      * @dev Requirements: level, kind and region are given, the name is not empty; at least one fiscal year; the
      * redemption window is not empty and ends by 2^32 - 1 (the last expiry a voucher holds); validity positive and not
-     * above the longest; a cap group for an exclusive programme; a combined share at most 100%; every ratio for a
-     * defined class and category, positive, at most 100% and at most the combined share (where there is one).
+     * above the longest; a cap group for an exclusive programme, and none for another; a combined share at most 100%;
+     * every ratio for a defined class and category, positive, at most 100% and at most the combined share (where there
+     * is one).
      */
     function registerProgramme(Programme calldata programme, Ratio[] calldata ratios) external returns (uint32 id);
 

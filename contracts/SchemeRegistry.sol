@@ -424,7 +424,8 @@ contract SchemeRegistry is ISchemeRegistry, AccessManaged {
         }
         if (p.defaultValidity == 0) revert SchemeRegistryInvalidProgramme("defaultValidity");
         if (p.maxValidity < p.defaultValidity) revert SchemeRegistryInvalidProgramme("maxValidity");
-        if (p.exclusive && p.capGroup == 0) revert SchemeRegistryInvalidProgramme("capGroup");
+        // A cap group is an exclusivity rule: a programme outside the rule in an exclusive group would escape it.
+        if (p.exclusive != (p.capGroup != 0)) revert SchemeRegistryInvalidProgramme("capGroup");
         if (p.maxCombinedBps > _MAX_BPS) revert SchemeRegistryInvalidProgramme("maxCombinedBps");
         if (p.payees == 0 || p.payees > 3) revert SchemeRegistryInvalidProgramme("payees");
         if (p.payees & 2 != 0 && p.reviewWindow == 0) revert SchemeRegistryInvalidProgramme("reviewWindow");

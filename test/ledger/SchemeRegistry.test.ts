@@ -200,6 +200,7 @@ describe("SchemeRegistry", function () {
       ["defaultValidity", { defaultValidity: 0 }],
       ["maxValidity", { defaultValidity: 1000, maxValidity: 999 }],
       ["capGroup", { exclusive: true, capGroup: 0 }],
+      ["capGroup", { exclusive: false, capGroup: 4 }],
       ["maxCombinedBps", { maxCombinedBps: 10_001 }],
     ];
     for (const [field, change] of INVALID) {

@@ -444,6 +444,24 @@ describe("VoucherLedger: issue", function () {
         .withArgs(f.entities.startup, 11, f.a);
     });
 
+    // Found by test/ledger/ledger.properties.test.ts: a programme that was not exclusive but named the group's cap
+    // group was accepted, and issuing under it checked nothing, so a company could take it and programme A both.
+    it("refuses a programme in the group that is not exclusive, registered or updated, so none escapes the rule", async function () {
+      const f = await networkHelpers.loadFixture(exclusiveFixture);
+      const t = await now(ethers);
+      const stackable = programmeRules(t, f.year, { name: "北京市模型券", region: 110000, capGroup: 11, exclusive: false, maxCombinedBps: 10_000 });
+      await expect(f.registry.connect(f.governor).registerProgramme(stackable, FIXTURE_RATIOS))
+        .to.be.revertedWithCustomError(f.registry, "SchemeRegistryInvalidProgramme")
+        .withArgs("capGroup");
+      await expect(f.registry.connect(f.governor).updateProgramme(f.programme, { ...(await programmeOf(f, f.programme)), capGroup: 11 }))
+        .to.be.revertedWithCustomError(f.registry, "SchemeRegistryInvalidProgramme")
+        .withArgs("capGroup");
+      await issueVoucher(f, "A-1", FACE, f.holder.address, 0n, f.a);
+      await expect(f.ledger.connect(f.issuer).issue(f.b, request(f.holder2.address, "B-1")))
+        .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerExclusiveProgramme")
+        .withArgs(f.entities.startup, 11, f.a);
+    });
+
     it("does not bind a company to a programme outside the group", async function () {
       const f = await networkHelpers.loadFixture(exclusiveFixture);
       await issueVoucher(f, "HZ-1");
