@@ -58,8 +58,9 @@ import {
  * - every redemption of the step: no relation on record between buyer and supplier, the supplier accredited and the
  *   voucher not frozen (just after it);
  * - balances: every ERC-1155 transfer is a mint or a burn, a re-issue's burn and mint move the voucher between two
- *   addresses of one company, every voucher's balance is its holder's (as the model has it) and no one else's, and
- *   each programme's outstanding is the sum of its balances.
+ *   addresses of one company, with the governor's approval or after the programme's delay; every voucher's balance
+ *   is its holder's (as the model has it) and no one else's, and each programme's outstanding is the sum of its
+ *   balances.
  *
  * Four programmes: P0 (Hangzhou-like, 30%/20%, stackable to 100%, yearly cap), P1 (a district top-up paying only
  * start-ups, 70% domestic, stackable to 80%), P2 and P3 (an exclusive cap group: P2 not stackable with a lifetime
@@ -352,6 +353,8 @@ class Runner {
   redeemed = new Map<string, RedeemedInvoice>();
   /** The redemptions of the last step: voucher, programme, supplier address and entity, buyer entity. */
   lastRedemptions: { id: bigint; programme: bigint; supplier: string; supplierEntity: bigint; buyer: bigint }[] = [];
+  /** Per voucher with a re-issue requested, when an issuer may carry it out (from ReissueRequested). */
+  reissueAt = new Map<bigint, bigint>();
 
   constructor(
     readonly s: Scenario,
@@ -687,7 +690,7 @@ class Runner {
       expect(BigInt(await time.latest()), `${what}: mined when expected`).to.equal(ts);
       this.model = next;
       this.model.now = ts;
-      await this.foldEvents(receipt.logs, what);
+      await this.foldEvents(receipt.logs, what, ts);
       return;
     }
     const contract = refusal.target === "ledger" ? this.s.core : this.s.registry;
@@ -701,10 +704,10 @@ class Runner {
   }
 
   /** Keeps, from the ledger's events alone, what was issued and returned, and what each invoice was paid. */
-  private async foldEvents(logs: readonly Log[], what: string): Promise<void> {
+  private async foldEvents(logs: readonly Log[], what: string, ts: bigint): Promise<void> {
     const { s } = this;
     const transfers: { from: string; to: string; id: bigint; value: bigint }[] = [];
-    const reissues: { id: bigint; from: string; to: string }[] = [];
+    const reissues: { id: bigint; from: string; to: string; approvedBy: string }[] = [];
     for (const log of logs) {
       if (log.address !== s.ledgerAddress) continue;
       let parsed;
@@ -744,8 +747,11 @@ class Runner {
         case "TransferSingle":
           transfers.push({ from: a.from as string, to: a.to as string, id: a.id as bigint, value: a.value as bigint });
           break;
+        case "ReissueRequested":
+          this.reissueAt.set(a.id as bigint, a.executableAt as bigint);
+          break;
         case "VoucherReissued":
-          reissues.push({ id: a.id as bigint, from: a.from as string, to: a.to as string });
+          reissues.push({ id: a.id as bigint, from: a.from as string, to: a.to as string, approvedBy: a.approvedBy as string });
           break;
         default:
       }
@@ -764,6 +770,9 @@ class Runner {
         [ZeroAddress, r.to],
       ]);
       expect(moved[0]!.value, `${what}: the re-issue moves the whole value`).to.equal(moved[1]!.value);
+      // a second person's approval (the governor's), or the programme's delay since the request
+      if (r.approvedBy === ZeroAddress) expect(ts, `${what}: voucher ${r.id} re-issued before its delay`).to.be.at.least(this.reissueAt.get(r.id)!);
+      else expect(r.approvedBy, `${what}: voucher ${r.id} re-issued, approved by another than the governor`).to.equal(s.governor.address);
     }
   }
 
