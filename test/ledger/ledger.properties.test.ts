@@ -658,6 +658,8 @@ class Runner {
     if (op.kind === "wait" || op.kind === "waitFor") {
       const target = this.waitTarget(op);
       if (target === undefined) return;
+      const name = op.kind === "wait" ? "wait" : `waitFor ${op.target}`;
+      STATS.set(name, (STATS.get(name) ?? 0) + 1);
       await time.increaseTo(target);
       this.model.now = target;
       return;
@@ -674,7 +676,8 @@ class Runner {
       refusal = error;
     }
     const stacked = refusal === undefined && [...next.invoices].some(([k, inv]) => inv.count > 1 && inv.count > (this.model.invoices.get(k)?.count ?? 0));
-    const name = `${op.kind}${op.kind === "redeem" ? `/${op.mode}` : ""} ${refusal?.errorName ?? (stacked ? "ok+stacked" : "ok")}`;
+    const second = fiscalYear(ts) > this.model.programmes[1]!.firstYear ? " (next year)" : "";
+    const name = `${op.kind}${op.kind === "redeem" ? `/${op.mode}` : ""} ${refusal?.errorName ?? (stacked ? "ok+stacked" : "ok")}${second}`;
     STATS.set(name, (STATS.get(name) ?? 0) + 1);
     const what = `${label}: ${step.description}`;
     await time.setNextBlockTimestamp(ts);
