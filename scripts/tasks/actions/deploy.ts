@@ -8,9 +8,9 @@ import type { TaskArguments } from "hardhat/types/tasks";
 import { openLedger } from "../../lib/admin/context.js";
 import { UserError, parseAddress } from "../../lib/admin/format.js";
 import { grantRole } from "../../lib/admin/governance.js";
-import type { Deployment } from "../../lib/deployment-file.js";
+import type { Deployment } from "../../../service/domain/deployment.js";
 import { type IgnitionDeployOptions, deployWithIgnition, journalDir } from "../../lib/ignition-deploy.js";
-import { ROLE } from "../../lib/roles.js";
+import { ROLE } from "../../../service/domain/roles-v1.js";
 import { optional } from "../run.js";
 
 const LOCAL_CHAIN_ID = 31337;

@@ -8,7 +8,7 @@ import { PROBLEMS, isProblemCode } from "../../../service/internal/problems.js";
 import { createRedemptionClient } from "../../../service/client/index.js";
 import type { RedemptionBody } from "../../../service/client/wire.js";
 import { toWire } from "../../../service/client/wire.js";
-import { ROLE } from "../../../scripts/lib/roles.js";
+import { ROLE } from "../../../service/domain/roles-v1.js";
 import { runWorkload } from "../helpers/ledger.js";
 import { backends } from "../helpers/mirror.js";
 import { body, type Scenario, setUp } from "../relay/helpers/scenario.js";
