@@ -1,6 +1,8 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { AddressLike, Interface, Signer } from "ethers";
 
+import { probeChain, refusal } from "./chain/probe.js";
+
 import {
   LEDGER_FUNCTION_ROLES,
   PAYMENT_FUNCTION_ROLES,
@@ -33,6 +35,12 @@ export interface SchemeDeployOptions {
   currency?: string;
   decimals?: number;
   baseURI?: string;
+  /**
+   * Probe the node first and refuse, with one line, a chain the ledger cannot run on (chain id 0, block.timestamp in
+   * milliseconds, no Cancun MCOPY, contracts of EIP-170's size refused): scripts/lib/chain/probe.ts. On by default;
+   * `false` skips it.
+   */
+  probe?: boolean;
 }
 
 export interface SchemeDeployment {
@@ -78,6 +86,10 @@ export function wiringOf(target: "ledger" | "registry" | "payments"): { role: Ro
  * serves tests and benchmarks, where a fresh deployment per fixture is what is wanted.
  */
 export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployOptions = {}): Promise<SchemeDeployment> {
+  if (options.probe !== false) {
+    const refused = refusal(await probeChain((method, params) => ethers.provider.send(method, params)), "this chain");
+    if (refused !== undefined) throw new Error(refused);
+  }
   const admin = options.admin ?? (await ethers.getSigners())[0];
   if (admin === undefined) throw new Error("no signer to deploy with");
   const adminAddress = await admin.getAddress();

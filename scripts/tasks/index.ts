@@ -13,6 +13,7 @@ const governor = () => import("./actions/governor.js");
 const issuer = () => import("./actions/issuer.js");
 const deploy = () => import("./actions/deploy.js");
 const scheme = () => import("./actions/scheme.js");
+const chain = () => import("./actions/chain.js");
 
 /** Options every ledger task takes: where the ledger is, and which unlocked account acts. */
 function common(builder: Builder): Builder {
@@ -73,6 +74,12 @@ export const adminTasks: TaskDefinition[] = [
     .addOption({ name: "deploymentId", description: "Ignition deployment id (default: chain-31337)", defaultValue: "" })
     .addOption({ name: "deploymentsDir", description: "Folder of the deployment file (default: scripts/deployments)", defaultValue: "" })
     .setAction(pick(deploy, "chain"))
+    .build(),
+
+  // The operator's checklist of a node (README, "Chains"): a subtask of `chain`, which itself starts a local node.
+  task(["chain", "check"], "Read a node (--network, or --url) and print what it supports and lacks for the ledger")
+    .addOption({ name: "url", description: "JSON-RPC URL of the node (default: the node of --network)", defaultValue: "" })
+    .setAction(pick(chain, "chainCheck"))
     .build(),
 
   emptyTask("ledger", "Deploy, pause and inspect the ledger").build(),
