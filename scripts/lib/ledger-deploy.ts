@@ -105,12 +105,12 @@ export function wiringOf(target: "ledger" | "registry" | "payments"): { role: Ro
  * serves tests and benchmarks, where a fresh deployment per fixture is what is wanted.
  */
 export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployOptions = {}): Promise<SchemeDeployment> {
+  if ((options.governance === undefined) === (options.keepDeployerAsAdmin !== true)) {
+    throw new Error("deployScheme: pass either governance (a Safe holds ADMIN) or keepDeployerAsAdmin: true, not both or neither");
+  }
   if (options.probe !== false) {
     const refused = refusal(await probeChain((method, params) => ethers.provider.send(method, params)), "this chain");
     if (refused !== undefined) throw new Error(refused);
-  }
-  if ((options.governance === undefined) === (options.keepDeployerAsAdmin !== true)) {
-    throw new Error("deployScheme: pass either governance (a Safe holds ADMIN) or keepDeployerAsAdmin: true, not both or neither");
   }
   const delays = options.governance === undefined ? undefined : resolveDelays(options.governance.delays);
   const admin = options.admin ?? (await ethers.getSigners())[0];
