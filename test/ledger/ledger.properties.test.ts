@@ -58,8 +58,9 @@ import {
  * - every redemption of the step: no relation on record between buyer and supplier, the supplier accredited and the
  *   voucher not frozen (just after it);
  * - balances: every ERC-1155 transfer is a mint or a burn, a re-issue's burn and mint move the voucher between two
- *   addresses of one company, every voucher's balance is its holder's (as the model has it) and no one else's, and
- *   each programme's outstanding is the sum of its balances.
+ *   addresses of one company, with the governor's approval or after the programme's delay; every voucher's balance
+ *   is its holder's (as the model has it) and no one else's, and each programme's outstanding is the sum of its
+ *   balances.
  *
  * Four programmes: P0 (Hangzhou-like, 30%/20%, stackable to 100%, yearly cap), P1 (a district top-up paying only
  * start-ups, 70% domestic, stackable to 80%), P2 and P3 (an exclusive cap group: P2 not stackable with a lifetime
@@ -110,9 +111,10 @@ type Op =
   | { kind: "revoke" | "expire" | "freeze" | "unfreeze" | "executeReissue" | "approveReissue" | "cancelReissue"; voucher: Pick }
   | { kind: "expireBatch"; vouchers: Pick[] }
   | { kind: "requestReissue"; voucher: Pick; to: Pick }
-  | { kind: "suspend" | "reinstate"; supplier: number; p: number }
-  | { kind: "relate" | "unrelate"; beneficiary: number; supplier: number }
-  | { kind: "removeAddress" | "addAddress"; holder: number }
+  // undoing ones (reinstate, unrelate, addAddress) mostly pick something done, unless `odd`
+  | { kind: "suspend" | "reinstate"; supplier: number; p: number; odd: boolean }
+  | { kind: "relate" | "unrelate"; beneficiary: number; supplier: number; odd: boolean }
+  | { kind: "removeAddress" | "addAddress"; holder: number; odd: boolean }
   | { kind: "cancelConsents"; holder: number }
   | { kind: "setBudget"; p: number; yearOffset: number; delta: number }
   | { kind: "wait"; hours: number }
@@ -150,9 +152,12 @@ const opArb = fc.oneof(
   { weight: 2, arbitrary: voucherOp("executeReissue" as const) },
   { weight: 2, arbitrary: voucherOp("approveReissue" as const) },
   { weight: 1, arbitrary: voucherOp("cancelReissue" as const) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom("suspend" as const, "reinstate" as const), supplier: fc.integer({ min: 0, max: 1 }), p: programme }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom("relate" as const, "unrelate" as const), beneficiary: fc.integer({ min: 0, max: 2 }), supplier: fc.integer({ min: 0, max: 1 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom("removeAddress" as const, "addAddress" as const), holder: holderIndex }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("suspend" as const), supplier: fc.integer({ min: 0, max: 1 }), p: programme, odd: rarely }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("reinstate" as const), supplier: fc.integer({ min: 0, max: 1 }), p: programme, odd: rarely }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("relate" as const), beneficiary: fc.integer({ min: 0, max: 2 }), supplier: fc.integer({ min: 0, max: 1 }), odd: rarely }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("unrelate" as const), beneficiary: fc.integer({ min: 0, max: 2 }), supplier: fc.integer({ min: 0, max: 1 }), odd: rarely }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("removeAddress" as const), holder: holderIndex, odd: rarely }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("addAddress" as const), holder: holderIndex, odd: rarely }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("cancelConsents" as const), holder: holderIndex }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("setBudget" as const), p: programme, yearOffset: fc.integer({ min: 0, max: 2 }), delta: fc.integer({ min: -1, max: 600_000 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("wait" as const), hours: fc.integer({ min: 1, max: 96 }) }) },
@@ -204,17 +209,17 @@ async function scenario(): Promise<Scenario> {
   const [h3, h5, h6] = [signers[12]!, signers[13]!, signers[14]!];
   const r = f.registry.connect(f.governor);
   // P0: the fixture's programme, stackable to 100%, with a smaller cap
-  await updateProgramme(f, f.programme, { maxCombinedBps: 10_000, capPerCompany: 700_000n });
-  const p1 = await addProgramme(f, { name: "徐汇区算力券", region: 310104, level: 4, maxCombinedBps: 8000, capPerCompany: 500_000n, yearCount: 2 }, { ratios: P1_RATIOS, budget: 2_000_000n });
-  const p2 = await addProgramme(f, { name: "北京市算力券", region: 110000, exclusive: true, capGroup: EXCLUSIVE_GROUP, capLifetime: true, capPerCompany: 600_000n, yearCount: 2 }, { ratios: P2_RATIOS, budget: 2_000_000n });
-  const p3 = await addProgramme(f, { name: "北京市模型券", region: 110000, exclusive: true, capGroup: EXCLUSIVE_GROUP, maxCombinedBps: 5000, capPerCompany: 400_000n, yearCount: 2 }, { ratios: FIXTURE_RATIOS, budget: 1_500_000n });
+  await updateProgramme(f, f.programme, { maxCombinedBps: 10_000, capPerCompany: 450_000n });
+  const p1 = await addProgramme(f, { name: "徐汇区算力券", region: 310104, level: 4, maxCombinedBps: 8000, capPerCompany: 300_000n, yearCount: 2 }, { ratios: P1_RATIOS, budget: 1_000_000n });
+  const p2 = await addProgramme(f, { name: "北京市算力券", region: 110000, exclusive: true, capGroup: EXCLUSIVE_GROUP, capLifetime: true, capPerCompany: 350_000n, yearCount: 2 }, { ratios: P2_RATIOS, budget: 1_000_000n });
+  const p3 = await addProgramme(f, { name: "北京市模型券", region: 110000, exclusive: true, capGroup: EXCLUSIVE_GROUP, maxCombinedBps: 5000, capPerCompany: 250_000n, yearCount: 2 }, { ratios: FIXTURE_RATIOS, budget: 800_000n });
   const ids = [f.programme, p1, p2, p3];
   const budgets: Scenario["budgets"] = [];
   for (let y = f.year; y < f.year + 3; y++) {
-    await (await f.ledger.connect(f.governor).setBudget(f.programme, y, 3_000_000n, encodeBytes32String(`HZ-${y}`))).wait();
-    budgets.push({ p: 0, year: y, budget: 3_000_000n });
+    await (await f.ledger.connect(f.governor).setBudget(f.programme, y, 1_500_000n, encodeBytes32String(`HZ-${y}`))).wait();
+    budgets.push({ p: 0, year: y, budget: 1_500_000n });
   }
-  for (const [p, budget] of [[1, 2_000_000n], [2, 2_000_000n], [3, 1_500_000n]] as const) {
+  for (const [p, budget] of [[1, 1_000_000n], [2, 1_000_000n], [3, 800_000n]] as const) {
     for (let y = f.year; y < f.year + 2; y++) budgets.push({ p, year: y, budget });
   }
   // a third company (a start-up), a third address of the start-up, a second address of the other company
@@ -348,6 +353,8 @@ class Runner {
   redeemed = new Map<string, RedeemedInvoice>();
   /** The redemptions of the last step: voucher, programme, supplier address and entity, buyer entity. */
   lastRedemptions: { id: bigint; programme: bigint; supplier: string; supplierEntity: bigint; buyer: bigint }[] = [];
+  /** Per voucher with a re-issue requested, when an issuer may carry it out (from ReissueRequested). */
+  reissueAt = new Map<bigint, bigint>();
 
   constructor(
     readonly s: Scenario,
@@ -398,20 +405,24 @@ class Runner {
   private async redemption(item: RedeemItem, ts: bigint, caller: number): Promise<{ ask: RedemptionAsk; consent: Consent; signature: string } | undefined> {
     const m = this.model;
     // mostly a voucher that can pay: not frozen, not moving, its holder's address active
-    const vi = this.voucherPick(item.voucher, ts, (i) => !m.vouchers[i]!.frozen && m.vouchers[i]!.reissue === undefined && m.active[m.vouchers[i]!.holder]!);
+    const payable = (i: number) => !m.vouchers[i]!.frozen && m.vouchers[i]!.reissue === undefined && m.active[m.vouchers[i]!.holder]!;
+    let vi = this.voucherPick(item.voucher, ts, payable);
     if (vi === undefined) return undefined;
+    let n = item.invoice;
+    if (item.reuse && !item.voucher.odd) {
+      // an invoice of the supplier paid by another programme, and a voucher of its buyer under one that did not pay it
+      const keys = this.s.invoiceKeys[item.supplier]!;
+      const pairs = keys.flatMap((k, i) => {
+        const inv = m.invoices.get(k);
+        if (inv === undefined) return [];
+        return m.vouchers.flatMap((w, j) =>
+          w.status === VStatus.Active && w.expiresAt > ts && payable(j) && m.holders[w.holder]!.entity === inv.buyer && !inv.shares.has(w.p) ? [[j, i] as const] : [],
+        );
+      });
+      if (pairs.length > 0) [vi, n] = pairs[item.voucher.n % pairs.length]!;
+    }
     const v = m.vouchers[vi]!;
     const spec = m.programmes[v.p]!;
-    let n = item.invoice;
-    if (item.reuse) {
-      const entity = m.holders[v.holder]!.entity;
-      const keys = this.s.invoiceKeys[item.supplier]!;
-      const shared = keys.flatMap((k, i) => {
-        const inv = m.invoices.get(k);
-        return inv !== undefined && inv.buyer === entity && !inv.shares.has(v.p) ? [i] : [];
-      });
-      if (shared.length > 0) n = shared[item.voucher.n % shared.length]!;
-    }
     const terms = invoiceTerms(item.supplier, n, this.s.startDay);
     if (item.skew) terms.total += 1n;
     const category = m.holders[v.holder]!.category;
@@ -426,7 +437,8 @@ class Runner {
       const room = (inv.total * BigInt(Math.min(inv.minShareBps, spec.maxCombinedBps))) / 10_000n - inv.subsidised;
       if (room >= 0n && room < max && item.voucher.n % 2 === 0) max = room;
     }
-    const amount = amountOf(max, item.share);
+    // on a shared invoice, every other time all that the ratio and the voucher allow, beyond the combined share or not
+    const amount = amountOf(max, n !== item.invoice && item.voucher.n % 2 === 1 && item.share !== 5 ? 4 : item.share);
     const epoch = item.staleEpoch && m.epochs[v.holder]! > 0 ? m.epochs[v.holder]! - 1 : item.staleEpoch ? 1 : m.epochs[v.holder]!;
     const signer = item.wrongSigner ? (v.holder + 1) % m.holders.length : v.holder;
     const ask: RedemptionAsk = { voucher: vi, supplier: item.supplier, caller, invoice: n, key, terms, amount, epoch, signer };
@@ -560,35 +572,41 @@ class Runner {
       case "suspend":
       case "reinstate": {
         const suspended = op.kind === "suspend";
-        const entity = s.supplierSpecs[op.supplier]!.entity;
-        const id = m.programmes[op.p]!.id;
+        const done = [...m.accreditations].flatMap(([k, a]) => (a.suspended ? [k.split(":").map(Number) as [number, number]] : []));
+        const [supplier, p] = !suspended && !op.odd && done.length > 0 ? done[(op.supplier + 2 * op.p) % done.length]! : [op.supplier, op.p];
+        const entity = s.supplierSpecs[supplier]!.entity;
+        const id = m.programmes[p]!.id;
         return {
-          description: `${op.kind} supplier ${op.supplier} in P${op.p}`,
+          description: `${op.kind} supplier ${supplier} in P${p}`,
           send: () => (suspended ? s.registry.connect(s.guardian).suspend(entity, id, reason) : s.registry.connect(s.governor).reinstate(entity, id, reason)),
-          apply: (mm) => mm.suspend(op.supplier, op.p, suspended),
+          apply: (mm) => mm.suspend(supplier, p, suspended),
         };
       }
       case "relate":
       case "unrelate": {
         const related = op.kind === "relate";
-        const b = s.beneficiaryEntities[op.beneficiary]!;
-        const sup = s.supplierSpecs[op.supplier]!.entity;
+        const done = s.beneficiaryEntities.flatMap((b, i) => s.supplierSpecs.flatMap((x, j) => (m.relations.has(`${b}:${x.entity}`) ? [[i, j] as [number, number]] : [])));
+        const [bi, si] = !related && !op.odd && done.length > 0 ? done[(op.beneficiary + 3 * op.supplier) % done.length]! : [op.beneficiary, op.supplier];
+        const b = s.beneficiaryEntities[bi]!;
+        const sup = s.supplierSpecs[si]!.entity;
         const r = s.registry.connect(s.governor);
         return {
-          description: `${op.kind} company ${op.beneficiary} and supplier ${op.supplier}`,
+          description: `${op.kind} company ${bi} and supplier ${si}`,
           send: () => (related ? r.recordRelation(b, sup, reason) : r.clearRelation(b, sup, reason)),
-          apply: (mm) => mm.relate(b, op.supplier, related),
+          apply: (mm) => mm.relate(b, si, related),
         };
       }
       case "removeAddress":
       case "addAddress": {
         const active = op.kind === "addAddress";
-        const h = m.holders[op.holder]!;
+        const removed = m.active.flatMap((a, i) => (a ? [] : [i]));
+        const holder = active && !op.odd && removed.length > 0 ? removed[op.holder % removed.length]! : op.holder;
+        const h = m.holders[holder]!;
         const r = s.registry.connect(s.governor);
         return {
-          description: `${op.kind} holder ${op.holder}`,
+          description: `${op.kind} holder ${holder}`,
           send: () => (active ? r.addAddress(h.entity, h.address, reason) : r.removeAddress(h.address, reason)),
-          apply: (mm) => mm.setAddress(op.holder, active),
+          apply: (mm) => mm.setAddress(holder, active),
         };
       }
       case "cancelConsents":
@@ -640,6 +658,8 @@ class Runner {
     if (op.kind === "wait" || op.kind === "waitFor") {
       const target = this.waitTarget(op);
       if (target === undefined) return;
+      const name = op.kind === "wait" ? "wait" : `waitFor ${op.target}`;
+      STATS.set(name, (STATS.get(name) ?? 0) + 1);
       await time.increaseTo(target);
       this.model.now = target;
       return;
@@ -656,7 +676,8 @@ class Runner {
       refusal = error;
     }
     const stacked = refusal === undefined && [...next.invoices].some(([k, inv]) => inv.count > 1 && inv.count > (this.model.invoices.get(k)?.count ?? 0));
-    const name = `${op.kind}${op.kind === "redeem" ? `/${op.mode}` : ""} ${refusal?.errorName ?? (stacked ? "ok+stacked" : "ok")}`;
+    const second = fiscalYear(ts) > this.model.programmes[1]!.firstYear ? " (next year)" : "";
+    const name = `${op.kind}${op.kind === "redeem" ? `/${op.mode}` : ""} ${refusal?.errorName ?? (stacked ? "ok+stacked" : "ok")}${second}`;
     STATS.set(name, (STATS.get(name) ?? 0) + 1);
     const what = `${label}: ${step.description}`;
     await time.setNextBlockTimestamp(ts);
@@ -672,7 +693,7 @@ class Runner {
       expect(BigInt(await time.latest()), `${what}: mined when expected`).to.equal(ts);
       this.model = next;
       this.model.now = ts;
-      await this.foldEvents(receipt.logs, what);
+      await this.foldEvents(receipt.logs, what, ts);
       return;
     }
     const contract = refusal.target === "ledger" ? this.s.core : this.s.registry;
@@ -686,10 +707,10 @@ class Runner {
   }
 
   /** Keeps, from the ledger's events alone, what was issued and returned, and what each invoice was paid. */
-  private async foldEvents(logs: readonly Log[], what: string): Promise<void> {
+  private async foldEvents(logs: readonly Log[], what: string, ts: bigint): Promise<void> {
     const { s } = this;
     const transfers: { from: string; to: string; id: bigint; value: bigint }[] = [];
-    const reissues: { id: bigint; from: string; to: string }[] = [];
+    const reissues: { id: bigint; from: string; to: string; approvedBy: string }[] = [];
     for (const log of logs) {
       if (log.address !== s.ledgerAddress) continue;
       let parsed;
@@ -729,8 +750,11 @@ class Runner {
         case "TransferSingle":
           transfers.push({ from: a.from as string, to: a.to as string, id: a.id as bigint, value: a.value as bigint });
           break;
+        case "ReissueRequested":
+          this.reissueAt.set(a.id as bigint, a.executableAt as bigint);
+          break;
         case "VoucherReissued":
-          reissues.push({ id: a.id as bigint, from: a.from as string, to: a.to as string });
+          reissues.push({ id: a.id as bigint, from: a.from as string, to: a.to as string, approvedBy: a.approvedBy as string });
           break;
         default:
       }
@@ -749,6 +773,9 @@ class Runner {
         [ZeroAddress, r.to],
       ]);
       expect(moved[0]!.value, `${what}: the re-issue moves the whole value`).to.equal(moved[1]!.value);
+      // a second person's approval (the governor's), or the programme's delay since the request
+      if (r.approvedBy === ZeroAddress) expect(ts, `${what}: voucher ${r.id} re-issued before its delay`).to.be.at.least(this.reissueAt.get(r.id)!);
+      else expect(r.approvedBy, `${what}: voucher ${r.id} re-issued, approved by another than the governor`).to.equal(s.governor.address);
     }
   }
 
