@@ -57,6 +57,7 @@ describe("chain probe and the operator's checklist (chain check)", function () {
       blobBaseFee: "yes",
       codeSize: "yes",
       codeSizeLimit: "yes",
+      createAddress: "yes",
       historicalCall: "yes",
       feeHistory: "yes",
       honestSign: "yes",
