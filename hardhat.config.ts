@@ -72,6 +72,13 @@ export default defineConfig({
       chainType: "l1",
       allowUnlimitedContractSize: coverageRun,
     },
+    // The oldest EVM the project supports (README, "Chains"): CI runs the contract suite here as well.
+    cancun: {
+      type: "edr-simulated",
+      chainType: "l1",
+      hardfork: "cancun",
+      allowUnlimitedContractSize: coverageRun,
+    },
     localhost: {
       type: "http",
       chainType: "l1",
