@@ -204,4 +204,19 @@ describe("chain probe and the operator's checklist (chain check)", function () {
       await latest.close();
     }
   });
+
+  it("falls back to eth_estimateGas on a node that runs no creation code in eth_call, and refuses what it then cannot check", async function () {
+    const node = await anvil("--hardfork", "shanghai");
+    const plain = httpSend(node.url);
+    // A node like that: eth_call without a `to` is an error; everything else is anvil's answer.
+    const send: typeof plain = async (method, params) => {
+      if (method === "eth_call" && (params[0] as { to?: string }).to === undefined) throw new Error("invalid call: no to");
+      return plain(method, params);
+    };
+    const probe = await probeChain(send);
+    expect(support(probe)).to.include({ push0: "yes", mcopy: "no", codeSize: "yes", codeSizeLimit: "yes" });
+    expect(support(probe)).to.include({ evmSecondTimestamps: "unknown", createAddress: "unknown", historicalCall: "unknown" });
+    expect(missingIds(probe)).to.deep.equal(["evmSecondTimestamps", "mcopy", "createAddress"]);
+    expect(refusal(probe, "x")).to.match(/block\.timestamp in seconds \(the EVM\): could not be checked/);
+  });
 });

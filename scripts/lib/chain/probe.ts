@@ -125,7 +125,13 @@ async function runner(send: RpcSend): Promise<Runner> {
   if (baseline.ok && baseline.result === ONE) return { way: "eth_call", run: call };
   const estimate = (code: string) => attempt(send, "eth_estimateGas", [{ from: NOBODY, data: code }]);
   if ((await estimate(CODE.baseline)).ok) {
-    return { way: "eth_estimateGas", run: async (code) => ((await estimate(code)).ok ? { ok: true, result: "" } : estimate(code)) };
+    return {
+      way: "eth_estimateGas",
+      run: async (code) => {
+        const outcome = await estimate(code);
+        return outcome.ok ? { ok: true, result: "" } : outcome;
+      },
+    };
   }
   const why = baseline.ok ? `it answered ${String(baseline.result).slice(0, 66)}` : baseline.error;
   return { way: "none", run: async () => ({ ok: false, error: `the node runs no creation code in eth_call (${why})` }) };
