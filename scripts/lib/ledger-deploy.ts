@@ -54,8 +54,8 @@ export interface SchemeDeployOptions {
   baseURI?: string;
   /**
    * Probe the node first and refuse, with one line, a chain the ledger cannot run on (chain id 0, block.timestamp in
-   * milliseconds, no Cancun MCOPY, contracts of EIP-170's size refused): scripts/lib/chain/probe.ts. On by default;
-   * `false` skips it.
+   * milliseconds, no PUSH0 or MCOPY, contracts of EIP-170's size refused, contract addresses not by Ethereum's rule):
+   * scripts/lib/chain/probe.ts. On by default; `false` skips it.
    */
   probe?: boolean;
 }

@@ -1,8 +1,11 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import hre, { network } from "hardhat";
 
-import { type ChainProbe, type CheckId, httpSend, missing, probeChain, refusal } from "../../scripts/lib/chain/probe.js";
+import { type ChainProbe, type CheckId, eip1193Send, httpSend, missing, probeChain, refusal } from "../../scripts/lib/chain/probe.js";
 import { deployScheme } from "../../scripts/lib/ledger-deploy.js";
 import { type FiscoProxy, startFiscoProxy } from "../helpers/fisco-proxy.js";
 import { type LocalNode, rpcCall, startNode } from "../service/helpers/node.js";
@@ -24,6 +27,20 @@ async function checkTask(url: string): Promise<{ lines: string[]; exitCode: numb
     console.log = log;
     process.exitCode = before;
   }
+}
+
+/** Runs the Hardhat CLI with `args` and `env`; its exit code and output. */
+function hardhat(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = join(process.cwd(), "node_modules", "hardhat", "dist", "src", "cli.js");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 describe("chain probe and the operator's checklist (chain check)", function () {
@@ -57,6 +74,7 @@ describe("chain probe and the operator's checklist (chain check)", function () {
       blobBaseFee: "yes",
       codeSize: "yes",
       codeSizeLimit: "yes",
+      createAddress: "yes",
       historicalCall: "yes",
       feeHistory: "yes",
       honestSign: "yes",
@@ -152,5 +170,53 @@ describe("chain probe and the operator's checklist (chain check)", function () {
     } finally {
       await connection.close();
     }
+  });
+
+  it("refuses `ledger deploy` to the FISCO BCOS proxy with one line while its chain id is 0, sending nothing", async function () {
+    const node = await anvil("--hardfork", "cancun");
+    const fisco = await proxy(node);
+    const [account] = await rpcCall<string[]>(node.url, "eth_accounts");
+    const before = await rpcCall<string>(node.url, "eth_getTransactionCount", [account, "latest"]);
+    const result = await hardhat(["ledger", "deploy", "--network", "localhost", "--deployment-id", "chains-test-refused"], {
+      LOCALHOST_RPC_URL: fisco.url,
+    });
+    expect(result.code).to.equal(1);
+    expect(result.stderr.trim().split("\n")).to.have.length(1);
+    expect(result.stderr).to.match(/^Error: refusing to deploy to --network localhost: a chain id \(eth_chainId is not 0\): missing/);
+    expect(await rpcCall<string>(node.url, "eth_getTransactionCount", [account, "latest"])).to.equal(before);
+  });
+
+  it("runs the `cancun` network (CI's contract suite on the oldest EVM) at Cancun: MCOPY runs there, Osaka's CLZ does not", async function () {
+    // Creation code returning CLZ(1) (EIP-7939, Osaka): 255 where the opcode exists.
+    const clz = { data: "0x60011e60005260206000f3" };
+    const cancun = await network.create({ network: "cancun" });
+    const latest = await network.create();
+    try {
+      expect(missingIds(await probeChain(eip1193Send(cancun.provider)))).to.deep.equal([]);
+      let refused = "";
+      await cancun.provider.request({ method: "eth_call", params: [clz, "latest"] }).catch((error: unknown) => {
+        refused = (error as Error).message;
+      });
+      expect(refused).to.match(/invalid opcode|not activated|NotActivated/i);
+      expect(await latest.provider.request({ method: "eth_call", params: [clz, "latest"] })).to.equal(`0x${"0".repeat(62)}ff`);
+    } finally {
+      await cancun.close();
+      await latest.close();
+    }
+  });
+
+  it("falls back to eth_estimateGas on a node that runs no creation code in eth_call, and refuses what it then cannot check", async function () {
+    const node = await anvil("--hardfork", "shanghai");
+    const plain = httpSend(node.url);
+    // A node like that: eth_call without a `to` is an error; everything else is anvil's answer.
+    const send: typeof plain = async (method, params) => {
+      if (method === "eth_call" && (params[0] as { to?: string }).to === undefined) throw new Error("invalid call: no to");
+      return plain(method, params);
+    };
+    const probe = await probeChain(send);
+    expect(support(probe)).to.include({ push0: "yes", mcopy: "no", codeSize: "yes", codeSizeLimit: "yes" });
+    expect(support(probe)).to.include({ evmSecondTimestamps: "unknown", createAddress: "unknown", historicalCall: "unknown" });
+    expect(missingIds(probe)).to.deep.equal(["evmSecondTimestamps", "mcopy", "createAddress"]);
+    expect(refusal(probe, "x")).to.match(/block\.timestamp in seconds \(the EVM\): could not be checked/);
   });
 });

@@ -1,8 +1,11 @@
+import { getCreateAddress } from "ethers";
+
 /**
  * What an Ethereum JSON-RPC node and its EVM support, read from the node itself: the facts that decide whether the
- * ledger can be deployed there (README, "Chains"). Nothing here sends a transaction that could change state: the EVM
- * is probed with `eth_call` (or `eth_estimateGas`) of contract-creation code, which runs on every node, state overrides
- * or not, and is thrown away.
+ * ledger can be deployed there (README, "Chains"). The EVM is probed with `eth_call` (or `eth_estimateGas`) of
+ * contract-creation code, which runs on every node, state overrides or not, and is thrown away. The one transaction it
+ * sends is `eth_sendTransaction` of nothing from the zero address, whose key no node holds: an honest node refuses it,
+ * and one that answers is only pretending (FISCO BCOS).
  */
 
 /** One JSON-RPC request; rejects with the node's error. */
@@ -31,6 +34,7 @@ export type CheckId =
   | "transientStorage"
   | "blobBaseFee"
   | "codeSize"
+  | "createAddress"
   | "codeSizeLimit"
   | "historicalCall"
   | "feeHistory"
@@ -63,6 +67,8 @@ const CODE = {
   number: returnsWord("43"),
   // TIMESTAMP
   timestamp: returnsWord("42"),
+  // ADDRESS: where the creation code runs, which Ethereum's rule puts at keccak256(rlp(sender, nonce))
+  address: returnsWord("30"),
   // PUSH1 1, PUSH0, MSTORE, PUSH1 32, PUSH0, RETURN: PUSH0 (Shanghai) as the offsets
   push0: "0x60015f5260205ff3",
   // TSTORE(0, 1), TLOAD(0)
@@ -119,7 +125,13 @@ async function runner(send: RpcSend): Promise<Runner> {
   if (baseline.ok && baseline.result === ONE) return { way: "eth_call", run: call };
   const estimate = (code: string) => attempt(send, "eth_estimateGas", [{ from: NOBODY, data: code }]);
   if ((await estimate(CODE.baseline)).ok) {
-    return { way: "eth_estimateGas", run: async (code) => ((await estimate(code)).ok ? { ok: true, result: "" } : estimate(code)) };
+    return {
+      way: "eth_estimateGas",
+      run: async (code) => {
+        const outcome = await estimate(code);
+        return outcome.ok ? { ok: true, result: "" } : outcome;
+      },
+    };
   }
   const why = baseline.ok ? `it answered ${String(baseline.result).slice(0, 66)}` : baseline.error;
   return { way: "none", run: async () => ({ ok: false, error: `the node runs no creation code in eth_call (${why})` }) };
@@ -191,6 +203,8 @@ export async function probeChain(send: RpcSend): Promise<ChainProbe> {
         : { support: "yes", detail: over.error },
   );
 
+  add("createAddress", "contract addresses by Ethereum's rule (sender and nonce)", true, await createAddress(send, r));
+
   add("historicalCall", "eth_call at a past block (honours the block tag)", false, await historical(r, head));
 
   const fees = await attempt(send, "eth_feeHistory", ["0x1", "latest", []]);
@@ -227,6 +241,22 @@ function timestamps(value: number | undefined, what: string): { support: Support
 function withHint(result: { support: Support; detail: string }): { support: Support; detail: string } {
   if (result.support !== "no") return result;
   return { ...result, detail: `${result.detail}; needs a Cancun EVM (FISCO BCOS 3.10+ with feature_evm_cancun, Besu cancunTime)` };
+}
+
+/**
+ * Whether a contract created by NOBODY lands where Ethereum's rule puts it: ethers (and Ignition) compute a new
+ * contract's address from the deployer and its nonce; FISCO BCOS does that only with feature_evm_address.
+ */
+async function createAddress(send: RpcSend, r: Runner): Promise<{ support: Support; detail: string }> {
+  if (r.way !== "eth_call") return { support: "unknown", detail: "needs eth_call of creation code" };
+  const outcome = await r.run(CODE.address);
+  if (!outcome.ok) return { support: "unknown", detail: outcome.error };
+  const nonce = quantity(await send("eth_getTransactionCount", [NOBODY, "latest"]));
+  const expected = getCreateAddress({ from: NOBODY, nonce }).toLowerCase();
+  const seen = `0x${String(outcome.result).slice(-40)}`.toLowerCase();
+  return seen === expected
+    ? { support: "yes", detail: `a contract created by ${NOBODY.slice(0, 6)}… at nonce ${nonce} is at ${seen}, as Ethereum's rule says` }
+    : { support: "no", detail: `a contract was created at ${seen}, not ${expected}: switch on feature_evm_address (FISCO BCOS)` };
 }
 
 /** Whether `eth_call` at block head-1 runs in that block: creation code returning NUMBER answers head-1 there. */

@@ -34,17 +34,22 @@ export async function chainCheck(args: TaskArguments, hre: HardhatRuntimeEnviron
   let send: RpcSend;
   let where: string;
   let close = async () => {};
+  const name = hre.globalOptions.network ?? "default";
+  const config = hre.config.networks[name];
   if (url !== undefined) {
     send = httpSend(url);
     where = url;
+  } else if (config?.type === "http") {
+    // Straight to the node: no connection, so no deployer key is needed, and past Hardhat's own handling of eth_sign
+    // and eth_sendTransaction for the accounts a network configures.
+    const node = await config.url.get();
+    send = httpSend(node);
+    where = `--network ${name} at ${node}`;
   } else {
     const connection = await hre.network.create();
     close = () => connection.close();
-    const config = connection.networkConfig;
-    // Straight to an HTTP node, past Hardhat's handling of eth_sign and eth_sendTransaction for configured accounts.
-    const node = config.type === "http" ? await config.url.get() : undefined;
-    send = node === undefined ? eip1193Send(connection.provider) : httpSend(node);
-    where = `--network ${connection.networkName}${node === undefined ? " (in-process)" : ` at ${node}`}`;
+    send = eip1193Send(connection.provider);
+    where = `--network ${connection.networkName} (in-process)`;
   }
   try {
     const probe = await probeChain(send);
