@@ -45,7 +45,7 @@ export const PROBLEMS = {
   REQUEST_EXPIRED: { status: 422, title: "The forward request's deadline has passed" },
   LEDGER_REFUSED: { status: 422, title: "The ledger would refuse this redemption" },
 
-  // Ledger reverts found by the relay's simulation, as service/client/abi.ts's decodeRevert names them.
+  // Ledger reverts found by the relay's simulation, as service/domain/abi-v1.ts's decodeRevert names them.
   UNKNOWN_VOUCHER: { status: 422, title: "The ledger would refuse this redemption: the voucher does not exist" },
   WRONG_DATA_CENTER: { status: 422, title: "The ledger would refuse this redemption: the consent names another data center" },
   NOT_ACCREDITED: { status: 422, title: "The ledger would refuse this redemption: the data center is not accredited for the voucher's city" },

@@ -4,8 +4,8 @@ import type { RelayChain } from "./chain.js";
 import { RelayProblem } from "./errors.js";
 import { blockedReason, blockerOf, nonceRun } from "./nonces.js";
 import { relayerFor, type RelayQueue, type RequestRow } from "./queue.js";
-import { forwardRequestDigest, forwardRequestSigner, redeemCalldata } from "../client/sign.js";
-import { type RedemptionBody, redemptionBodySchema, toWire } from "../client/wire.js";
+import { forwardRequestDigest, forwardRequestSigner, redeemCalldata } from "../domain/signing-v1.js";
+import { type RedemptionBody, redemptionBodySchema, toWire } from "../domain/redemption-wire.js";
 
 /** What the admission of a redemption body needs. */
 export interface AdmitContext {

@@ -6,7 +6,7 @@ import { RelayProblem } from "../errors.js";
 import type { Relay } from "../relay.js";
 import { within } from "./deadline.js";
 import { requestView } from "./view.js";
-import { readAuthMessage, statusSchema } from "../../client/wire.js";
+import { readAuthMessage, statusSchema } from "../../domain/redemption-wire.js";
 
 /**
  * `GET /v1/redemptions/requests/{id}`: a request's status, for the data center that sent it only. It proves who

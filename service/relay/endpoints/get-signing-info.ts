@@ -5,7 +5,7 @@ import { RelayProblem } from "../errors.js";
 import { nonceRun } from "../nonces.js";
 import type { Relay } from "../relay.js";
 import { within } from "./deadline.js";
-import { address, signingInfoSchema, type SigningInfo } from "../../client/wire.js";
+import { address, signingInfoSchema, type SigningInfo } from "../../domain/redemption-wire.js";
 
 /**
  * `GET /v1/redemptions/signing-info?dataCenter=0x…`: what a start-up and a data center need to sign without a

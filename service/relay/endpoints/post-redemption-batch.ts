@@ -5,7 +5,7 @@ import { problemOf, RelayProblem } from "../errors.js";
 import type { Relay } from "../relay.js";
 import { within } from "./deadline.js";
 import { acceptedView } from "./view.js";
-import { batchResultSchema, type BatchResult, redemptionBatchSchema } from "../../client/wire.js";
+import { batchResultSchema, type BatchResult, redemptionBatchSchema } from "../../domain/redemption-wire.js";
 
 /**
  * `POST /v1/redemptions/batch`: up to 100 redemptions, admitted in order (so one data center's consecutive

@@ -6,8 +6,8 @@ import { Wallet } from "ethers";
 
 import { PROBLEMS, isProblemCode } from "../../../service/internal/problems.js";
 import { createRedemptionClient } from "../../../service/client/index.js";
-import type { RedemptionBody } from "../../../service/client/wire.js";
-import { toWire } from "../../../service/client/wire.js";
+import type { RedemptionBody } from "../../../service/domain/redemption-wire.js";
+import { toWire } from "../../../service/domain/redemption-wire.js";
 import { ROLE } from "../../../service/domain/roles-v1.js";
 import { runWorkload } from "../helpers/ledger.js";
 import { backends } from "../helpers/mirror.js";

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 
 import { RedemptionProblem } from "../../../service/client/index.js";
-import type { RedemptionBody } from "../../../service/client/wire.js";
+import type { RedemptionBody } from "../../../service/domain/redemption-wire.js";
 import { SHANGHAI } from "../helpers/ledger.js";
 import { body, eventually, FACE, invoiceHash, readOut, type Scenario, type Service, setUp, startService } from "./helpers/scenario.js";
 
