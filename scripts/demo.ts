@@ -14,8 +14,8 @@ import {
   ComputeVoucher__factory,
   type ComputeVoucher,
 } from "../types/ethers-contracts/index.js";
-import { CONSENT_TYPES } from "../service/client/sign.js";
-import type { Consent } from "../service/client/wire.js";
+import { CONSENT_TYPES } from "../service/domain/signing-v1.js";
+import type { Consent } from "../service/domain/redemption-wire.js";
 import { type Deployment, deploymentPath, readDeployment } from "../service/domain/deployment.js";
 import { ROLE } from "../service/domain/roles-v1.js";
 
