@@ -72,10 +72,32 @@ export default defineConfig({
       chainType: "l1",
       allowUnlimitedContractSize: coverageRun,
     },
+    // The oldest EVM the project supports (README, "Chains"): CI runs the contract suite here as well.
+    cancun: {
+      type: "edr-simulated",
+      chainType: "l1",
+      hardfork: "cancun",
+      allowUnlimitedContractSize: coverageRun,
+    },
     localhost: {
       type: "http",
       chainType: "l1",
       url: configVariable("LOCALHOST_RPC_URL", { default: LOCALHOST_DEFAULT_URL }),
+    },
+    // FISCO BCOS 3.10+ through its web3 RPC, and a BSN Ethereum-based chain (README, "Chains"). A gas price of 0 sends
+    // legacy transactions, which FISCO BCOS takes without eth_feeHistory (it has none) and charges nothing for.
+    fisco: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("FISCO_RPC_URL"),
+      accounts: [configVariable("FISCO_DEPLOYER_KEY")],
+      gasPrice: 0,
+    },
+    bsn: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("BSN_RPC_URL"),
+      accounts: [configVariable("BSN_DEPLOYER_KEY")],
     },
     besu: {
       type: "http",

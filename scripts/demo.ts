@@ -14,10 +14,10 @@ import {
   ComputeVoucher__factory,
   type ComputeVoucher,
 } from "../types/ethers-contracts/index.js";
-import { CONSENT_TYPES } from "../service/client/sign.js";
-import type { Consent } from "../service/client/wire.js";
-import { type Deployment, deploymentPath, readDeployment } from "./lib/deployment-file.js";
-import { ROLE } from "./lib/roles.js";
+import { CONSENT_TYPES } from "../service/domain/signing-v1.js";
+import type { Consent } from "../service/domain/redemption-wire.js";
+import { type Deployment, deploymentPath, readDeployment } from "../service/domain/deployment.js";
+import { ROLE } from "../service/domain/roles-v1.js";
 
 /** The mnemonic of Hardhat's and anvil's development accounts. Public knowledge; local chains only. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";

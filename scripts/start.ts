@@ -31,7 +31,7 @@ import { loadConfig } from "../service/internal/config.js";
 import { localStackFiles, lockHolder, readStackState, removeStackState, type StackState, writeStackState } from "../service/internal/local-stack.js";
 import { DEMO_ACCOUNTS, DEMO_REDEEMABLE, devAccount, setUpDemo } from "./demo.js";
 import { keepFinalizing } from "./lib/idle-finality.js";
-import { type Deployment, deploymentPath, readDeployment, writeDeployment } from "./lib/deployment-file.js";
+import { type Deployment, deploymentPath, readDeployment, writeDeployment } from "../service/domain/deployment.js";
 import { deployTo } from "./tasks/actions/deploy.js";
 
 const ROOT = join(import.meta.dirname, "..");

@@ -1,6 +1,6 @@
 import { getAddress } from "ethers";
 
-import { deploymentPath, readDeployment } from "../scripts/lib/deployment-file.js";
+import { deploymentPath, readDeployment } from "./domain/deployment.js";
 import { createDecoder, loadAbis } from "./chain/abi.js";
 import { createLogFetcher } from "./chain/logs.js";
 import { createRpc, type Rpc } from "./chain/rpc.js";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { encodeBytes32String } from "ethers";
 import { network } from "hardhat";
 
-import { ROLE } from "../scripts/lib/roles.js";
+import { ROLE } from "../service/domain/roles-v1.js";
 import {
   BEIJING,
   CNY,

@@ -62,7 +62,7 @@ async function worker(): Promise<void> {
 async function main(): Promise<void> {
   const { deployTestLedger, runWorkload, SHANGHAI } = await import("../../test/service/helpers/ledger.js");
   const { ROOT, startNode } = await import("../../test/service/helpers/node.js");
-  const { ROLE } = await import("../lib/roles.js");
+  const { ROLE } = await import("../../service/domain/roles-v1.js");
   const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
   const runsArg = args.indexOf("--runs");
   const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;

@@ -49,6 +49,7 @@ const [admin, governor, issuer, supplier, relayer, bareCaller, finance] = (await
 ];
 const { ledger, registry, forwarder, payments } = await deployScheme(ethers, {
   admin,
+  keepDeployerAsAdmin: true,
   governors: [governor.address],
   issuers: [issuer.address],
   finance: [finance.address],

@@ -111,7 +111,7 @@ interface Row {
 async function main(): Promise<void> {
   const { deployTestLedger, SHANGHAI } = await import("../../test/service/helpers/ledger.js");
   const { startNode } = await import("../../test/service/helpers/node.js");
-  const { ROLE } = await import("../lib/roles.js");
+  const { ROLE } = await import("../../service/domain/roles-v1.js");
   const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
   const runsArg = args.indexOf("--runs");
   const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;

@@ -2,7 +2,7 @@ import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { AddressLike, ContractRunner, Signer } from "ethers";
 
 import type { AccessManager, ComputeVoucher, ERC2771Forwarder } from "../../types/ethers-contracts/index.js";
-import { LEDGER_FUNCTION_ROLES, ROLE, ROLE_ADMIN } from "./roles.js";
+import { LEDGER_FUNCTION_ROLES, ROLE, ROLE_ADMIN } from "../../service/domain/roles-v1.js";
 
 export interface LedgerDeployOptions {
   /** Holder of ADMIN in the AccessManager (the regulator's multisig); the first signer by default. */

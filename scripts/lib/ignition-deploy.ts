@@ -13,8 +13,8 @@ import {
   deploymentPath,
   readDeployment,
   writeDeployment,
-} from "./deployment-file.js";
-import { ROLE } from "./roles.js";
+} from "../../service/domain/deployment.js";
+import { ROLE } from "../../service/domain/roles-v1.js";
 
 export interface IgnitionDeployOptions {
   /** Account to grant GOVERNOR; the deploying account by default. */

@@ -1,6 +1,8 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { AddressLike, Interface, Signer } from "ethers";
 
+import { probeChain, refusal } from "./chain/probe.js";
+
 import {
   LEDGER_FUNCTION_ROLES,
   PAYMENT_FUNCTION_ROLES,
@@ -10,6 +12,9 @@ import {
   roleIdOf,
   type RoleName,
 } from "../../service/domain/roles.js";
+import { assertGovernance } from "./governance/check.js";
+import { GRANT_DELAYS, type GovernanceDelays, resolveDelays } from "./governance/policy.js";
+import { deploySafe } from "./governance/safe.js";
 import type {
   AccessManager,
   ERC2771Forwarder,
@@ -21,18 +26,38 @@ import type {
 import { IVoucherLedger__factory, PaymentLedger__factory, SchemeRegistry__factory } from "../../types/ethers-contracts/index.js";
 
 export interface SchemeDeployOptions {
-  /** Holder of ADMIN in the AccessManager; the first signer by default. */
+  /** The deploying account, ADMIN while it wires the deployment; the first signer by default. */
   admin?: Signer;
+  /**
+   * Who holds ADMIN afterwards. Either `governance`: a Safe (an existing one's address, or owners and threshold for a
+   * new one) is granted ADMIN, the deployer renounces it, the delays are set, and the deployment is checked
+   * (scripts/lib/governance/check.ts) before it is returned; or `keepDeployerAsAdmin: true`, for test fixtures and
+   * benchmarks that act as ADMIN with the deployer's key. One of the two is required.
+   */
+  governance?: {
+    safe: string | { owners: string[]; threshold: number };
+    /** The delays to set (default: the minimums of scripts/lib/governance/policy.ts); `governorDelay` is ignored. */
+    delays?: Partial<GovernanceDelays>;
+    /** The minimums the check holds them to (default: policy.ts's). */
+    minimums?: GovernanceDelays;
+  };
+  keepDeployerAsAdmin?: boolean;
   governors?: AddressLike[];
   guardians?: AddressLike[];
   issuers?: AddressLike[];
   auditors?: AddressLike[];
   finance?: AddressLike[];
-  /** Execution delay, in seconds, of every GOVERNOR grant (0 on a local node). */
+  /** Execution delay, in seconds, of every GOVERNOR grant (0 with keepDeployerAsAdmin; with governance, its delays'). */
   governorDelay?: number;
   currency?: string;
   decimals?: number;
   baseURI?: string;
+  /**
+   * Probe the node first and refuse, with one line, a chain the ledger cannot run on (chain id 0, block.timestamp in
+   * milliseconds, no PUSH0 or MCOPY, contracts of EIP-170's size refused, contract addresses not by Ethereum's rule):
+   * scripts/lib/chain/probe.ts. On by default; `false` skips it.
+   */
+  probe?: boolean;
 }
 
 export interface SchemeDeployment {
@@ -46,6 +71,8 @@ export interface SchemeDeployment {
   core: VoucherLedger;
   extension: string;
   claims: string;
+  /** The Safe that holds ADMIN (with `governance`). */
+  safe?: string;
 }
 
 /** The selectors of `names` in `iface`; throws for a name it lacks (roles.ts out of date). */
@@ -78,6 +105,14 @@ export function wiringOf(target: "ledger" | "registry" | "payments"): { role: Ro
  * serves tests and benchmarks, where a fresh deployment per fixture is what is wanted.
  */
 export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployOptions = {}): Promise<SchemeDeployment> {
+  if ((options.governance === undefined) === (options.keepDeployerAsAdmin !== true)) {
+    throw new Error("deployScheme: pass either governance (a Safe holds ADMIN) or keepDeployerAsAdmin: true, not both or neither");
+  }
+  if (options.probe !== false) {
+    const refused = refusal(await probeChain((method, params) => ethers.provider.send(method, params)), "this chain");
+    if (refused !== undefined) throw new Error(refused);
+  }
+  const delays = options.governance === undefined ? undefined : resolveDelays(options.governance.delays);
   const admin = options.admin ?? (await ethers.getSigners())[0];
   if (admin === undefined) throw new Error("no signer to deploy with");
   const adminAddress = await admin.getAddress();
@@ -124,7 +159,7 @@ export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployO
   }
   await (await registry.connect(admin).setLedger(ledgerAddress)).wait();
   const grants: [RoleName, AddressLike[] | undefined, number][] = [
-    ["GOVERNOR", options.governors, options.governorDelay ?? 0],
+    ["GOVERNOR", options.governors, delays?.governorExecution ?? options.governorDelay ?? 0],
     ["GUARDIAN", options.guardians, 0],
     ["ISSUER", options.issuers, 0],
     ["AUDITOR", options.auditors, 0],
@@ -136,5 +171,21 @@ export async function deployScheme(ethers: HardhatEthers, options: SchemeDeployO
   for (const [role, adminRole] of Object.entries(ROLE_ADMIN)) {
     if (adminRole !== "ADMIN") await (await m.setRoleAdmin(ROLE[role as RoleName], ROLE[adminRole])).wait();
   }
-  return { manager, forwarder, registry, payments, ledger, core, extension: extensionAddress, claims: claimsAddress };
+  const deployment = { manager, forwarder, registry, payments, ledger, core, extension: extensionAddress, claims: claimsAddress };
+  if (options.governance === undefined || delays === undefined) return deployment;
+
+  for (const [role, name] of Object.entries(GRANT_DELAYS) as [RoleName, keyof GovernanceDelays][]) {
+    await (await m.setGrantDelay(ROLE[role], delays[name])).wait();
+  }
+  for (const [, address] of targets) await (await m.setTargetAdminDelay(address, delays.targetAdmin)).wait();
+  const { safe } = options.governance;
+  const safeAddress = typeof safe === "string" ? safe : await (await deploySafe(admin, safe)).getAddress();
+  await (await m.grantRole(ROLE.ADMIN, safeAddress, 0)).wait();
+  await (await m.renounceRole(ROLE.ADMIN, adminAddress)).wait();
+  await assertGovernance(
+    admin,
+    { manager: managerAddress, ledger: ledgerAddress, registry: await registry.getAddress(), payments: await payments.getAddress() },
+    { minimums: options.governance.minimums },
+  );
+  return { ...deployment, safe: safeAddress };
 }

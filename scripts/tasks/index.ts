@@ -13,6 +13,7 @@ const governor = () => import("./actions/governor.js");
 const issuer = () => import("./actions/issuer.js");
 const deploy = () => import("./actions/deploy.js");
 const scheme = () => import("./actions/scheme.js");
+const chain = () => import("./actions/chain.js");
 
 /** Options every ledger task takes: where the ledger is, and which unlocked account acts. */
 function common(builder: Builder): Builder {
@@ -73,6 +74,12 @@ export const adminTasks: TaskDefinition[] = [
     .addOption({ name: "deploymentId", description: "Ignition deployment id (default: chain-31337)", defaultValue: "" })
     .addOption({ name: "deploymentsDir", description: "Folder of the deployment file (default: scripts/deployments)", defaultValue: "" })
     .setAction(pick(deploy, "chain"))
+    .build(),
+
+  // The operator's checklist of a node (README, "Chains"): a subtask of `chain`, which itself starts a local node.
+  task(["chain", "check"], "Read a node (--network, or --url) and print what it supports and lacks for the ledger")
+    .addOption({ name: "url", description: "JSON-RPC URL of the node (default: the node of --network)", defaultValue: "" })
+    .setAction(pick(chain, "chainCheck"))
     .build(),
 
   emptyTask("ledger", "Deploy, pause and inspect the ledger").build(),
@@ -263,3 +270,66 @@ export const adminTasks: TaskDefinition[] = [
     [["governor", "Act as GOVERNOR (also while paused)"]],
   ),
 ];
+
+/**
+ * Governance of ledger v2 (scripts/tasks/actions/governance.ts): the deploy check, Safe proposals that travel between
+ * owners as files, and calls delayed by the AccessManager. They act as `--as <unlocked account>` or with the key in
+ * `--key-var` (GOVERNANCE_KEY by default; Hardhat keystore or environment).
+ */
+const governance = () => import("./actions/governance.js");
+const WHERE: [string, string, string?][] = [
+  ["ledger", "Ledger v2 address (its AccessManager and registry are read from it)"],
+  ["payments", "Payment ledger address"],
+  ["deploymentId", "Ignition deployment id whose addresses to use (instead of --ledger)"],
+  ["fromBlock", "First block of the deployment's events", "0"],
+  ["as", "Act as this unlocked account of the node"],
+  ["keyVar", "Configuration variable holding the acting key (else GOVERNANCE_KEY)"],
+];
+const CALL: [string, string, string?][] = [
+  ["contract", "manager, ledger, registry or payments"],
+  ["function", "Function name (with --contract)"],
+  ["args", "Arguments as a JSON array (with --contract)", "[]"],
+  ["to", "Target address (instead of --contract)"],
+  ["data", "Call data, 0x… (with --to)"],
+  ["label", "What the call does, in words (else: the decoded call)"],
+];
+function governanceTask(
+  id: string[],
+  description: string,
+  options: [string, string, string?][],
+  name: string,
+  flags: [string, string][] = [],
+): TaskDefinition {
+  let builder = task(id, description);
+  for (const [option, text, fallback] of [...WHERE, ...options]) builder = opt(builder, option, text, fallback);
+  for (const [flag, text] of flags) builder = builder.addFlag({ name: flag, description: text });
+  return builder.setAction(pick(governance, name as never)).build();
+}
+adminTasks.push(
+  emptyTask("governance", "Ledger v2's governance: who holds which role, with which delays").build(),
+  governanceTask(["governance", "status"], "Role members, the Safe, every delay, and the deploy check's verdict", [], "governanceStatus", [
+    ["strict", "Exit with code 1 unless the deploy check passes"],
+  ]),
+  emptyTask("safe", "Safe transactions proposed, signed and executed through a file that travels between owners").build(),
+  governanceTask(
+    ["safe", "propose"],
+    "Propose a call from the Safe holding ADMIN; writes the transaction and its hash to --out (signed by the proposer if an owner)",
+    [...CALL, ["safe", "Safe address (default: the Safe holding ADMIN)"], ["out", "Proposal file to write"]],
+    "safePropose",
+    [
+      ["schedule", "Propose scheduling the call in the AccessManager (it has a delay)"],
+      ["executeScheduled", "Propose executing the call the Safe scheduled"],
+      ["noSign", "Do not sign as the proposer"],
+    ],
+  ),
+  governanceTask(["safe", "sign"], "Add the acting owner's signature to a proposal file, or approve its hash on chain", [["file", "Proposal file"]], "safeSign", [
+    ["onchain", "Approve the hash on chain (Safe.approveHash) instead of signing the file"],
+  ]),
+  governanceTask(["safe", "show"], "Show a proposal and who has approved it", [["file", "Proposal file"]], "safeShow"),
+  governanceTask(["safe", "execute"], "Execute a proposal once its threshold of owners approved it", [["file", "Proposal file"]], "safeExecute"),
+  emptyTask("delayed", "Calls delayed by the AccessManager: schedule, list, execute, cancel").build(),
+  governanceTask(["delayed", "schedule"], "Schedule a call of the acting account's role for its earliest time", CALL, "delayedSchedule"),
+  governanceTask(["delayed", "pending"], "List the scheduled operations with their earliest execution time", [], "delayedPending"),
+  governanceTask(["delayed", "execute"], "Execute a scheduled operation (by its scheduler, once its time has come)", [["id", "Operation id (or its first 10+ characters)"]], "delayedExecute"),
+  governanceTask(["delayed", "cancel"], "Cancel a scheduled operation", [["id", "Operation id (or its first 10+ characters)"]], "delayedCancel"),
+);

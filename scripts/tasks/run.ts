@@ -8,7 +8,7 @@ import type { TaskArguments } from "hardhat/types/tasks";
 import { type AdminContext, openLedger } from "../lib/admin/context.js";
 import { explainError } from "../lib/admin/errors.js";
 import { UserError, parseAddress } from "../lib/admin/format.js";
-import { deploymentMismatch, deploymentPath, readDeployment } from "../lib/deployment-file.js";
+import { deploymentMismatch, deploymentPath, readDeployment } from "../../service/domain/deployment.js";
 
 /** Who a task acts as; each has its key variable and, on a local node, its default account. */
 export type Actor = "ADMIN" | "GOVERNOR" | "ISSUER" | "ANYONE";

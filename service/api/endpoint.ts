@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { RouteConfig } from "@asteasolutions/zod-to-openapi";
 
 import type { ApiServices, RequestContext } from "./context.js";
-import { ApiError, type ProblemCode, PROBLEMS, problemSchema, validationError } from "./problem.js";
+import { ApiError, type ProblemCode, PROBLEMS, problemSchema, validationProblem } from "./problem.js";
 
 /** Returned by a handler that wrote the response itself (a CSV stream). */
 export const STREAMED = Symbol("streamed");
@@ -81,7 +81,7 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
     throw new ApiError("VALIDATION_FAILED", `${path}: holds a NUL character (U+0000)`, { errors: [{ path, message: "holds a NUL character (U+0000)" }] });
   }
   const result = schema.safeParse(value ?? {});
-  if (!result.success) throw validationError(where, result.error);
+  if (!result.success) throw validationProblem(where, result.error);
   return result.data;
 }
 

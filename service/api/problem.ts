@@ -1,14 +1,15 @@
-import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { RequestHandler } from "express";
 import { z } from "zod";
 
 import type { Logger } from "../internal/logger.js";
-import { API_VOCABULARY, Problem, PROBLEM_CODES, PROBLEMS, type ProblemCode, sendProblem, toProblem } from "../internal/problems.js";
+import { Problem, PROBLEM_CODES, PROBLEMS, problemMiddleware, type ProblemCode, sendProblem, validationProblem } from "../internal/problems.js";
 
 /**
  * The audit API's problems. Codes, statuses and titles come from the service's one catalogue
- * (service/internal/problems.ts), which the redemption relay shares.
+ * (service/internal/problems.ts), which the redemption relay shares, and so do the problem format and the error
+ * middleware.
  */
-export { PROBLEMS, type ProblemCode, sendProblem };
+export { PROBLEMS, type ProblemCode, sendProblem, validationProblem };
 
 export const fieldErrorSchema = z.strictObject({
   path: z.string().meta({ description: "Where the failing value is: `query.limit`, `body.message`, `params.code`" }),
@@ -36,34 +37,11 @@ export class ApiError extends Problem {
   }
 }
 
-/** A zod failure as VALIDATION_FAILED, naming each failing field under `where` (query, params, body). */
-export function validationError(where: string, error: z.ZodError): ApiError {
-  const errors = error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].join("."),
-    message: issue.message,
-  }));
-  const first = errors[0];
-  return new ApiError("VALIDATION_FAILED", first === undefined ? "invalid request" : `${first.path}: ${first.message}`, { errors });
-}
-
-/** Maps anything thrown to a problem in the API's words (body-parser errors by their type, service errors by kind). */
-export const toApiError = (error: unknown): Problem => toProblem(error, API_VOCABULARY);
-
-/** The one error middleware, after every route: problem details, never a stack trace. */
-export function errorMiddleware(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
-    const problem = toApiError(error);
-    if (problem.status >= 500) {
-      logger.error({ err: (error as Error)?.message, stack: (error as Error)?.stack, path: req.path, code: problem.code }, "request failed");
-    }
-    if (res.headersSent) {
-      // Nothing a request contains gets here (a CSV export checks and reads its first page before it answers):
-      // a dependency that failed half way through a stream. All we can do is cut it short.
-      res.destroy();
-      return;
-    }
-    sendProblem(res, problem, req.path);
-  };
+/** The one error middleware, after every route, logging what it answers with a 5xx. */
+export function errorMiddleware(logger: Logger): ReturnType<typeof problemMiddleware> {
+  return problemMiddleware((error, problem, path) => {
+    logger.error({ err: (error as Error)?.message, stack: (error as Error)?.stack, path, code: problem.code }, "request failed");
+  });
 }
 
 /** The JSON 404, last of all. */

@@ -13,8 +13,9 @@ import { z } from "zod";
 
 import { checkAmountForm, formatAmount, parseAmount, voucherIdOf } from "./amount.js";
 import { createRedemptionClient, RedemptionProblem } from "./client.js";
-import { domainOf, signConsent, signRedemption } from "./sign.js";
-import { address, bytes32, hexBytes, type RequestView, uint } from "./wire.js";
+import { signConsent, signRedemption } from "./sign.js";
+import { domainOf } from "../domain/signing-v1.js";
+import { address, bytes32, hexBytes, type RequestView, uint } from "../domain/redemption-wire.js";
 
 const USAGE = `Usage: npm run client -- COMMAND OPTIONS
 

@@ -14,7 +14,7 @@ import {
   type SigningInfo,
   statusSchema,
   toWire,
-} from "./wire.js";
+} from "../domain/redemption-wire.js";
 
 /** A problem+json answer of the service, with its stable code (NOT_ACCREDITED, NONCE_GAP, …). */
 export class RedemptionProblem extends Error {

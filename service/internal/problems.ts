@@ -1,4 +1,5 @@
-import type { Response } from "express";
+import type { ErrorRequestHandler, Response } from "express";
+import type { z } from "zod";
 
 import { FatalError, isRetryable } from "./errors.js";
 
@@ -8,8 +9,9 @@ import { FatalError, isRetryable } from "./errors.js";
  * carry the code; `type` is a URN built from it, so it never points at a server that may not exist. A 503 that is
  * about the service's own state (not ready, a dependency down, overloaded) says when to try again (`Retry-After`).
  *
- * Some codes mean the same thing on two surfaces (INVALID_BODY of the relay, INVALID_JSON and VALIDATION_FAILED of
- * the API); they stay as clients know them.
+ * One failure has one code on every surface: a request that does not validate is VALIDATION_FAILED (with `errors`
+ * naming each failing field), missing or unusable credentials are UNAUTHENTICATED. The README lists the codes this
+ * catalogue merged.
  */
 export const PROBLEMS = {
   // The HTTP request itself (Node's parser, Express's router, body reading).
@@ -21,12 +23,14 @@ export const PROBLEMS = {
   HEADERS_TOO_LARGE: { status: 431, title: "The request's header fields are too large" },
   ROUTE_NOT_FOUND: { status: 404, title: "No such route" },
 
-  // The audit API.
+  // Any request: its input, its credentials.
   VALIDATION_FAILED: { status: 400, title: "The request is not valid" },
   INVALID_JSON: { status: 400, title: "The request body is not valid JSON" },
+  UNAUTHENTICATED: { status: 401, title: "Credentials are required: a bearer token, or the data center's signed Authorization header" },
+
+  // The audit API.
   INVALID_CURSOR: { status: 400, title: "The cursor is not valid for this list" },
   BLOCK_NOT_INDEXED: { status: 400, title: "The block is above what the mirror has indexed" },
-  UNAUTHENTICATED: { status: 401, title: "A bearer token is required" },
   TOKEN_INVALID: { status: 401, title: "The bearer token is invalid or has expired" },
   SIWE_INVALID: { status: 401, title: "The Sign-In with Ethereum message was refused" },
   FORBIDDEN: { status: 403, title: "The address has no role that may read this" },
@@ -34,9 +38,7 @@ export const PROBLEMS = {
   RATE_LIMITED: { status: 429, title: "Too many requests" },
 
   // The redemption relay.
-  INVALID_BODY: { status: 400, title: "The request body is not a valid redemption" },
   INVALID_SIGNATURE: { status: 401, title: "The data center's signature does not match the request" },
-  UNAUTHORIZED: { status: 401, title: "A signed Authorization header of the data center is required" },
   NONCE_USED: { status: 409, title: "The forwarder nonce was already used" },
   NONCE_GAP: { status: 409, title: "The forwarder nonce is not the data center's next one" },
   NONCE_BLOCKED: { status: 409, title: "An earlier request of the data center failed without using its forwarder nonce; sign again from it" },
@@ -45,7 +47,7 @@ export const PROBLEMS = {
   REQUEST_EXPIRED: { status: 422, title: "The forward request's deadline has passed" },
   LEDGER_REFUSED: { status: 422, title: "The ledger would refuse this redemption" },
 
-  // Ledger reverts found by the relay's simulation, as service/client/abi.ts's decodeRevert names them.
+  // Ledger reverts found by the relay's simulation, as service/domain/abi-v1.ts's decodeRevert names them.
   UNKNOWN_VOUCHER: { status: 422, title: "The ledger would refuse this redemption: the voucher does not exist" },
   WRONG_DATA_CENTER: { status: 422, title: "The ledger would refuse this redemption: the consent names another data center" },
   NOT_ACCREDITED: { status: 422, title: "The ledger would refuse this redemption: the data center is not accredited for the voucher's city" },
@@ -135,41 +137,40 @@ export class Problem extends FatalError {
   }
 }
 
-/**
- * How a surface names errors it did not throw itself. The audit API and the relay named the same failures
- * differently before there was one catalogue; clients rely on those names.
- */
-export interface ProblemVocabulary {
-  /** The body is not JSON. */
-  json: ProblemCode;
-  /** The body is over the limit. */
-  tooLarge: ProblemCode;
-  /** The body could not be read: cut short, corrupt content encoding, a length that does not match. */
-  body: ProblemCode;
-  /** The URL could not be decoded (a malformed percent-escape in a path segment). */
-  url: ProblemCode;
+/** The failing fields of a VALIDATION_FAILED problem: `query.limit`, `body.consent.amount`, `params.code`. */
+export interface FieldError {
+  path: string;
+  message: string;
 }
 
-export const API_VOCABULARY: ProblemVocabulary = { json: "INVALID_JSON", tooLarge: "PAYLOAD_TOO_LARGE", body: "VALIDATION_FAILED", url: "VALIDATION_FAILED" };
-export const RELAY_VOCABULARY: ProblemVocabulary = { json: "INVALID_BODY", tooLarge: "INVALID_BODY", body: "INVALID_BODY", url: "BAD_REQUEST" };
+/** A zod failure as VALIDATION_FAILED, naming each failing field under `where` (query, params, body…). */
+export function validationProblem(where: string, error: z.ZodError, hint?: string): Problem {
+  const errors: FieldError[] = error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join("."),
+    message: issue.message,
+  }));
+  const first = errors[0];
+  const detail = first === undefined ? "invalid request" : `${first.path}: ${first.message}`;
+  return new Problem("VALIDATION_FAILED", hint === undefined ? detail : `${detail} (${hint})`, { extensions: { errors } });
+}
 
 /**
  * Maps anything thrown to a {@link Problem}: body-parser's errors by their type, Express's other client errors by
  * their 4xx status, a retryable service error as UNAVAILABLE, a statement timeout as TIMEOUT, anything else as
- * INTERNAL (whose details never carry the error's words).
+ * INTERNAL (whose details never carry the error's words). The audit API and the relay answer alike.
  */
-export function toProblem(error: unknown, words: ProblemVocabulary): Problem {
+export function toProblem(error: unknown): Problem {
   if (error instanceof Problem) return error;
   const e = (error ?? {}) as { type?: unknown; status?: unknown; code?: unknown; message?: unknown };
   const message = typeof e.message === "string" ? e.message : "";
-  if (e.type === "entity.parse.failed") return new Problem(words.json, "the body is not valid JSON", { cause: error });
-  if (e.type === "entity.too.large") return new Problem(words.tooLarge, "the body is larger than this route accepts", { cause: error });
+  if (e.type === "entity.parse.failed") return new Problem("INVALID_JSON", "the body is not valid JSON", { cause: error });
+  if (e.type === "entity.too.large") return new Problem("PAYLOAD_TOO_LARGE", "the body is larger than this route accepts", { cause: error });
   if (e.type === "charset.unsupported" || e.type === "encoding.unsupported" || e.status === 415) {
     return new Problem("UNSUPPORTED_MEDIA_TYPE", `unsupported charset or content encoding (${message})`, { cause: error });
   }
   if (typeof e.status === "number" && e.status >= 400 && e.status < 500) {
-    if (error instanceof URIError) return new Problem(words.url, `the URL is not valid percent-encoding (${message})`, { cause: error });
-    return new Problem(words.body, `the request could not be read (${message || "bad request"})`, { cause: error });
+    if (error instanceof URIError) return new Problem("VALIDATION_FAILED", `the URL is not valid percent-encoding (${message})`, { cause: error });
+    return new Problem("VALIDATION_FAILED", `the request could not be read (${message || "bad request"})`, { cause: error });
   }
   if (isRetryable(error)) return new Problem("UNAVAILABLE", "the chain node or the database did not answer; try again", { cause: error });
   if (e.code === "57014") return new Problem("TIMEOUT", "the database statement timed out", { cause: error });
@@ -180,4 +181,20 @@ export function toProblem(error: unknown, words: ProblemVocabulary): Problem {
 export function sendProblem(res: Response, problem: Problem, instance?: string): void {
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
   res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.details(instance)));
+}
+
+/**
+ * The one error middleware, after the routes: problem details, never a stack trace. `onError` sees what is answered
+ * with a 5xx. A response already under way (a stream whose dependency failed half way) can only be cut short.
+ */
+export function problemMiddleware(onError?: (error: unknown, problem: Problem, path: string) => void): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500) onError?.(error, problem, req.path);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendProblem(res, problem, req.originalUrl.split("?")[0]);
+  };
 }

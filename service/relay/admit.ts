@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 
 import type { RelayChain } from "./chain.js";
 import { RelayProblem } from "./errors.js";
+import { validationProblem } from "../internal/problems.js";
 import { blockedReason, blockerOf, nonceRun } from "./nonces.js";
 import { relayerFor, type RelayQueue, type RequestRow } from "./queue.js";
-import { forwardRequestDigest, forwardRequestSigner, redeemCalldata } from "../client/sign.js";
-import { type RedemptionBody, redemptionBodySchema, toWire } from "../client/wire.js";
+import { forwardRequestDigest, forwardRequestSigner, redeemCalldata } from "../domain/signing-v1.js";
+import { type RedemptionBody, redemptionBodySchema, toWire } from "../domain/redemption-wire.js";
 
 /** What the admission of a redemption body needs. */
 export interface AdmitContext {
@@ -22,14 +23,13 @@ const MAX_UINT48 = 2n ** 48n - 1n;
 
 export type Admission = { kind: "accepted" | "existing"; row: RequestRow };
 
-/** Parses a body with the shared zod schema; the problem names the first bad field. */
-export function parseBody(raw: unknown): RedemptionBody {
+/**
+ * Parses a body with the shared zod schema; a bad one is VALIDATION_FAILED naming each failing field under `where`
+ * (`body`, or `body.redemptions.<index>` for a batch item).
+ */
+export function parseBody(raw: unknown, where = "body"): RedemptionBody {
   const parsed = redemptionBodySchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.join(".") || "body";
-    throw new RelayProblem("INVALID_BODY", `${path}: ${issue?.message ?? "invalid"}`, { field: path });
-  }
+  if (!parsed.success) throw validationProblem(where, parsed.error);
   return parsed.data;
 }
 
@@ -107,9 +107,9 @@ async function readChain(chain: RelayChain, body: RedemptionBody): Promise<Chain
  * the chain's reads (time, forwarder nonce, and a simulation of the ledger's redeem as the forwarder would call it).
  * Requests may be prepared concurrently; {@link admitPrepared} then takes them one at a time.
  */
-export async function prepare(ctx: AdmitContext, raw: unknown): Promise<PreparedRedemption> {
+export async function prepare(ctx: AdmitContext, raw: unknown, where = "body"): Promise<PreparedRedemption> {
   const { chain } = ctx;
-  const body = parseBody(raw);
+  const body = parseBody(raw, where);
   const { request } = body;
   checkShape(chain, body);
   const signer = forwardRequestSigner(chain.forwarderDomain, request);

@@ -1,6 +1,6 @@
 import { Contract, getAddress, JsonRpcProvider, type TypedDataDomain, concat } from "ethers";
 
-import { decodeRevert, type DecodedRevert, FORWARDER_ABI, LEDGER_ABI } from "../client/abi.js";
+import { decodeRevert, type DecodedRevert, FORWARDER_ABI, LEDGER_ABI } from "../domain/abi-v1.js";
 import { RpcError } from "../internal/errors.js";
 
 /** What the relay reads from the chain: the contracts, their EIP-712 domains, and a few calls. */

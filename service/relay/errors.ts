@@ -1,11 +1,11 @@
 import type { ErrorRequestHandler } from "express";
 
-import { isProblemCode, Problem, type ProblemDetails, PROBLEMS, RELAY_VOCABULARY, sendProblem, toProblem } from "../internal/problems.js";
+import { isProblemCode, Problem, problemMiddleware, type ProblemDetails, PROBLEMS, toProblem } from "../internal/problems.js";
 
 /** The codes the relay answers with itself; statuses and titles are the service's one catalogue's. */
 const RELAY_CODES = [
-  "INVALID_BODY", "REQUEST_MISMATCH", "INVALID_SIGNATURE", "REQUEST_EXPIRED", "NONCE_USED", "NONCE_GAP", "NONCE_BLOCKED", "INVOICE_IN_USE",
-  "LEDGER_REFUSED", "UNAUTHORIZED", "NOT_FOUND", "UNAVAILABLE",
+  "VALIDATION_FAILED", "REQUEST_MISMATCH", "INVALID_SIGNATURE", "REQUEST_EXPIRED", "NONCE_USED", "NONCE_GAP", "NONCE_BLOCKED", "INVOICE_IN_USE",
+  "LEDGER_REFUSED", "UNAUTHENTICATED", "NOT_FOUND", "UNAVAILABLE",
 ] as const;
 
 export type RelayErrorCode = (typeof RELAY_CODES)[number];
@@ -30,24 +30,17 @@ export class RelayProblem extends Problem {
   }
 }
 
-/** The problem details of any error in the relay's words: a retryable one as 503, an unknown one as a bare 500. */
+/** The problem details of any error, as the service answers it: a retryable one as 503, an unknown one as a bare 500. */
 export function problemOf(error: unknown, instance?: string): { status: number; body: ProblemDetails; problem: Problem } {
-  const problem = toProblem(error, RELAY_VOCABULARY);
+  const problem = toProblem(error);
   return { status: problem.status, body: problem.details(instance), problem };
 }
 
 /**
- * The relay's error middleware, answering `application/problem+json` (with `Retry-After` on a 503) in the relay's
- * words. Unknown errors are logged by `log`, never shown.
+ * The relay's routes end in the service's one error middleware (`application/problem+json`, `Retry-After` on a
+ * 503), so that a refusal of theirs is answered the same whether or not the audit API's app serves them. Unknown
+ * errors are logged by `log`, never shown.
  */
 export function relayProblemHandler(log?: (error: unknown) => void): ErrorRequestHandler {
-  return (error, req, res, _next) => {
-    const problem = toProblem(error, RELAY_VOCABULARY);
-    if (problem.status >= 500) log?.(error);
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    sendProblem(res, problem, req.originalUrl);
-  };
+  return problemMiddleware(log === undefined ? undefined : (error) => log(error));
 }

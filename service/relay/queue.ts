@@ -1,5 +1,5 @@
 import type { Database, Queryable } from "../store/database.js";
-import type { RedemptionBodyInput, RequestStatus } from "../client/wire.js";
+import type { RedemptionBodyInput, RequestStatus } from "../domain/redemption-wire.js";
 
 /** One stored redemption request. Integers as bigint; the body as it came on the wire. */
 export interface RequestRow {

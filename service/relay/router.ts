@@ -20,9 +20,9 @@ export interface RelayRouterDeps {
 }
 
 /**
- * The redemption endpoints, under `/v1/redemptions`. Handlers throw {@link RelayProblem}s; the router's own error
- * middleware answers them as problem+json in the relay's words (INVALID_BODY where the audit API says INVALID_JSON),
- * with codes from the service's one catalogue, so the app's middleware only sees what happens outside these routes.
+ * The redemption endpoints, under `/v1/redemptions`. Handlers throw {@link RelayProblem}s; the router ends in the
+ * service's one error middleware, so they are answered as problem+json from the one catalogue, in the same words as
+ * the audit API's, whether or not they are mounted in its app.
  */
 export function createRelayRouter({ relay, onError, checkTimeoutMs = 10_000 }: RelayRouterDeps): Router {
   const router = express.Router();

@@ -3,7 +3,7 @@ import type { TransactionReceipt } from "ethers";
 import type { RelayChain } from "./chain.js";
 import { blockedReason, blockerOf, nonceRun } from "./nonces.js";
 import type { Outcome, RelayQueue, RequestRow, TxRow } from "./queue.js";
-import { forwarderInterface } from "../client/abi.js";
+import { forwarderInterface } from "../domain/abi-v1.js";
 import type { Logger } from "../internal/logger.js";
 
 export interface TrackerContext {

@@ -3,7 +3,7 @@ import { Transaction, type Wallet } from "ethers";
 import type { RelayChain } from "./chain.js";
 import type { RelayQueue, RequestRow } from "./queue.js";
 import { blockSuccessors, reconcileRequest, track, type TrackerContext } from "./tracker.js";
-import { forwarderInterface } from "../client/abi.js";
+import { forwarderInterface } from "../domain/abi-v1.js";
 import type { Logger } from "../internal/logger.js";
 
 export interface WorkerDeps {

@@ -1,4 +1,4 @@
-import { roleName } from "../../scripts/lib/roles.js";
+import { roleName } from "../domain/roles-v1.js";
 import type { DecodedArgs } from "../chain/abi.js";
 import { DecodeError } from "../internal/errors.js";
 import type { Queryable } from "./database.js";

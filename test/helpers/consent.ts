@@ -1,6 +1,6 @@
 import type { Signer, TypedDataDomain } from "ethers";
 
-import { CONSENT_TYPES } from "../../service/client/sign.js";
+import { CONSENT_TYPES } from "../../service/domain/signing-v1.js";
 import type { ComputeVoucher, IComputeVoucher } from "../../types/ethers-contracts/index.js";
 
 export type Consent = IComputeVoucher.ConsentStruct & {

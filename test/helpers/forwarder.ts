@@ -1,6 +1,6 @@
 import type { Signer } from "ethers";
 
-import { FORWARD_REQUEST_TYPES } from "../../service/client/sign.js";
+import { FORWARD_REQUEST_TYPES } from "../../service/domain/signing-v1.js";
 import type { ERC2771Forwarder } from "../../types/ethers-contracts/index.js";
 
 /** OpenZeppelin's `ForwardRequest` type: the client library's, the one data centers use. */

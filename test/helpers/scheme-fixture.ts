@@ -114,6 +114,8 @@ export async function deploySchemeFixture(ethers: HardhatEthers): Promise<Scheme
     s as [HardhatEthersSigner, ...HardhatEthersSigner[]] & HardhatEthersSigner[];
   const deployment = await deployScheme(ethers, {
     admin: admin,
+    // The fixture acts as ADMIN with the deployer's key and without delays; test/governance/ deploys as production does.
+    keepDeployerAsAdmin: true,
     governors: [governor!.address],
     guardians: [guardian!.address],
     issuers: [issuer!.address],

@@ -10,9 +10,13 @@ const { ethers } = connection;
 
 describe("ledger v2: the Ignition module", () => {
   it("deploys the ledger, its extension and the registry, wires every restricted function to its role, and connects them", async () => {
-    const [admin, governor, guardian] = await ethers.getSigners();
-    const { manager, registry, ledger, extension } = await connection.ignition.deploy(VoucherLedgerModule, {
-      parameters: { VoucherLedger: { governor: governor!.address, guardian: guardian!.address } },
+    const [admin, governor, guardian, owner1, owner2, owner3] = await ethers.getSigners();
+    const owners = [owner1!.address, owner2!.address, owner3!.address];
+    const { manager, registry, ledger, extension, safe } = await connection.ignition.deploy(VoucherLedgerModule, {
+      parameters: {
+        VoucherLedger: { governor: governor!.address, guardian: guardian!.address },
+        GovernanceSafe: { owners, threshold: 2 },
+      },
       displayUi: false,
     });
     const at = await ethers.getContractAt("IVoucherLedger", await ledger.getAddress());
@@ -29,7 +33,11 @@ describe("ledger v2: the Ignition module", () => {
     const hasRole = manager.getFunction("hasRole");
     expect((await hasRole(ROLE.GOVERNOR, governor!.address))[0]).to.equal(true);
     expect((await hasRole(ROLE.GUARDIAN, guardian!.address))[0]).to.equal(true);
-    expect((await hasRole(ROLE.ADMIN, admin!.address))[0]).to.equal(true);
+    // ADMIN is the Safe's, a 2-of-3 of the owners; the deploying account renounced it.
+    expect((await hasRole(ROLE.ADMIN, admin!.address))[0]).to.equal(false);
+    expect((await hasRole(ROLE.ADMIN, await safe.getAddress()))[0]).to.equal(true);
+    expect(await safe.getFunction("getOwners")()).to.deep.equal(owners);
+    expect(await safe.getFunction("getThreshold")()).to.equal(2n);
     expect(await manager.getFunction("getRoleAdmin")(ROLE.ISSUER)).to.equal(ROLE.GOVERNOR);
     expect(await at.currency()).to.equal("CNY");
   });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 
-import { deploymentPath, readDeployment } from "../../scripts/lib/deployment-file.js";
+import { deploymentPath, readDeployment } from "../../service/domain/deployment.js";
 import { deployWithIgnition } from "../../scripts/lib/ignition-deploy.js";
 
 const PORT = 8599; // not 8545: a developer's `npm run chain` may be running

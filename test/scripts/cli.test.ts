@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 
-import { deploymentPath, readDeployment } from "../../scripts/lib/deployment-file.js";
+import { deploymentPath, readDeployment } from "../../service/domain/deployment.js";
 import { JOURNALS_DIR } from "../../scripts/lib/ignition-deploy.js";
 import { SHANGHAI, deployTestLedger } from "../service/helpers/ledger.js";
 import { type LocalNode, ROOT, rpcCall, startNode, stopChild } from "../service/helpers/node.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 
 import { DEMO_ACCOUNTS, devAccount } from "../../scripts/demo.js";
-import { deploymentPath } from "../../scripts/lib/deployment-file.js";
+import { deploymentPath } from "../../service/domain/deployment.js";
 import { ROOT, freePort, rpcCall, startNode } from "../service/helpers/node.js";
 import { runToEnd } from "../service/helpers/process.js";
 

@@ -11,9 +11,9 @@ import { type AdminContext, actingAs, openLedger } from "../../scripts/lib/admin
 import { UserError, applicationReference, canonicalReference } from "../../scripts/lib/admin/format.js";
 import * as g from "../../scripts/lib/admin/governance.js";
 import * as v from "../../scripts/lib/admin/vouchers.js";
-import { deploymentMismatch, deploymentPath, readDeployment } from "../../scripts/lib/deployment-file.js";
+import { deploymentMismatch, deploymentPath, readDeployment } from "../../service/domain/deployment.js";
 import { deployWithIgnition } from "../../scripts/lib/ignition-deploy.js";
-import { ROLE } from "../../scripts/lib/roles.js";
+import { ROLE } from "../../service/domain/roles-v1.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;

@@ -2,7 +2,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { Interface } from "ethers";
 
 import { ComputeVoucher__factory } from "../../../types/ethers-contracts/index.js";
-import { LEDGER_FUNCTION_ROLES, ROLE, ROLE_ADMIN, type RoleName } from "../../lib/roles.js";
+import { LEDGER_FUNCTION_ROLES, ROLE, ROLE_ADMIN, type RoleName } from "../../../service/domain/roles-v1.js";
 
 const ledgerInterface: Interface = ComputeVoucher__factory.createInterface();
 

@@ -1,4 +1,4 @@
-import { ROLE } from "../roles.js";
+import { ROLE } from "../../../service/domain/roles-v1.js";
 import { type BatchRow, type Problem, decodeBatchFile, parseBatchFile } from "./batch-file.js";
 import type { AdminContext } from "./context.js";
 import { revertData } from "./errors.js";

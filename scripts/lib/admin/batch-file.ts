@@ -1,8 +1,8 @@
-import { parse } from "csv-parse/sync";
 import { keccak256 } from "ethers";
 
+import { type Cells, type Problem, readCsv } from "../ledger/csv.js";
 import { UserError, applicationReference, formatDate, parseAddress, parseAmount, parseDate } from "./format.js";
-import { type Progress, yielder } from "./work.js";
+import type { Progress } from "./work.js";
 
 /**
  * Reading a batch file: its bytes as UTF-8 text, its header, and every row on its own, with each problem on its line
@@ -27,37 +27,14 @@ export interface BatchRow {
   voucherId: bigint;
 }
 
-/** A mistake, with the line of the file it is on (0 for the batch as a whole). */
-export interface Problem {
-  line: number;
-  message: string;
-}
+export type { Problem } from "../ledger/csv.js";
 
 /** The voucher id the ledger gives the application `applicationRef` (bytes32) of `city`: keccak256(abi.encode). */
 export function voucherIdOf(city: number, applicationRef: string): bigint {
   return BigInt(keccak256(`0x${city.toString(16).padStart(64, "0")}${applicationRef.slice(2)}`));
 }
 
-/**
- * The text of a batch file's bytes: UTF-8, with or without a BOM. A file in another encoding (Excel's plain "CSV"
- * saves GBK on a Chinese Windows, "Unicode text" UTF-16) is a problem on the line of its first foreign byte.
- */
-export function decodeBatchFile(bytes: Uint8Array): { text: string } | { problem: Problem } {
-  const save = 'save it again from Excel as "CSV UTF-8 (Comma delimited)" (CSV UTF-8（逗号分隔）)';
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    return { problem: { line: 1, message: `the file is UTF-16 text, not UTF-8: ${save}` } };
-  }
-  try {
-    return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes) };
-  } catch {
-    const text = new TextDecoder("utf-8").decode(bytes);
-    const at = text.indexOf("\uFFFD");
-    const line = text.slice(0, Math.max(0, at)).split("\n").length;
-    return {
-      problem: { line, message: `the file is not UTF-8 text (GBK, as Excel's plain "CSV" saves it?): ${save}` },
-    };
-  }
-}
+export { decodeBatchFile } from "../ledger/csv.js";
 
 export interface ParseOptions {
   city: number;
@@ -67,172 +44,37 @@ export interface ParseOptions {
   onProgress?: Progress;
 }
 
-/** Lines parsed at once; a block with a syntax error is parsed again line by line. */
-const BLOCK_LINES = 2000;
-const CSV_OPTIONS = {
-  trim: true,
-  relax_column_count: true,
-  skip_empty_lines: true,
-  skip_records_with_empty_values: true, // a line of only commas, as Excel writes after the last row
-  info: true,
-} as const;
-
-interface CsvRecord {
-  record: string[];
-  info: { lines: number };
-}
-
 /**
- * Parses a batch file: the header, then every row on its own. A row never spans lines (no cell may hold a line
- * break), so the file is parsed in blocks of lines, and a block with a CSV syntax error is parsed again line by
- * line: the error is reported on its own line, with its column's name, next to every other row's problems.
- * Yields to the event loop as it goes.
+ * Parses a batch file: the header, then every row on its own (see {@link readCsv}), each checked and duplicates
+ * within the file found. Yields to the event loop as it goes.
  */
 export async function parseBatchFile(
   text: string,
   options: ParseOptions,
 ): Promise<{ rows: BatchRow[]; problems: Problem[] }> {
-  const problems: Problem[] = [];
-  const lines = text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/);
-  const headerIndex = lines.findIndex((line) => line.trim() !== "");
-  if (headerIndex < 0) return { rows: [], problems: [{ line: 1, message: "the file is empty" }] };
-  const headerLine = headerIndex + 1;
-  const header = parseLine(lines[headerIndex]!, []);
-  if ("error" in header) return { rows: [], problems: [{ line: headerLine, message: `the header: ${header.error}` }] };
-  const columns = header.cells.map((name) => name.normalize("NFKC").trim().toLowerCase());
-  const separator = columns.length === 1 ? SEPARATORS.find(([char]) => columns[0]!.includes(char)) : undefined;
-  if (separator !== undefined) {
-    return {
-      rows: [],
-      problems: [
-        {
-          line: headerLine,
-          message:
-            `the file is separated by ${separator[1]}, not by commas: save it again from Excel as ` +
-            '"CSV UTF-8 (Comma delimited)", or replace every separator by a comma',
-        },
-      ],
-    };
-  }
-  const headerProblem = checkHeader(columns);
-  if (headerProblem !== undefined) return { rows: [], problems: [{ line: headerLine, message: headerProblem }] };
-
   const rows: BatchRow[] = [];
+  const rowProblems: Problem[] = [];
   const firstLineOf = new Map<string, { line: number; cell: string }>();
-  const pause = yielder();
-  let end = lines.length;
-  while (end > headerLine && lines[end - 1]!.trim() === "") end--;
-  const total = end - headerLine;
-  let seen = 0;
-  for (let start = headerLine; start < end; start += BLOCK_LINES) {
-    for (const { cells, line, error } of parseBlock(lines, start, Math.min(end, start + BLOCK_LINES), columns)) {
-      if (error !== undefined) {
-        problems.push({ line, message: error });
-        continue;
-      }
-      const row = checkRow(cells!, line, columns, options, problems, firstLineOf);
+  const fileProblems = await readCsv(
+    text,
+    { all: BATCH_COLUMNS, required: REQUIRED_COLUMNS },
+    (cells, line) => {
+      const row = checkRow(cells, line, options, rowProblems, firstLineOf);
       if (row !== undefined) rows.push(row);
-      await pause();
-    }
-    seen = Math.min(total, seen + BLOCK_LINES);
-    options.onProgress?.(seen, total);
-    await pause();
-  }
-  if (rows.length === 0 && problems.length === 0) {
-    problems.push({ line: headerLine, message: "the file has a header but no rows" });
-  }
-  return { rows, problems };
-}
-
-const SEPARATORS: [string, string][] = [
-  [";", "semicolons (;)"],
-  ["\t", "tabs"],
-  ["|", "vertical bars (|)"],
-];
-
-function checkHeader(columns: string[]): string | undefined {
-  const unknown = columns.filter((name) => !(BATCH_COLUMNS as readonly string[]).includes(name));
-  const missing = REQUIRED_COLUMNS.filter((name) => !columns.includes(name));
-  const twice = new Set(columns).size !== columns.length;
-  if (unknown.length === 0 && missing.length === 0 && !twice) return undefined;
-  const parts = [
-    missing.length > 0 ? `missing column(s) ${missing.join(", ")}` : "",
-    unknown.length > 0 ? `unknown column(s) ${unknown.map((c) => `"${c}"`).join(", ")}` : "",
-    twice ? "a column appears twice" : "",
-  ].filter((part) => part !== "");
-  return `the header is wrong: ${parts.join("; ")}. It must be: ${BATCH_COLUMNS.join(",")} (expires_on optional)`;
-}
-
-/** The records of lines [from, to) with their line numbers; each line on its own when the block has an error. */
-function parseBlock(
-  lines: string[],
-  from: number,
-  to: number,
-  columns: string[],
-): { cells?: string[]; line: number; error?: string }[] {
-  try {
-    const records = parse(lines.slice(from, to).join("\n"), CSV_OPTIONS) as unknown as CsvRecord[];
-    // A cell holding a line break means a quote spans lines: read each line on its own to say where.
-    if (!records.some(({ record }) => record.some((cell) => /[\r\n]/.test(cell)))) {
-      return records.map(({ record, info }) => ({ cells: record, line: from + info.lines }));
-    }
-  } catch {
-    // parsed again line by line below
-  }
-  const out: { cells?: string[]; line: number; error?: string }[] = [];
-  for (let index = from; index < to; index++) {
-    if (lines[index]!.trim() === "") continue;
-    const parsed = parseLine(lines[index]!, columns);
-    if ("error" in parsed) out.push({ line: index + 1, error: parsed.error });
-    else if (parsed.cells.some((cell) => cell !== "")) out.push({ cells: parsed.cells, line: index + 1 });
-  }
-  return out;
-}
-
-/** One line as cells, or its CSV syntax error in words, naming the column by its header name. */
-function parseLine(line: string, columns: string[]): { cells: string[] } | { error: string } {
-  try {
-    const [first] = parse(line, CSV_OPTIONS) as unknown as CsvRecord[];
-    return { cells: first?.record ?? [] };
-  } catch (error) {
-    const { code, column } = error as { code?: string; column?: unknown };
-    const index = typeof column === "number" ? column : undefined;
-    const where = index === undefined ? "a cell" : `column ${columns[index] ?? index + 1}`;
-    switch (code) {
-      case "CSV_QUOTE_NOT_CLOSED":
-        return {
-          error:
-            `${where}: a quote (") opens a cell that is not closed on this line (a cell cannot span lines; ` +
-            'a quote inside a cell is written twice: "")',
-        };
-      case "CSV_INVALID_CLOSING_QUOTE":
-        return {
-          error: `${where}: text follows the closing quote (") of the cell (a quote inside a cell is written twice: "")`,
-        };
-      case "INVALID_OPENING_QUOTE":
-        return {
-          error: `${where}: a quote (") in the middle of the cell (write it twice, "", and quote the whole cell)`,
-        };
-      default:
-        return { error: `${where}: the line is not valid CSV (${(error as Error).message})` };
-    }
-  }
+    },
+    options.onProgress,
+  );
+  return { rows, problems: [...fileProblems, ...rowProblems] };
 }
 
 /** Checks one row's cells; pushes its problems and returns the row when it has none. */
 function checkRow(
-  record: string[],
+  cell: Cells,
   line: number,
-  columns: string[],
   options: ParseOptions,
   problems: Problem[],
   firstLineOf: Map<string, { line: number; cell: string }>,
 ): BatchRow | undefined {
-  if (record.slice(columns.length).some((extra) => extra !== "")) {
-    problems.push({ line, message: `the row has ${record.length} cells but the header ${columns.length} columns` });
-    return undefined;
-  }
-  const cell = (name: string): string => record[columns.indexOf(name)] ?? "";
   const before = problems.length;
   const attempt = <T>(what: string, parseCell: () => T): T | undefined => {
     try {

@@ -1,7 +1,7 @@
 import { type Interface } from "ethers";
 
 import { AccessManager__factory, ComputeVoucher__factory } from "../../../types/ethers-contracts/index.js";
-import { roleName } from "../roles.js";
+import { roleName } from "../../../service/domain/roles-v1.js";
 import { UserError, formatDate, readCode } from "./format.js";
 
 const VOUCHER_STATUS = ["never issued", "active", "fully redeemed", "revoked", "expired", "re-issued"];

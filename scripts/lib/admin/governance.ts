@@ -1,6 +1,6 @@
 import type { ContractTransactionResponse } from "ethers";
 
-import { ROLE, roleId, roleName } from "../roles.js";
+import { ROLE, roleId, roleName } from "../../../service/domain/roles-v1.js";
 import type { AdminContext } from "./context.js";
 import { inWords } from "./errors.js";
 import {

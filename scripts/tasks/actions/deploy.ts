@@ -6,11 +6,12 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { TaskArguments } from "hardhat/types/tasks";
 
 import { openLedger } from "../../lib/admin/context.js";
+import { httpSend, probeChain, refusal } from "../../lib/chain/probe.js";
 import { UserError, parseAddress } from "../../lib/admin/format.js";
 import { grantRole } from "../../lib/admin/governance.js";
-import type { Deployment } from "../../lib/deployment-file.js";
+import type { Deployment } from "../../../service/domain/deployment.js";
 import { type IgnitionDeployOptions, deployWithIgnition, journalDir } from "../../lib/ignition-deploy.js";
-import { ROLE } from "../../lib/roles.js";
+import { ROLE } from "../../../service/domain/roles-v1.js";
 import { optional } from "../run.js";
 
 const LOCAL_CHAIN_ID = 31337;
@@ -59,6 +60,12 @@ export async function ledgerDeploy(args: TaskArguments, hre: HardhatRuntimeEnvir
   const connection = await hre.network.create();
   try {
     const options = deployOptions(args, hre);
+    if (connection.networkConfig.type === "http") {
+      // A chain the ledger cannot run on (README, "Chains") is refused before anything is sent.
+      const probe = await probeChain(httpSend(await connection.networkConfig.url.get()));
+      const refused = refusal(probe, `--network ${connection.networkName}`);
+      if (refused !== undefined) throw new UserError(refused);
+    }
     if (args.reset === true && connection.networkConfig.type === "http") {
       const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
       const dir = journalDir(chainId, options);

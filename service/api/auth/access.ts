@@ -1,4 +1,4 @@
-import { ROLE } from "../../../scripts/lib/roles.js";
+import { ROLE } from "../../domain/roles-v1.js";
 import type { Queryable } from "../../store/database.js";
 import { ApiError } from "../problem.js";
 

@@ -6,7 +6,7 @@ import { RelayProblem } from "../errors.js";
 import type { Relay } from "../relay.js";
 import { within } from "./deadline.js";
 import { requestView } from "./view.js";
-import { readAuthMessage, statusSchema } from "../../client/wire.js";
+import { readAuthMessage, statusSchema } from "../../domain/redemption-wire.js";
 
 /**
  * `GET /v1/redemptions/requests/{id}`: a request's status, for the data center that sent it only. It proves who
@@ -20,20 +20,20 @@ const MAX_SKEW_S = 300;
 
 function caller(header: string | undefined, id: string): string {
   const match = /^EIP191\s+(0x[0-9a-fA-F]{40})\.(\d{1,12})\.(0x[0-9a-fA-F]+)$/.exec(header ?? "");
-  if (match === null) throw new RelayProblem("UNAUTHORIZED", "send Authorization: EIP191 <address>.<unix seconds>.<signature>");
+  if (match === null) throw new RelayProblem("UNAUTHENTICATED", "send Authorization: EIP191 <address>.<unix seconds>.<signature>");
   const [, address, time, signature] = match as unknown as [string, string, string, string];
   const timestamp = Number(time);
   if (Math.abs(Date.now() / 1000 - timestamp) > MAX_SKEW_S) {
-    throw new RelayProblem("UNAUTHORIZED", "the Authorization timestamp is more than five minutes from now");
+    throw new RelayProblem("UNAUTHENTICATED", "the Authorization timestamp is more than five minutes from now");
   }
   let signer: string;
   try {
     signer = verifyMessage(readAuthMessage(id, timestamp), signature);
   } catch {
-    throw new RelayProblem("UNAUTHORIZED", "the Authorization signature is malformed");
+    throw new RelayProblem("UNAUTHENTICATED", "the Authorization signature is malformed");
   }
   if (!isAddress(address) || signer !== getAddress(address)) {
-    throw new RelayProblem("UNAUTHORIZED", `the Authorization is signed by ${signer}, not ${address}`);
+    throw new RelayProblem("UNAUTHENTICATED", `the Authorization is signed by ${signer}, not ${address}`);
   }
   return signer;
 }

@@ -1,11 +1,11 @@
 import type { RequestHandler } from "express";
 import { z } from "zod";
 
-import { RelayProblem } from "../errors.js";
 import { nonceRun } from "../nonces.js";
 import type { Relay } from "../relay.js";
 import { within } from "./deadline.js";
-import { address, signingInfoSchema, type SigningInfo } from "../../client/wire.js";
+import { validationProblem } from "../../internal/problems.js";
+import { address, signingInfoSchema, type SigningInfo } from "../../domain/redemption-wire.js";
 
 /**
  * `GET /v1/redemptions/signing-info?dataCenter=0x…`: what a start-up and a data center need to sign without a
@@ -18,7 +18,7 @@ export const output = signingInfoSchema;
 export function getSigningInfo(relay: Relay, options: { timeoutMs: number }): RequestHandler {
   return async (req, res) => {
     const parsed = input.safeParse(req.query);
-    if (!parsed.success) throw new RelayProblem("INVALID_BODY", "dataCenter: not an address", { field: "dataCenter" });
+    if (!parsed.success) throw validationProblem("query", parsed.error);
     res.json(await within(read(relay, parsed.data.dataCenter), options.timeoutMs, "reading the signing information"));
   };
 }

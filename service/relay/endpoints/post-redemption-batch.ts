@@ -1,11 +1,12 @@
 import type { RequestHandler } from "express";
 
 import { admitPrepared, prepare, type PreparedRedemption } from "../admit.js";
-import { problemOf, RelayProblem } from "../errors.js";
+import { problemOf } from "../errors.js";
 import type { Relay } from "../relay.js";
 import { within } from "./deadline.js";
 import { acceptedView } from "./view.js";
-import { batchResultSchema, type BatchResult, redemptionBatchSchema } from "../../client/wire.js";
+import { validationProblem } from "../../internal/problems.js";
+import { batchResultSchema, type BatchResult, redemptionBatchSchema } from "../../domain/redemption-wire.js";
 
 /**
  * `POST /v1/redemptions/batch`: up to 100 redemptions, admitted in order (so one data center's consecutive
@@ -22,10 +23,7 @@ export const output = batchResultSchema;
 export function postRedemptionBatch(relay: Relay, options: { checkTimeoutMs: number; onError?: ((error: unknown) => void) | undefined }): RequestHandler {
   return async (req, res) => {
     const parsed = input.safeParse(req.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new RelayProblem("INVALID_BODY", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"} (1 to 100 redemptions)`);
-    }
+    if (!parsed.success) throw validationProblem("body", parsed.error, "1 to 100 redemptions");
     // The checks and chain reads of the items run concurrently (a few at a time); their admission, which orders
     // one data center's forwarder nonces, runs in the batch's order.
     const items = parsed.data.redemptions;
@@ -35,7 +33,7 @@ export function postRedemptionBatch(relay: Relay, options: { checkTimeoutMs: num
     const lanes = Array.from({ length: Math.min(PREPARE_CONCURRENCY, items.length) }, async () => {
       while (next < items.length && !gaveUp) {
         const i = next++;
-        prepared[i] = prepare(relay, items[i]);
+        prepared[i] = prepare(relay, items[i], `body.redemptions.${i}`);
         await prepared[i].catch(() => undefined);
       }
     });

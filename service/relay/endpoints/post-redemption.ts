@@ -4,7 +4,7 @@ import { admitPrepared, prepare } from "../admit.js";
 import type { Relay } from "../relay.js";
 import { within } from "./deadline.js";
 import { acceptedView } from "./view.js";
-import { acceptedSchema, redemptionBodySchema } from "../../client/wire.js";
+import { acceptedSchema, redemptionBodySchema } from "../../domain/redemption-wire.js";
 
 /**
  * `POST /v1/redemptions`: one signed redemption. 202 when queued; 200 with the stored request when the same request

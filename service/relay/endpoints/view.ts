@@ -1,6 +1,6 @@
 import type { Relay } from "../relay.js";
 import type { RequestRow } from "../queue.js";
-import type { Accepted, RequestView } from "../../client/wire.js";
+import type { Accepted, RequestView } from "../../domain/redemption-wire.js";
 
 export const statusUrl = (id: string) => `/v1/redemptions/requests/${id}`;
 

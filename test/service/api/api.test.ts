@@ -4,7 +4,7 @@ import { encodeBytes32String, getAddress, Wallet } from "ethers";
 
 import { csvColumns } from "../../../service/api/csv.js";
 import { ENDPOINTS } from "../../../service/api/endpoints/index.js";
-import { ROLE } from "../../../scripts/lib/roles.js";
+import { ROLE } from "../../../service/domain/roles-v1.js";
 import { BEIJING, deployTestLedger, runWorkload, SHANGHAI, type TestLedger } from "../helpers/ledger.js";
 import { backends } from "../helpers/mirror.js";
 import { type LocalNode, rpcCall, startNode } from "../helpers/node.js";

@@ -6,9 +6,9 @@ import { Wallet } from "ethers";
 
 import { PROBLEMS, isProblemCode } from "../../../service/internal/problems.js";
 import { createRedemptionClient } from "../../../service/client/index.js";
-import type { RedemptionBody } from "../../../service/client/wire.js";
-import { toWire } from "../../../service/client/wire.js";
-import { ROLE } from "../../../scripts/lib/roles.js";
+import type { RedemptionBody } from "../../../service/domain/redemption-wire.js";
+import { toWire } from "../../../service/domain/redemption-wire.js";
+import { ROLE } from "../../../service/domain/roles-v1.js";
 import { runWorkload } from "../helpers/ledger.js";
 import { backends } from "../helpers/mirror.js";
 import { body, type Scenario, setUp } from "../relay/helpers/scenario.js";
@@ -388,10 +388,10 @@ describe("HTTP layer: no 5xx for what a request contains, every refusal problem+
         expect(problemOf(connect).headers.allow).to.equal("GET, POST");
       });
 
-      it("answers a malformed percent-escape in a path segment with a 400, on the relay's routes and the API's", async function () {
+      it("answers a malformed percent-escape in a path segment with a 400 VALIDATION_FAILED, on the relay's routes and the API's", async function () {
         const relay = await send(`GET /v1/redemptions/requests/%E0%A4%A HTTP/1.1\r\n${host()}\r\n`);
         checkExchange(relay, "relay");
-        expect(problemOf(relay).json.code).to.equal("BAD_REQUEST");
+        expect(problemOf(relay).json.code).to.equal("VALIDATION_FAILED");
         const api = await send(`GET /v1/cities/%zz HTTP/1.1\r\n${host()}Authorization: Bearer ${k.token}\r\n\r\n`);
         checkExchange(api, "api");
         expect(problemOf(api).json.code).to.equal("VALIDATION_FAILED");
@@ -408,7 +408,7 @@ describe("HTTP layer: no 5xx for what a request contains, every refusal problem+
         const corrupt = await send(Buffer.from(post("/v1/redemptions", "not gzip at all").toString().replace("Content-Type", "Content-Encoding: gzip\r\nContent-Type")));
         checkExchange(corrupt, "corrupt gzip");
         expect(problemOf(corrupt)).to.deep.include({ status: 400 });
-        expect(problemOf(corrupt).json.code).to.equal("INVALID_BODY");
+        expect(problemOf(corrupt).json.code).to.equal("VALIDATION_FAILED");
         const gzipped = await send(Buffer.concat([
           Buffer.from(`POST /v1/redemptions/batch HTTP/1.1\r\n${host()}Content-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: `),
           ...(() => {
@@ -439,11 +439,15 @@ describe("HTTP layer: no 5xx for what a request contains, every refusal problem+
         checkExchange(got, "batch");
         const { results } = JSON.parse(got.responses[0]!.body.toString()) as { results: { status: number; problem?: { code: string; detail: string } }[] };
         expect(results.map((r) => r.status)).to.deep.equal([400, 400, 400, 400, 400]);
-        expect(results.map((r) => r.problem?.code)).to.deep.equal(Array(5).fill("INVALID_BODY"));
-        expect(results[0]!.problem!.detail).to.match(/consent\.amount.*uint128/);
+        expect(results.map((r) => r.problem?.code)).to.deep.equal(Array(5).fill("VALIDATION_FAILED"));
+        expect(results[0]!.problem!.detail).to.match(/^body\.redemptions\.0\.consent\.amount: .*uint128/);
         const single = await send(post("/v1/redemptions", JSON.stringify(items[0])));
         checkExchange(single, "single");
-        expect(problemOf(single).json).to.deep.include({ code: "INVALID_BODY", field: "consent.amount" });
+        const one = problemOf(single).json as { code: string; errors: { path: string; message: string }[] };
+        expect(one.code).to.equal("VALIDATION_FAILED");
+        expect(one.errors).to.have.length(1);
+        expect(one.errors[0]!.path).to.equal("body.consent.amount");
+        expect(one.errors[0]!.message).to.match(/uint128/);
       });
 
       it("refuses a cursor whose key holds a NUL character with INVALID_CURSOR, as JSON and as CSV", async function () {

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { Wallet } from "ethers";
 
-import { ROLE } from "../../../scripts/lib/roles.js";
+import { ROLE } from "../../../service/domain/roles-v1.js";
 import { deployTestLedger, runWorkload, type TestLedger } from "../helpers/ledger.js";
 import { backends } from "../helpers/mirror.js";
 import { type LocalNode, ROOT, startNode } from "../helpers/node.js";

@@ -10,7 +10,7 @@ import { getAddress, JsonRpcProvider } from "ethers";
 import { type Browser, chromium, type Page } from "playwright-core";
 
 import { DEMO_ACCOUNTS, devAccount, redeemAs } from "../../../scripts/demo.js";
-import { deploymentPath, readDeployment } from "../../../scripts/lib/deployment-file.js";
+import { deploymentPath, readDeployment } from "../../../service/domain/deployment.js";
 import { freePort, ROOT } from "../helpers/node.js";
 import { runToEnd } from "../helpers/process.js";
 

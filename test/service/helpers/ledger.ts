@@ -1,7 +1,7 @@
 import { encodeBytes32String, JsonRpcProvider, type JsonRpcSigner, id as keccakText } from "ethers";
 
 import { setRoleAdmins, wireRoles } from "../../../scripts/lib/deploy.js";
-import { ROLE } from "../../../scripts/lib/roles.js";
+import { ROLE } from "../../../service/domain/roles-v1.js";
 import {
   AccessManager__factory,
   ComputeVoucher__factory,

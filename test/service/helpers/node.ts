@@ -51,6 +51,12 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "S
   });
 }
 
+/** ANVIL_HARDFORK (CI's pass on the oldest EVM the project supports: cancun) as anvil's `--hardfork`, unless given. */
+function anvilHardfork(extraArgs: string[]): string[] {
+  const hardfork = process.env.ANVIL_HARDFORK ?? "";
+  return hardfork === "" || extraArgs.includes("--hardfork") ? [] : ["--hardfork", hardfork];
+}
+
 /**
  * Starts Hardhat's node or anvil as a separate process on a free port of 127.0.0.1 and waits until it answers.
  * Each block holds one transaction (automine), as on both nodes by default. `extraArgs` go to the node as they are.
@@ -61,7 +67,7 @@ export async function startNode(kind: NodeKind, options: { extraArgs?: string[] 
   const args = [
     ...(kind === "hardhat"
       ? ["node", "--port", String(port), "--hostname", "127.0.0.1"]
-      : ["--port", String(port), "--host", "127.0.0.1", "--silent"]),
+      : ["--port", String(port), "--host", "127.0.0.1", "--silent", ...anvilHardfork(options.extraArgs ?? [])]),
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(bin, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], detached: false });

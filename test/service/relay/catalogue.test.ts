@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { AbiCoder, Interface } from "ethers";
 
-import { decodeRevert, FORWARDER_ABI, LEDGER_ABI } from "../../../service/client/abi.js";
+import { decodeRevert, FORWARDER_ABI, LEDGER_ABI } from "../../../service/domain/abi-v1.js";
 import { isProblemCode, Problem, type ProblemCode, PROBLEMS } from "../../../service/internal/problems.js";
 import { RelayProblem } from "../../../service/relay/errors.js";
 

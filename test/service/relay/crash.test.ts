@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import type { RedemptionBody } from "../../../service/client/wire.js";
+import type { RedemptionBody } from "../../../service/domain/redemption-wire.js";
 import { body, eventually, readOut, type Scenario, type Service, setUp, startService } from "./helpers/scenario.js";
 
 interface StoredRequest {

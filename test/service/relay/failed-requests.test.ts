@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 
 import { domainOf, RedemptionProblem, type RequestView, signConsent } from "../../../service/client/index.js";
-import type { RedemptionBody } from "../../../service/client/wire.js";
+import type { RedemptionBody } from "../../../service/domain/redemption-wire.js";
 import { nonceRun } from "../../../service/relay/nonces.js";
 import { relayerFor } from "../../../service/relay/queue.js";
 import { backends } from "../helpers/mirror.js";

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 
 import { RedemptionProblem } from "../../../service/client/index.js";
-import type { RedemptionBody } from "../../../service/client/wire.js";
+import type { RedemptionBody } from "../../../service/domain/redemption-wire.js";
 import { SHANGHAI } from "../helpers/ledger.js";
 import { body, eventually, FACE, invoiceHash, readOut, type Scenario, type Service, setUp, startService } from "./helpers/scenario.js";
 
@@ -165,7 +165,7 @@ describe("relay: redemptions through POST /v1/redemptions", function () {
       expect(await s.t.ledger.balanceOf(v.holder.address, v.id)).to.equal(before);
     });
 
-    it("refuses a body that is not a redemption (INVALID_BODY), as problem+json", async function () {
+    it("refuses a body that is not a redemption (VALIDATION_FAILED, each failing field named), as problem+json", async function () {
       const response = await fetch(`${service.url}/v1/redemptions`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -173,10 +173,12 @@ describe("relay: redemptions through POST /v1/redemptions", function () {
       });
       expect(response.status).to.equal(400);
       expect(response.headers.get("content-type")).to.match(/^application\/problem\+json/);
-      const problem = (await response.json()) as { code: string; detail: string };
-      expect(problem.code).to.equal("INVALID_BODY");
+      const problem = (await response.json()) as { code: string; detail: string; errors: { path: string; message: string }[] };
+      expect(problem.code).to.equal("VALIDATION_FAILED");
+      expect(problem.errors.map((e) => e.path)).to.include("body.consent.voucherId");
       const broken = await fetch(`${service.url}/v1/redemptions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
       expect(broken.status).to.equal(400);
+      expect(((await broken.json()) as { code: string }).code).to.equal("INVALID_JSON");
     });
   });
 

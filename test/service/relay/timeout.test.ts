@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { expect } from "chai";
 
 import { createRedemptionClient } from "../../../service/client/index.js";
-import { toWire } from "../../../service/client/wire.js";
+import { toWire } from "../../../service/domain/redemption-wire.js";
 import { type ApiFixture, startApiFixture } from "../api/helpers.js";
 import { freePort } from "../helpers/node.js";
 import { body, eventually, type Scenario, setUp } from "./helpers/scenario.js";

@@ -5,7 +5,7 @@ import { id as keccakText, Wallet } from "ethers";
 
 import { devAccountKey } from "../../../../service/relay/config.js";
 import { createRedemptionClient, domainOf, type RedemptionClient, signConsent, signRedemption } from "../../../../service/client/index.js";
-import type { RedemptionBody } from "../../../../service/client/wire.js";
+import type { RedemptionBody } from "../../../../service/domain/redemption-wire.js";
 import { deployTestLedger, SHANGHAI, type TestLedger } from "../../helpers/ledger.js";
 import { type BackendKind, mirrorEnv, newDatabase, type TestDatabase } from "../../helpers/mirror.js";
 import { freePort, type LocalNode, ROOT, rpcCall, startNode, stopChild } from "../../helpers/node.js";

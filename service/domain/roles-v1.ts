@@ -1,7 +1,7 @@
 /**
- * The ledger's roles and which function each one may call. This table is the single source of the AccessManager
- * wiring: the test fixtures, the Ignition module and the admin tasks all read it, and the service reads the same
- * role ids from chain events.
+ * Ledger v1's (`ComputeVoucher`'s) roles and which function each one may call; ledger v2's are in `roles.ts`. This
+ * table is the single source of v1's AccessManager wiring: the test fixtures, the Ignition module and the admin tasks
+ * all read it, and the service reads the same role ids from chain events.
  */
 
 /** AccessManager role ids. ADMIN (0) and PUBLIC (2^64 - 1) are OpenZeppelin's own. */

@@ -1,9 +1,10 @@
 import { Interface } from "ethers";
 
 /**
- * The few contract fragments a data center's or a start-up's software needs, as human-readable ABI, so that the
- * client library stands on its own (no Hardhat artifacts). They must match contracts/IComputeVoucher.sol and
- * OpenZeppelin's ERC2771Forwarder; test/service/relay checks them against the deployed contracts.
+ * Ledger v1's redemption surface as human-readable ABI, and its revert catalogue: the fragments the relay calls and
+ * decodes, and that a data center's or a start-up's software needs, so that the relay and the client library stand on
+ * their own (no Hardhat artifacts). They must match contracts/IComputeVoucher.sol and OpenZeppelin's
+ * ERC2771Forwarder; test/service/relay/catalogue.test.ts checks them against the compiled contracts.
  */
 export const LEDGER_ABI = [
   "function redeem((uint256 voucherId, address dataCenter, uint128 amount, bytes32 invoiceHash, uint128 invoiceTotal, uint64 deadline) consent, bytes signature)",

@@ -6,10 +6,12 @@ import { getAddress, isAddress } from "ethers";
 import { z } from "zod";
 
 /**
- * Where a deployment of the ledger is recorded: one JSON file per chain, written by the deployment (Ignition
- * module or `npm run chain`) and read by the admin tasks and the service. Data, not source: git ignores the folder.
+ * Where a deployment of the ledger (v1) is recorded: one JSON file per chain in `scripts/deployments/`, written by the
+ * deployment (Ignition module or `npm run chain`) and read by the admin tasks and the service. Data, not source: git
+ * ignores the folder. The record's shape lives here, with the rest of the ledger's vocabulary, so that the service
+ * does not import the admin scripts.
  */
-export const DEPLOYMENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "deployments");
+export const DEPLOYMENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts", "deployments");
 
 const address = z
   .string()

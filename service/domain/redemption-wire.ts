@@ -2,8 +2,8 @@ import { getAddress, isAddress } from "ethers";
 import { z } from "zod";
 
 /**
- * The redemption endpoint's wire format, shared by the service (which validates with it) and the client (which
- * builds with it). Amounts, ids, nonces and deadlines are decimal strings; addresses are checksummed on output.
+ * The redemption endpoints' wire format (ledger v1), shared by the relay (which validates with it) and the client
+ * (which builds with it). Amounts, ids, nonces and deadlines are decimal strings; addresses are checksummed on output.
  */
 export const address = z
   .string()

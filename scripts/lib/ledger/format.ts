@@ -1,0 +1,109 @@
+import { dateOfDay, dayNumber, dayOfInstant, IdentityError, canonicalCreditCode, instantOfDate } from "../../../service/domain/identity.js";
+import { UserError, formatAmount } from "../admin/format.js";
+
+/**
+ * How the ledger v2 tools write and read what people type: amounts in CNY decimals with thousands separators, dates
+ * as ISO dates in China Standard Time (Asia/Shanghai, the fiscal year's clock), companies by their unified social
+ * credit code.
+ */
+
+const GROUPED = new Intl.NumberFormat("en-US", { useGrouping: true });
+
+/** Minor units as a decimal amount with separators and the currency ("1,250,000.00 CNY"). */
+export function money(minor: bigint, decimals = 2, currency = "CNY"): string {
+  const plain = formatAmount(minor, decimals);
+  const negative = plain.startsWith("-");
+  const [whole, fraction] = (negative ? plain.slice(1) : plain).split(".");
+  const grouped = GROUPED.format(BigInt(whole!));
+  return `${negative ? "-" : ""}${grouped}${fraction === undefined ? "" : `.${fraction}`} ${currency}`;
+}
+
+const SHANGHAI = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Asia/Shanghai",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
+
+/** An instant (unix seconds) as an ISO date in Asia/Shanghai; with its time (+08:00) unless it is midnight there. */
+export function shanghaiTime(seconds: bigint | number): string {
+  const parts = Object.fromEntries(SHANGHAI.formatToParts(new Date(Number(seconds) * 1000)).map((p) => [p.type, p.value]));
+  const date = `${parts.year}-${parts.month}-${parts.day}`;
+  const time = `${parts.hour}:${parts.minute}:${parts.second}`;
+  return time === "00:00:00" ? date : `${date}T${time}+08:00`;
+}
+
+/** The ISO date (Asia/Shanghai) of an instant. */
+export function shanghaiDate(seconds: bigint | number): string {
+  return dateOfDay(dayOfInstant(seconds));
+}
+
+/** The fiscal year (the calendar year in Asia/Shanghai) of an instant. */
+export function fiscalYearOf(seconds: bigint | number): number {
+  return Number(shanghaiDate(seconds).slice(0, 4));
+}
+
+/**
+ * Parses an ISO date ("2027-06-30": 00:00 in Asia/Shanghai) or an ISO date-time with its offset
+ * ("2027-06-30T12:00:00+08:00") into unix seconds.
+ */
+export function parseInstant(text: string, what = "the date"): bigint {
+  const value = text.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    try {
+      return instantOfDate(value);
+    } catch (error) {
+      throw new UserError(`${what}: ${(error as Error).message}`);
+    }
+  }
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms)) return BigInt(Math.floor(ms / 1000));
+  }
+  throw new UserError(`${what} "${value}" is not a date like 2027-06-30 (or 2027-06-30T12:00:00+08:00)`);
+}
+
+/** Parses an ISO date into the ledger's day number (days since 1970-01-01). */
+export function parseDay(text: string, what = "the date"): number {
+  try {
+    return dayNumber(text.trim());
+  } catch (error) {
+    throw new UserError(`${what}: ${(error as Error).message}`);
+  }
+}
+
+/** A unified social credit code in its canonical form, its check character verified (GB 32100-2015). */
+export function parseCreditCode(text: string, what = "the credit code"): string {
+  try {
+    return canonicalCreditCode(text);
+  } catch (error) {
+    if (error instanceof IdentityError) throw new UserError(`${what} "${text.trim()}": ${error.message}`);
+    throw error;
+  }
+}
+
+/** A whole number within [min, max]. */
+export function parseWhole(text: string | number, what: string, min = 1, max = 2 ** 32 - 1): number {
+  const value = String(text).trim();
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UserError(`${what} "${value}" is not a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+/** A programme's id. */
+export function parseProgramme(text: string | number): number {
+  return parseWhole(text, "the programme", 1);
+}
+
+/** GPU-hours as a decimal with at most two places, in hundredths (the ledger's centihours). */
+export function parseGpuHours(text: string): bigint {
+  const value = text.trim();
+  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(value);
+  if (match === null) throw new UserError(`the GPU-hours "${value}" are not a number like 720 or 720.5`);
+  return BigInt(match[1]!) * 100n + BigInt((match[2] ?? "").padEnd(2, "0"));
+}
