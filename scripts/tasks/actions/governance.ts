@@ -240,7 +240,7 @@ export const safeExecute = governanceTask(true, async ({ args, signer, log }) =>
 export const delayedSchedule = governanceTask(true, async ({ hre, connection, args, signer, log }) => {
   const d = await locate(hre, connection.ethers.provider, args);
   const call = rawCall(d.known, args);
-  const result = await routeCall({ signer: signer!, manager: d.contracts.manager }, call, "schedule");
+  const result = await routeCall({ signer: signer!, manager: d.contracts.manager, log }, call, "schedule");
   if (result.via === "schedule") {
     log(`Earliest execution ${shanghaiTime(result.operation.schedule)}; expires ${shanghaiTime(result.operation.expiresAt)}.`);
   }
