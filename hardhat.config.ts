@@ -39,18 +39,29 @@ const SOLC_SETTINGS = {
 const localPort = /^\d{1,5}$/.test(process.env.CHAIN_PORT ?? "") ? process.env.CHAIN_PORT : "8545";
 const LOCALHOST_DEFAULT_URL = `http://127.0.0.1:${localPort}`;
 
+/** One compiler configuration for every build profile: what the tests run is what is deployed. */
+const COMPILERS = {
+  compilers: [{ version: SOLC_VERSION, path: SOLC_PATH, settings: SOLC_SETTINGS }],
+  // The ledger's extension holds the less frequent functions: compiled through the IR pipeline, for size (EIP-170)
+  // rather than gas. Everything else, the ledger's core first, is tuned for gas.
+  overrides: {
+    "contracts/VoucherLedgerExtension.sol": {
+      version: SOLC_VERSION,
+      path: SOLC_PATH,
+      settings: { ...SOLC_SETTINGS, optimizer: { enabled: true, runs: 1 }, viaIR: true },
+    },
+  },
+};
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
   solidity: {
-    compilers: [{ version: SOLC_VERSION, path: SOLC_PATH, settings: SOLC_SETTINGS }],
-    // The ledger's extension holds the less frequent functions: compiled through the IR pipeline, for size (EIP-170)
-    // rather than gas. Everything else, the ledger's core first, is tuned for gas.
-    overrides: {
-      "contracts/VoucherLedgerExtension.sol": {
-        version: SOLC_VERSION,
-        path: SOLC_PATH,
-        settings: { ...SOLC_SETTINGS, optimizer: { enabled: true, runs: 1 }, viaIR: true },
-      },
+    // The production profile (`hardhat ignition deploy`, `--build-profile production`) is declared, not derived:
+    // Hardhat derives it from the default profile's compiler versions only, without their settings, and would build
+    // for its own EVM target with 200 runs and the extension over EIP-170 (test/ledger/size.test.ts checks both).
+    profiles: {
+      default: COMPILERS,
+      production: { ...COMPILERS, isolated: true },
     },
     // Deployed as OpenZeppelin ships them: the governance and relaying contracts around the ledger.
     npmFilesToBuild: [

@@ -13,4 +13,13 @@ describe("ledger v2: contract sizes", function () {
       expect(runtimeBytes).to.be.at.most(MAX_RUNTIME_BYTES);
     });
   }
+
+  it("builds for deployment (the production profile of hardhat ignition deploy) exactly as for the tests, isolated", function () {
+    const { default: tested, production } = hre.config.solidity.profiles;
+    expect(tested, "the default profile").to.not.equal(undefined);
+    expect(production?.compilers, "compilers and their settings").to.deep.equal(tested?.compilers);
+    expect(production?.overrides, "the extension's IR pipeline").to.deep.equal(tested?.overrides);
+    expect(production?.isolated, "one compilation job per contract").to.equal(true);
+    expect(production?.compilers[0]?.settings, "the EVM target").to.have.property("evmVersion", "cancun");
+  });
 });
