@@ -1,0 +1,183 @@
+import { expect } from "chai";
+import { encodeBytes32String } from "ethers";
+import hre, { network } from "hardhat";
+
+import { creditCodeHash } from "../../service/domain/identity.js";
+import { taskRunner } from "../helpers/ledger-tasks.js";
+import { CNY, CODES, DAY, STATUS, creditCode, deploySchemeFixture, issueVoucher } from "../helpers/scheme-fixture.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const run = taskRunner(hre, connection);
+
+const fixture = () => deploySchemeFixture(ethers);
+
+/** A credit code with its last (check) character replaced by a wrong one. */
+function wrongCheck(code: string): string {
+  const last = code.at(-1)!;
+  return code.slice(0, -1) + (last === "0" ? "1" : "0");
+}
+
+describe("ledger v2 tasks", function () {
+  describe("entity, relation, accreditation, programme", function () {
+    it("registers a beneficiary by its credit code and category, adds and removes an address, and shows it", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const ledger = await f.ledger.getAddress();
+      const code = creditCode(501);
+      const gov = { ledger, as: f.governor.address };
+      const registered = await run("entity register", { ...gov, creditCode: code.toLowerCase(), role: "beneficiary", category: "start-up" });
+      expect(registered.err).to.equal("");
+      expect(registered.code).to.equal(0);
+      const id = await f.registry.entityByCreditCode(creditCodeHash(code));
+      expect(id).to.equal(await f.registry.entityCount());
+      expect((await f.registry.getEntity(id)).category).to.equal(1n);
+      expect(registered.out).to.contain(`Registered company ${code} as number ${id}: beneficiary, category 1 初创企业`);
+
+      const [, , , , , , , , , , , , , , extra] = await ethers.getSigners();
+      const added = await run("entity add-address", { ...gov, company: code, address: extra!.address, reason: "registered" });
+      expect(added.code, added.err).to.equal(0);
+      expect(await f.registry.entityOf(extra!.address)).to.deep.equal([id, true]);
+      const shown = await run("entity show", { ledger, address: extra!.address });
+      expect(shown.out).to.contain(`Company ${id}`);
+      expect(shown.out).to.contain(extra!.address);
+      const removed = await run("entity remove-address", { ...gov, address: extra!.address, reason: "lost-key" });
+      expect(removed.code, removed.err).to.equal(0);
+      expect(await f.registry.entityOf(extra!.address)).to.deep.equal([id, false]);
+    });
+
+    it("refuses a credit code with a wrong check character, a company twice, and a supplier with a category, sending nothing", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const gov = { ledger: await f.ledger.getAddress(), as: f.governor.address };
+      const count = await f.registry.entityCount();
+      const code = creditCode(502);
+      const wrong = await run("entity register", { ...gov, creditCode: wrongCheck(code), role: "beneficiary", category: "1" });
+      expect(wrong.code).to.equal(1);
+      expect(wrong.err).to.contain(`the check character is ${wrongCheck(code).at(-1)}, but the first 17 characters call for ${code.at(-1)}`);
+      const twice = await run("entity register", { ...gov, creditCode: CODES.startup, role: "beneficiary", category: "1" });
+      expect(twice.code).to.equal(1);
+      expect(twice.err).to.contain(`the company ${CODES.startup} is registered already, as number ${f.entities.startup}`);
+      const supplier = await run("entity register", { ...gov, creditCode: code, role: "supplier", category: "1" });
+      expect(supplier.err).to.contain("a supplier only has no category");
+      expect(await f.registry.entityCount()).to.equal(count);
+    });
+
+    it("explains a refusal by the contract's custom error and its arguments", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      // The issuer may not register companies: the AccessManager refuses, and the task says so by name.
+      const r = await run("entity register", { ledger: await f.ledger.getAddress(), as: f.issuer.address, creditCode: creditCode(503), role: "supplier" });
+      expect(r.code).to.equal(1);
+      expect(r.err).to.contain(`the chain refused with AccessManagedUnauthorized(${f.issuer.address}); nothing was sent`);
+    });
+
+    it("records and clears a relation, and grants, suspends, reinstates and shows an accreditation", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const ledger = await f.ledger.getAddress();
+      const gov = { ledger, as: f.governor.address };
+      const pair = { beneficiary: CODES.startup, supplier: String(f.entities.supplier) };
+      expect((await run("relation record", { ...gov, ...pair, reason: "shareholder" })).code).to.equal(0);
+      expect(await f.ledger.isRelated(f.entities.startup, f.entities.supplier)).to.equal(true);
+      expect((await run("relation show", { ledger, ...pair })).out).to.contain("A relation is recorded");
+      expect((await run("relation clear", { ...gov, ...pair, reason: "divested" })).code).to.equal(0);
+      expect(await f.ledger.isRelated(f.entities.startup, f.entities.supplier)).to.equal(false);
+
+      const target = { supplier: CODES.otherSupplier, programme: String(f.programme) };
+      const granted = await run("accreditation grant", { ...gov, ...target, from: "2026-01-01", until: "2030-01-01", classes: "domestic-compute" });
+      expect(granted.code, granted.err).to.equal(0);
+      expect(granted.out).to.contain("from 2026-01-01 until 2030-01-01 for 1 国产算力");
+      const a = await f.registry.getAccreditation(f.entities.otherSupplier, f.programme);
+      expect(a.validFrom).to.equal(BigInt(Date.UTC(2025, 11, 31, 16) / 1000)); // 00:00 in Asia/Shanghai
+      expect(a.classes).to.equal(1n);
+      const suspended = await run("accreditation suspend", { ledger, as: f.guardian.address, ...target, reason: "audit" });
+      expect(suspended.code, suspended.err).to.equal(0);
+      expect((await f.registry.getAccreditation(f.entities.otherSupplier, f.programme)).suspended).to.equal(true);
+      expect((await run("accreditation show", { ledger, ...target })).out).to.contain("suspended     audit");
+      expect((await run("accreditation reinstate", { ...gov, ...target, reason: "cleared" })).code).to.equal(0);
+      expect((await f.registry.getAccreditation(f.entities.otherSupplier, f.programme)).suspended).to.equal(false);
+    });
+
+    it("lists and shows programmes with their budget and commitment per fiscal year in CNY decimals", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const ledger = await f.ledger.getAddress();
+      await issueVoucher(f, "P-1", 1_234_567n * CNY + 89n);
+      const list = await run("programme list", { ledger });
+      expect(list.out).to.contain(`杭州市算力券: budget 750,000,000.00 CNY, committed 1,234,567.89 CNY`);
+      const shown = await run("programme show", { ledger, programme: String(f.programme) });
+      expect(shown.out).to.contain(`${f.year}          250,000,000.00 CNY`);
+      expect(shown.out).to.contain(`HZ-${f.year}-AI`);
+      expect(shown.out).to.contain("ratio             30% for 1 国产算力 × 1 初创企业");
+      expect(shown.out).to.contain("outstanding 1,234,567.89 CNY");
+    });
+  });
+
+  describe("voucher", function () {
+    it("issues, shows, freezes, unfreezes and revokes a voucher, checking the chain after each", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const ledger = await f.ledger.getAddress();
+      const programme = String(f.programme);
+      const issued = await run("voucher issue", { ledger, as: f.issuer.address, programme, ref: "hz-2026-0001", holder: f.holder.address, amount: "1250000.00" });
+      expect(issued.code, issued.err).to.equal(0);
+      const id = await f.ledger.voucherId(f.programme, encodeBytes32String("HZ-2026-0001"));
+      const v = await f.ledger.getVoucher(id);
+      expect([v.holder, v.remaining, v.status]).to.deep.equal([f.holder.address, 125_000_000n, STATUS.ACTIVE]);
+      expect(issued.out).to.contain("1,250,000.00 CNY");
+      const shown = await run("voucher show", { ledger, programme, ref: "HZ-2026-0001" });
+      expect(shown.out).to.contain("remaining     1,250,000.00 CNY");
+      expect((await run("voucher freeze", { ledger, as: f.guardian.address, id: String(id), reason: "audit" })).code).to.equal(0);
+      expect((await f.ledger.getVoucher(id)).flags & 1n).to.equal(1n);
+      expect((await run("voucher unfreeze", { ledger, as: f.governor.address, id: String(id), reason: "cleared" })).code).to.equal(0);
+      expect((await f.ledger.getVoucher(id)).flags & 1n).to.equal(0n);
+      expect((await run("voucher revoke", { ledger, as: f.issuer.address, id: String(id), reason: "fraud" })).code).to.equal(0);
+      expect((await f.ledger.getVoucher(id)).status).to.equal(STATUS.REVOKED);
+      const again = await run("voucher revoke", { ledger, as: f.issuer.address, id: String(id), reason: "fraud" });
+      expect(again.err).to.contain(`VoucherLedgerInactive(${id}, 3)`);
+    });
+
+    it("refuses a voucher above the company's cap by the contract's error, and changes nothing", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const ledger = await f.ledger.getAddress();
+      const r = await run("voucher issue", { ledger, as: f.issuer.address, programme: String(f.programme), ref: "BIG", holder: f.holder.address, amount: "8000000.01" });
+      expect(r.code).to.equal(1);
+      expect(r.err).to.contain(`VoucherLedgerCapExceeded(${f.programme}, ${f.entities.startup}, 800000001, 800000000)`);
+      expect((await f.ledger.programmeTotals(f.programme)).issued).to.equal(0n);
+    });
+
+    it("re-issues to another address of the company with the governor's approval, or after the programme's delay", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const ledger = await f.ledger.getAddress();
+      const first = await issueVoucher(f, "R-1");
+      const second = await issueVoucher(f, "R-2");
+      const other = await run("voucher reissue", { ledger, as: f.issuer.address, id: String(first), to: f.otherHolder.address, reason: "lost-key" });
+      expect(other.err).to.contain(`VoucherLedgerNotSameCompany(${f.holder.address}, ${f.otherHolder.address})`);
+      for (const id of [first, second]) {
+        const r = await run("voucher reissue", { ledger, as: f.issuer.address, id: String(id), to: f.holder2.address, reason: "lost-key" });
+        expect(r.code, r.err).to.equal(0);
+      }
+      expect((await f.ledger.getVoucher(first)).flags & 2n).to.equal(2n);
+      expect((await run("voucher reissue-approve", { ledger, as: f.governor.address, id: String(first) })).code).to.equal(0);
+      expect((await f.ledger.getVoucher(first)).holder).to.equal(f.holder2.address);
+      const early = await run("voucher reissue-execute", { ledger, as: f.issuer.address, id: String(second) });
+      expect(early.err).to.contain(`VoucherLedgerReissueNotReady(${second}`);
+      await networkHelpers.time.increase(3n * DAY);
+      expect((await run("voucher reissue-execute", { ledger, as: f.issuer.address, id: String(second) })).code).to.equal(0);
+      expect((await f.ledger.getVoucher(second)).holder).to.equal(f.holder2.address);
+      expect(await f.ledger.balanceOf(f.holder2.address, second)).to.equal(1_000_000n * CNY);
+    });
+
+    it("expires every voucher of a programme past its expiry, skipping what is no longer active", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const ledger = await f.ledger.getAddress();
+      const ids = [await issueVoucher(f, "E-1"), await issueVoucher(f, "E-2"), await issueVoucher(f, "E-3")];
+      await (await f.ledger.connect(f.issuer).revoke(ids[1]!, encodeBytes32String("fraud"))).wait();
+      const none = await run("voucher expire", { ledger, programme: String(f.programme), all: true });
+      expect(none.out).to.contain("No voucher of programme");
+      await networkHelpers.time.increase(366n * DAY);
+      const all = await run("voucher expire", { ledger, programme: String(f.programme), all: true });
+      expect(all.code, all.err).to.equal(0);
+      expect(all.out).to.contain("Expired 2 of 2 voucher(s)");
+      expect((await f.ledger.getVoucher(ids[0]!)).status).to.equal(STATUS.EXPIRED);
+      expect((await f.ledger.getVoucher(ids[1]!)).status).to.equal(STATUS.REVOKED);
+      const batch = await run("voucher expire", { ledger, ids: ids.map(String).join(",") });
+      expect(batch.out).to.contain("Expired 0 of 3 voucher(s)");
+    });
+  });
+});
