@@ -1,8 +1,14 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import { expect } from "chai";
 import { encodeBytes32String } from "ethers";
 import hre, { network } from "hardhat";
 
 import { creditCodeHash } from "../../service/domain/identity.js";
+import { openLedgerV2 } from "../../scripts/lib/ledger/context.js";
+import { issueCompanyBatch } from "../../scripts/lib/ledger/batch-issue.js";
 import { taskRunner } from "../helpers/ledger-tasks.js";
 import { CNY, CODES, DAY, STATUS, creditCode, deploySchemeFixture, issueVoucher } from "../helpers/scheme-fixture.js";
 
@@ -178,6 +184,85 @@ describe("ledger v2 tasks", function () {
       expect((await f.ledger.getVoucher(ids[1]!)).status).to.equal(STATUS.REVOKED);
       const batch = await run("voucher expire", { ledger, ids: ids.map(String).join(",") });
       expect(batch.out).to.contain("Expired 0 of 3 voucher(s)");
+    });
+  });
+
+  describe("voucher batch-issue, by company", function () {
+    let dir: string;
+    before(async function () {
+      dir = await mkdtemp(join(tmpdir(), "company-batch-"));
+    });
+    after(async function () {
+      await rm(dir, { recursive: true, force: true });
+    });
+    const csv = async (name: string, rows: string[]) => {
+      const file = join(dir, name);
+      await writeFile(file, `application_ref,credit_code,holder,face_value\n${rows.join("\n")}\n`);
+      return file;
+    };
+
+    it("refuses a wrong check character, a duplicate row and an unknown company, each on its line, and sends nothing", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const unknown = creditCode(777);
+      const file = await csv("bad.csv", [
+        `B-1,${CODES.startup},${f.holder.address},100.00`,
+        `B-2,${wrongCheck(CODES.startup)},${f.holder.address},100.00`,
+        `b-1,${CODES.startup},${f.holder2.address},200.00`,
+        `B-3,${unknown},${f.holder.address},100.00`,
+        `B-4,${CODES.company},${f.holder.address},100.00`,
+      ]);
+      const block = await ethers.provider.getBlockNumber();
+      const r = await run("voucher batch-issue", { ledger: await f.ledger.getAddress(), as: f.issuer.address, programme: String(f.programme), file });
+      expect(r.code).to.equal(1);
+      expect(r.err).to.contain("has 4 problem(s); nothing was sent");
+      expect(r.err).to.contain(`line 3: credit_code: the credit code "${wrongCheck(CODES.startup)}": the check character is`);
+      expect(r.err).to.contain('line 4: application_ref "B-1" appears already on line 2');
+      expect(r.err).to.contain(`line 5: credit_code ${unknown}: no such company is registered`);
+      expect(r.err).to.contain(`line 6: holder ${f.holder.address} is an address of company ${f.entities.startup}, not of ${CODES.company}`);
+      expect(await ethers.provider.getBlockNumber()).to.equal(block);
+    });
+
+    it("refuses a batch that would take a company over its cap, counting its rows together", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const file = await csv("cap.csv", [`C-1,${CODES.startup},${f.holder.address},5000000.00`, `C-2,${CODES.startup},${f.holder2.address},3000000.01`]);
+      const r = await run("voucher batch-issue", { ledger: await f.ledger.getAddress(), as: f.issuer.address, programme: String(f.programme), file });
+      expect(r.err).to.contain(`company ${CODES.startup} would receive 8,000,000.01 CNY (lines 2–3); its cap leaves 8,000,000.00 CNY`);
+      expect((await f.ledger.programmeTotals(f.programme)).issued).to.equal(0n);
+    });
+
+    it("issues by company in chunks, stops between chunks, and resumes without issuing anything twice", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const rows = Array.from({ length: 5 }, (_, i) => `S-${i + 1},${i % 2 === 0 ? CODES.startup : CODES.company},${i % 2 === 0 ? f.holder.address : f.otherHolder.address},${i + 1}.00`);
+      const file = await csv("resume.csv", rows);
+      const ctx = await openLedgerV2({ signer: f.issuer, ledger: await f.ledger.getAddress(), log: () => {} });
+      const controller = new AbortController();
+      const first = await issueCompanyBatch(ctx, {
+        programme: String(f.programme),
+        file,
+        chunkSize: 2,
+        signal: controller.signal,
+        afterChunk: () => controller.abort(),
+      });
+      expect(first).to.include({ issued: 2, stopped: true });
+      expect((await f.ledger.programmeTotals(f.programme)).issued).to.equal(300n);
+
+      const dry = await run("voucher batch-issue", { ledger: await f.ledger.getAddress(), as: f.issuer.address, programme: String(f.programme), file, dryRun: true });
+      expect(dry.out).to.contain("5 row(s); 2 issued before (skipped); 3 to issue, 12.00 CNY");
+      const second = await run("voucher batch-issue", { ledger: await f.ledger.getAddress(), as: f.issuer.address, programme: String(f.programme), file, chunkSize: "2" });
+      expect(second.code, second.err).to.equal(0);
+      expect(second.out).to.contain("line 2: S-1 was issued before");
+      const totals = await f.ledger.programmeTotals(f.programme);
+      expect(totals.issued).to.equal(1500n); // 1 + 2 + 3 + 4 + 5 CNY, each once
+      const issued = await f.ledger.queryFilter(f.ledger.filters.VoucherIssued(undefined, f.programme));
+      expect(issued).to.have.length(5);
+      expect((await f.ledger.getTally(f.entities.company, f.programme)).committed).to.equal(600n);
+      const report = JSON.parse(await readFile(join(dir, "resume.report.json"), "utf8")) as { pending: unknown; vouchers: { status: string; creditCode: string; entity: number }[] };
+      expect(report.pending).to.equal(null);
+      expect(report.vouchers.map((v) => v.status)).to.deep.equal(["issued before", "issued before", "issued", "issued", "issued"]);
+      expect(report.vouchers[1]).to.include({ creditCode: CODES.company, entity: Number(f.entities.company) });
+      const third = await run("voucher batch-issue", { ledger: await f.ledger.getAddress(), as: f.issuer.address, programme: String(f.programme), file });
+      expect(third.out).to.contain("5 issued before (skipped); 0 to issue");
+      expect((await f.ledger.programmeTotals(f.programme)).issued).to.equal(1500n);
     });
   });
 });

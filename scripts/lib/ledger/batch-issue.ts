@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { stringify } from "csv-stringify/sync";
 import { toBeHex } from "ethers";
 
+import { revertData } from "../admin/errors.js";
 import { UserError, formatAmount } from "../admin/format.js";
 import { chunksOf, forEachConcurrently, lineRanges } from "../admin/work.js";
 import { type CompanyRow, parseCompanyBatch } from "./batch-file.js";
@@ -120,7 +121,7 @@ export async function checkCompanyBatch(ctx: LedgerContext, programme: number, b
   const issuedBefore: CompanyReportEntry[] = [];
   const existing = new Set<bigint>();
   await forEachConcurrently(valid, 16, async (row) => {
-    if (Number((await ctx.ledger.getVoucher(row.voucherId)).status) !== 0) existing.add(row.voucherId);
+    if (await voucherExists(ctx, row.voucherId)) existing.add(row.voucherId);
   });
   const events = existing.size === 0 ? [] : await ctx.ledger.queryFilter(ctx.ledger.filters.VoucherIssued(undefined, programme), ctx.fromBlock);
   const byId = new Map(events.map((e) => [e.args.id, e]));
@@ -174,6 +175,16 @@ export async function checkCompanyBatch(ctx: LedgerContext, programme: number, b
     }
   }
   return { rows, entityOf, toIssue, issuedBefore, problems };
+}
+
+/** Whether the ledger has a voucher of this id (it refuses to read one it never issued). */
+async function voucherExists(ctx: LedgerContext, id: bigint): Promise<boolean> {
+  try {
+    return Number((await ctx.ledger.getVoucher(id)).status) !== 0;
+  } catch (error) {
+    if ((revertData(error) ?? "").startsWith(ctx.ledger.interface.getError("VoucherLedgerUnknownVoucher")!.selector)) return false;
+    throw error;
+  }
 }
 
 function entryOf(
