@@ -3,14 +3,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
-import { encodeBytes32String } from "ethers";
+import { encodeBytes32String, id as keccakText } from "ethers";
 import hre, { network } from "hardhat";
 
-import { creditCodeHash } from "../../service/domain/identity.js";
+import { creditCodeHash, dateOfDay, dayOfInstant } from "../../service/domain/identity.js";
 import { openLedgerV2 } from "../../scripts/lib/ledger/context.js";
 import { issueCompanyBatch } from "../../scripts/lib/ledger/batch-issue.js";
 import { taskRunner } from "../helpers/ledger-tasks.js";
-import { CNY, CODES, DAY, STATUS, creditCode, deploySchemeFixture, issueVoucher } from "../helpers/scheme-fixture.js";
+import {
+  CNY,
+  CODES,
+  DAY,
+  STATUS,
+  addBuyerProgramme,
+  creditCode,
+  deploySchemeFixture,
+  invoiceNumber,
+  issueVoucher,
+  now,
+  signedConsent,
+} from "../helpers/scheme-fixture.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -263,6 +275,140 @@ describe("ledger v2 tasks", function () {
       const third = await run("voucher batch-issue", { ledger: await f.ledger.getAddress(), as: f.issuer.address, programme: String(f.programme), file });
       expect(third.out).to.contain("5 issued before (skipped); 0 to issue");
       expect((await f.ledger.programmeTotals(f.programme)).issued).to.equal(1500n);
+    });
+  });
+
+  describe("claim, payment, statement", function () {
+    /** The fixture with a programme that pays buyers, and a voucher of CNY 1m under it. */
+    async function buyers() {
+      const f = await deploySchemeFixture(ethers);
+      const programme = await addBuyerProgramme(f);
+      const voucher = await issueVoucher(f, "BJ-1", 1_000_000n * CNY, f.holder.address, 0n, programme);
+      return { f, programme, voucher };
+    }
+
+    /** The supplier attests invoice `n` and the holder claims `amount` of it with the task, returning the claim's id. */
+    async function claim(f: Awaited<ReturnType<typeof buyers>>["f"], voucher: bigint, n: number, amount: string, total: string) {
+      const ledger = await f.ledger.getAddress();
+      const today = dayOfInstant(await now(ethers));
+      const invoice = {
+        invoice: invoiceNumber(n),
+        total,
+        class: "domestic-compute",
+        serviceFrom: dateOfDay(today - 10),
+        serviceTo: dateOfDay(today - 1),
+        gpuHours: "720",
+      };
+      const attested = await run("claim attest", { ledger, as: f.supplier.address, ...invoice, buyer: f.holder.address });
+      expect(attested.code, attested.err).to.equal(0);
+      const signature = attested.out.split("\n").at(-1)!;
+      const submitted = await run("claim submit", {
+        ledger,
+        as: f.holder.address,
+        id: String(voucher),
+        amount,
+        supplier: f.supplier.address,
+        ...invoice,
+        contractDate: dateOfDay(today - 30),
+        attestation: signature,
+        paymentCommitment: keccakText(`payment:${n}`),
+        unrelated: true,
+      });
+      expect(submitted.code, submitted.err).to.equal(0);
+      return (f.ledger.claimCount());
+    }
+
+    it("submits a claim with the supplier's attestation, approves, rejects and settles claims, checking the chain", async function () {
+      const { f, programme, voucher } = await networkHelpers.loadFixture(buyers);
+      const ledger = await f.ledger.getAddress();
+      const undeclared = await run("claim submit", { ledger, as: f.holder.address, id: String(voucher), amount: "1.00", supplier: f.supplier.address, invoice: invoiceNumber(9), total: "10.00", class: "1", serviceFrom: "2026-01-01", serviceTo: "2026-01-02", gpuHours: "1", contractDate: "2026-01-01", attestation: "0x00", paymentCommitment: keccakText("x") });
+      expect(undeclared.err).to.contain("pass --unrelated");
+
+      const first = await claim(f, voucher, 1, "30000.00", "100000.00");
+      expect((await f.ledger.getClaim(first)).status).to.equal(1n);
+      expect(await f.ledger.balanceOf(f.holder.address, voucher)).to.equal(970_000n * CNY);
+      expect((await run("claim approve", { ledger, as: f.issuer.address, claim: String(first) })).code).to.equal(0);
+      expect((await f.ledger.getClaim(first)).status).to.equal(2n);
+      expect(await f.ledger.earned(programme, f.entities.startup)).to.equal(30_000n * CNY);
+
+      const second = await claim(f, voucher, 2, "300.00", "1000.00");
+      const rejected = await run("claim reject", { ledger, as: f.issuer.address, claim: String(second), reason: "not-paid" });
+      expect(rejected.code, rejected.err).to.equal(0);
+      expect((await f.ledger.getClaim(second)).status).to.equal(3n);
+      expect(await f.ledger.balanceOf(f.holder.address, voucher)).to.equal(970_000n * CNY);
+
+      const overRatio = await run("claim submit", { ledger, as: f.holder.address, id: String(voucher), amount: "301.00", supplier: f.supplier.address, invoice: invoiceNumber(3), total: "1000.00", class: "1", serviceFrom: "2026-01-01", serviceTo: "2026-01-02", gpuHours: "1", contractDate: "2026-01-01", attestation: "0x00", paymentCommitment: keccakText("x"), unrelated: true });
+      expect(overRatio.code).to.equal(1);
+      expect(overRatio.err).to.match(/the chain refused with VoucherLedger\w+\(/);
+
+      const third = await claim(f, voucher, 4, "30.00", "100.00");
+      const early = await run("claim settle", { ledger, claim: String(third) });
+      expect(early.err).to.contain(`VoucherLedgerReviewOpen(${third}`);
+      await networkHelpers.time.increase(8n * DAY);
+      const settled = await run("claim settle", { ledger, claim: String(third) });
+      expect(settled.out).to.contain("by the programme's rule: lapsed");
+      expect((await f.ledger.getClaim(third)).status).to.equal(4n);
+      expect((await run("claim show", { ledger, claim: String(first) })).out).to.contain("amount        30,000.00 CNY");
+    });
+
+    it("records and corrects payments against what is payable, and prints statements that match the chain's events", async function () {
+      const { f, programme, voucher } = await networkHelpers.loadFixture(buyers);
+      const ledger = await f.ledger.getAddress();
+      const claimId = await claim(f, voucher, 1, "30000.00", "100000.00");
+      await (await f.ledger.connect(f.issuer).approveClaim(claimId)).wait();
+      // A supplier redemption under the fixture's own programme, which pays suppliers.
+      const supplied = await issueVoucher(f, "HZ-1");
+      const { consent, signature } = await signedConsent(f, supplied, 12_345n * CNY, 7);
+      await (await f.ledger.connect(f.supplier).redeem(consent, signature)).wait();
+
+      const finance = { ledger, as: f.finance.address, programme: String(programme), payee: CODES.startup, year: String(f.year) };
+      const over = await run("payment record", { ...finance, amount: "30000.01", reference: "BANK-0" });
+      expect(over.err).to.contain(`PaymentLedgerExceedsPayable(${programme}, ${f.entities.startup}, 3000001, 3000000)`);
+      const paid = await run("payment record", { ...finance, amount: "20000.00", reference: "BANK-1" });
+      expect(paid.code, paid.err).to.equal(0);
+      expect(paid.out).to.contain("Now payable to company");
+      expect(await f.payments.payableTo(programme, f.entities.startup)).to.equal(10_000n * CNY);
+      const corrected = await run("payment correct", { ledger, as: f.finance.address, entry: "1", reason: "wrong-amount" });
+      expect(corrected.code, corrected.err).to.equal(0);
+      expect(await f.payments.payableTo(programme, f.entities.startup)).to.equal(30_000n * CNY);
+      expect((await run("payment record", { ...finance, amount: "30000.00", reference: "BANK-2", salt: keccakText("salt") })).code).to.equal(0);
+      const [entry] = [await f.payments.getEntry(2)];
+      const { referenceCommitment } = await import("../../scripts/lib/ledger/payments.js");
+      expect(entry.referenceCommitment).to.equal(referenceCommitment("BANK-2", keccakText("salt")));
+
+      const buyer = await run("statement", { ledger, payee: CODES.startup, period: String(f.year) });
+      expect(buyer.code, buyer.err).to.equal(0);
+      expect(buyer.out).to.contain(`Programme ${programme}`);
+      expect(buyer.out).to.match(/claim approved\s+30,000\.00 CNY\s+claim 1/);
+      expect(buyer.out).to.match(/paid\s+-20,000\.00 CNY\s+entry 1/);
+      expect(buyer.out).to.match(/payment corrected\s+20,000\.00 CNY\s+entry 1 \(wrong-amount\)/);
+      expect(buyer.out).to.contain("earned              30,000.00 CNY");
+      expect(buyer.out).to.contain("paid (net)          30,000.00 CNY");
+      expect(buyer.out).to.contain("closing balance     0.00 CNY");
+      expect(await f.payments.payableTo(programme, f.entities.startup)).to.equal(0n);
+
+      const supplier = await run("statement", { ledger, payee: String(f.entities.supplier), period: String(f.year) });
+      expect(supplier.out).to.match(/redeemed\s+12,345\.00 CNY\s+voucher /);
+      expect(supplier.out).to.contain("closing balance     12,345.00 CNY (owed to the payee)");
+      expect(await f.payments.payableTo(f.programme, f.entities.supplier)).to.equal(12_345n * CNY);
+      const before = await run("statement", { ledger, payee: CODES.startup, period: String(f.year - 1) });
+      expect(before.out).to.contain("nothing earned or paid");
+    });
+
+    it("rebuilds from the events alone the balance the payment ledger holds, through a payment and a clawback after it", async function () {
+      const { f, programme, voucher } = await networkHelpers.loadFixture(buyers);
+      const ctx = await openLedgerV2({ signer: f.stranger, ledger: await f.ledger.getAddress(), log: () => {} });
+      const claimId = await claim(f, voucher, 1, "300.00", "1000.00");
+      await (await f.ledger.connect(f.issuer).approveClaim(claimId)).wait();
+      await (await f.payments.connect(f.finance).recordPayment(programme, f.entities.startup, f.year, 100n * CNY, keccakText("r"))).wait();
+      await (await f.ledger.connect(f.governor).clawBackClaim(claimId, 250n * CNY, encodeBytes32String("red-invoice"))).wait();
+      const { buildStatement, parsePeriod } = await import("../../scripts/lib/ledger/statement.js");
+      const s = await buildStatement(ctx, Number(f.entities.startup), parsePeriod(String(f.year)));
+      const line = s.programmes.find((p) => p.programme === Number(programme))!;
+      expect([line.earned, line.clawedBack, line.paid]).to.deep.equal([300n * CNY, 250n * CNY, 100n * CNY]);
+      const onChain = (await f.payments.payableTo(programme, f.entities.startup)) - (await f.payments.receivable(programme, f.entities.startup));
+      expect(line.closing).to.equal(onChain);
+      expect(line.closing).to.equal(-50n * CNY); // paid 100, of which 50 now owed back
     });
   });
 });
