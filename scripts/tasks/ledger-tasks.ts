@@ -111,6 +111,8 @@ export const ledgerTasks: TaskDefinition[] = [
   emptyTask("programme", "Programmes as the chain holds them (changes: npx hardhat scheme apply)").build(),
   define(["programme", "list"], "One line per programme: budget and commitment", registry, "programmeList"),
   define(["programme", "show"], "A programme's rules, budget and commitment per fiscal year, and use", registry, "programmeShow", [PROGRAMME]),
+  define(["programme", "pause"], "Pause a programme at once: no issue, no redemption (GUARDIAN)", registry, "programmePause", [PROGRAMME, REASON]),
+  define(["programme", "resume"], "Resume a paused programme (GOVERNOR)", registry, "programmeResume", [PROGRAMME, REASON]),
 
   emptyTask("voucher", "Issue, show, revoke, expire, re-issue and freeze vouchers").build(),
   define(["voucher", "issue"], "Issue one voucher (ISSUER of the programme)", vouchers, "voucherIssue", [

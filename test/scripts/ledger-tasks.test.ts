@@ -125,6 +125,19 @@ describe("ledger v2 tasks", function () {
       expect(shown.out).to.contain("ratio             30% for 1 国产算力 × 1 初创企业");
       expect(shown.out).to.contain("outstanding 1,234,567.89 CNY");
     });
+
+    it("pauses a programme at once as the guardian, refusing issue in it, and resumes it as the governor", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const ledger = await f.ledger.getAddress();
+      const programme = String(f.programme);
+      expect((await run("programme pause", { ledger, as: f.guardian.address, programme, reason: "audit" })).code).to.equal(0);
+      expect((await f.registry.getProgramme(f.programme))[1]).to.equal(true);
+      const refused = await run("voucher issue", { ledger, as: f.issuer.address, programme, ref: "P-1", holder: f.holder.address, amount: "1.00" });
+      expect(refused.err).to.contain(`VoucherLedgerProgrammePaused(${f.programme})`);
+      expect((await run("programme resume", { ledger, as: f.governor.address, programme, reason: "cleared" })).code).to.equal(0);
+      expect((await f.registry.getProgramme(f.programme))[1]).to.equal(false);
+      expect((await run("voucher issue", { ledger, as: f.issuer.address, programme, ref: "P-1", holder: f.holder.address, amount: "1.00" })).code).to.equal(0);
+    });
   });
 
   describe("voucher", function () {

@@ -41,6 +41,12 @@ export const accreditationShow = v2action("ANYONE", (ctx, a) => acc.showAccredit
 
 export const programmeShow = v2action("ANYONE", (ctx, a) => prog.showProgramme(ctx, { programme: need(a, "programme") }));
 export const programmeList = v2action("ANYONE", (ctx) => prog.listProgrammes(ctx));
+export const programmePause = v2action("GUARDIAN", (ctx, a) =>
+  prog.setProgrammePaused(ctx, { programme: need(a, "programme"), reason: need(a, "reason") }, true),
+);
+export const programmeResume = v2action("GOVERNOR", (ctx, a) =>
+  prog.setProgrammePaused(ctx, { programme: need(a, "programme"), reason: need(a, "reason") }, false),
+);
 
 export const issuerBind = v2action("GOVERNOR", (ctx, a) => admin.bindIssuer(ctx, { issuer: need(a, "issuer"), programme: need(a, "programme") }, true));
 export const issuerUnbind = v2action("GOVERNOR", (ctx, a) =>
