@@ -295,7 +295,7 @@ A redemption through the relay: the demo start-up signs its consent, demo data c
   DATA_CENTER_PRIVATE_KEY=${key(DEMO_REDEEMABLE.dataCenter)} npm run client -- redeem --consent ${inData("consent.json")} --out ${inData("request.json")} --wait
 
 The mirror checked against the chain: npm run verify
-Admin tasks work against this chain with --network localhost (e.g. npx hardhat ledger status --network localhost).
+Admin tasks (ledger v2) work against this chain with --network localhost: npx hardhat ledger deploy --v2 --network localhost first.
 Ctrl-C stops everything.`;
 }
 

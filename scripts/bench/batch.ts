@@ -1,5 +1,5 @@
 /**
- * Batch-issue benchmark: the wall time and peak memory (RSS) of `npx hardhat voucher batch-issue --dry-run` on a file
+ * Batch-issue benchmark: the wall time and peak memory (RSS) of `npx hardhat v1 batch-issue --dry-run` on a file
  * of 100,000 rows (BENCH_QUICK=1: 10,000), run as a clerk runs it, against anvil on 127.0.0.1 with the city's holder
  * cap in force (so every holder's tally is read). Next to it, in the same run, the same command on a file of one row:
  * what starting Hardhat and connecting costs. `--runs N` repeats each (default 1: a full run is about a minute).
@@ -45,7 +45,7 @@ async function dryRun(file: string, ledger: string, url: string): Promise<{ seco
     process.execPath,
     [
       CLI,
-      "voucher",
+      "v1",
       "batch-issue",
       "--city",
       String(SHANGHAI),

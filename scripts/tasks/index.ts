@@ -2,15 +2,17 @@ import { emptyTask, task } from "hardhat/config";
 import { ArgumentType } from "hardhat/types/arguments";
 import type { NewTaskActionFunction, NewTaskDefinitionBuilder, TaskDefinition } from "hardhat/types/tasks";
 
+import { ledgerTasks } from "./ledger-tasks.js";
+
 /**
- * The admin tasks: `npx hardhat <group> <task> --help` for each. Governor tasks sign with LEDGER_GOVERNOR_KEY,
- * issuer tasks with LEDGER_ISSUER_KEY, role grants of GOVERNOR with LEDGER_ADMIN_KEY (Hardhat keystore or
- * environment); on the local node the default accounts serve.
+ * The admin tasks: `npx hardhat <group> <task> --help` for each. The ledger v2 tasks are in ./ledger-tasks.ts; here
+ * are the local chain, the deployment (v1 by default, `--v2` for ledger v2), scheme files, and v1's batch issue that
+ * the batch benchmark still runs (until the service follows v2). Tasks sign with LEDGER_<ROLE>_KEY (Hardhat
+ * keystore or environment); on the local node the default accounts serve.
  */
 type Builder = NewTaskDefinitionBuilder<Record<string, unknown>>;
 
-const governor = () => import("./actions/governor.js");
-const issuer = () => import("./actions/issuer.js");
+const v1Batch = () => import("./actions/v1-batch.js");
 const deploy = () => import("./actions/deploy.js");
 const scheme = () => import("./actions/scheme.js");
 const chain = () => import("./actions/chain.js");
@@ -53,14 +55,6 @@ const pick =
   (): Promise<{ default: NewTaskActionFunction }> =>
     loader().then((module) => ({ default: module[name] as NewTaskActionFunction }));
 
-const CITY: [string, string] = ["city", "City code, GB/T 2260 (310000 = Shanghai)"];
-const VOUCHER: [string, string][] = [
-  ["id", "Voucher id"],
-  ["city", "City code (with --ref, instead of --id)"],
-  ["ref", "Application reference (with --city, instead of --id)"],
-];
-const DC: [string, string] = ["dataCenter", "Data center address"];
-
 export const adminTasks: TaskDefinition[] = [
   task("chain", "Start Hardhat's node with the ledger deployed to it (npm run chain); Ctrl-C stops it")
     .addOption({ name: "hostname", description: "Address to listen on", defaultValue: "127.0.0.1" })
@@ -83,7 +77,7 @@ export const adminTasks: TaskDefinition[] = [
     .build(),
 
   emptyTask("ledger", "Deploy, pause and inspect the ledger").build(),
-  task(["ledger", "deploy"], "Deploy the ledger with Ignition and record it (running it again changes nothing)")
+  task(["ledger", "deploy"], "Deploy the ledger (v1; --v2: ledger v2) with Ignition and record it (running it again changes nothing)")
     .addOption({
       name: "governor",
       description: "Account to make GOVERNOR (default: deployer; local: account #1)",
@@ -104,105 +98,11 @@ export const adminTasks: TaskDefinition[] = [
     })
     .addOption({ name: "baseUri", description: "Metadata base URI", defaultValue: "" })
     .addOption({ name: "deploymentId", description: "Ignition deployment id", defaultValue: "" })
+    .addOption({ name: "guardian", description: "With --v2: account to make GUARDIAN (default: deployer; local: account #4)", defaultValue: "" })
     .addFlag({ name: "reset", description: "Delete Ignition's journal of this deployment first (its chain is gone)" })
+    .addFlag({ name: "v2", description: "Deploy ledger v2 (registry, ledger, payment ledger) and record it in ledger-v2-chain-<id>.json" })
     .setAction(pick(deploy, "ledgerDeploy"))
     .build(),
-  define(["ledger", "pause"], "Pause the ledger (GOVERNOR)", [], pick(governor, "ledgerPause")),
-  define(["ledger", "unpause"], "Lift a pause (GOVERNOR)", [], pick(governor, "ledgerUnpause")),
-  define(["ledger", "status"], "Addresses, role members and per-city counters", [], pick(governor, "ledgerStatus")),
-
-  emptyTask("role", "Grant and revoke GOVERNOR, ISSUER and AUDITOR").build(),
-  define(
-    ["role", "grant"],
-    "Grant a role (GOVERNOR: by ADMIN; ISSUER, AUDITOR: by GOVERNOR)",
-    [
-      ["role", "GOVERNOR, ISSUER or AUDITOR"],
-      ["account", "Account address"],
-      ["delay", "Execution delay, seconds", "0"],
-    ],
-    pick(governor, "roleGrant"),
-  ),
-  define(
-    ["role", "revoke"],
-    "Revoke a role",
-    [
-      ["role", "GOVERNOR, ISSUER or AUDITOR"],
-      ["account", "Account address"],
-    ],
-    pick(governor, "roleRevoke"),
-  ),
-
-  emptyTask("city", "Register cities and set their scheme parameters (GOVERNOR)").build(),
-  define(
-    ["city", "register"],
-    "Register a city",
-    [
-      CITY,
-      ["name", "City name"],
-      ["budget", "Budget, decimal amount (600000000.00)"],
-      ["appropriation", "Reference of the budget act"],
-      ["ratio", "Share of an invoice a voucher pays, percent (80)"],
-      ["cap", "Face value one holder may receive, decimal amount, or none", "none"],
-      ["validityDays", "Default voucher validity, days", "365"],
-    ],
-    pick(governor, "cityRegister"),
-  ),
-  define(
-    ["city", "set-budget"],
-    "Set a city's budget",
-    [CITY, ["budget", "Budget, decimal amount"], ["appropriation", "Reference of the budget act"]],
-    pick(governor, "citySetBudget"),
-  ),
-  define(
-    ["city", "set-ratio"],
-    "Set a city's subsidy ratio",
-    [CITY, ["ratio", "Percent (80)"]],
-    pick(governor, "citySetRatio"),
-  ),
-  define(
-    ["city", "set-cap"],
-    "Set a city's per-holder cap",
-    [CITY, ["cap", "Decimal amount, or none"]],
-    pick(governor, "citySetCap"),
-  ),
-  define(
-    ["city", "set-validity"],
-    "Set a city's default voucher validity",
-    [CITY, ["validityDays", "Days"]],
-    pick(governor, "citySetValidity"),
-  ),
-  define(["city", "show"], "Show a city's parameters and counters", [CITY], pick(governor, "cityShow")),
-
-  emptyTask("issuer", "Bind issuers to cities (GOVERNOR)").build(),
-  define(
-    ["issuer", "bind"],
-    "Bind an issuer to a city",
-    [["issuer", "Issuer address"], CITY],
-    pick(governor, "issuerBind"),
-  ),
-  define(
-    ["issuer", "unbind"],
-    "Unbind an issuer from its city",
-    [["issuer", "Issuer address"]],
-    pick(governor, "issuerUnbind"),
-  ),
-
-  emptyTask("datacenter", "Accredit, suspend and reinstate data centers (GOVERNOR)").build(),
-  define(
-    ["datacenter", "accredit"],
-    "Accredit a data center for a city over [from, until)",
-    [DC, CITY, ["from", "Start, ISO date (2026-01-01)"], ["until", "End (exclusive), ISO date"]],
-    pick(governor, "dcAccredit"),
-  ),
-  define(
-    ["datacenter", "suspend"],
-    "Suspend a data center in a city",
-    [DC, CITY, ["reason", "Reason code (fraud, audit, ...)"]],
-    pick(governor, "dcSuspend"),
-  ),
-  define(["datacenter", "reinstate"], "Lift a suspension", [DC, CITY], pick(governor, "dcReinstate")),
-  define(["datacenter", "show"], "Show a data center's accreditation in a city", [DC, CITY], pick(governor, "dcShow")),
-
   emptyTask("scheme", "Apply scheme files (scripts/schemes/*.json) to the registry and the ledger (GOVERNOR)").build(),
   define(
     ["scheme", "apply"],
@@ -216,59 +116,20 @@ export const adminTasks: TaskDefinition[] = [
     [["dryRun", "Read the chain and list what would be sent; send nothing (no key needed)"]],
   ),
 
-  emptyTask("voucher", "Issue, show, revoke, expire and re-issue vouchers (ISSUER)").build(),
+  emptyTask("v1", "Ledger v1 (ComputeVoucher) tasks still in use until the service follows v2").build(),
   define(
-    ["voucher", "issue"],
-    "Issue one voucher",
+    ["v1", "batch-issue"],
+    "Issue v1 vouchers from a CSV file in a city: checked whole first, resumable, with a report (the batch benchmark runs it)",
     [
-      CITY,
-      ["ref", "Application reference"],
-      ["holder", "Holder address"],
-      ["amount", "Face value, decimal amount"],
-      ["expires", "Expiry, ISO date (default: the city's validity)"],
-    ],
-    pick(issuer, "voucherIssue"),
-  ),
-  define(
-    ["voucher", "batch-issue"],
-    "Issue vouchers from a CSV file: checked whole first, resumable, with a report",
-    [
-      CITY,
+      ["city", "City code, GB/T 2260 (310000 = Shanghai)"],
       ["file", "CSV: application_ref,holder,face_value[,expires_on]"],
       ["chunkSize", "Vouchers per transaction", "50"],
       ["report", "Report file (default: <file>.report.json)"],
     ],
-    pick(issuer, "voucherBatchIssue"),
+    pick(v1Batch, "voucherBatchIssue"),
     [["dryRun", "Check everything and estimate gas; send nothing"]],
   ),
-  define(["voucher", "show"], "Show a voucher", VOUCHER, pick(issuer, "voucherShow")),
-  define(
-    ["voucher", "revoke"],
-    "Revoke a voucher",
-    [...VOUCHER, ["reason", "Reason code (fraud, duplicate, ...)"]],
-    pick(issuer, "voucherRevoke"),
-    [["governor", "Act as GOVERNOR (also while paused)"]],
-  ),
-  define(
-    ["voucher", "expire"],
-    "Close an expired voucher, or --all of a city",
-    VOUCHER,
-    pick(issuer, "voucherExpire"),
-    [["all", "Every expired voucher of --city"]],
-  ),
-  define(
-    ["voucher", "reissue"],
-    "Re-issue a voucher to a new holder (lost key)",
-    [
-      ...VOUCHER,
-      ["holder", "New holder address"],
-      ["newRef", "Application reference of the new voucher"],
-      ["reason", "Reason code", "lost-key"],
-      ["expires", "New expiry, ISO date (default: keep)"],
-    ],
-    pick(issuer, "voucherReissue"),
-    [["governor", "Act as GOVERNOR (also while paused)"]],
-  ),
+  ...ledgerTasks,
 ];
 
 /**

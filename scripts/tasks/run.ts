@@ -11,17 +11,24 @@ import { UserError, parseAddress } from "../lib/admin/format.js";
 import { deploymentMismatch, deploymentPath, readDeployment } from "../../service/domain/deployment.js";
 
 /** Who a task acts as; each has its key variable and, on a local node, its default account. */
-export type Actor = "ADMIN" | "GOVERNOR" | "ISSUER" | "ANYONE";
+export type Actor = "ADMIN" | "GOVERNOR" | "GUARDIAN" | "ISSUER" | "FINANCE" | "HOLDER" | "SUPPLIER" | "ANYONE";
 
 /** The configuration variables (Hardhat keystore or environment) holding each actor's private key. */
 export const KEY_VARIABLES: Record<Exclude<Actor, "ANYONE">, string> = {
   ADMIN: "LEDGER_ADMIN_KEY",
   GOVERNOR: "LEDGER_GOVERNOR_KEY",
+  GUARDIAN: "LEDGER_GUARDIAN_KEY",
   ISSUER: "LEDGER_ISSUER_KEY",
+  FINANCE: "LEDGER_FINANCE_KEY",
+  HOLDER: "LEDGER_HOLDER_KEY",
+  SUPPLIER: "LEDGER_SUPPLIER_KEY",
 };
 
-/** On Hardhat's local node (chain 31337): the default account each actor uses (as `npm run chain` sets up). */
-const LOCAL_ACCOUNT: Record<Actor, number> = { ADMIN: 0, GOVERNOR: 1, ISSUER: 2, ANYONE: 0 };
+/**
+ * On Hardhat's local node (chain 31337): the default account each actor uses (as `npm run chain` and `ledger deploy
+ * --v2` set them up). A holder and a supplier have none: they name their account with --as.
+ */
+const LOCAL_ACCOUNT: Partial<Record<Actor, number>> = { ADMIN: 0, GOVERNOR: 1, ISSUER: 2, GUARDIAN: 4, FINANCE: 5, ANYONE: 0 };
 const LOCAL_CHAIN_ID = 31337;
 
 /**
@@ -62,12 +69,13 @@ export async function chooseSigner(
       }
     }
   }
-  if (chainId === LOCAL_CHAIN_ID && signers[LOCAL_ACCOUNT[actor]] !== undefined) return signers[LOCAL_ACCOUNT[actor]]!;
+  const local = LOCAL_ACCOUNT[actor];
+  if (chainId === LOCAL_CHAIN_ID && local !== undefined && signers[local] !== undefined) return signers[local];
   if (actor === "ANYONE" && signers[0] !== undefined) return signers[0];
   const variable = KEY_VARIABLES[actor as Exclude<Actor, "ANYONE">];
   throw new UserError(
     `no ${actor} key for this network: store it with "npx hardhat keystore set ${variable}" ` +
-      `or set the environment variable ${variable}`,
+      `or set the environment variable ${variable}${local === undefined ? ", or pass --as <address> of an unlocked account" : ""}`,
   );
 }
 
@@ -182,6 +190,16 @@ export function action(
       await close?.();
     }
   };
+}
+
+/** A string option that must be given. */
+export function need(args: TaskArguments, key: string): string {
+  const value: unknown = args[key];
+  if (typeof value !== "string" || value.trim() === "") {
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UserError(`${flag} is required (see --help)`);
+  }
+  return value;
 }
 
 /** A string option, or undefined when it was not given. */

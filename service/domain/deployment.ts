@@ -62,7 +62,7 @@ export async function readDeployment(path: string): Promise<Deployment> {
  * second test.
  */
 export async function deploymentMismatch(
-  deployment: Deployment,
+  deployment: Pick<Deployment, "chainId" | "deploymentBlock" | "deploymentBlockHash">,
   chain: { chainId: number; blockHash: (block: number) => Promise<string | null | undefined> },
 ): Promise<string | undefined> {
   if (deployment.chainId !== chain.chainId)

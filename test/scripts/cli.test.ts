@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 
-import { deploymentPath, readDeployment } from "../../service/domain/deployment.js";
+import { deploymentPath } from "../../service/domain/deployment.js";
 import { JOURNALS_DIR } from "../../scripts/lib/ignition-deploy.js";
+import { readV2Deployment, v2DeploymentPath } from "../../scripts/lib/ledger/deployment.js";
 import { SHANGHAI, deployTestLedger } from "../service/helpers/ledger.js";
 import { type LocalNode, ROOT, rpcCall, startNode, stopChild } from "../service/helpers/node.js";
 
@@ -57,14 +58,16 @@ describe("admin tasks on the command line, against any node", function () {
   afterEach(async function () {
     for (const node of nodes.splice(0)) await node.stop();
     await rm(deploymentPath(CHAIN_ID), { force: true });
+    await rm(v2DeploymentPath(CHAIN_ID), { force: true });
     await rm(join(JOURNALS_DIR, `chain-${CHAIN_ID}`), { recursive: true, force: true });
+    await rm(join(JOURNALS_DIR, `ledger-v2-chain-${CHAIN_ID}`), { recursive: true, force: true });
   });
 
   it("takes the localhost node from LOCALHOST_RPC_URL, or its port from CHAIN_PORT", async function () {
     const node = await anvil();
-    const deployed = await finished(["ledger", "deploy", "--network", "localhost"], { LOCALHOST_RPC_URL: node.url });
+    const deployed = await finished(["ledger", "deploy", "--v2", "--network", "localhost"], { LOCALHOST_RPC_URL: node.url });
     expect(deployed.code, deployed.output).to.equal(0);
-    const deployment = await readDeployment(deploymentPath(CHAIN_ID));
+    const deployment = await readV2Deployment(v2DeploymentPath(CHAIN_ID));
     const status = await finished(["ledger", "status", "--network", "localhost"], { CHAIN_PORT: String(node.port) });
     expect(status.code, status.output).to.equal(0);
     expect(status.output).to.contain(deployment.ledger);
@@ -79,7 +82,7 @@ describe("admin tasks on the command line, against any node", function () {
 
   it("refuses a deployment file of another chain with the same id, and explains an Ignition journal of a chain that is gone", async function () {
     const first = await anvil();
-    const deployed = await finished(["ledger", "deploy", "--network", "localhost"], { LOCALHOST_RPC_URL: first.url });
+    const deployed = await finished(["ledger", "deploy", "--v2", "--network", "localhost"], { LOCALHOST_RPC_URL: first.url });
     expect(deployed.code, deployed.output).to.equal(0);
     await first.stop();
     // A node started afresh with the same chain id: the deployment file and Ignition's journal describe a chain
@@ -88,32 +91,32 @@ describe("admin tasks on the command line, against any node", function () {
     const env = { LOCALHOST_RPC_URL: second.url };
     for (const task of [
       ["ledger", "status"],
-      ["city", "show", "--city", "310000"],
+      ["entity", "show", "--company", "1"],
     ]) {
       const refused = await finished([...task, "--network", "localhost"], env);
       expect(refused.code).to.equal(1);
       expect(refused.output.trim().split("\n"), refused.output).to.have.length(1);
       expect(refused.output).to.match(
         new RegExp(
-          `^Error: the deployment file .*chain-${CHAIN_ID}\\.json is not for the chain of --network localhost at ` +
+          `^Error: the deployment file .*ledger-v2-chain-${CHAIN_ID}\\.json is not for the chain of --network localhost at ` +
             `${second.url.replace(/\./g, "\\.")}: it records the deployment in block \\d+ .* it is another chain ` +
             `with the same id ${CHAIN_ID}`,
         ),
       );
     }
-    const again = await finished(["ledger", "deploy", "--network", "localhost"], env);
+    const again = await finished(["ledger", "deploy", "--v2", "--network", "localhost"], env);
     expect(again.code).to.equal(1);
     expect(again.output).to.match(
       new RegExp(`Error: the Ignition journal .*chain-${CHAIN_ID} belongs to a chain that is gone: .*pass --reset`),
     );
     expect(again.output).not.to.contain("cannot find the deployment block");
 
-    const reset = await finished(["ledger", "deploy", "--reset", "--network", "localhost"], env);
+    const reset = await finished(["ledger", "deploy", "--v2", "--reset", "--network", "localhost"], env);
     expect(reset.code, reset.output).to.equal(0);
     expect(reset.output).to.contain("--reset: removed the Ignition journal");
     const status = await finished(["ledger", "status", "--network", "localhost"], env);
     expect(status.code, status.output).to.equal(0);
-    expect(status.output).to.contain((await readDeployment(deploymentPath(CHAIN_ID))).ledger);
+    expect(status.output).to.contain((await readV2Deployment(v2DeploymentPath(CHAIN_ID))).ledger);
   });
 
   it("finishes a batch run killed while its transaction was pending, without sending anything twice", async function () {
@@ -126,7 +129,7 @@ describe("admin tasks on the command line, against any node", function () {
       await writeFile(file, `application_ref,holder,face_value\n${rows.join("\n")}\n`);
       const report = join(dir, "approved.report.json");
       const ledger = await t.ledger.getAddress();
-      const args = ["voucher", "batch-issue", "--city", String(SHANGHAI), "--file", file, "--chunk-size", "2"];
+      const args = ["v1", "batch-issue", "--city", String(SHANGHAI), "--file", file, "--chunk-size", "2"];
       const env = { LOCALHOST_RPC_URL: node.url };
       await rpcCall(node.url, "evm_setAutomine", [false]);
 

@@ -196,3 +196,14 @@ function parseLine(line: string, columns: string[]): { cells: string[] } | { err
     }
   }
 }
+
+/** Formats problems as the lines a person reads, sorted by line; after `limit` of them, a count of the rest. */
+export function describeProblems(problems: Problem[], limit = 500): string {
+  const sorted = [...problems].sort((a, b) => a.line - b.line);
+  const lines = sorted
+    .slice(0, limit)
+    .map((p) => (p.line === 0 ? `  batch: ${p.message}` : `  line ${p.line}: ${p.message}`));
+  if (sorted.length > limit)
+    lines.push(`  … and ${sorted.length - limit} more problem(s) after line ${sorted[limit - 1]!.line}`);
+  return lines.join("\n");
+}

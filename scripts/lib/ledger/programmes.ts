@@ -1,7 +1,10 @@
-import { readCode } from "../admin/format.js";
+import type { Interface } from "ethers";
+
+import { readCode, reasonCode } from "../admin/format.js";
 import type { LedgerContext } from "./context.js";
 import { money, parseProgramme, shanghaiTime } from "./format.js";
 import { describeCategory, describeClass } from "./names.js";
+import { submitCall } from "./submit.js";
 
 /** Programmes as the chain holds them: rules, budget and commitment per fiscal year, and their use. Changes are made
  * with `scheme apply` from the scheme files. */
@@ -85,4 +88,15 @@ export async function listProgrammes(ctx: LedgerContext): Promise<number> {
     );
   }
   return count;
+}
+
+/** Pauses a programme at once (GUARDIAN: no issue, no redemption in it) or resumes it (GOVERNOR), with a reason. */
+export async function setProgrammePaused(ctx: LedgerContext, input: { programme: string; reason: string }, paused: boolean): Promise<void> {
+  const id = parseProgramme(input.programme);
+  await submitCall(ctx, {
+    target: await ctx.registry.getAddress(),
+    data: (ctx.registry.interface as Interface).encodeFunctionData(paused ? "pauseProgramme" : "resumeProgramme", [id, reasonCode(input.reason)]),
+    label: `${paused ? "pause" : "resume"} programme ${id}`,
+  });
+  ctx.log(`Programme ${id} is ${paused ? "paused: no issue, no redemption" : "resumed"} (${input.reason}).`);
 }

@@ -11,6 +11,7 @@ import { UserError, parseAddress } from "../../lib/admin/format.js";
 import { grantRole } from "../../lib/admin/governance.js";
 import type { Deployment } from "../../../service/domain/deployment.js";
 import { type IgnitionDeployOptions, deployWithIgnition, journalDir } from "../../lib/ignition-deploy.js";
+import { deployLedgerV2 } from "../../lib/ledger/deployment.js";
 import { ROLE } from "../../../service/domain/roles-v1.js";
 import { optional } from "../run.js";
 
@@ -68,9 +69,14 @@ export async function ledgerDeploy(args: TaskArguments, hre: HardhatRuntimeEnvir
     }
     if (args.reset === true && connection.networkConfig.type === "http") {
       const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
-      const dir = journalDir(chainId, options);
+      const dir = journalDir(chainId, args.v2 === true ? { ...options, deploymentId: options.deploymentId ?? `ledger-v2-chain-${chainId}` } : options);
       await rm(dir, { recursive: true, force: true });
       console.log(`--reset: removed the Ignition journal ${dir}; deploying afresh.`);
+    }
+    if (args.v2 === true) {
+      const guardian = optional(args.guardian);
+      await deployLedgerV2(connection, { ...options, guardian: guardian === undefined ? undefined : parseAddress(guardian) });
+      return;
     }
     await deployTo(connection, options);
   } catch (error) {

@@ -8,8 +8,8 @@ import { UserError } from "../../lib/admin/format.js";
 import { applyScheme, openSchemeChain, type SchemeChain } from "../../lib/schemes/apply.js";
 import { loadSchemeFile, loadVocabulary, type ResolvedScheme, vocabularyPathFor } from "../../lib/schemes/load.js";
 import { reportLines } from "../../lib/schemes/report.js";
-import { chooseSigner, locateLedger, optional } from "../run.js";
-import { need } from "./governor.js";
+import { locateV2 } from "../ledger-run.js";
+import { chooseSigner, need, optional } from "../run.js";
 
 /** The scheme files `--file` names: the file, or every `.json` of the folder but the vocabulary, in name order. */
 export async function schemeFiles(path: string): Promise<string[]> {
@@ -67,7 +67,7 @@ export async function runSchemeApplyTask(args: TaskArguments, hre: HardhatRuntim
     const connection = await hre.network.create();
     close = () => connection.close();
     const chainId = Number((await connection.ethers.provider.getNetwork()).chainId);
-    const { ledgerAddress, fromBlock } = await locateLedger(connection, args, chainId);
+    const { ledger: ledgerAddress, fromBlock } = await locateV2(connection, args, chainId);
     const runner = dryRun
       ? connection.ethers.provider
       : await chooseSigner(hre, connection, "GOVERNOR", chainId, optional(args.as) ?? "");

@@ -1,48 +1,10 @@
+/** `npx hardhat v1 batch-issue`: ledger v1's batch issue by city, kept for the batch benchmark until the service follows v2. */
 import { dirname, resolve } from "node:path";
 
-import type { TaskArguments } from "hardhat/types/tasks";
 
 import { batchIssue } from "../../lib/admin/batch-issue.js";
 import { parseCity } from "../../lib/admin/format.js";
-import * as v from "../../lib/admin/vouchers.js";
-import { action, optional } from "../run.js";
-import { need } from "./governor.js";
-
-const selector = (a: TaskArguments) => ({ id: optional(a.id), city: optional(a.city), ref: optional(a.ref) });
-const actorOf = (a: TaskArguments) => (a.governor === true ? "GOVERNOR" : "ISSUER");
-
-export const voucherIssue = action("ISSUER", (ctx, a) =>
-  v.issueOne(ctx, {
-    city: need(a, "city"),
-    ref: need(a, "ref"),
-    holder: need(a, "holder"),
-    amount: need(a, "amount"),
-    expires: optional(a.expires),
-  }),
-);
-
-export const voucherShow = action("ANYONE", (ctx, a) => v.showVoucher(ctx, selector(a)));
-
-export const voucherRevoke = (a: TaskArguments, hre: Parameters<ReturnType<typeof action>>[1]) =>
-  action(actorOf(a), (ctx) =>
-    v.revokeVoucher(ctx, { ...selector(a), reason: need(a, "reason"), asGovernor: a.governor === true }),
-  )(a, hre);
-
-export const voucherReissue = (a: TaskArguments, hre: Parameters<ReturnType<typeof action>>[1]) =>
-  action(actorOf(a), (ctx) =>
-    v.reissueVoucher(ctx, {
-      ...selector(a),
-      holder: need(a, "holder"),
-      newRef: need(a, "newRef"),
-      reason: need(a, "reason"),
-      expires: optional(a.expires),
-      asGovernor: a.governor === true,
-    }),
-  )(a, hre);
-
-export const voucherExpire = action("ANYONE", (ctx, a) =>
-  v.expireVouchers(ctx, { ...selector(a), all: a.all === true }),
-);
+import { action, need, optional } from "../run.js";
 
 /** What each stage of a batch run is doing, for its progress line. */
 const STAGES: Record<string, string> = {

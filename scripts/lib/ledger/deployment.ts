@@ -1,0 +1,171 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
+import type { NetworkConnection } from "hardhat/types/network";
+import { getAddress, isAddress } from "ethers";
+import { z } from "zod";
+
+import { ROLE, type RoleName } from "../../../service/domain/roles.js";
+import { AccessManager__factory } from "../../../types/ethers-contracts/index.js";
+import VoucherLedgerModule from "../../ignition/modules/VoucherLedger.js";
+import { DEPLOYMENTS_DIR } from "../../../service/domain/deployment.js";
+import { JOURNALS_DIR, staleJournal } from "../ignition-deploy.js";
+import { openLedgerV2 } from "./context.js";
+import { submitCall } from "./submit.js";
+
+/**
+ * Where a deployment of ledger v2 is recorded: `scripts/deployments/ledger-v2-chain-<id>.json`, beside v1's file of
+ * the same chain (the service still reads v1's until it follows v2). Written by `ledger deploy --v2`, read by the v2
+ * tasks.
+ */
+
+const address = z
+  .string()
+  .refine((value) => isAddress(value), { error: "not an address" })
+  .transform((value) => getAddress(value));
+
+export const v2DeploymentSchema = z.object({
+  chainId: z.number().int().positive(),
+  ledger: address,
+  registry: address,
+  payments: address,
+  accessManager: address,
+  forwarder: address,
+  deploymentBlock: z.number().int().nonnegative(),
+  deploymentBlockHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+  deployedAt: z.string(),
+});
+
+export type V2Deployment = z.infer<typeof v2DeploymentSchema>;
+
+export function v2DeploymentPath(chainId: number | bigint, dir: string = DEPLOYMENTS_DIR): string {
+  return join(dir, `ledger-v2-chain-${chainId}.json`);
+}
+
+export async function readV2Deployment(path: string): Promise<V2Deployment> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new Error(`cannot read the deployment file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = v2DeploymentSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`the deployment file ${path} is invalid at "${issue?.path.join(".")}": ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+async function writeV2Deployment(deployment: V2Deployment, path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(v2DeploymentSchema.parse(deployment), null, 2)}\n`);
+  await rename(temporary, path);
+}
+
+export interface V2DeployOptions {
+  governor?: string;
+  governorDelay?: number;
+  guardian?: string;
+  currency?: string;
+  decimals?: number;
+  baseURI?: string;
+  deploymentId?: string;
+  deploymentsDir?: string;
+  journalsDir?: string;
+  log?: (line: string) => void;
+}
+
+const LOCAL_CHAIN_ID = 31337;
+/** On a local node (chain 31337), the default account of each role: as the v2 tasks use them. */
+export const LOCAL_V2_ACCOUNTS: Record<Exclude<RoleName, "ADMIN"> | "ADMIN", number> = {
+  ADMIN: 0,
+  GOVERNOR: 1,
+  ISSUER: 2,
+  AUDITOR: 3,
+  GUARDIAN: 4,
+  FINANCE: 5,
+};
+
+/**
+ * Deploys ledger v2 with its Ignition module (scripts/ignition/modules/VoucherLedger.ts) and records it. Running it
+ * again changes nothing. On a local node, without --governor: GOVERNOR #1, GUARDIAN #4, then ISSUER #2 and AUDITOR #3
+ * (granted by the governor) and FINANCE #5 (by ADMIN #0); a journal left by a local node started afresh is dropped.
+ */
+export async function deployLedgerV2(connection: NetworkConnection, options: V2DeployOptions = {}): Promise<V2Deployment> {
+  const log = options.log ?? (() => {});
+  const { ethers } = connection;
+  const chainId = Number((await ethers.provider.getNetwork()).chainId);
+  const signers = await ethers.getSigners();
+  const local = chainId === LOCAL_CHAIN_ID && options.governor === undefined && signers.length > 5;
+  const parameters: Record<string, string | number> = {};
+  const governor = options.governor ?? (local ? signers[1]!.address : undefined);
+  const guardian = options.guardian ?? (local ? signers[4]!.address : undefined);
+  if (governor !== undefined) parameters.governor = governor;
+  if (guardian !== undefined) parameters.guardian = guardian;
+  if (options.governorDelay !== undefined) parameters.governorDelay = options.governorDelay;
+  if (options.currency !== undefined) parameters.currency = options.currency;
+  if (options.decimals !== undefined) parameters.decimals = options.decimals;
+  if (options.baseURI !== undefined) parameters.baseURI = options.baseURI;
+  const deploymentId = options.deploymentId ?? `ledger-v2-chain-${chainId}`;
+  const journal = join(options.journalsDir ?? JOURNALS_DIR, deploymentId);
+  const stale = await staleJournal(connection, journal);
+  if (stale !== undefined) {
+    if (chainId !== LOCAL_CHAIN_ID) throw new Error(stale);
+    log(`The Ignition journal ${journal} is of a local chain that is gone: removed, deploying afresh.`);
+    await rm(journal, { recursive: true, force: true });
+  }
+  const deployed = await connection.ignition.deploy(VoucherLedgerModule, {
+    parameters: { VoucherLedger: parameters },
+    deploymentId: connection.networkConfig.type === "http" ? deploymentId : undefined,
+    displayUi: false,
+  });
+  const addresses = {
+    ledger: await deployed.ledger.getAddress(),
+    registry: await deployed.registry.getAddress(),
+    payments: await deployed.payments.getAddress(),
+    accessManager: await deployed.manager.getAddress(),
+    forwarder: await deployed.forwarder.getAddress(),
+  };
+  if (local) await grantLocalRoles(connection, addresses.ledger);
+  const path = v2DeploymentPath(chainId, options.deploymentsDir ?? DEPLOYMENTS_DIR);
+  if (existsSync(path)) {
+    const existing = await readV2Deployment(path).catch(() => undefined);
+    if (existing?.ledger === addresses.ledger && (await ethers.provider.getBlock(existing.deploymentBlock))?.hash === existing.deploymentBlockHash) {
+      log(`Ledger v2 is deployed already at ${addresses.ledger} (chain ${chainId}); nothing changed.`);
+      return existing;
+    }
+  }
+  const manager = AccessManager__factory.connect(addresses.accessManager, ethers.provider);
+  const [first] = await manager.queryFilter(manager.filters.RoleGranted(ROLE.ADMIN), 0, "latest");
+  const block = first === undefined ? null : await ethers.provider.getBlock(first.blockNumber);
+  if (block === null || block.hash === null) throw new Error(`cannot find the deployment block of the AccessManager ${addresses.accessManager}`);
+  const deployment: V2Deployment = {
+    chainId,
+    ...addresses,
+    deploymentBlock: block.number,
+    deploymentBlockHash: block.hash,
+    deployedAt: new Date(block.timestamp * 1000).toISOString(),
+  };
+  await writeV2Deployment(deployment, path);
+  log(`Ledger v2 is deployed at ${addresses.ledger} (registry ${addresses.registry}, payments ${addresses.payments}; chain ${chainId}); recorded in ${path}.`);
+  return deployment;
+}
+
+/** ISSUER #2 and AUDITOR #3 by the governor #1, FINANCE #5 by ADMIN #0, each only if not held yet. */
+async function grantLocalRoles(connection: NetworkConnection, ledger: string): Promise<void> {
+  const signers = await connection.ethers.getSigners();
+  for (const role of ["ISSUER", "AUDITOR", "FINANCE"] as const) {
+    const granter = signers[role === "FINANCE" ? 0 : 1]!;
+    const ctx = await openLedgerV2({ signer: granter, ledger, log: () => {} });
+    const account = signers[LOCAL_V2_ACCOUNTS[role]]!.address;
+    if ((await ctx.manager.hasRole(ROLE[role], account))[0]) continue;
+    await submitCall(ctx, {
+      target: await ctx.manager.getAddress(),
+      data: ctx.manager.interface.encodeFunctionData("grantRole", [ROLE[role], account, 0]),
+      label: `grant ${role} to ${account}`,
+    });
+  }
+}
