@@ -28,7 +28,7 @@ export const KEY_VARIABLES: Record<Exclude<Actor, "ANYONE">, string> = {
  * On Hardhat's local node (chain 31337): the default account each actor uses (as `npm run chain` and `ledger deploy
  * --v2` set them up). A holder and a supplier have none: they name their account with --as.
  */
-const LOCAL_ACCOUNT: Partial<Record<Actor, number>> = { ADMIN: 0, GOVERNOR: 1, ISSUER: 2, GUARDIAN: 4, FINANCE: 5, ANYONE: 0 };
+const LOCAL_ACCOUNT: Partial<Record<Actor, number>> = { ADMIN: 0, GOVERNOR: 1, ISSUER: 2, GUARDIAN: 4, FINANCE: 8, ANYONE: 0 };
 const LOCAL_CHAIN_ID = 31337;
 
 /**

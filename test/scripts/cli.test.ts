@@ -15,6 +15,8 @@ import { type LocalNode, ROOT, rpcCall, startNode, stopChild } from "../service/
 
 /** A chain id of this test run's own: its deployment file and Ignition journal are this test's alone. */
 const CHAIN_ID = 900_000 + (process.pid % 90_000);
+/** Ledger v2's ADMIN: a 2-of-3 Safe of the node's development accounts #5, #6 and #7 (its deploy check refuses a key). */
+const SAFE_OWNERS = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc,0x976EA74026E726554dB657fA54763abd0C3a0aa9,0x14dC79964da2C08b23698B3D3cc7Ca32193d9955";
 const CLI = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 
 interface Run {
@@ -65,7 +67,7 @@ describe("admin tasks on the command line, against any node", function () {
 
   it("takes the localhost node from LOCALHOST_RPC_URL, or its port from CHAIN_PORT", async function () {
     const node = await anvil();
-    const deployed = await finished(["ledger", "deploy", "--v2", "--network", "localhost"], { LOCALHOST_RPC_URL: node.url });
+    const deployed = await finished(["ledger", "deploy", "--v2", "--network", "localhost", "--safe-owners", SAFE_OWNERS, "--safe-threshold", "2"], { LOCALHOST_RPC_URL: node.url });
     expect(deployed.code, deployed.output).to.equal(0);
     const deployment = await readV2Deployment(v2DeploymentPath(CHAIN_ID));
     const status = await finished(["ledger", "status", "--network", "localhost"], { CHAIN_PORT: String(node.port) });
@@ -82,7 +84,7 @@ describe("admin tasks on the command line, against any node", function () {
 
   it("refuses a deployment file of another chain with the same id, and explains an Ignition journal of a chain that is gone", async function () {
     const first = await anvil();
-    const deployed = await finished(["ledger", "deploy", "--v2", "--network", "localhost"], { LOCALHOST_RPC_URL: first.url });
+    const deployed = await finished(["ledger", "deploy", "--v2", "--network", "localhost", "--safe-owners", SAFE_OWNERS, "--safe-threshold", "2"], { LOCALHOST_RPC_URL: first.url });
     expect(deployed.code, deployed.output).to.equal(0);
     await first.stop();
     // A node started afresh with the same chain id: the deployment file and Ignition's journal describe a chain
@@ -104,14 +106,14 @@ describe("admin tasks on the command line, against any node", function () {
         ),
       );
     }
-    const again = await finished(["ledger", "deploy", "--v2", "--network", "localhost"], env);
+    const again = await finished(["ledger", "deploy", "--v2", "--network", "localhost", "--safe-owners", SAFE_OWNERS, "--safe-threshold", "2"], env);
     expect(again.code).to.equal(1);
     expect(again.output).to.match(
       new RegExp(`Error: the Ignition journal .*chain-${CHAIN_ID} belongs to a chain that is gone: .*pass --reset`),
     );
     expect(again.output).not.to.contain("cannot find the deployment block");
 
-    const reset = await finished(["ledger", "deploy", "--v2", "--reset", "--network", "localhost"], env);
+    const reset = await finished(["ledger", "deploy", "--v2", "--reset", "--network", "localhost", "--safe-owners", SAFE_OWNERS], env);
     expect(reset.code, reset.output).to.equal(0);
     expect(reset.output).to.contain("--reset: removed the Ignition journal");
     const status = await finished(["ledger", "status", "--network", "localhost"], env);

@@ -75,7 +75,21 @@ export async function ledgerDeploy(args: TaskArguments, hre: HardhatRuntimeEnvir
     }
     if (args.v2 === true) {
       const guardian = optional(args.guardian);
-      await deployLedgerV2(connection, { ...options, guardian: guardian === undefined ? undefined : parseAddress(guardian) });
+      const safe = optional(args.safe);
+      const owners = optional(args.safeOwners);
+      if (safe !== undefined && owners !== undefined) throw new UserError("give --safe or --safe-owners, not both");
+      await deployLedgerV2(connection, {
+        ...options,
+        // --governor-delay's default, 0, is v1's; v2's default is the module's, the deploy check's minimum (1 day).
+        governorDelay: Number(args.governorDelay) === 0 ? undefined : options.governorDelay,
+        guardian: guardian === undefined ? undefined : parseAddress(guardian),
+        safe:
+          safe !== undefined
+            ? parseAddress(safe)
+            : owners === undefined
+              ? undefined
+              : { owners: owners.split(",").map((owner) => parseAddress(owner.trim())), threshold: Number(args.safeThreshold) },
+      });
       return;
     }
     await deployTo(connection, options);
