@@ -8,6 +8,8 @@ import { deploymentMismatch } from "../../service/domain/deployment.js";
 import { type LedgerContext, openLedgerV2 } from "../lib/ledger/context.js";
 import { readV2Deployment, v2DeploymentPath } from "../lib/ledger/deployment.js";
 import { explainRefusal } from "../lib/ledger/errors.js";
+import { CallRouted } from "../lib/ledger/submit.js";
+import { VIAS, type Via } from "../lib/governance/route.js";
 import { type Actor, type Connection, chooseSigner, optional } from "./run.js";
 
 /**
@@ -75,6 +77,15 @@ export async function connectV2(
     const where = await locateV2(connection, args, chainId);
     const signer = await chooseSigner(hre, connection, actor, chainId, optional(args.as) ?? "");
     const ctx = await openLedgerV2({ signer, ...where });
+    const via = optional(args.via) ?? "direct";
+    if (!VIAS.includes(via as Via)) throw new UserError(`--via ${via}: expected one of ${VIAS.join(", ")}`);
+    if (via.startsWith("safe") && (optional(args.safe) === undefined || optional(args.out) === undefined)) {
+      throw new UserError(`--via ${via} needs --safe <the Safe holding ADMIN> and --out <proposal file>`);
+    }
+    if (via !== "direct") {
+      const safe = optional(args.safe);
+      ctx.route = { via: via as Via, safe: safe === undefined ? undefined : parseAddress(safe), proposalFile: optional(args.out) };
+    }
     return { ctx, close: () => connection.close() };
   } catch (error) {
     await connection.close();
@@ -94,6 +105,10 @@ export function v2action(
       close = connected.close;
       await command(connected.ctx, args);
     } catch (error) {
+      if (error instanceof CallRouted) {
+        console.log(error.message);
+        return;
+      }
       const hardhat = (error as Error | undefined)?.name === "HardhatError";
       console.error(`Error: ${hardhat ? (error as Error).message : explainRefusal(error)}`);
       process.exitCode = 1;

@@ -18,7 +18,14 @@ function define(id: string[], description: string, loader: Loader, name: string,
   let builder = task(id, description)
     .addOption({ name: "ledger", description: "Ledger v2 address (default: the v2 deployment file of --network)", defaultValue: "" })
     .addOption({ name: "payments", description: "Payment ledger address (default: found through the AccessManager)", defaultValue: "" })
-    .addOption({ name: "as", description: "Act as this unlocked account of the node instead of the role's key", defaultValue: "" });
+    .addOption({ name: "as", description: "Act as this unlocked account of the node instead of the role's key", defaultValue: "" })
+    .addOption({
+      name: "via",
+      description: "How a write reaches the chain: direct, schedule (a delayed role), safe, safe-schedule, safe-execute (README, Governance)",
+      defaultValue: "direct",
+    })
+    .addOption({ name: "safe", description: "With --via safe…: the Safe that holds ADMIN", defaultValue: "" })
+    .addOption({ name: "out", description: "With --via safe…: the proposal file to write for the owners to sign", defaultValue: "" });
   for (const [option, text] of options) builder = builder.addOption({ name: option, description: text, defaultValue: "" });
   for (const [flag, text] of flags) builder = builder.addFlag({ name: flag, description: text });
   return builder.setAction(() => loader().then((m) => ({ default: m[name] as NewTaskActionFunction }))).build();

@@ -12,6 +12,7 @@ import {
   type SchemeRegistry,
 } from "../../../types/ethers-contracts/index.js";
 import { UserError, parseAddress } from "../admin/format.js";
+import type { Via } from "../governance/route.js";
 
 /** Where a command writes what it has to say (the console, or a test's buffer). */
 export type Log = (line: string) => void;
@@ -34,6 +35,15 @@ export interface LedgerContext {
   /** First block to search for events (the deployment block, or 0 when unknown). */
   fromBlock: number;
   log: Log;
+  /** How writes reach the chain; sent at once when absent (scripts/lib/governance/route.ts). */
+  route?: WriteRoute;
+}
+
+/** A write scheduled in the AccessManager or proposed to the Safe instead of sent: `--via`, `--safe`, `--out`. */
+export interface WriteRoute {
+  via: Via;
+  safe?: string;
+  proposalFile?: string;
 }
 
 export interface OpenOptions {

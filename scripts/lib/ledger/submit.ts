@@ -1,6 +1,7 @@
 import type { TransactionReceipt } from "ethers";
 
 import { UserError } from "../admin/format.js";
+import { type RouteResult, routeCall } from "../governance/route.js";
 import type { LedgerContext } from "./context.js";
 import { explainRefusal } from "./errors.js";
 
@@ -20,10 +21,46 @@ export interface SubmitOptions {
 /**
  * The one place where the ledger tools send a write (governor, guardian, admin, finance, issuer and public calls
  * alike): for now it simulates the call as the signer, to refuse it with the contract's custom error before
- * anything is sent, then sends it and waits for it to be mined. Routing a call to a Safe proposal or an
- * AccessManager schedule (scripts/lib/governance/) plugs in here and nowhere else.
+ * anything is sent, then sends it and waits for it to be mined. With `ctx.route` (`--via schedule | safe | …`) it
+ * schedules the call in the AccessManager or proposes it to the Safe instead (scripts/lib/governance/route.ts), and
+ * ends the task with {@link CallRouted}: here and nowhere else.
  */
+/**
+ * What a task ends with when its write was scheduled or proposed rather than sent (`--via schedule | safe…`): the
+ * write takes effect later, so nothing after it in the task can run now. The task runner prints it and exits 0.
+ */
+export class CallRouted extends Error {
+  constructor(readonly result: RouteResult) {
+    super(CallRouted.describe(result));
+    this.name = "CallRouted";
+  }
+
+  private static describe(result: RouteResult): string {
+    switch (result.via) {
+      case "direct":
+        return `sent (${result.hash})`;
+      case "schedule":
+        return `scheduled as ${result.operation.id}: "npx hardhat delayed pending" shows when it may be executed`;
+      default:
+        return (
+          `proposed to the Safe ${result.proposal.safe} as ${result.proposal.safeTxHash}, written to ${result.file}: ` +
+          `owners add their signatures ("npx hardhat safe sign"), then "npx hardhat safe execute"`
+        );
+    }
+  }
+}
+
 export async function submitCall(ctx: LedgerContext, call: Call, options: SubmitOptions = {}): Promise<TransactionReceipt> {
+  if (ctx.route !== undefined && ctx.route.via !== "direct") {
+    // Not simulated: as the signer alone the call is refused (a delay, or ADMIN being the Safe's); the AccessManager
+    // and the Safe check it when it is executed.
+    const result = await routeCall(
+      { signer: ctx.signer, manager: await ctx.manager.getAddress(), safe: ctx.route.safe, proposalFile: ctx.route.proposalFile, log: ctx.log },
+      call,
+      ctx.route.via,
+    );
+    throw new CallRouted(result);
+  }
   const request = { from: ctx.signerAddress, to: call.target, data: call.data };
   try {
     await ctx.provider.call(request);
