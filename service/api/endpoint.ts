@@ -1,6 +1,6 @@
 import type { z } from "zod";
 
-import { type Endpoint as AnyContextEndpoint, type AnyEndpoint, expressPath, handlerOf as handlerWith, mount, Reply, routeConfig, STREAMED } from "../internal/endpoint.js";
+import { type Endpoint as AnyContextEndpoint, type AnyEndpoint, endpointDefiner, expressPath, handlerOf as handlerWith, mount, Reply, routeConfig, STREAMED } from "../internal/endpoint.js";
 import type { ProblemCode } from "../internal/problems.js";
 import type { ApiServices, RequestContext } from "./context.js";
 import { ApiError } from "./problem.js";
@@ -13,14 +13,7 @@ export type Endpoint<
   O extends z.ZodType = z.ZodType,
 > = AnyContextEndpoint<RequestContext, P, Q, B, O>;
 
-export function defineEndpoint<
-  P extends z.ZodType | undefined = undefined,
-  Q extends z.ZodType | undefined = undefined,
-  B extends z.ZodType | undefined = undefined,
-  O extends z.ZodType = z.ZodType,
->(endpoint: Endpoint<P, Q, B, O>): Endpoint<P, Q, B, O> {
-  return endpoint;
-}
+export const defineEndpoint = endpointDefiner<RequestContext>();
 
 /** What every audit API endpoint can answer besides its own codes (it runs under the API's limits and timeout). */
 export const API_ALWAYS: ProblemCode[] = ["BAD_REQUEST", "VALIDATION_FAILED", "RATE_LIMITED", "INTERNAL", "UNAVAILABLE", "TIMEOUT"];

@@ -70,6 +70,16 @@ export interface Endpoint<
   handle(input: EndpointInput<P, Q, B>, ctx: C): Promise<z.input<O> | Reply<z.input<O>> | typeof STREAMED>;
 }
 
+/** The `defineEndpoint` of a surface whose handlers get the context `C`: it checks an endpoint's types, and returns it. */
+export function endpointDefiner<C>() {
+  return <
+    P extends z.ZodType | undefined = undefined,
+    Q extends z.ZodType | undefined = undefined,
+    B extends z.ZodType | undefined = undefined,
+    O extends z.ZodType = z.ZodType,
+  >(endpoint: Endpoint<C, P, Q, B, O>): Endpoint<C, P, Q, B, O> => endpoint;
+}
+
 /** Any endpoint, as routers and the OpenAPI document take them (`handle` is a method: its context is bivariant). */
 export type AnyEndpoint = Endpoint;
 

@@ -1,7 +1,7 @@
 import type { Request, Response } from "express";
 import { z } from "zod";
 
-import type { Endpoint } from "../../internal/endpoint.js";
+import { type Endpoint, endpointDefiner } from "../../internal/endpoint.js";
 import { type ProblemCode, problemSchema } from "../../internal/problems.js";
 import type { Relay } from "../relay.js";
 
@@ -17,21 +17,9 @@ export interface RelayContext {
 }
 
 /** A relay endpoint: the service's one endpoint style (service/internal/endpoint.ts), with the relay's context. */
-export type RelayEndpoint<
-  P extends z.ZodType | undefined = z.ZodType | undefined,
-  Q extends z.ZodType | undefined = z.ZodType | undefined,
-  B extends z.ZodType | undefined = z.ZodType | undefined,
-  O extends z.ZodType = z.ZodType,
-> = Endpoint<RelayContext, P, Q, B, O>;
+export type RelayEndpoint = Endpoint<RelayContext>;
 
-export function defineRelayEndpoint<
-  P extends z.ZodType | undefined = undefined,
-  Q extends z.ZodType | undefined = undefined,
-  B extends z.ZodType | undefined = undefined,
-  O extends z.ZodType = z.ZodType,
->(endpoint: RelayEndpoint<P, Q, B, O>): RelayEndpoint<P, Q, B, O> {
-  return endpoint;
-}
+export const defineRelayEndpoint = endpointDefiner<RelayContext>();
 
 /**
  * What every relay endpoint can answer besides its own codes. The relay's routes are not under the audit API's rate
