@@ -4,7 +4,7 @@ import { loadConfig } from "./internal/config.js";
 import { isRetryable, ServiceError } from "./internal/errors.js";
 import { createLogger } from "./internal/logger.js";
 import { openMirror } from "./mirror.js";
-import { createRelay, createRelayRouter, relayDepsFor, type Relay } from "./relay/index.js";
+import { createRelay, createRelayRouter, RELAY_DOCUMENTED, relayDepsFor, type Relay } from "./relay/index.js";
 
 /**
  * `npm run service`: the mirror's writer (backfill, then follow the head), the redemption relay and the HTTP API
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
         ? []
         : [createRelayRouter({ relay, checkTimeoutMs: apiConfig.requestTimeoutMs, onError: (error) => logger.error({ err: String(error) }, "relay endpoint failed") })]),
     ];
-    const api = await createApi({ config, api: apiConfig, mirror, logger, routers });
+    const api = await createApi({ config, api: apiConfig, mirror, logger, routers, documented: relay === undefined ? [] : [RELAY_DOCUMENTED] });
     const http = await startHttpServer(api).catch(async (error: unknown) => {
       await api.close();
       await relay?.stop();

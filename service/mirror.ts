@@ -90,7 +90,7 @@ export async function openMirror({ config, logger, signal, onLockLost }: MirrorD
     signal,
     onRetry: (error) => logger.warn({ err: (error as Error).message }, "cannot reach the RPC node yet; retrying"),
   });
-  logger.info(target, "mirroring ledger");
+  logger.info({ ...target, event: "mirror.target" }, "mirroring ledger");
   const abis = await loadAbis();
   const db = await openDatabase(config.database, { logger, writer: !config.readOnly, signal, onLockLost });
   try {

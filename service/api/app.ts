@@ -17,7 +17,7 @@ import { ENDPOINTS } from "./endpoints/index.js";
 import { createFormat } from "./format.js";
 import { createMetrics } from "./metrics.js";
 import { migrateApi } from "./migrations.js";
-import { buildOpenApi, docsRouter, type OpenApiDocument } from "./openapi.js";
+import { buildOpenApi, docsRouter, type DocumentedEndpoints, type OpenApiDocument } from "./openapi.js";
 import { ApiError, errorMiddleware, notFoundHandler, sendProblem } from "./problem.js";
 
 export interface ApiDeps {
@@ -34,6 +34,8 @@ export interface ApiDeps {
    * "not stored" for a request it goes on to store).
    */
   routers?: readonly RequestHandler[];
+  /** The endpoints of those routers, documented in /openapi.json with the API's own (the relay's). */
+  documented?: readonly DocumentedEndpoints[];
 }
 
 export interface Api {
@@ -134,7 +136,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   for (const extra of deps.routers ?? []) app.use(extra);
   app.use(requestTimeout(api.requestTimeoutMs));
 
-  const document = buildOpenApi(ENDPOINTS, api.publicUrl);
+  const document = buildOpenApi(ENDPOINTS, api.publicUrl, deps.documented);
   app.get("/openapi.json", (_req, res) => {
     res.json(document);
   });

@@ -1,32 +1,15 @@
 import type { RequestHandler } from "express";
-import { z } from "zod";
+import type { z } from "zod";
 
 import type { Logger } from "../internal/logger.js";
-import { Problem, PROBLEM_CODES, PROBLEMS, problemMiddleware, type ProblemCode, sendProblem, validationProblem } from "../internal/problems.js";
+import { fieldErrorSchema, Problem, PROBLEMS, problemMiddleware, type ProblemCode, problemSchema, sendProblem, validationProblem } from "../internal/problems.js";
 
 /**
  * The audit API's problems. Codes, statuses and titles come from the service's one catalogue
  * (service/internal/problems.ts), which the redemption relay shares, and so do the problem format and the error
  * middleware.
  */
-export { PROBLEMS, type ProblemCode, sendProblem, validationProblem };
-
-export const fieldErrorSchema = z.strictObject({
-  path: z.string().meta({ description: "Where the failing value is: `query.limit`, `body.message`, `params.code`" }),
-  message: z.string(),
-});
-
-export const problemSchema = z
-  .strictObject({
-    type: z.string().meta({ example: "urn:compute-voucher:problem:VALIDATION_FAILED" }),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.enum(PROBLEM_CODES),
-    instance: z.string().meta({ description: "The request path" }),
-    errors: z.array(fieldErrorSchema).optional().meta({ description: "The failing fields, for VALIDATION_FAILED" }),
-  })
-  .meta({ id: "Problem", description: "RFC 9457 problem details" });
+export { fieldErrorSchema, PROBLEMS, type ProblemCode, problemSchema, sendProblem, validationProblem };
 
 export type ApiProblem = z.infer<typeof problemSchema>;
 

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from "express";
-import type { z } from "zod";
+import { z } from "zod";
 
 import { FatalError, isRetryable } from "./errors.js";
 
@@ -76,6 +76,25 @@ export const PROBLEMS = {
 export type ProblemCode = keyof typeof PROBLEMS;
 
 export const PROBLEM_CODES = Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]];
+
+/** The problem format as a zod schema: what every surface answers, and what the OpenAPI document shows. */
+export const fieldErrorSchema = z.strictObject({
+  path: z.string().meta({ description: "Where the failing value is: `query.limit`, `body.message`, `params.code`" }),
+  message: z.string(),
+});
+
+export const problemSchema = z
+  .strictObject({
+    type: z.string().meta({ example: "urn:compute-voucher:problem:VALIDATION_FAILED" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.enum(PROBLEM_CODES),
+    instance: z.string().meta({ description: "The request path" }),
+    errors: z.array(fieldErrorSchema).optional().meta({ description: "The failing fields, for VALIDATION_FAILED" }),
+  })
+  .meta({ id: "Problem", description: "RFC 9457 problem details" });
+
 
 export function isProblemCode(code: unknown): code is ProblemCode {
   return typeof code === "string" && Object.hasOwn(PROBLEMS, code);

@@ -108,8 +108,12 @@ async function readChain(chain: RelayChain, body: RedemptionBody): Promise<Chain
  * Requests may be prepared concurrently; {@link admitPrepared} then takes them one at a time.
  */
 export async function prepare(ctx: AdmitContext, raw: unknown, where = "body"): Promise<PreparedRedemption> {
+  return prepareBody(ctx, parseBody(raw, where));
+}
+
+/** {@link prepare} of a body already parsed (by its endpoint's input schema). */
+export async function prepareBody(ctx: AdmitContext, body: RedemptionBody): Promise<PreparedRedemption> {
   const { chain } = ctx;
-  const body = parseBody(raw, where);
   const { request } = body;
   checkShape(chain, body);
   const signer = forwardRequestSigner(chain.forwarderDomain, request);

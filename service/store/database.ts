@@ -7,6 +7,7 @@ import pg from "pg";
 import { classifyDatabaseError, DatabaseConnectionError } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import { sleep } from "../internal/retry.js";
+import { advisoryLock, type AdvisoryLock } from "./lock.js";
 
 /** Something that runs SQL: the database itself, or one transaction. Rows come back as plain objects. */
 export interface Queryable {
@@ -72,12 +73,12 @@ async function lockDataDir(dataDir: string, options: OpenOptions): Promise<() =>
     }
     const holder = Number.parseInt(await readFile(path, "utf8").catch(() => ""), 10);
     if (!Number.isSafeInteger(holder) || (!isAlive(holder) && holder !== process.pid)) {
-      options.logger.warn({ path, holder }, "removing a stale writer lock left by a process that is gone");
+      options.logger.warn({ path, holder, event: "lock.stale" }, "removing a stale writer lock left by a process that is gone");
       await unlink(path).catch(() => undefined);
       continue;
     }
     if (!said) {
-      options.logger.info({ path, holder }, "another writer holds the data folder; waiting for it to stop");
+      options.logger.info({ path, holder, event: "lock.waiting" }, "another writer holds the data folder; waiting for it to stop");
       said = true;
     }
     if (options.signal?.aborted) throw new DatabaseConnectionError("stopped while waiting for the writer lock");
@@ -115,7 +116,7 @@ async function openPostgres(config: { url: string; schema: string }, options: Op
   const clientConfig = { connectionString: config.url, options: `-c search_path=${config.schema}` };
   const pool = new pg.Pool({ ...clientConfig, max: 4 });
   pool.on("error", (error) => options.logger.warn({ err: error.message }, "idle database connection failed"));
-  let lock: { release(): Promise<void> } | undefined;
+  let lock: AdvisoryLock | undefined;
   const release = async () => {
     await lock?.release();
     await pool.end().catch(() => undefined);
@@ -148,43 +149,17 @@ async function openPostgres(config: { url: string; schema: string }, options: Op
   };
 }
 
-/** A session advisory lock, keyed by schema, held on its own connection for as long as the writer runs. */
-async function lockPostgres(
-  clientConfig: pg.ClientConfig,
-  schema: string,
-  options: OpenOptions,
-): Promise<{ release(): Promise<void> }> {
-  const client = new pg.Client(clientConfig);
-  await client.connect();
-  let held = false;
-  client.on("error", (error) => {
-    if (held) options.onLockLost?.(error);
+/** The single writer's advisory lock, keyed by schema. */
+function lockPostgres(clientConfig: pg.ClientConfig, schema: string, options: OpenOptions): Promise<AdvisoryLock> {
+  return advisoryLock(clientConfig, {
+    key: `compute-voucher-mirror:${schema}`,
+    logger: options.logger,
+    fields: { schema },
+    waiting: "another writer holds the advisory lock; waiting for it to stop",
+    acquired: "writer lock acquired; this process now writes",
+    stopped: () => new DatabaseConnectionError("stopped while waiting for the writer lock"),
+    signal: options.signal,
+    pollMs: options.lockPollMs,
+    onLost: options.onLockLost,
   });
-  client.on("end", () => {
-    if (held) options.onLockLost?.(new Error("the writer lock connection closed"));
-  });
-  const key = `compute-voucher-mirror:${schema}`;
-  let said = false;
-  for (;;) {
-    const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS locked", [key]);
-    if (rows[0]?.locked === true) {
-      held = true;
-      if (said) options.logger.info({ schema }, "writer lock acquired; this process now writes");
-      return {
-        async release() {
-          held = false;
-          await client.end().catch(() => undefined);
-        },
-      };
-    }
-    if (!said) {
-      options.logger.info({ schema }, "another writer holds the advisory lock; waiting for it to stop");
-      said = true;
-    }
-    if (options.signal?.aborted) {
-      await client.end().catch(() => undefined);
-      throw new DatabaseConnectionError("stopped while waiting for the writer lock");
-    }
-    await sleep(options.lockPollMs ?? 1000, options.signal);
-  }
 }

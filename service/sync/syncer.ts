@@ -1,7 +1,7 @@
 import type { Decoder } from "../chain/abi.js";
 import type { LogFetcher } from "../chain/logs.js";
 import type { BlockHeader, RawLog, Rpc } from "../chain/rpc.js";
-import { ChainMovedError, NodeBehindError, ReorgTooDeepError, RpcError, isRetryable } from "../internal/errors.js";
+import { ChainMovedError, FatalError, NodeBehindError, ReorgTooDeepError, isRetryable } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import { backoffDelay, sleep } from "../internal/retry.js";
 import type { Checkpoint, MirrorStore, NewEvent } from "../store/store.js";
@@ -197,7 +197,8 @@ export function createSyncer(deps: SyncerDeps): Syncer {
   async function step(): Promise<SyncStatus> {
     const head = await rpc.blockNumber();
     const checkpoint = await store.checkpoint();
-    if (checkpoint === undefined) throw new RpcError("the mirror has no checkpoint: it was not initialised");
+    // Waiting does not make a checkpoint appear: openMirror writes it, once, before the loop starts.
+    if (checkpoint === undefined) throw new FatalError("NOT_INITIALISED", "the mirror has no checkpoint: it was not initialised");
     if (checkpoint.halted !== undefined) {
       throw new ReorgTooDeepError(`the mirror stopped for good at ${checkpoint.halted.at}: ${checkpoint.halted.reason}`);
     }
@@ -263,7 +264,7 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       await retrying(signal, async () => {
         const status = await step();
         if (status.caughtUp) {
-          if (!wasCaughtUp) logger.info({ head: status.head, indexed: status.indexed }, "caught up; following the head");
+          if (!wasCaughtUp) logger.info({ head: status.head, indexed: status.indexed, event: "sync.caught-up" }, "caught up; following the head");
           wasCaughtUp = true;
           await sleep(deps.pollIntervalMs, signal);
         } else if (wasCaughtUp && status.head - status.indexed > 100) {

@@ -1,7 +1,7 @@
 import type { Queryable } from "../store/database.js";
 import type { ChainHistory } from "./chain.js";
 import type { LedgerState } from "./fold.js";
-import type { Difference } from "./verify.js";
+import type { Difference } from "./difference.js";
 
 type Row = Record<string, unknown>;
 

@@ -3,19 +3,10 @@ import type { Logger } from "../internal/logger.js";
 import type { Queryable } from "../store/database.js";
 import { inPool, readChainHistory, type VerifyTarget, viewCaller } from "./chain.js";
 import { outstanding } from "./fold.js";
+import type { Difference } from "./difference.js";
 import { compareMirror } from "./mirror.js";
 
-/** One difference: what (entity and field), where (its key), which block (last event that touched it). */
-export interface Difference {
-  /** What the chain's logs were compared with: the contract's own views, or the mirror's database. */
-  against: "contract" | "mirror";
-  entity: string;
-  key: string;
-  field: string;
-  expected: string;
-  actual: string;
-  block: number | null;
-}
+export type { Difference };
 
 export interface VerifyReport {
   chainId: number;

@@ -89,7 +89,7 @@ describe("crashes", function () {
       for (let round = 0; round < 5; round++) {
         const mirror = spawnMirror(env);
         children.push(mirror);
-        await mirror.waitFor(/mirroring ledger/);
+        await mirror.waitFor("mirror.target");
         if (round >= 3) await runWorkload(t, 4, 40 + round); // the kill lands while following
         await new Promise((r) => setTimeout(r, 200 + Math.floor(random() * 1500)));
         mirror.child.kill("SIGKILL");

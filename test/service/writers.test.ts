@@ -31,18 +31,18 @@ describe("one writer at a time", function () {
       const env = await mirrorEnv(node.url, t, db);
       const first = spawnMirror(env);
       children.push(first);
-      await first.waitFor(/caught up/);
+      await first.waitFor("sync.caught-up");
       const second = spawnMirror(env);
       children.push(second);
-      await second.waitFor(/another writer holds/);
-      expect(second.lines.some((l) => /caught up/.test(l))).to.equal(false);
+      await second.waitFor("lock.waiting");
+      expect(second.parsed().some((l) => l.event === "sync.caught-up")).to.equal(false);
 
       first.child.kill("SIGKILL");
       await first.exited;
       await runWorkload(t, 6, 51);
       const head = await t.provider.getBlockNumber();
-      await second.waitFor(backend === "postgres" ? /writer lock acquired/ : /stale writer lock/);
-      await second.waitFor(/caught up/);
+      await second.waitFor(backend === "postgres" ? "lock.acquired" : "lock.stale");
+      await second.waitFor("sync.caught-up");
       await second.stop("SIGTERM");
       expect(await second.exited).to.equal(0);
       const indexed = await withMirror(env, async (m) => {

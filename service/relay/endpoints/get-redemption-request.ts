@@ -1,4 +1,3 @@
-import type { RequestHandler } from "express";
 import { getAddress, isAddress, verifyMessage } from "ethers";
 import { z } from "zod";
 
@@ -6,16 +5,14 @@ import { RelayProblem } from "../errors.js";
 import type { Relay } from "../relay.js";
 import { within } from "./deadline.js";
 import { requestView } from "./view.js";
-import { readAuthMessage, statusSchema } from "../../domain/redemption-wire.js";
+import { readAuthMessage, type RequestView, statusSchema } from "../../domain/redemption-wire.js";
+import { defineRelayEndpoint } from "./endpoint.js";
 
 /**
  * `GET /v1/redemptions/requests/{id}`: a request's status, for the data center that sent it only. It proves who
  * it is with `Authorization: EIP191 <address>.<unix seconds>.<signature>`, the signature (EIP-191) of
  * {@link readAuthMessage} for this id, made within the last five minutes. Another's request answers 404.
  */
-export const input = z.object({ id: z.uuid() });
-export const output = statusSchema;
-
 const MAX_SKEW_S = 300;
 
 function caller(header: string | undefined, id: string): string {
@@ -38,18 +35,28 @@ function caller(header: string | undefined, id: string): string {
   return signer;
 }
 
-export function getRedemptionRequest(relay: Relay, options: { timeoutMs: number }): RequestHandler {
-  async function read(id: string, who: string) {
-    const row = await relay.queue.get(id);
-    if (row === undefined || row.dataCenter !== who) throw new RelayProblem("NOT_FOUND", `no redemption request ${id} of ${who}`);
-    const head = row.status === "confirmed" ? (await relay.chain.latest()).number : 0;
-    return output.parse(requestView(row, head, relay));
-  }
-  return async (req, res) => {
-    const parsed = input.safeParse(req.params);
-    if (!parsed.success) throw new RelayProblem("NOT_FOUND", "no redemption request has this id");
-    const { id } = parsed.data;
-    const who = caller(req.get("authorization"), id);
-    res.json(await within(read(id, who), options.timeoutMs, "reading the request"));
-  };
+export const getRedemptionRequest = defineRelayEndpoint({
+  id: "getRedemptionRequest",
+  method: "get",
+  path: "/v1/redemptions/requests/{id}",
+  summary: "A redemption request's status, for the data center that sent it",
+  description: "Another data center's request, or an id that is no request's, answers 404 NOT_FOUND.",
+  tag: "redemptions",
+  auth: "signature",
+  // Any string: an id that is not a request's UUID is answered 404, as an unknown one is.
+  params: z.object({ id: z.string().meta({ description: "The request's id (a UUID)" }) }),
+  output: statusSchema,
+  errors: ["NOT_FOUND"],
+  async handle({ params }, { relay, checkTimeoutMs, req }) {
+    if (!z.uuid().safeParse(params.id).success) throw new RelayProblem("NOT_FOUND", "no redemption request has this id");
+    const who = caller(req.get("authorization"), params.id);
+    return within(read(relay, params.id, who), checkTimeoutMs, "reading the request");
+  },
+});
+
+async function read(relay: Relay, id: string, who: string): Promise<RequestView> {
+  const row = await relay.queue.get(id);
+  if (row === undefined || row.dataCenter !== who) throw new RelayProblem("NOT_FOUND", `no redemption request ${id} of ${who}`);
+  const head = row.status === "confirmed" ? (await relay.chain.latest()).number : 0;
+  return requestView(row, head, relay);
 }

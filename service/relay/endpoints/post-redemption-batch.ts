@@ -1,12 +1,12 @@
-import type { RequestHandler } from "express";
-
 import { admitPrepared, prepare, type PreparedRedemption } from "../admit.js";
 import { problemOf } from "../errors.js";
-import type { Relay } from "../relay.js";
-import { within } from "./deadline.js";
-import { acceptedView } from "./view.js";
-import { validationProblem } from "../../internal/problems.js";
 import { batchResultSchema, type BatchResult, redemptionBatchSchema } from "../../domain/redemption-wire.js";
+import { within } from "./deadline.js";
+import { defineRelayEndpoint } from "./endpoint.js";
+import { acceptedView } from "./view.js";
+
+/** Items of one batch whose checks and chain reads run at once. */
+const PREPARE_CONCURRENCY = 8;
 
 /**
  * `POST /v1/redemptions/batch`: up to 100 redemptions, admitted in order (so one data center's consecutive
@@ -15,18 +15,23 @@ import { batchResultSchema, type BatchResult, redemptionBatchSchema } from "../.
  * has begun, every item is answered for what happened to it, a chain node or database failing at one item included
  * (that item 503, the items before it stored).
  */
-export const input = redemptionBatchSchema;
-/** Items of one batch whose checks and chain reads run at once. */
-const PREPARE_CONCURRENCY = 8;
-export const output = batchResultSchema;
-
-export function postRedemptionBatch(relay: Relay, options: { checkTimeoutMs: number; onError?: ((error: unknown) => void) | undefined }): RequestHandler {
-  return async (req, res) => {
-    const parsed = input.safeParse(req.body);
-    if (!parsed.success) throw validationProblem("body", parsed.error, "1 to 100 redemptions");
+export const postRedemptionBatch = defineRelayEndpoint({
+  id: "postRedemptionBatch",
+  method: "post",
+  path: "/v1/redemptions/batch",
+  summary: "Submit up to 100 signed redemptions, each answered in its place",
+  description:
+    "Each item is the body of POST /v1/redemptions; an item that is not one is answered in its place (400 " +
+    "VALIDATION_FAILED, its fields under `body.redemptions.<index>`), as is every refusal.",
+  tag: "redemptions",
+  auth: "public",
+  body: redemptionBatchSchema,
+  output: batchResultSchema,
+  errors: [],
+  async handle({ body }, { relay, checkTimeoutMs, onError }) {
     // The checks and chain reads of the items run concurrently (a few at a time); their admission, which orders
     // one data center's forwarder nonces, runs in the batch's order.
-    const items = parsed.data.redemptions;
+    const items = body.redemptions;
     const prepared = new Array<Promise<PreparedRedemption>>(items.length);
     let next = 0;
     let gaveUp = false;
@@ -37,7 +42,7 @@ export function postRedemptionBatch(relay: Relay, options: { checkTimeoutMs: num
         await prepared[i].catch(() => undefined);
       }
     });
-    await within(Promise.all(lanes), options.checkTimeoutMs, "checking the batch").catch((error: unknown) => {
+    await within(Promise.all(lanes), checkTimeoutMs, "checking the batch").catch((error: unknown) => {
       gaveUp = true;
       throw error;
     });
@@ -47,12 +52,12 @@ export function postRedemptionBatch(relay: Relay, options: { checkTimeoutMs: num
         const { kind, row } = await admitPrepared(relay, await prepared[index]!);
         results.push({ index, status: kind === "accepted" ? 202 : 200, accepted: acceptedView(row) });
       } catch (error) {
-        const { status, body, problem } = problemOf(error);
-        if (problem.code === "INTERNAL") options.onError?.(error);
-        results.push({ index, status, problem: body });
+        const { status, body: problem, problem: thrown } = problemOf(error);
+        if (thrown.code === "INTERNAL") onError?.(error);
+        results.push({ index, status, problem });
       }
     }
     if (results.some((r) => r.status === 202)) relay.notify();
-    res.status(200).json(output.parse({ results }));
-  };
-}
+    return { results };
+  },
+});

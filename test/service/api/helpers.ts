@@ -10,7 +10,7 @@ import { loadConfig } from "../../../service/internal/config.js";
 import { createLogger } from "../../../service/internal/logger.js";
 import { type Mirror, openMirror } from "../../../service/mirror.js";
 import { devAccountKey } from "../../../service/relay/config.js";
-import { createRelay, createRelayRouter, type Relay, relayDepsFor } from "../../../service/relay/index.js";
+import { createRelay, createRelayRouter, RELAY_DOCUMENTED, RELAY_ENDPOINTS, type Relay, relayDepsFor } from "../../../service/relay/index.js";
 import type { TestLedger } from "../helpers/ledger.js";
 import { type BackendKind, mirrorEnv, newDatabase, type TestDatabase } from "../helpers/mirror.js";
 
@@ -71,7 +71,7 @@ export async function startApiFixture(
     relay = await createRelay({ ...deps, rpcUrl: options.relay.rpcUrl ?? deps.rpcUrl });
   }
   const routers = relay === undefined ? [] : [createRelayRouter({ relay, checkTimeoutMs: options.relay?.checkTimeoutMs ?? apiConfig.requestTimeoutMs })];
-  const api = await createApi({ config, api: apiConfig, mirror, logger, routers });
+  const api = await createApi({ config, api: apiConfig, mirror, logger, routers, documented: relay === undefined ? [] : [RELAY_DOCUMENTED] });
   const http = await startHttpServer(api, { port: 0 });
   const client = createClient(http.url, api);
   let stopped = false;
@@ -125,7 +125,7 @@ export function createClient(url: string, api: Api): Client {
     path,
     pattern: new RegExp(`^${path.replace(/\{\w+\}/g, "[^/]+")}$`),
   }));
-  const outputs = new Map<string, z.ZodType>(api.endpoints.map((e) => [e.id, e.output]));
+  const outputs = new Map<string, z.ZodType>([...api.endpoints, ...RELAY_ENDPOINTS].map((e) => [e.id, e.output]));
 
   function validate(method: string, path: string, response: ApiResponse): void {
     const pathname = new URL(path, url).pathname;

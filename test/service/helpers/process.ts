@@ -5,8 +5,11 @@ export interface MirrorProcess {
   child: ChildProcess;
   /** The log lines (pino JSON) printed so far. */
   lines: string[];
-  /** Resolves with the first log line (past or future) whose message matches, or for which `message` is true. */
-  waitFor(message: RegExp | ((line: Record<string, unknown>) => boolean), timeoutMs?: number): Promise<Record<string, unknown>>;
+  /**
+   * Resolves with the first log line (past or future) whose `event` field is `message` (a string: the structured way
+   * to wait), whose message matches (a RegExp), or for which `message` is true.
+   */
+  waitFor(message: string | RegExp | ((line: Record<string, unknown>) => boolean), timeoutMs?: number): Promise<Record<string, unknown>>;
   /** The log lines printed so far, parsed (a line that is not JSON as `{ msg }`). */
   parsed(): Record<string, unknown>[];
   exited: Promise<number | null>;
@@ -23,9 +26,9 @@ export function spawnMirror(env: Record<string, string>): MirrorProcess {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
-  type Match = RegExp | ((line: Record<string, unknown>) => boolean);
+  type Match = string | RegExp | ((line: Record<string, unknown>) => boolean);
   const matches = (match: Match, line: Record<string, unknown>) =>
-    match instanceof RegExp ? match.test(String(line.msg)) : match(line);
+    typeof match === "string" ? line.event === match : match instanceof RegExp ? match.test(String(line.msg)) : match(line);
   const parse = (line: string): Record<string, unknown> => {
     try {
       return JSON.parse(line) as Record<string, unknown>;
