@@ -424,4 +424,43 @@ describe("ledger v2 tasks", function () {
       expect(line.closing).to.equal(-50n * CNY); // paid 100, of which 50 now owed back
     });
   });
+
+  describe("--via: delayed roles and the Safe", function () {
+    it("schedules a delayed governor's write with --via schedule, which takes effect only when executed after its delay", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const ledger = await f.ledger.getAddress();
+      const [, , , , , , , , , , , , , , , , delayed] = await ethers.getSigners();
+      await f.manager.connect(f.admin).grantRole(1n, delayed!.address, 3600); // GOVERNOR, with a one-hour execution delay
+      const code = creditCode(601);
+      const args = { ledger, as: delayed!.address, creditCode: code, role: "beneficiary", category: "start-up" };
+      const direct = await run("entity register", args);
+      expect(direct.code, "sent at once, the call is refused").to.equal(1);
+      expect(direct.err, "a delayed member must schedule").to.contain("AccessManagerNotScheduled");
+
+      const scheduled = await run("entity register", { ...args, via: "schedule" });
+      expect(scheduled.code, scheduled.err).to.equal(0);
+      expect(scheduled.out).to.match(/scheduled as 0x[0-9a-f]{64}/);
+      expect(await f.registry.entityByCreditCode(creditCodeHash(code)), "nothing registered yet").to.equal(0n);
+      const [operation] = await f.manager.queryFilter(f.manager.filters.OperationScheduled(), 0, "latest");
+      const target = operation!.args.target;
+      const data = operation!.args.data;
+      await expect(f.manager.connect(delayed).execute(target, data)).to.be.revertedWithCustomError(f.manager, "AccessManagerNotReady");
+      await networkHelpers.time.increase(3600);
+      await f.manager.connect(delayed).execute(target, data);
+      expect(await f.registry.entityByCreditCode(creditCodeHash(code)), "registered once executed").to.not.equal(0n);
+    });
+
+    it("refuses --via safe without the Safe and a proposal file, and an unknown --via, sending nothing", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const base = { ledger: await f.ledger.getAddress(), as: f.governor.address, creditCode: creditCode(602), role: "beneficiary", category: "start-up" };
+      const count = await f.registry.entityCount();
+      const safe = await run("entity register", { ...base, via: "safe" });
+      expect(safe.code).to.equal(1);
+      expect(safe.err).to.contain("--via safe needs --safe");
+      const unknown = await run("entity register", { ...base, via: "later" });
+      expect(unknown.code).to.equal(1);
+      expect(unknown.err).to.contain("--via later: expected one of direct, schedule, safe, safe-schedule, safe-execute");
+      expect(await f.registry.entityCount()).to.equal(count);
+    });
+  });
 });
