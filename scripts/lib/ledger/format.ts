@@ -1,5 +1,6 @@
 import { dateOfDay, dayNumber, dayOfInstant, IdentityError, canonicalCreditCode, instantOfDate } from "../../../service/domain/identity.js";
 import { UserError, formatAmount } from "../admin/format.js";
+import { shanghaiTime as isoInstant } from "../governance/time.js";
 
 /**
  * How the ledger v2 tools write and read what people type: amounts in CNY decimals with thousands separators, dates
@@ -18,23 +19,10 @@ export function money(minor: bigint, decimals = 2, currency = "CNY"): string {
   return `${negative ? "-" : ""}${grouped}${fraction === undefined ? "" : `.${fraction}`} ${currency}`;
 }
 
-const SHANGHAI = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hourCycle: "h23",
-});
-
 /** An instant (unix seconds) as an ISO date in Asia/Shanghai; with its time (+08:00) unless it is midnight there. */
 export function shanghaiTime(seconds: bigint | number): string {
-  const parts = Object.fromEntries(SHANGHAI.formatToParts(new Date(Number(seconds) * 1000)).map((p) => [p.type, p.value]));
-  const date = `${parts.year}-${parts.month}-${parts.day}`;
-  const time = `${parts.hour}:${parts.minute}:${parts.second}`;
-  return time === "00:00:00" ? date : `${date}T${time}+08:00`;
+  const iso = isoInstant(seconds);
+  return iso.endsWith("T00:00:00+08:00") ? iso.slice(0, 10) : iso;
 }
 
 /** The ISO date (Asia/Shanghai) of an instant. */
