@@ -17,6 +17,7 @@ import {
   invoiceHash,
 } from "./helpers/fixture.js";
 import { signForwardRequest } from "./helpers/forwarder.js";
+import { propertySeed } from "./helpers/seed.js";
 import {
   type CityPick,
   type DataCenterPick,
@@ -49,7 +50,8 @@ import {
  *
  * Every transaction is mined at an explicit timestamp (the latest block's + 1), so that expiry boundaries are
  * predicted exactly. Reproduce a failure with FC_SEED=<seed> (and FC_PATH=<path> to jump to the shrunk case);
- * FC_RUNS overrides the number of runs.
+ * FC_SEED=random draws a new seed, and by default the seed comes from the commit (helpers/seed.ts). FC_RUNS overrides
+ * the number of runs.
  */
 
 const { ethers, networkHelpers } = await network.create();
@@ -58,7 +60,7 @@ const { time } = networkHelpers;
 const NUM_RUNS = Number(process.env.FC_RUNS ?? 30);
 const FC_PARAMS: fc.Parameters<[Op[]]> = {
   numRuns: NUM_RUNS,
-  ...(process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) }),
+  seed: propertySeed(),
   ...(process.env.FC_PATH === undefined ? {} : { path: process.env.FC_PATH }),
 };
 const UNKNOWN_CITY = 999_999;

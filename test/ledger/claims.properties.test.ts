@@ -4,6 +4,8 @@ import { type ContractTransactionReceipt, type ContractTransactionResponse, enco
 import fc from "fast-check";
 import { network } from "hardhat";
 
+import { propertySeed } from "../helpers/seed.js";
+
 import { ATTESTATION_TYPES, type ClaimRequest, type Consent, CONSENT_TYPES } from "../../service/domain/consent.js";
 import { dayOfInstant, invoiceNumberHash } from "../../service/domain/identity.js";
 import {
@@ -37,7 +39,7 @@ import {
  * Three programmes: one paying suppliers, one paying buyers (7-day review, an undecided claim lapses), one paying
  * either (suppliers first for 3 days, 4-day review, an undecided claim is approved); all stackable up to 100%. Every
  * transaction is mined at an explicit timestamp (the latest block's + 1). FC_RUNS (default 6) sequences of
- * CLAIM_STEPS (default 40) steps; FC_SEED=<seed> (and FC_PATH) replays a failure. LEDGER_LONG_RUN=1 runs the long
+ * CLAIM_STEPS (default 40) steps; FC_SEED=<seed> (and FC_PATH) replays a failure, FC_SEED=random draws a new seed; by default the seed comes from the commit (test/helpers/seed.ts). LEDGER_LONG_RUN=1 runs the long
  * run instead: at least 10,000 steps (LEDGER_LONG_STEPS) in sequences of 100, and prints seed, steps and time.
  */
 
@@ -49,7 +51,7 @@ const STEPS = Number(process.env.CLAIM_STEPS ?? 40);
 const RUNS = Number(process.env.FC_RUNS ?? 6);
 const LONG_STEPS = Number(process.env.LEDGER_LONG_STEPS ?? 10_000);
 const LONG_SEQUENCE = 100;
-const SEED = process.env.FC_SEED === undefined ? Date.now() ^ (Math.random() * 0x1_0000_0000) : Number(process.env.FC_SEED);
+const SEED = propertySeed();
 
 const RATIO_BPS = 3000n;
 const INVOICES = 6;
