@@ -84,6 +84,16 @@ for (const backend of backends()) {
       }, `${id} ${what}`);
     }
 
+    /**
+     * Polls a request until it is sent and the node has its transaction: the relay records "submitted" before it
+     * broadcasts (a crash between the two finds the transaction again), so the status alone can come first.
+     */
+    async function sent(id: string, dc: Wallet): Promise<RequestView> {
+      const view = await until(id, dc, (v) => v.status === "submitted", "sent");
+      await eventually(async () => ((await rpcCall<unknown>(s.node.url, "eth_getTransactionByHash", [view.transactionHash])) === null ? undefined : true), `${id}'s transaction at the node`);
+      return view;
+    }
+
     /** Mines a block at a time until every request is confirmed or failed. */
     async function settle(ids: string[], dc: Wallet): Promise<RequestView[]> {
       return eventually(async () => {
@@ -107,7 +117,7 @@ for (const backend of backends()) {
     /** Two requests of `dc` sent and not yet mined: its relayer has no room, so what is posted next stays queued. */
     async function fillRelayer(dc: Wallet, voucher: number): Promise<string[]> {
       const ids = await submitAll([await body(s, service.client, voucher, dc), await body(s, service.client, voucher, dc)]);
-      for (const id of ids) await until(id, dc, (v) => v.status === "submitted", "sent");
+      for (const id of ids) await sent(id, dc);
       return ids;
     }
 
@@ -160,7 +170,7 @@ for (const backend of backends()) {
       const c = await body(s, service.client, 3, dc);
       const [aId, bId, cId] = await submitAll([a, b, c]);
       expect(await nextNonce(dc)).to.equal((c.request.nonce + 1n).toString());
-      const sent = await relayerTransactions(dc);
+      const relayed = await relayerTransactions(dc);
 
       // One block, a minute later: the two ahead are mined, and a's deadline has passed while it waited.
       await mine(60);
@@ -176,7 +186,7 @@ for (const backend of backends()) {
         // At once: never sent (no block has been mined since, and no transaction carried it).
         expect(blocked.transactionHash).to.equal(null);
       }
-      expect(await relayerTransactions(dc)).to.equal(sent);
+      expect(await relayerTransactions(dc)).to.equal(relayed);
       expect(await nextNonce(dc)).to.equal(a.request.nonce.toString());
 
       // A request signed after the hole, from the old count, is refused, naming the blocking request.
@@ -213,8 +223,8 @@ for (const backend of backends()) {
       const a = await body(s, service.client, 4, dc, { requestDeadline: now + 30n });
       const b = await body(s, service.client, 5, dc);
       const [aId, bId] = await submitAll([a, b]);
-      for (const id of [aId!, bId!]) await until(id, dc, (v) => v.status === "submitted", "sent");
-      const sent = await relayerTransactions(dc);
+      for (const id of [aId!, bId!]) await sent(id, dc);
+      const relayed = await relayerTransactions(dc);
 
       // Both in one block, past a's deadline: the forwarder skips a (expired) and so b (nonce out of order).
       await mine(60);
@@ -224,7 +234,7 @@ for (const backend of backends()) {
       expect(blocked.code, blocked.reason ?? "").to.equal("NONCE_BLOCKED");
       expect(blocked.reason).to.include(`request ${aId} (forwarder nonce ${a.request.nonce})`);
       // Failed from the first skip: it was not sent again.
-      expect(await relayerTransactions(dc)).to.equal(sent);
+      expect(await relayerTransactions(dc)).to.equal(relayed);
       expect(await nextNonce(dc)).to.equal(a.request.nonce.toString());
       const replaced = await submitAll([await body(s, service.client, 5, dc, { invoice: b.consent.invoiceHash, nonce: a.request.nonce })]);
       expect((await settle(replaced, dc))[0]).to.deep.include({ status: "confirmed" });
