@@ -167,7 +167,7 @@ describe("PaymentLedger", function () {
   describe("clawbacks and repayments", function () {
     it("cancels what is payable by a clawback before payment", async function () {
       const f = await load();
-      await f.ledger.connect(f.governor).clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 100_000n * CNY, CLAW);
+      await (await f.ledger.connect(f.governor).clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 100_000n * CNY, CLAW)).wait();
       expect(await f.payments.payableTo(f.programme, f.entities.supplier)).to.equal(200_000n * CNY);
       await expect(f.book.recordPayment(f.programme, f.entities.supplier, f.year, 200_001n * CNY, ref(1)))
         .to.be.revertedWithCustomError(f.payments, "PaymentLedgerExceedsPayable")
@@ -181,7 +181,7 @@ describe("PaymentLedger", function () {
         .to.be.revertedWithCustomError(f.payments, "PaymentLedgerExceedsReceivable")
         .withArgs(f.programme, f.entities.supplier, 1n, 0n);
       await f.book.recordPayment(f.programme, f.entities.supplier, f.year, REDEEMED, ref(1));
-      await f.ledger.connect(f.governor).clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 100_000n * CNY, CLAW);
+      await (await f.ledger.connect(f.governor).clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 100_000n * CNY, CLAW)).wait();
       expect(await expectBalanced(f, f.programme, f.entities.supplier)).to.deep.include({ payable: 0n, receivable: 100_000n * CNY });
       await expect(f.book.recordRepayment(f.programme, f.entities.supplier, f.year, 100_001n * CNY, ref(2)))
         .to.be.revertedWithCustomError(f.payments, "PaymentLedgerExceedsReceivable")
@@ -199,7 +199,7 @@ describe("PaymentLedger", function () {
     it("does the same for a buyer's approved claim", async function () {
       const f = await load();
       await f.book.recordPayment(f.buyers, f.entities.startup, f.year, CLAIMED, ref(1));
-      await f.ledger.connect(f.governor).clawBackClaim(f.claimId, 50_000n * CNY, CLAW);
+      await (await f.ledger.connect(f.governor).clawBackClaim(f.claimId, 50_000n * CNY, CLAW)).wait();
       expect(await expectBalanced(f, f.buyers, f.entities.startup)).to.deep.include({ earned: 150_000n * CNY, receivable: 50_000n * CNY });
       await f.book.recordRepayment(f.buyers, f.entities.startup, f.year, 50_000n * CNY, ref(2));
       expect(await expectBalanced(f, f.buyers, f.entities.startup)).to.deep.include({ receivable: 0n, payable: 0n });
@@ -224,7 +224,7 @@ describe("PaymentLedger", function () {
     it("reverses a repayment by a correction: what it settled is receivable again, as the clawback left it", async function () {
       const f = await load();
       await f.book.recordPayment(f.programme, f.entities.supplier, f.year, REDEEMED, ref(1));
-      await f.ledger.connect(f.governor).clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 100_000n * CNY, CLAW);
+      await (await f.ledger.connect(f.governor).clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 100_000n * CNY, CLAW)).wait();
       await f.book.recordRepayment(f.programme, f.entities.supplier, f.year, 100_000n * CNY, ref(2));
       expect(await expectBalanced(f, f.programme, f.entities.supplier)).to.deep.include({ receivable: 0n });
       await expect(f.book.correctEntry(2, REASON))
@@ -238,7 +238,7 @@ describe("PaymentLedger", function () {
     it("undoes a payment and then the repayment that followed its clawback: the payee is owed what it still earned", async function () {
       const f = await load();
       await f.book.recordPayment(f.programme, f.entities.supplier, f.year, REDEEMED, ref(1));
-      await f.ledger.connect(f.governor).clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 100_000n * CNY, CLAW);
+      await (await f.ledger.connect(f.governor).clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 100_000n * CNY, CLAW)).wait();
       await f.book.recordRepayment(f.programme, f.entities.supplier, f.year, 100_000n * CNY, ref(2));
       await f.book.correctEntry(1, REASON);
       // the payment never happened: what the supplier repaid is owed back to it, with what it still earned

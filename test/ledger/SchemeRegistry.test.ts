@@ -331,7 +331,7 @@ describe("SchemeRegistry", function () {
 
     it("keeps a paused programme paused when its rules or ratios change", async function () {
       const f = await load();
-      await f.registry.connect(f.guardian).pauseProgramme(f.programme, REASON);
+      await (await f.registry.connect(f.guardian).pauseProgramme(f.programme, REASON)).wait();
       await governed(f).updateProgramme(f.programme, await programmeOf(f, f.programme));
       await governed(f).setRatios(f.programme, FIXTURE_RATIOS);
       expect((await f.ledger.getIssueTerms(f.programme))[0].flags).to.equal(ISSUE.PAUSED);
@@ -503,14 +503,14 @@ describe("SchemeRegistry", function () {
     it("clears a relation with RelationCleared; the related flag goes only with the last relation", async function () {
       const f = await load();
       const g = governed(f);
-      await g.recordRelation(f.entities.startup, f.entities.supplier, REASON);
-      await g.recordRelation(f.entities.startup, f.entities.otherSupplier, REASON);
+      await (await g.recordRelation(f.entities.startup, f.entities.supplier, REASON)).wait();
+      await (await g.recordRelation(f.entities.startup, f.entities.otherSupplier, REASON)).wait();
       await expect(g.clearRelation(f.entities.startup, f.entities.supplier, REASON))
         .to.emit(f.registry, "RelationCleared")
         .withArgs(f.entities.startup, f.entities.supplier, REASON, f.governor.address);
       expect(await f.ledger.isRelated(f.entities.startup, f.entities.supplier)).to.equal(false);
       expect((await f.ledger.getAccount(f.holder.address)).related).to.equal(true);
-      await g.clearRelation(f.entities.startup, f.entities.otherSupplier, REASON);
+      await (await g.clearRelation(f.entities.startup, f.entities.otherSupplier, REASON)).wait();
       expect((await f.ledger.getAccount(f.holder.address)).related).to.equal(false);
       expect(await f.registry.relationOf(f.entities.startup, f.entities.otherSupplier)).to.equal(ZeroHash);
     });
@@ -518,7 +518,7 @@ describe("SchemeRegistry", function () {
     it("refuses a relation recorded twice or cleared when absent, and companies in the wrong roles", async function () {
       const f = await load();
       const g = governed(f);
-      await g.recordRelation(f.entities.startup, f.entities.supplier, REASON);
+      await (await g.recordRelation(f.entities.startup, f.entities.supplier, REASON)).wait();
       await expect(g.recordRelation(f.entities.startup, f.entities.supplier, REASON))
         .to.be.revertedWithCustomError(f.registry, "SchemeRegistryRelationUnchanged")
         .withArgs(f.entities.startup, f.entities.supplier, true);
@@ -599,8 +599,8 @@ describe("SchemeRegistry", function () {
       const f = await load();
       const id = await issueVoucher(f, "HZ-1");
       const { consent, signature } = await signedConsent(f, id, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(consent, signature);
-      await f.registry.connect(f.guardian).suspend(f.entities.supplier, f.programme, REASON);
+      await (await f.ledger.connect(f.supplier).redeem(consent, signature)).wait();
+      await (await f.registry.connect(f.guardian).suspend(f.entities.supplier, f.programme, REASON)).wait();
       const t = await now(ethers);
       const tx = governed(f).accredit(f.entities.supplier, f.programme, t, t + YEAR, 1);
       await expect(tx).to.emit(f.registry, "SupplierAccredited").withArgs(f.entities.supplier, f.programme, t, t + YEAR, 1, f.governor.address);

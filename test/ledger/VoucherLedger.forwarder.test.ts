@@ -68,7 +68,7 @@ describe("VoucherLedger: through the ERC-2771 forwarder", function () {
       const a = await signedConsent(f, f.id, 1000n, 1);
       const b = await signedConsent(f, f.id, 2000n, 2);
       const data = f.ledger.interface.encodeFunctionData("redeemBatch", [[a.consent, b.consent], [a.signature, b.signature]]);
-      await f.forwarder.connect(f.relayer).execute(await forward(f, f.supplier, data));
+      await (await f.forwarder.connect(f.relayer).execute(await forward(f, f.supplier, data))).wait();
       expect(await f.ledger.balanceOf(f.holder.address, f.id)).to.equal(FACE - 3000n);
     });
 
@@ -82,7 +82,7 @@ describe("VoucherLedger: through the ERC-2771 forwarder", function () {
         .to.be.revertedWithCustomError(f.forwarder, "ERC2771ForwarderInvalidSigner")
         .withArgs((signer: string) => signer !== f.supplier.address, f.supplier.address);
       const request = await forward(f, f.supplier, data);
-      await f.forwarder.connect(f.relayer).execute(request);
+      await (await f.forwarder.connect(f.relayer).execute(request)).wait();
       // the nonce moved on: the old signature now recovers to some other address
       await expect(f.forwarder.connect(f.relayer).execute(request))
         .to.be.revertedWithCustomError(f.forwarder, "ERC2771ForwarderInvalidSigner")
@@ -175,7 +175,7 @@ describe("VoucherLedger: through the ERC-2771 forwarder", function () {
         .withArgs(f.walletVoucher, f.programme, f.entities.supplier, f.wallet, f.entities.startup, await f.ledger.consentDigest(a), FACE - 1000n, ...Array(10).fill(anyValue));
       const b = await makeConsent(f, f.walletVoucher, 2000n, 2);
       const data = f.ledger.interface.encodeFunctionData("redeem", [b, await signConsent(f, b, f.owner)]);
-      await f.forwarder.connect(f.relayer).execute(await forward(f, f.supplier, data));
+      await (await f.forwarder.connect(f.relayer).execute(await forward(f, f.supplier, data))).wait();
       expect(await f.ledger.balanceOf(f.wallet, f.walletVoucher)).to.equal(FACE - 3000n);
     });
 
@@ -195,11 +195,11 @@ describe("VoucherLedger: through the ERC-2771 forwarder", function () {
 
     it("takes a voucher re-issued to the wallet, which accepts ERC-1155 tokens", async function () {
       const f = await networkHelpers.loadFixture(walletFixture);
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.wallet, encodeBytes32String("lost-key"));
-      await f.ledger.connect(f.governor).approveReissue(f.id);
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.wallet, encodeBytes32String("lost-key"))).wait();
+      await (await f.ledger.connect(f.governor).approveReissue(f.id)).wait();
       expect(await f.ledger.balanceOf(f.wallet, f.id)).to.equal(FACE);
       const consent = await makeConsent(f, f.id, 1000n, 3);
-      await f.ledger.connect(f.supplier).redeem(consent, await signConsent(f, consent, f.owner));
+      await (await f.ledger.connect(f.supplier).redeem(consent, await signConsent(f, consent, f.owner))).wait();
       expect(await f.ledger.balanceOf(f.wallet, f.id)).to.equal(FACE - 1000n);
     });
   });

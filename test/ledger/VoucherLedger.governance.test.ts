@@ -135,7 +135,7 @@ describe("VoucherLedger: governance", function () {
       await expect(f.ledger.connect(f.governor).unpause())
         .to.be.revertedWithCustomError(f.manager, "AccessManagerNotScheduled")
         .withArgs(operation);
-      await f.manager.connect(f.governor).schedule(address, data, 0);
+      await (await f.manager.connect(f.governor).schedule(address, data, 0)).wait();
       await expect(f.ledger.connect(f.governor).unpause())
         .to.be.revertedWithCustomError(f.manager, "AccessManagerNotReady")
         .withArgs(operation);
@@ -151,7 +151,7 @@ describe("VoucherLedger: governance", function () {
       const f = await load();
       const attempt = await signedConsent(f, f.id, 1000n, 1, { deadline: f.expiresAt + DAY });
       const address = await f.ledger.getAddress();
-      await f.manager.connect(f.admin).setTargetClosed(address, true);
+      await (await f.manager.connect(f.admin).setTargetClosed(address, true)).wait();
       await networkHelpers.time.increaseTo(f.expiresAt - DAY);
       const request = { holder: f.holder.address, applicationRef: encodeBytes32String("HZ-0002"), faceValue: FACE, expiresAt: 0 };
       const calls: [string, () => Promise<unknown>, string][] = [
@@ -172,9 +172,9 @@ describe("VoucherLedger: governance", function () {
         await expect(call()).to.be.revertedWithCustomError(f.core, "AccessManagedUnauthorized").withArgs(f.stranger.address);
       }
       expect((await f.ledger.getVoucher(f.id)).status).to.equal(1n);
-      await f.manager.connect(f.admin).setTargetClosed(address, false);
+      await (await f.manager.connect(f.admin).setTargetClosed(address, false)).wait();
       await expect(f.ledger.connect(f.stranger).expire(f.id)).to.emit(f.ledger, "VoucherExpired");
-      await f.ledger.connect(f.issuer).issue(f.programme, request);
+      await (await f.ledger.connect(f.issuer).issue(f.programme, request)).wait();
     });
   });
 
@@ -251,8 +251,8 @@ describe("VoucherLedger: governance", function () {
     it("lets a governor grant ISSUER and AUDITOR, and only the admin GOVERNOR and GUARDIAN", async function () {
       const f = await load();
       const m = f.manager.connect(f.governor);
-      await m.grantRole(ROLE.ISSUER, f.stranger.address, 0);
-      await m.grantRole(ROLE.AUDITOR, f.stranger.address, 0);
+      await (await m.grantRole(ROLE.ISSUER, f.stranger.address, 0)).wait();
+      await (await m.grantRole(ROLE.AUDITOR, f.stranger.address, 0)).wait();
       expect((await f.manager.hasRole(ROLE.ISSUER, f.stranger.address))[0]).to.equal(true);
       for (const role of [ROLE.GOVERNOR, ROLE.GUARDIAN]) {
         await expect(m.grantRole(role, f.stranger.address, 0))
@@ -264,7 +264,7 @@ describe("VoucherLedger: governance", function () {
 
     it("takes an issuer's power away at once when its role is revoked", async function () {
       const f = await load();
-      await f.manager.connect(f.governor).revokeRole(ROLE.ISSUER, f.issuer.address);
+      await (await f.manager.connect(f.governor).revokeRole(ROLE.ISSUER, f.issuer.address)).wait();
       await expect(f.ledger.connect(f.issuer).revoke(f.id, REASON))
         .to.be.revertedWithCustomError(f.core, "AccessManagedUnauthorized")
         .withArgs(f.issuer.address);

@@ -131,7 +131,7 @@ describe("VoucherLedger: issue", function () {
 
     it("refuses an address that is not an active beneficiary: a supplier's, a stranger's, one removed from its company", async function () {
       const f = await load();
-      await f.registry.connect(f.governor).removeAddress(f.holder2.address, REASON);
+      await (await f.registry.connect(f.governor).removeAddress(f.holder2.address, REASON)).wait();
       for (const account of [f.supplier.address, f.stranger.address, f.holder2.address]) {
         await expect(f.ledger.connect(f.issuer).issue(f.programme, request(account, "HZ-1")))
           .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerNotBeneficiary")
@@ -145,11 +145,11 @@ describe("VoucherLedger: issue", function () {
       await expect(f.ledger.connect(f.issuer).issue(other, request(f.holder.address, "X-1")))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerIssuerNotBound")
         .withArgs(f.issuer.address, other);
-      await f.manager.connect(f.governor).grantRole(ROLE.ISSUER, f.stranger.address, 0);
+      await (await f.manager.connect(f.governor).grantRole(ROLE.ISSUER, f.stranger.address, 0)).wait();
       await expect(f.ledger.connect(f.stranger).issue(f.programme, request(f.holder.address, "X-1")))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerIssuerNotBound")
         .withArgs(f.stranger.address, f.programme);
-      await f.registry.connect(f.governor).unbindIssuer(f.issuer.address, f.programme);
+      await (await f.registry.connect(f.governor).unbindIssuer(f.issuer.address, f.programme)).wait();
       await expect(f.ledger.connect(f.issuer).issue(f.programme, request(f.holder.address, "X-1")))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerIssuerNotBound")
         .withArgs(f.issuer.address, f.programme);
@@ -157,11 +157,11 @@ describe("VoucherLedger: issue", function () {
 
     it("refuses to issue under a paused programme until it is resumed", async function () {
       const f = await load();
-      await f.registry.connect(f.guardian).pauseProgramme(f.programme, REASON);
+      await (await f.registry.connect(f.guardian).pauseProgramme(f.programme, REASON)).wait();
       await expect(f.ledger.connect(f.issuer).issue(f.programme, request(f.holder.address, "HZ-1")))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerProgrammePaused")
         .withArgs(f.programme);
-      await f.registry.connect(f.governor).resumeProgramme(f.programme, REASON);
+      await (await f.registry.connect(f.governor).resumeProgramme(f.programme, REASON)).wait();
       await issueVoucher(f, "HZ-1");
     });
 
@@ -204,7 +204,7 @@ describe("VoucherLedger: issue", function () {
       const expected = [];
       for (const r of requests) expected.push(await f.ledger.voucherId(f.programme, r.applicationRef));
       expect(ids).to.deep.equal(expected);
-      await f.ledger.connect(f.issuer).issueBatch(f.programme, requests);
+      await (await f.ledger.connect(f.issuer).issueBatch(f.programme, requests)).wait();
       expect(await f.ledger.balanceOfBatch(requests.map((r) => r.holder), expected)).to.deep.equal([FACE, FACE, FACE]);
     });
 
@@ -255,11 +255,11 @@ describe("VoucherLedger: issue", function () {
       const b = await issueVoucher(f, "S-2", FACE, f.holder.address, t + 10n * DAY, f.small);
       const c = await issueVoucher(f, "S-3", FACE, f.otherHolder.address, 0n, f.small);
       const { consent, signature } = await signedConsent(f, c, 100_000n, 1, {}, f.otherHolder);
-      await f.ledger.connect(f.supplier).redeem(consent, signature);
-      await f.ledger.connect(f.issuer).revoke(a, REASON);
+      await (await f.ledger.connect(f.supplier).redeem(consent, signature)).wait();
+      await (await f.ledger.connect(f.issuer).revoke(a, REASON)).wait();
       await networkHelpers.time.increaseTo(t + 10n * DAY);
-      await f.ledger.connect(f.stranger).expire(b);
-      await f.ledger.connect(f.issuer).revoke(c, REASON);
+      await (await f.ledger.connect(f.stranger).expire(b)).wait();
+      await (await f.ledger.connect(f.issuer).revoke(c, REASON)).wait();
       const p = await f.ledger.getPeriod(f.small, f.year);
       expect([p.issued, p.revoked, p.expired]).to.deep.equal([3n * FACE, 2n * FACE - 100_000n, FACE]);
       await expect(f.ledger.connect(f.issuer).issue(f.small, request(f.holder.address, "S-4", 3n * FACE - 100_000n + 1n)))
@@ -303,7 +303,7 @@ describe("VoucherLedger: issue", function () {
       const id = await issueVoucher(f, "S-2", 3n * FACE, f.holder.address, 0n, f.small);
       expect((await f.ledger.getVoucher(id)).period).to.equal(1n);
       expect((await f.ledger.getPeriod(f.small, f.year + 1)).issued).to.equal(3n * FACE);
-      await f.ledger.connect(f.issuer).revoke(id, REASON);
+      await (await f.ledger.connect(f.issuer).revoke(id, REASON)).wait();
       expect((await f.ledger.getPeriod(f.small, f.year + 1)).revoked).to.equal(3n * FACE);
       expect((await f.ledger.getPeriod(f.small, f.year)).revoked).to.equal(0n);
     });
@@ -332,11 +332,11 @@ describe("VoucherLedger: issue", function () {
       const a = await issueVoucher(f, "C-1", 4_000_000n * CNY);
       const b = await issueVoucher(f, "C-2", 4_000_000n * CNY, f.holder2.address, t + 10n * DAY);
       const { consent, signature } = await signedConsent(f, a, 1_000_000n * CNY, 1);
-      await f.ledger.connect(f.supplier).redeem(consent, signature);
-      await f.ledger.connect(f.issuer).revoke(a, REASON);
+      await (await f.ledger.connect(f.supplier).redeem(consent, signature)).wait();
+      await (await f.ledger.connect(f.issuer).revoke(a, REASON)).wait();
       expect(await committedOf(f, f.entities.startup)).to.equal(5_000_000n * CNY);
       await networkHelpers.time.increaseTo(t + 10n * DAY);
-      await f.ledger.connect(f.stranger).expire(b);
+      await (await f.ledger.connect(f.stranger).expire(b)).wait();
       expect(await committedOf(f, f.entities.startup)).to.equal(1_000_000n * CNY);
       await expect(f.ledger.connect(f.issuer).issue(f.programme, request(f.holder.address, "C-3", 7_000_000n * CNY + 1n)))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerCapExceeded")
@@ -354,7 +354,7 @@ describe("VoucherLedger: issue", function () {
       await issueVoucher(f, "C-2", CAP, f.holder2.address);
       const tally = await f.ledger.getTally(f.entities.startup, f.programme);
       expect([tally.year, tally.committed]).to.deep.equal([BigInt(f.year + 1), CAP]);
-      await f.ledger.connect(f.issuer).revoke(old, REASON);
+      await (await f.ledger.connect(f.issuer).revoke(old, REASON)).wait();
       expect(await committedOf(f, f.entities.startup)).to.equal(CAP);
       expect((await f.ledger.getPeriod(f.programme, f.year)).revoked).to.equal(CAP);
     });
@@ -434,7 +434,7 @@ describe("VoucherLedger: issue", function () {
     it("keeps the company bound to A after its voucher was revoked, and in a new fiscal year", async function () {
       const f = await networkHelpers.loadFixture(exclusiveFixture);
       const id = await issueVoucher(f, "A-1", FACE, f.holder.address, 0n, f.a);
-      await f.ledger.connect(f.issuer).revoke(id, REASON);
+      await (await f.ledger.connect(f.issuer).revoke(id, REASON)).wait();
       await expect(f.ledger.connect(f.issuer).issue(f.b, request(f.holder.address, "B-1")))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerExclusiveProgramme")
         .withArgs(f.entities.startup, 11, f.a);
@@ -564,7 +564,7 @@ describe("VoucherLedger: issue", function () {
       const v = await f.ledger.getVoucher(id);
       expect([v.expiresAt, v.status]).to.deep.equal([last, STATUS.ACTIVE]);
       const { consent, signature } = await signedConsent(f, id, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(consent, signature);
+      await (await f.ledger.connect(f.supplier).redeem(consent, signature)).wait();
     });
 
     it("refuses a programme whose redemption window ends after the last expiry a voucher holds (2^32 - 1)", async function () {

@@ -46,7 +46,7 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
     it("burns what is left, returns it to the budget and the tally, and emits VoucherRevoked and TransferSingle", async function () {
       const f = await load();
       const { consent, signature } = await signedConsent(f, f.id, 100_000n * CNY, 1);
-      await f.ledger.connect(f.supplier).redeem(consent, signature);
+      await (await f.ledger.connect(f.supplier).redeem(consent, signature)).wait();
       const left = FACE - 100_000n * CNY;
       const tx = f.ledger.connect(f.issuer).revoke(f.id, FRAUD);
       await expect(tx)
@@ -67,11 +67,11 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
       const f = await load();
       const other = await addProgramme(f, { name: "其他" });
       const elsewhere = await issueVoucher(f, "X-1", FACE, f.holder.address, 0n, other);
-      await f.registry.connect(f.governor).unbindIssuer(f.issuer.address, other);
+      await (await f.registry.connect(f.governor).unbindIssuer(f.issuer.address, other)).wait();
       await expect(f.ledger.connect(f.issuer).revoke(elsewhere, FRAUD))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerIssuerNotBound")
         .withArgs(f.issuer.address, other);
-      await f.ledger.connect(f.issuer).revoke(f.id, FRAUD);
+      await (await f.ledger.connect(f.issuer).revoke(f.id, FRAUD)).wait();
       await expect(f.ledger.connect(f.issuer).revoke(f.id, FRAUD))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerInactive")
         .withArgs(f.id, STATUS.REVOKED);
@@ -83,7 +83,7 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
 
     it("lets the governor revoke a voucher of any programme, also while the ledger is paused", async function () {
       const f = await load();
-      await f.ledger.connect(f.guardian).pause();
+      await (await f.ledger.connect(f.guardian).pause()).wait();
       await expect(f.ledger.connect(f.governor).revokeByGovernor(f.id, FRAUD))
         .to.emit(f.ledger, "VoucherRevoked")
         .withArgs(f.id, f.programme, f.holder.address, FACE, FRAUD, f.governor.address);
@@ -94,9 +94,9 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
 
     it("revokes a frozen voucher and one with a re-issue pending, clearing the pending re-issue", async function () {
       const f = await load();
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY);
-      await f.ledger.connect(f.guardian).freeze(f.id, FRAUD);
-      await f.ledger.connect(f.issuer).revoke(f.id, FRAUD);
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY)).wait();
+      await (await f.ledger.connect(f.guardian).freeze(f.id, FRAUD)).wait();
+      await (await f.ledger.connect(f.issuer).revoke(f.id, FRAUD)).wait();
       const v = await f.ledger.getVoucher(f.id);
       expect([v.status, v.flags]).to.deep.equal([STATUS.REVOKED, FROZEN]);
       const [to, executableAt] = await f.ledger.pendingReissue(f.id);
@@ -140,9 +140,9 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
       const revoked = await issueVoucher(f, "HZ-REVOKED", FACE, f.holder.address, f.expiresAt);
       const second = await issueVoucher(f, "HZ-SECOND", 5n, f.otherHolder.address, f.expiresAt);
       const redeemed = await issueVoucher(f, "HZ-REDEEMED", 300n, f.holder2.address, f.expiresAt);
-      await f.ledger.connect(f.issuer).revoke(revoked, FRAUD);
+      await (await f.ledger.connect(f.issuer).revoke(revoked, FRAUD)).wait();
       const all = await signedConsent(f, redeemed, 300n, 1, {}, f.holder2);
-      await f.ledger.connect(f.supplier).redeem(all.consent, all.signature);
+      await (await f.ledger.connect(f.supplier).redeem(all.consent, all.signature)).wait();
       const unknown = (f.programme << 224n) | 99n;
       await networkHelpers.time.increaseTo(f.expiresAt);
       const ids = [f.id, later, revoked, unknown, redeemed, second, f.id];
@@ -186,7 +186,7 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
 
     it("moves the voucher at once when the governor approves: same id and value, TransferSingle burn and mint", async function () {
       const f = await load();
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY);
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY)).wait();
       const tx = f.ledger.connect(f.governor).approveReissue(f.id);
       await expect(tx)
         .to.emit(f.ledger, "VoucherReissued")
@@ -205,14 +205,14 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
       expect(await f.ledger.balanceOfBatch([f.holder.address, f.holder2.address], [f.id, f.id])).to.deep.equal([0n, FACE]);
       expect(await f.ledger.pendingReissue(f.id)).to.deep.equal([ethers.ZeroAddress, 0n, ethers.ZeroHash]);
       const { consent, signature } = await signedConsent(f, f.id, 1000n, 1, {}, f.holder2);
-      await f.ledger.connect(f.supplier).redeem(consent, signature);
+      await (await f.ledger.connect(f.supplier).redeem(consent, signature)).wait();
     });
 
     it("lets an issuer carry it out only after the programme's delay", async function () {
       const f = await load();
       const at = (await now(ethers)) + 5n;
       await networkHelpers.time.setNextBlockTimestamp(at);
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY);
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY)).wait();
       await networkHelpers.time.setNextBlockTimestamp(at + REISSUE_DELAY - 1n);
       await expect(f.ledger.connect(f.issuer).executeReissue(f.id))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerReissueNotReady")
@@ -226,7 +226,7 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
 
     it("cancels a pending re-issue with ReissueCancelled, after which the holder may redeem again", async function () {
       const f = await load();
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY);
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY)).wait();
       await expect(f.ledger.connect(f.issuer).cancelReissue(f.id, FRAUD))
         .to.emit(f.ledger, "ReissueCancelled")
         .withArgs(f.id, FRAUD, f.issuer.address);
@@ -239,14 +239,14 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
         await expect(call()).to.be.revertedWithCustomError(f.ledger, "VoucherLedgerNoReissuePending").withArgs(f.id);
       }
       const { consent, signature } = await signedConsent(f, f.id, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(consent, signature);
+      await (await f.ledger.connect(f.supplier).redeem(consent, signature)).wait();
     });
 
     it("moves a voucher only to another active address of the same company", async function () {
       const f = await load();
       const [spare] = (await ethers.getSigners()).slice(12);
-      await f.registry.connect(f.governor).addAddress(f.entities.startup, spare!.address, LOST_KEY);
-      await f.registry.connect(f.governor).removeAddress(spare!.address, LOST_KEY);
+      await (await f.registry.connect(f.governor).addAddress(f.entities.startup, spare!.address, LOST_KEY)).wait();
+      await (await f.registry.connect(f.governor).removeAddress(spare!.address, LOST_KEY)).wait();
       for (const to of [f.holder.address, f.otherHolder.address, f.supplier.address, f.stranger.address, spare!.address, ethers.ZeroAddress]) {
         await expect(f.ledger.connect(f.issuer).requestReissue(f.id, to, LOST_KEY))
           .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerNotSameCompany")
@@ -256,8 +256,8 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
 
     it("refuses to carry out a re-issue whose new address left the company in the meantime", async function () {
       const f = await load();
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY);
-      await f.registry.connect(f.governor).removeAddress(f.holder2.address, LOST_KEY);
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY)).wait();
+      await (await f.registry.connect(f.governor).removeAddress(f.holder2.address, LOST_KEY)).wait();
       await expect(f.ledger.connect(f.governor).approveReissue(f.id))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerNotSameCompany")
         .withArgs(f.holder.address, f.holder2.address);
@@ -265,30 +265,30 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
 
     it("moves a voucher off an address that was removed from the company (the lost key)", async function () {
       const f = await load();
-      await f.registry.connect(f.governor).removeAddress(f.holder.address, LOST_KEY);
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY);
-      await f.ledger.connect(f.governor).approveReissue(f.id);
+      await (await f.registry.connect(f.governor).removeAddress(f.holder.address, LOST_KEY)).wait();
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY)).wait();
+      await (await f.ledger.connect(f.governor).approveReissue(f.id)).wait();
       expect((await f.ledger.getVoucher(f.id)).holder).to.equal(f.holder2.address);
     });
 
     it("refuses to request or carry out a re-issue of a frozen or expired voucher", async function () {
       const f = await load();
-      await f.ledger.connect(f.guardian).freeze(f.id, FRAUD);
+      await (await f.ledger.connect(f.guardian).freeze(f.id, FRAUD)).wait();
       await expect(f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerFrozen")
         .withArgs(f.id);
-      await f.ledger.connect(f.governor).unfreeze(f.id, FRAUD);
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY);
-      await f.ledger.connect(f.guardian).freeze(f.id, FRAUD);
+      await (await f.ledger.connect(f.governor).unfreeze(f.id, FRAUD)).wait();
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY)).wait();
+      await (await f.ledger.connect(f.guardian).freeze(f.id, FRAUD)).wait();
       await expect(f.ledger.connect(f.governor).approveReissue(f.id))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerFrozen")
         .withArgs(f.id);
-      await f.ledger.connect(f.governor).unfreeze(f.id, FRAUD);
+      await (await f.ledger.connect(f.governor).unfreeze(f.id, FRAUD)).wait();
       await networkHelpers.time.increaseTo(f.expiresAt);
       for (const call of [() => f.ledger.connect(f.governor).approveReissue(f.id), () => f.ledger.connect(f.issuer).executeReissue(f.id)]) {
         await expect(call()).to.be.revertedWithCustomError(f.ledger, "VoucherLedgerExpired").withArgs(f.id, f.expiresAt);
       }
-      await f.ledger.connect(f.issuer).cancelReissue(f.id, FRAUD);
+      await (await f.ledger.connect(f.issuer).cancelReissue(f.id, FRAUD)).wait();
       await expect(f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerExpired")
         .withArgs(f.id, f.expiresAt);
@@ -298,8 +298,8 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
       const f = await load();
       const other = await addProgramme(f, { name: "其他" });
       const elsewhere = await issueVoucher(f, "X-1", FACE, f.holder.address, 0n, other);
-      await f.ledger.connect(f.issuer).requestReissue(elsewhere, f.holder2.address, LOST_KEY);
-      await f.registry.connect(f.governor).unbindIssuer(f.issuer.address, other);
+      await (await f.ledger.connect(f.issuer).requestReissue(elsewhere, f.holder2.address, LOST_KEY)).wait();
+      await (await f.registry.connect(f.governor).unbindIssuer(f.issuer.address, other)).wait();
       for (const call of [
         () => f.ledger.connect(f.issuer).requestReissue(elsewhere, f.holder2.address, LOST_KEY),
         () => f.ledger.connect(f.issuer).executeReissue(elsewhere),
@@ -307,7 +307,7 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
       ]) {
         await expect(call()).to.be.revertedWithCustomError(f.ledger, "VoucherLedgerIssuerNotBound").withArgs(f.issuer.address, other);
       }
-      await f.ledger.connect(f.issuer).revoke(f.id, FRAUD);
+      await (await f.ledger.connect(f.issuer).revoke(f.id, FRAUD)).wait();
       await expect(f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerInactive")
         .withArgs(f.id, STATUS.REVOKED);
@@ -319,10 +319,10 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
       await expect(f.ledger.connect(f.issuer).requestReissue(f.id, f.holder.address, LOST_KEY))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerNotSameCompany")
         .withArgs(f.holder.address, f.holder.address);
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY);
-      await f.ledger.connect(f.governor).approveReissue(f.id);
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder.address, LOST_KEY);
-      await f.ledger.connect(f.governor).approveReissue(f.id);
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY)).wait();
+      await (await f.ledger.connect(f.governor).approveReissue(f.id)).wait();
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder.address, LOST_KEY)).wait();
+      await (await f.ledger.connect(f.governor).approveReissue(f.id)).wait();
       expect(await f.ledger.getTally(f.entities.startup, f.programme)).to.deep.equal(before);
       expect((await f.ledger.getPeriod(f.programme, f.year)).issued).to.equal(FACE);
       expect(await counters(f)).to.deep.equal([FACE, 0n, 0n, 0n, FACE]);
@@ -353,12 +353,12 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
       await expect(f.ledger.connect(f.governor).unfreeze(f.id, FRAUD))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerNotFrozen")
         .withArgs(f.id);
-      await f.ledger.connect(f.supplier).redeem(attempt.consent, attempt.signature);
+      await (await f.ledger.connect(f.supplier).redeem(attempt.consent, attempt.signature)).wait();
     });
 
     it("refuses to freeze a voucher that is not active or does not exist", async function () {
       const f = await load();
-      await f.ledger.connect(f.issuer).revoke(f.id, FRAUD);
+      await (await f.ledger.connect(f.issuer).revoke(f.id, FRAUD)).wait();
       await expect(f.ledger.connect(f.guardian).freeze(f.id, FRAUD))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerInactive")
         .withArgs(f.id, STATUS.REVOKED);
@@ -375,7 +375,7 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
     it("stops issue, redemption, an issuer's revocation and re-issue, and expiry", async function () {
       const f = await load();
       const attempt = await signedConsent(f, f.id, 1000n, 1, { deadline: f.expiresAt + DAY });
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY);
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY)).wait();
       const later = await issueVoucher(f, "HZ-0002");
       await expect(f.ledger.connect(f.guardian).pause()).to.emit(f.core, "Paused").withArgs(f.guardian.address);
       const request = { holder: f.holder.address, applicationRef: encodeBytes32String("HZ-0003"), faceValue: FACE, expiresAt: 0 };
@@ -398,20 +398,20 @@ describe("VoucherLedger: revoke, expire, re-issue, freeze, pause", function () {
         .to.be.revertedWithCustomError(f.core, "AccessManagedUnauthorized")
         .withArgs(f.guardian.address);
       await expect(f.ledger.connect(f.governor).unpause()).to.emit(f.core, "Unpaused").withArgs(f.governor.address);
-      await f.ledger.connect(f.stranger).expire(f.id);
+      await (await f.ledger.connect(f.stranger).expire(f.id)).wait();
     });
 
     it("lets the governor, the guardian and holders act while paused: revoke, freeze, cancel a re-issue or consents, set a budget", async function () {
       const f = await load();
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY);
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, LOST_KEY)).wait();
       const other = await issueVoucher(f, "HZ-0002");
-      await f.ledger.connect(f.guardian).pause();
-      await f.ledger.connect(f.guardian).freeze(other, FRAUD);
-      await f.ledger.connect(f.governor).unfreeze(other, FRAUD);
-      await f.ledger.connect(f.issuer).cancelReissue(f.id, LOST_KEY);
-      await f.ledger.connect(f.holder).cancelConsents();
-      await f.ledger.connect(f.governor).setBudget(f.programme, f.year, 300_000_000n * CNY, FRAUD);
-      await f.ledger.connect(f.governor).revokeByGovernor(other, FRAUD);
+      await (await f.ledger.connect(f.guardian).pause()).wait();
+      await (await f.ledger.connect(f.guardian).freeze(other, FRAUD)).wait();
+      await (await f.ledger.connect(f.governor).unfreeze(other, FRAUD)).wait();
+      await (await f.ledger.connect(f.issuer).cancelReissue(f.id, LOST_KEY)).wait();
+      await (await f.ledger.connect(f.holder).cancelConsents()).wait();
+      await (await f.ledger.connect(f.governor).setBudget(f.programme, f.year, 300_000_000n * CNY, FRAUD)).wait();
+      await (await f.ledger.connect(f.governor).revokeByGovernor(other, FRAUD)).wait();
       expect((await f.ledger.getVoucher(other)).status).to.equal(STATUS.REVOKED);
       await expect(f.ledger.connect(f.guardian).pause()).to.be.revertedWithCustomError(f.core, "EnforcedPause");
     });

@@ -1,6 +1,6 @@
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
-import { encodeBytes32String, TypedDataEncoder, ZeroHash } from "ethers";
+import { ContractTransactionResponse, encodeBytes32String, TypedDataEncoder, ZeroHash } from "ethers";
 import { network } from "hardhat";
 
 import { CONSENT_TYPES, type Consent } from "../../service/domain/consent.js";
@@ -86,7 +86,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     error: "VoucherLedgerInactive",
     async arrange(f) {
       const all = await consentFor(f, FACE, 1);
-      await f.ledger.connect(f.supplier).redeem(all.consent, all.signature);
+      await (await f.ledger.connect(f.supplier).redeem(all.consent, all.signature)).wait();
       return { ...(await consentFor(f, 1n, 2)), args: [f.id, STATUS.REDEEMED] };
     },
   },
@@ -94,7 +94,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     title: "a revoked voucher",
     error: "VoucherLedgerInactive",
     async arrange(f) {
-      await f.ledger.connect(f.issuer).revoke(f.id, REASON);
+      await (await f.ledger.connect(f.issuer).revoke(f.id, REASON)).wait();
       return { ...(await consentFor(f, 1000n, 1)), args: [f.id, STATUS.REVOKED] };
     },
   },
@@ -106,7 +106,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
       const id = await issueVoucher(f, "HZ-SHORT", FACE, f.holder.address, t + DAY);
       const attempt = await signedConsent(f, id, 1000n, 1, { deadline: t + 10n * DAY });
       await networkHelpers.time.increaseTo(t + DAY);
-      await f.ledger.connect(f.stranger).expire(id);
+      await (await f.ledger.connect(f.stranger).expire(id)).wait();
       return { ...attempt, args: [id, STATUS.EXPIRED] };
     },
   },
@@ -114,7 +114,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     title: "a frozen voucher",
     error: "VoucherLedgerFrozen",
     async arrange(f) {
-      await f.ledger.connect(f.guardian).freeze(f.id, REASON);
+      await (await f.ledger.connect(f.guardian).freeze(f.id, REASON)).wait();
       return { ...(await consentFor(f, 1000n, 1)), args: [f.id] };
     },
   },
@@ -122,7 +122,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     title: "a voucher with a re-issue pending",
     error: "VoucherLedgerReissuePending",
     async arrange(f) {
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, encodeBytes32String("lost-key"));
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, encodeBytes32String("lost-key"))).wait();
       return { ...(await consentFor(f, 1000n, 1)), args: [f.id] };
     },
   },
@@ -171,7 +171,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     error: "VoucherLedgerNotAccredited",
     async arrange(f) {
       const t = await now(ethers);
-      await f.registry.connect(f.governor).accredit(f.entities.supplier, f.programme, t + 2n * DAY, t + 3n * DAY, 0b11);
+      await (await f.registry.connect(f.governor).accredit(f.entities.supplier, f.programme, t + 2n * DAY, t + 3n * DAY, 0b11)).wait();
       return { ...(await consentFor(f, 1000n, 1)), args: [f.supplier.address, f.programme] };
     },
   },
@@ -180,7 +180,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     error: "VoucherLedgerNotAccredited",
     async arrange(f) {
       const t = await now(ethers);
-      await f.registry.connect(f.governor).accredit(f.entities.supplier, f.programme, t, t + DAY, 0b11);
+      await (await f.registry.connect(f.governor).accredit(f.entities.supplier, f.programme, t, t + DAY, 0b11)).wait();
       const attempt = await consentFor(f, 1000n, 1, { deadline: t + 10n * DAY });
       await networkHelpers.time.increaseTo(t + DAY);
       return { ...attempt, args: [f.supplier.address, f.programme] };
@@ -190,7 +190,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     title: "a suspended supplier",
     error: "VoucherLedgerNotAccredited",
     async arrange(f) {
-      await f.registry.connect(f.guardian).suspend(f.entities.supplier, f.programme, REASON);
+      await (await f.registry.connect(f.guardian).suspend(f.entities.supplier, f.programme, REASON)).wait();
       return { ...(await consentFor(f, 1000n, 1)), args: [f.supplier.address, f.programme] };
     },
   },
@@ -198,7 +198,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     title: "an address removed from the accredited supplier",
     error: "VoucherLedgerNotAccredited",
     async arrange(f) {
-      await f.registry.connect(f.governor).removeAddress(f.supplier.address, REASON);
+      await (await f.registry.connect(f.governor).removeAddress(f.supplier.address, REASON)).wait();
       return { ...(await consentFor(f, 1000n, 1)), args: [f.supplier.address, f.programme] };
     },
   },
@@ -207,7 +207,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     error: "VoucherLedgerClassNotAccredited",
     async arrange(f) {
       const t = await now(ethers);
-      await f.registry.connect(f.governor).accredit(f.entities.supplier, f.programme, t, t + YEAR, 0b01);
+      await (await f.registry.connect(f.governor).accredit(f.entities.supplier, f.programme, t, t + YEAR, 0b01)).wait();
       const attempt = await consentFor(f, 1000n, 1, { computeClass: CLASS.OTHER, invoiceTotal: 5000n });
       return { ...attempt, args: [f.supplier.address, f.programme, CLASS.OTHER] };
     },
@@ -230,7 +230,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     title: "a paused programme",
     error: "VoucherLedgerProgrammePaused",
     async arrange(f) {
-      await f.registry.connect(f.guardian).pauseProgramme(f.programme, REASON);
+      await (await f.registry.connect(f.guardian).pauseProgramme(f.programme, REASON)).wait();
       return { ...(await consentFor(f, 1000n, 1)), args: [f.programme] };
     },
   },
@@ -313,7 +313,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     title: "a holder address removed from its company",
     error: "VoucherLedgerNotBeneficiary",
     async arrange(f) {
-      await f.registry.connect(f.governor).removeAddress(f.holder.address, REASON);
+      await (await f.registry.connect(f.governor).removeAddress(f.holder.address, REASON)).wait();
       return { ...(await consentFor(f, 1000n, 1)), args: [f.holder.address] };
     },
   },
@@ -322,7 +322,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     error: "VoucherLedgerConsentCancelled",
     async arrange(f) {
       const attempt = await consentFor(f, 1000n, 1);
-      await f.ledger.connect(f.holder).cancelConsents();
+      await (await f.ledger.connect(f.holder).cancelConsents()).wait();
       return { ...attempt, args: [f.holder.address, 0, 1] };
     },
   },
@@ -337,7 +337,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     title: "parties whose relation is on record",
     error: "VoucherLedgerRelatedParties",
     async arrange(f) {
-      await f.registry.connect(f.governor).recordRelation(f.entities.startup, f.entities.supplier, REASON);
+      await (await f.registry.connect(f.governor).recordRelation(f.entities.startup, f.entities.supplier, REASON)).wait();
       return { ...(await consentFor(f, 1000n, 1)), args: [f.entities.startup, f.entities.supplier] };
     },
   },
@@ -348,7 +348,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
       const [asSupplier, asBuyer] = (await ethers.getSigners()).slice(12);
       const both = await addEntity(f, creditCode(70), ROLES.BENEFICIARY | ROLES.SUPPLIER, CATEGORY.OTHER, [asSupplier!.address, asBuyer!.address]);
       const t = await now(ethers);
-      await f.registry.connect(f.governor).accredit(both, f.programme, t, t + YEAR, 0b11);
+      await (await f.registry.connect(f.governor).accredit(both, f.programme, t, t + YEAR, 0b11)).wait();
       const id = await issueVoucher(f, "SELF-1", FACE, asBuyer!.address);
       const attempt = await signedConsent(f, id, 1000n, 1, { supplier: asSupplier!.address }, asBuyer);
       return { ...attempt, caller: asSupplier!, args: [both, both] };
@@ -384,7 +384,7 @@ const REFUSALS: RefusalCase<VoucherFixture>[] = [
     error: "VoucherLedgerInvoiceUsed",
     async arrange(f) {
       const first = await consentFor(f, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(first.consent, first.signature);
+      await (await f.ledger.connect(f.supplier).redeem(first.consent, first.signature)).wait();
       const again = await consentFor(f, 1000n, 1);
       return { ...again, args: [await keyOf(f, again.consent.invoiceNumberHash), f.programme] };
     },
@@ -462,7 +462,7 @@ describe("VoucherLedger: redeem", function () {
     it("burns the amount, records the invoice and the supplier's accrual, and counts it as redeemed", async function () {
       const f = await load();
       const { consent, signature } = await consentFor(f, 300_000n * CNY, 1);
-      await f.ledger.connect(f.supplier).redeem(consent, signature);
+      await (await f.ledger.connect(f.supplier).redeem(consent, signature)).wait();
       const v = await f.ledger.getVoucher(f.id);
       expect([v.holder, v.remaining, v.status]).to.deep.equal([f.holder.address, FACE - 300_000n * CNY, STATUS.ACTIVE]);
       expect(await f.ledger.balanceOf(f.holder.address, f.id)).to.equal(FACE - 300_000n * CNY);
@@ -533,9 +533,9 @@ describe("VoucherLedger: redeem", function () {
     it("marks a voucher Redeemed when nothing is left, and keeps its record", async function () {
       const f = await load();
       const a = await consentFor(f, 600_000n * CNY, 1);
-      await f.ledger.connect(f.supplier).redeem(a.consent, a.signature);
+      await (await f.ledger.connect(f.supplier).redeem(a.consent, a.signature)).wait();
       const b = await consentFor(f, 400_000n * CNY, 2);
-      await f.ledger.connect(f.supplier).redeem(b.consent, b.signature);
+      await (await f.ledger.connect(f.supplier).redeem(b.consent, b.signature)).wait();
       const v = await f.ledger.getVoucher(f.id);
       expect([v.status, v.remaining, v.holder]).to.deep.equal([STATUS.REDEEMED, 0n, f.holder.address]);
       expect(await f.ledger.balanceOf(f.holder.address, f.id)).to.equal(0n);
@@ -546,9 +546,9 @@ describe("VoucherLedger: redeem", function () {
     it("accepts exactly the programme's ratio of the invoice total (30% domestic, 20% other)", async function () {
       const f = await load();
       const domestic = await consentFor(f, 30_000n, 1, { invoiceTotal: 100_000n });
-      await f.ledger.connect(f.supplier).redeem(domestic.consent, domestic.signature);
+      await (await f.ledger.connect(f.supplier).redeem(domestic.consent, domestic.signature)).wait();
       const other = await consentFor(f, 20_000n, 2, { invoiceTotal: 100_000n, computeClass: CLASS.OTHER });
-      await f.ledger.connect(f.supplier).redeem(other.consent, other.signature);
+      await (await f.ledger.connect(f.supplier).redeem(other.consent, other.signature)).wait();
       const over = await consentFor(f, 20_001n, 3, { invoiceTotal: 100_000n, computeClass: CLASS.OTHER });
       await expectRedemptionRefused(f, over, "VoucherLedgerOverRatio", [20_001n, 100_000n, 2000]);
     });
@@ -564,9 +564,9 @@ describe("VoucherLedger: redeem", function () {
       const startup = await issueVoucher(f, "SZ-1", FACE, f.holder.address, 0n, sz);
       const company = await issueVoucher(f, "SZ-2", FACE, f.otherHolder.address, 0n, sz);
       const a = await signedConsent(f, startup, 60_000n, 1, { invoiceTotal: 100_000n });
-      await f.ledger.connect(f.supplier).redeem(a.consent, a.signature);
+      await (await f.ledger.connect(f.supplier).redeem(a.consent, a.signature)).wait();
       const b = await signedConsent(f, company, 50_000n, 2, { invoiceTotal: 100_000n }, f.otherHolder);
-      await f.ledger.connect(f.supplier).redeem(b.consent, b.signature);
+      await (await f.ledger.connect(f.supplier).redeem(b.consent, b.signature)).wait();
       const c = await signedConsent(f, company, 50_001n, 3, { invoiceTotal: 100_000n }, f.otherHolder);
       await expectRedemptionRefused(f, c, "VoucherLedgerOverRatio", [50_001n, 100_000n, 5000]);
     });
@@ -584,17 +584,17 @@ describe("VoucherLedger: redeem", function () {
       const at = (await now(ethers)) + 10n;
       const a = await consentFor(f, 1000n, 1, { deadline: at });
       await networkHelpers.time.setNextBlockTimestamp(at);
-      await f.ledger.connect(f.supplier).redeem(a.consent, a.signature);
+      await (await f.ledger.connect(f.supplier).redeem(a.consent, a.signature)).wait();
       const b = await consentFor(f, 1000n, 2, { deadline: at + 1n + 90n * DAY });
       await networkHelpers.time.setNextBlockTimestamp(at + 1n);
-      await f.ledger.connect(f.supplier).redeem(b.consent, b.signature);
+      await (await f.ledger.connect(f.supplier).redeem(b.consent, b.signature)).wait();
       expect((await f.ledger.getVoucher(f.id)).remaining).to.equal(FACE - 2000n);
     });
 
     it("accepts a supplier from the first second of its accreditation", async function () {
       const f = await load();
       const t = await now(ethers);
-      await f.registry.connect(f.governor).accredit(f.entities.supplier, f.programme, t + DAY, t + 2n * DAY, 0b11);
+      await (await f.registry.connect(f.governor).accredit(f.entities.supplier, f.programme, t + DAY, t + 2n * DAY, 0b11)).wait();
       const { consent, signature } = await consentFor(f, 1000n, 1, { deadline: t + 10n * DAY });
       await networkHelpers.time.setNextBlockTimestamp(t + DAY - 1n);
       await expect(f.ledger.connect(f.supplier).redeem(consent, signature))
@@ -607,14 +607,14 @@ describe("VoucherLedger: redeem", function () {
     it("lets a reinstated supplier redeem again, and another address of the same supplier after one was removed", async function () {
       const f = await load();
       const [extra] = (await ethers.getSigners()).slice(12);
-      await f.registry.connect(f.governor).addAddress(f.entities.supplier, extra!.address, REASON);
-      await f.registry.connect(f.guardian).suspend(f.entities.supplier, f.programme, REASON);
-      await f.registry.connect(f.governor).reinstate(f.entities.supplier, f.programme, REASON);
+      await (await f.registry.connect(f.governor).addAddress(f.entities.supplier, extra!.address, REASON)).wait();
+      await (await f.registry.connect(f.guardian).suspend(f.entities.supplier, f.programme, REASON)).wait();
+      await (await f.registry.connect(f.governor).reinstate(f.entities.supplier, f.programme, REASON)).wait();
       const a = await consentFor(f, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(a.consent, a.signature);
-      await f.registry.connect(f.governor).removeAddress(f.supplier.address, REASON);
+      await (await f.ledger.connect(f.supplier).redeem(a.consent, a.signature)).wait();
+      await (await f.registry.connect(f.governor).removeAddress(f.supplier.address, REASON)).wait();
       const b = await consentFor(f, 1000n, 2, { supplier: extra!.address });
-      await f.ledger.connect(extra).redeem(b.consent, b.signature);
+      await (await f.ledger.connect(extra).redeem(b.consent, b.signature)).wait();
       expect((await f.ledger.getAccreditation(extra!.address, f.programme)).redeemed).to.equal(1000n);
       const [, redeemed] = await f.ledger.programmeCounters(f.programme);
       expect(redeemed).to.equal(2000n);
@@ -623,15 +623,15 @@ describe("VoucherLedger: redeem", function () {
     it("does not let a relation with another supplier block this one, and lets a cleared relation pass", async function () {
       const f = await load();
       const r = f.registry.connect(f.governor);
-      await r.recordRelation(f.entities.startup, f.entities.otherSupplier, REASON);
+      await (await r.recordRelation(f.entities.startup, f.entities.otherSupplier, REASON)).wait();
       expect((await f.ledger.getAccount(f.holder.address)).related).to.equal(true);
       const a = await consentFor(f, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(a.consent, a.signature);
-      await r.recordRelation(f.entities.startup, f.entities.supplier, REASON);
+      await (await f.ledger.connect(f.supplier).redeem(a.consent, a.signature)).wait();
+      await (await r.recordRelation(f.entities.startup, f.entities.supplier, REASON)).wait();
       const b = await consentFor(f, 1000n, 2);
       await expectRedemptionRefused(f, b, "VoucherLedgerRelatedParties", [f.entities.startup, f.entities.supplier]);
-      await r.clearRelation(f.entities.startup, f.entities.supplier, REASON);
-      await f.ledger.connect(f.supplier).redeem(b.consent, b.signature);
+      await (await r.clearRelation(f.entities.startup, f.entities.supplier, REASON)).wait();
+      await (await f.ledger.connect(f.supplier).redeem(b.consent, b.signature)).wait();
     });
 
     it("asks no GPU-hours of a model programme, and takes the electricity and assessment a programme requires", async function () {
@@ -639,7 +639,7 @@ describe("VoucherLedger: redeem", function () {
       const model = await addProgramme(f, { name: "模型券", kind: 2 });
       const m = await issueVoucher(f, "MODEL-1", FACE, f.holder.address, 0n, model);
       const a = await signedConsent(f, m, 1000n, 1, { gpuCentihours: 0n });
-      await f.ledger.connect(f.supplier).redeem(a.consent, a.signature);
+      await (await f.ledger.connect(f.supplier).redeem(a.consent, a.signature)).wait();
       const q = await addProgramme(f, { name: "庆阳算力券", region: 621000, needsElectricity: true, needsAssessment: true });
       const v = await issueVoucher(f, "QY-1", FACE, f.holder.address, 0n, q);
       const base = await makeConsent(f, v, 1000n, 2);
@@ -658,7 +658,7 @@ describe("VoucherLedger: redeem", function () {
       await expect(f.ledger.connect(f.holder).cancelConsents()).to.emit(f.ledger, "ConsentsCancelled").withArgs(f.holder.address, 1);
       await expectRedemptionRefused(f, old, "VoucherLedgerConsentCancelled", [f.holder.address, 0, 1]);
       const fresh = await consentFor(f, 1000n, 1, { epoch: 1 });
-      await f.ledger.connect(f.supplier).redeem(fresh.consent, fresh.signature);
+      await (await f.ledger.connect(f.supplier).redeem(fresh.consent, fresh.signature)).wait();
       expect((await f.ledger.getAccount(f.holder.address)).consentEpoch).to.equal(1n);
       // another holder's epoch is its own
       expect((await f.ledger.getAccount(f.holder2.address)).consentEpoch).to.equal(0n);
@@ -710,9 +710,9 @@ describe("VoucherLedger: redeem", function () {
       };
       let signer = f.otherHolder;
       const g = f.registry.connect(f.governor);
-      await f.ledger.connect(f.guardian).freeze(f.id, REASON);
-      await f.registry.connect(f.guardian).pauseProgramme(f.programme, REASON);
-      await g.recordRelation(f.entities.startup, f.entities.supplier, REASON);
+      await (await f.ledger.connect(f.guardian).freeze(f.id, REASON)).wait();
+      await (await f.registry.connect(f.guardian).pauseProgramme(f.programme, REASON)).wait();
+      await (await g.recordRelation(f.entities.startup, f.entities.supplier, REASON)).wait();
       const steps: [string, unknown[], () => Promise<unknown>][] = [
         ["VoucherLedgerFrozen", [f.id], () => f.ledger.connect(f.governor).unfreeze(f.id, REASON)],
         ["VoucherLedgerInvalidAmount", [0n, FACE], async () => (consent = { ...consent, amount: good.amount })],
@@ -727,12 +727,13 @@ describe("VoucherLedger: redeem", function () {
         ["VoucherLedgerRelatedParties", [f.entities.startup, f.entities.supplier], () => g.clearRelation(f.entities.startup, f.entities.supplier, REASON)],
         ["VoucherLedgerOverRatio", [1000n, 1000n, 3000], async () => (consent = { ...consent, invoiceTotal: good.invoiceTotal })],
         ["VoucherLedgerInvalidInvoice", [], async () => (consent = { ...consent, invoiceNumberHash: good.invoiceNumberHash })],
-        ["VoucherLedgerConsentExpired", [t - 1n, (x: bigint) => x > t], async () => (consent = { ...consent, deadline: good.deadline })],
+        ["VoucherLedgerConsentExpired", [t - 1n, (x: bigint) => x >= t], async () => (consent = { ...consent, deadline: good.deadline })],
         ["VoucherLedgerInvalidConsent", [f.id, f.holder.address], async () => (signer = f.holder)],
       ];
       for (const [error, args, fix] of steps) {
         await expectRedemptionRefused(f, { consent, signature: await signConsent(f, consent, signer) }, error, args);
-        await fix();
+        const done: unknown = await fix();
+        if (done instanceof ContractTransactionResponse) await done.wait();
       }
       await expect(f.ledger.connect(f.supplier).redeem(consent, await signConsent(f, consent, signer))).to.emit(f.ledger, "VoucherRedeemed");
     });
@@ -742,9 +743,9 @@ describe("VoucherLedger: redeem", function () {
     it("gives another supplier's invoice with the same number its own key: both are paid, each once", async function () {
       const f = await load();
       const t = await now(ethers);
-      await f.registry.connect(f.governor).accredit(f.entities.otherSupplier, f.programme, t, t + YEAR, 0b11);
+      await (await f.registry.connect(f.governor).accredit(f.entities.otherSupplier, f.programme, t, t + YEAR, 0b11)).wait();
       const mine = await consentFor(f, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(mine.consent, mine.signature);
+      await (await f.ledger.connect(f.supplier).redeem(mine.consent, mine.signature)).wait();
       const theirs = await consentFor(f, 2000n, 1, { supplier: f.otherSupplier.address });
       await expect(f.ledger.connect(f.otherSupplier).redeem(theirs.consent, theirs.signature))
         .to.emit(f.ledger, "VoucherRedeemed")
@@ -760,9 +761,9 @@ describe("VoucherLedger: redeem", function () {
     it("refuses the same supplier's invoice number a second time, from another of its addresses or for another holder", async function () {
       const f = await load();
       const [extra] = (await ethers.getSigners()).slice(12);
-      await f.registry.connect(f.governor).addAddress(f.entities.supplier, extra!.address, REASON);
+      await (await f.registry.connect(f.governor).addAddress(f.entities.supplier, extra!.address, REASON)).wait();
       const first = await consentFor(f, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(first.consent, first.signature);
+      await (await f.ledger.connect(f.supplier).redeem(first.consent, first.signature)).wait();
       const key = await keyOf(f, first.consent.invoiceNumberHash);
       const fromExtra = await consentFor(f, 1000n, 1, { supplier: extra!.address });
       await expectRedemptionRefused(f, { ...fromExtra, caller: extra! }, "VoucherLedgerInvoiceUsed", [key, f.programme]);

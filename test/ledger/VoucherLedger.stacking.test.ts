@@ -184,7 +184,7 @@ describe("VoucherLedger: stacking and the entity window", function () {
       const f = await networkHelpers.loadFixture(windowFixture);
       const lastDay = f.firstDay + 364;
       const inside = await signedConsent(f, f.id, 1000n, 1, { serviceFromDay: lastDay - 10, serviceToDay: lastDay });
-      await f.ledger.connect(f.supplier).redeem(inside.consent, inside.signature);
+      await (await f.ledger.connect(f.supplier).redeem(inside.consent, inside.signature)).wait();
       const outside = await signedConsent(f, f.id, 1000n, 2, { serviceFromDay: lastDay - 10, serviceToDay: lastDay + 1 });
       await expectRedemptionRefused(f, outside, "VoucherLedgerOutsideEntityWindow", [
         f.firstYear,

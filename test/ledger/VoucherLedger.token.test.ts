@@ -51,7 +51,7 @@ describe("VoucherLedger: the token", function () {
       }
       expect(await f.ledger.balanceOf(f.holder.address, 12345n)).to.equal(0n);
       const { consent, signature } = await signedConsent(f, f.id, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(consent, signature);
+      await (await f.ledger.connect(f.supplier).redeem(consent, signature)).wait();
       expect(await f.ledger.balanceOf(f.holder.address, f.id)).to.equal(FACE - 1000n);
     });
 
@@ -103,7 +103,7 @@ describe("VoucherLedger: the token", function () {
         .to.emit(f.ledger, "Locked")
         .withArgs(await f.ledger.voucherId(f.programme, ref));
       expect(await f.ledger.locked(f.id)).to.equal(true);
-      await f.ledger.connect(f.issuer).revoke(f.other, ref);
+      await (await f.ledger.connect(f.issuer).revoke(f.other, ref)).wait();
       expect(await f.ledger.locked(f.other)).to.equal(true);
       await expect(f.ledger.locked(42n)).to.be.revertedWithCustomError(f.ledger, "VoucherLedgerUnknownVoucher").withArgs(42n);
     });
@@ -112,7 +112,7 @@ describe("VoucherLedger: the token", function () {
       const f = await load();
       const bare = await ethers.deployContract("BareERC1155");
       const address = await bare.getAddress();
-      await f.registry.connect(f.governor).addAddress(f.entities.startup, address, encodeBytes32String("contract"));
+      await (await f.registry.connect(f.governor).addAddress(f.entities.startup, address, encodeBytes32String("contract"))).wait();
       await expect(f.ledger.connect(f.issuer).issue(f.programme, { holder: address, applicationRef: encodeBytes32String("X"), faceValue: 1n, expiresAt: 0 }))
         .to.be.revertedWithCustomError(f.core, "ERC1155InvalidReceiver")
         .withArgs(address);

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { encodeBytes32String, type Signer, TypedDataEncoder, ZeroHash } from "ethers";
+import { ContractTransactionResponse, encodeBytes32String, type Signer, TypedDataEncoder, ZeroHash } from "ethers";
 import { network } from "hardhat";
 
 import { ATTESTATION_TYPES, type Attestation, type ClaimRequest } from "../../service/domain/consent.js";
@@ -134,7 +134,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     title: "a revoked voucher",
     error: "VoucherLedgerInactive",
     async arrange(f) {
-      await f.ledger.connect(f.issuer).revoke(f.id, REASON);
+      await (await f.ledger.connect(f.issuer).revoke(f.id, REASON)).wait();
       return { ...(await claimFor(f, 1000n, 1)), args: [f.id, STATUS.REVOKED] };
     },
   },
@@ -146,7 +146,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
       const id = await issueVoucher(f, "BJ-SHORT", FACE, f.holder.address, t + DAY, f.buyers);
       const attempt = await signedClaim(f, id, 1000n, 1);
       await time.increaseTo(t + DAY);
-      await f.ledger.connect(f.stranger).expire(id);
+      await (await f.ledger.connect(f.stranger).expire(id)).wait();
       return { ...attempt, args: [id, STATUS.EXPIRED] };
     },
   },
@@ -154,7 +154,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     title: "a frozen voucher",
     error: "VoucherLedgerFrozen",
     async arrange(f) {
-      await f.ledger.connect(f.guardian).freeze(f.id, REASON);
+      await (await f.ledger.connect(f.guardian).freeze(f.id, REASON)).wait();
       return { ...(await claimFor(f, 1000n, 1)), args: [f.id] };
     },
   },
@@ -162,7 +162,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     title: "a voucher with a re-issue pending",
     error: "VoucherLedgerReissuePending",
     async arrange(f) {
-      await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, encodeBytes32String("lost-key"));
+      await (await f.ledger.connect(f.issuer).requestReissue(f.id, f.holder2.address, encodeBytes32String("lost-key"))).wait();
       return { ...(await claimFor(f, 1000n, 1)), args: [f.id] };
     },
   },
@@ -225,7 +225,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     title: "an attestation by a suspended supplier",
     error: "VoucherLedgerNotAccredited",
     async arrange(f) {
-      await f.registry.connect(f.guardian).suspend(f.entities.supplier, f.buyers, REASON);
+      await (await f.registry.connect(f.guardian).suspend(f.entities.supplier, f.buyers, REASON)).wait();
       return { ...(await claimFor(f, 1000n, 1)), args: [f.supplier.address, f.buyers] };
     },
   },
@@ -234,7 +234,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     error: "VoucherLedgerClassNotAccredited",
     async arrange(f) {
       const t = await now(ethers);
-      await f.registry.connect(f.governor).accredit(f.entities.supplier, f.buyers, t, t + 365n * DAY, 0b01);
+      await (await f.registry.connect(f.governor).accredit(f.entities.supplier, f.buyers, t, t + 365n * DAY, 0b01)).wait();
       const attempt = await claimFor(f, 1000n, 1, { attestation: { computeClass: CLASS.OTHER, invoiceTotal: 5000n } });
       return { ...attempt, args: [f.supplier.address, f.buyers, CLASS.OTHER] };
     },
@@ -243,7 +243,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     title: "a paused programme",
     error: "VoucherLedgerProgrammePaused",
     async arrange(f) {
-      await f.registry.connect(f.guardian).pauseProgramme(f.buyers, REASON);
+      await (await f.registry.connect(f.guardian).pauseProgramme(f.buyers, REASON)).wait();
       return { ...(await claimFor(f, 1000n, 1)), args: [f.buyers] };
     },
   },
@@ -330,7 +330,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     title: "a holder address removed from its company",
     error: "VoucherLedgerNotBeneficiary",
     async arrange(f) {
-      await f.registry.connect(f.governor).removeAddress(f.holder.address, REASON);
+      await (await f.registry.connect(f.governor).removeAddress(f.holder.address, REASON)).wait();
       return { ...(await claimFor(f, 1000n, 1)), args: [f.holder.address] };
     },
   },
@@ -345,7 +345,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     title: "parties whose relation is on record",
     error: "VoucherLedgerRelatedParties",
     async arrange(f) {
-      await f.registry.connect(f.governor).recordRelation(f.entities.startup, f.entities.supplier, REASON);
+      await (await f.registry.connect(f.governor).recordRelation(f.entities.startup, f.entities.supplier, REASON)).wait();
       return { ...(await claimFor(f, 1000n, 1)), args: [f.entities.startup, f.entities.supplier] };
     },
   },
@@ -356,7 +356,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
       const [asSupplier, asBuyer] = (await ethers.getSigners()).slice(12);
       const both = await addEntity(f, creditCode(70), ROLES.BENEFICIARY | ROLES.SUPPLIER, CATEGORY.OTHER, [asSupplier!.address, asBuyer!.address]);
       const t = await now(ethers);
-      await f.registry.connect(f.governor).accredit(both, f.buyers, t, t + 365n * DAY, 0b11);
+      await (await f.registry.connect(f.governor).accredit(both, f.buyers, t, t + 365n * DAY, 0b11)).wait();
       const id = await issueVoucher(f, "SELF-1", FACE, asBuyer!.address, 0n, f.buyers);
       const claim = await makeClaim(f, id, 1000n, 1, { attestation: { supplier: asSupplier!.address } }, asBuyer!.address);
       return { claim, signature: await signAttestation(f, claim.attestation, asSupplier), caller: asBuyer!, args: [both, both] };
@@ -414,7 +414,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     async arrange(f) {
       const hz = await issueVoucher(f, "HZ-0001", FACE);
       const r = await signedConsent(f, hz, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(r.consent, r.signature);
+      await (await f.ledger.connect(f.supplier).redeem(r.consent, r.signature)).wait();
       return { ...(await claimFor(f, 1000n, 1)), args: [await keyOf(f, 1)] };
     },
   },
@@ -430,7 +430,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     title: "an invoice this programme approved a claim on already",
     error: "VoucherLedgerInvoiceUsed",
     async arrange(f) {
-      await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 1000n, 1));
+      await (await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 1000n, 1))).wait();
       return { ...(await claimFor(f, 1000n, 1)), args: [await keyOf(f, 1), f.buyers] };
     },
   },
@@ -439,7 +439,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     error: "VoucherLedgerInvoiceOtherBuyer",
     async arrange(f) {
       await updateProgramme(f, f.buyers, { maxCombinedBps: 10_000 });
-      await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 1000n, 1));
+      await (await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 1000n, 1))).wait();
       const other = await addBuyerProgramme(f, { name: "海淀区算力补贴", level: 4, region: 110108, maxCombinedBps: 10_000 });
       const id = await issueVoucher(f, "HD-0001", FACE, f.otherHolder.address, 0n, other);
       const attempt = await signedClaim(f, id, 1000n, 1, {}, f.supplier, f.otherHolder.address);
@@ -450,7 +450,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     title: "a second programme's claim on an invoice the first claimed alone (not stackable)",
     error: "VoucherLedgerInvoiceNotStackable",
     async arrange(f) {
-      await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 1000n, 1));
+      await (await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 1000n, 1))).wait();
       const other = await addBuyerProgramme(f, { name: "海淀区算力补贴", level: 4, region: 110108, maxCombinedBps: 10_000 });
       const id = await issueVoucher(f, "HD-0001", FACE, f.holder.address, 0n, other);
       return { ...(await signedClaim(f, id, 1000n, 1)), args: [await keyOf(f, 1), other] };
@@ -461,7 +461,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     error: "VoucherLedgerInvoiceMismatch",
     async arrange(f) {
       await updateProgramme(f, f.buyers, { maxCombinedBps: 10_000 });
-      await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 1000n, 1));
+      await (await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 1000n, 1))).wait();
       const other = await addBuyerProgramme(f, { name: "海淀区算力补贴", level: 4, region: 110108, maxCombinedBps: 10_000 });
       const id = await issueVoucher(f, "HD-0001", FACE, f.holder.address, 0n, other);
       const first = await makeClaim(f, f.id, 1000n, 1);
@@ -474,7 +474,7 @@ const REFUSALS: ClaimRefusalCase<ClaimsFixture>[] = [
     error: "VoucherLedgerOverCombinedShare",
     async arrange(f) {
       await updateProgramme(f, f.buyers, { maxCombinedBps: 5000 });
-      await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 30_000n, 1, { attestation: { invoiceTotal: 100_000n } }));
+      await (await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 30_000n, 1, { attestation: { invoiceTotal: 100_000n } }))).wait();
       const other = await addBuyerProgramme(f, { name: "海淀区算力补贴", level: 4, region: 110108, maxCombinedBps: 10_000 });
       const id = await issueVoucher(f, "HD-0001", FACE, f.holder.address, 0n, other);
       const attempt = await signedClaim(f, id, 20_001n, 1, { attestation: { invoiceTotal: 100_000n } });
@@ -523,7 +523,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const amount = 300_000n * CNY;
       const { claim, signature } = await claimFor(f, amount, 1);
       const tx = await f.ledger.connect(f.holder).submitClaim(claim, signature);
-      const submittedAt = BigInt((await tx.getBlock())!.timestamp);
+      const submittedAt = BigInt((await (await tx.wait())!.getBlock()).timestamp);
       expect(await f.ledger.claimCount()).to.equal(1n);
       const v = await f.ledger.getVoucher(f.id);
       expect([v.remaining, v.status]).to.deep.equal([FACE - amount, STATUS.ACTIVE]);
@@ -627,9 +627,9 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       let caller: Signer = f.holder2;
       let signer: Signer = f.otherSupplier;
       const g = f.registry.connect(f.governor);
-      await f.ledger.connect(f.guardian).freeze(f.id, REASON);
-      await f.registry.connect(f.guardian).pauseProgramme(f.buyers, REASON);
-      await g.recordRelation(f.entities.startup, f.entities.supplier, REASON);
+      await (await f.ledger.connect(f.guardian).freeze(f.id, REASON)).wait();
+      await (await f.registry.connect(f.guardian).pauseProgramme(f.buyers, REASON)).wait();
+      await (await g.recordRelation(f.entities.startup, f.entities.supplier, REASON)).wait();
       const ga = good.attestation;
       const steps: [string, unknown[], () => Promise<unknown>][] = [
         ["VoucherLedgerFrozen", [f.id], () => f.ledger.connect(f.governor).unfreeze(f.id, REASON)],
@@ -651,7 +651,8 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       ];
       for (const [error, args, fix] of steps) {
         await expectClaimRefused(f, { claim, signature: await signAttestation(f, claim.attestation, signer), caller }, error, args);
-        await fix();
+        const done: unknown = await fix();
+        if (done instanceof ContractTransactionResponse) await done.wait();
       }
       await expect(f.ledger.connect(caller).submitClaim(claim, await signAttestation(f, claim.attestation, signer))).to.emit(f.ledger, "ClaimSubmitted");
     });
@@ -659,7 +660,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
     it("refuses a claim while the ledger is paused", async function () {
       const f = await load();
       const { claim, signature } = await claimFor(f, 1000n, 1);
-      await f.ledger.connect(f.guardian).pause();
+      await (await f.ledger.connect(f.guardian).pause()).wait();
       const before = await claimState(f, { claim, signature });
       await expect(f.ledger.connect(f.holder).submitClaim(claim, signature)).to.be.revertedWithCustomError(f.core, "EnforcedPause");
       expect(await claimState(f, { claim, signature })).to.equal(before);
@@ -751,7 +752,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const claimId = await claimed(f, FACE, 1, { attestation: { invoiceTotal: 4n * FACE } });
       // while the claim is pending its value may come back: the voucher stays active
       expect((await f.ledger.getVoucher(f.id)).status).to.equal(STATUS.ACTIVE);
-      await f.ledger.connect(f.issuer).approveClaim(claimId);
+      await (await f.ledger.connect(f.issuer).approveClaim(claimId)).wait();
       const v = await f.ledger.getVoucher(f.id);
       expect([v.remaining, v.status]).to.deep.equal([0n, STATUS.REDEEMED]);
       await time.increaseTo(v.expiresAt);
@@ -764,7 +765,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       await updateProgramme(f, f.buyers, { lapseApproves: true });
       const claimId = await claimed(f, FACE, 1, { attestation: { invoiceTotal: 4n * FACE } });
       await time.increaseTo((await f.ledger.getClaim(claimId)).submittedAt + REVIEW);
-      await f.ledger.connect(f.stranger).settleClaim(claimId);
+      await (await f.ledger.connect(f.stranger).settleClaim(claimId)).wait();
       expect((await f.ledger.getVoucher(f.id)).status).to.equal(STATUS.REDEEMED);
     });
 
@@ -772,17 +773,17 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const f = await load();
       const first = await claimed(f, 600_000n * CNY, 1);
       const second = await claimed(f, 400_000n * CNY, 2);
-      await f.ledger.connect(f.issuer).approveClaim(first);
+      await (await f.ledger.connect(f.issuer).approveClaim(first)).wait();
       expect((await f.ledger.getVoucher(f.id)).status).to.equal(STATUS.REDEEMED);
-      await f.ledger.connect(f.issuer).rejectClaim(second, REASON);
+      await (await f.ledger.connect(f.issuer).rejectClaim(second, REASON)).wait();
       const v = await f.ledger.getVoucher(f.id);
       expect([v.remaining, v.status]).to.deep.equal([400_000n * CNY, STATUS.ACTIVE]);
     });
 
     it("lists a claimant once however many of its claims are approved", async function () {
       const f = await load();
-      await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 1000n, 1));
-      await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 2000n, 2));
+      await (await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 1000n, 1))).wait();
+      await (await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 2000n, 2))).wait();
       expect(await f.ledger.claimantsOf(f.buyers)).to.deep.equal([f.entities.startup]);
       expect(await f.ledger.claimedBy(f.buyers, f.entities.startup)).to.equal(3000n);
     });
@@ -809,7 +810,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const f = await load();
       const claimId = await claimed(f, 1000n, 1);
       const [unbound] = (await ethers.getSigners()).slice(12);
-      await f.manager.connect(f.governor).grantRole(ROLE.ISSUER, unbound!.address, 0);
+      await (await f.manager.connect(f.governor).grantRole(ROLE.ISSUER, unbound!.address, 0)).wait();
       await expect(f.ledger.connect(unbound).approveClaim(claimId))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerIssuerNotBound")
         .withArgs(unbound!.address, f.buyers);
@@ -863,9 +864,9 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
     it("decides a claim once: a decided claim is refused with its status, an unknown one as unknown", async function () {
       const f = await load();
       const approved = await claimed(f, 1000n, 1);
-      await f.ledger.connect(f.issuer).approveClaim(approved);
+      await (await f.ledger.connect(f.issuer).approveClaim(approved)).wait();
       const rejected = await claimed(f, 1000n, 2);
-      await f.ledger.connect(f.issuer).rejectClaim(rejected, REASON);
+      await (await f.ledger.connect(f.issuer).rejectClaim(rejected, REASON)).wait();
       for (const [claimId, status] of [[approved, CLAIM.APPROVED], [rejected, CLAIM.REJECTED]] as const) {
         await expect(f.ledger.connect(f.issuer).approveClaim(claimId)).to.be.revertedWithCustomError(f.ledger, "VoucherLedgerClaimStatus").withArgs(claimId, status);
         await expect(f.ledger.connect(f.issuer).rejectClaim(claimId, REASON)).to.be.revertedWithCustomError(f.ledger, "VoucherLedgerClaimStatus").withArgs(claimId, status);
@@ -882,7 +883,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
     it("refuses approval, rejection and settlement while the ledger is paused", async function () {
       const f = await load();
       const claimId = await claimed(f, 1000n, 1);
-      await f.ledger.connect(f.guardian).pause();
+      await (await f.ledger.connect(f.guardian).pause()).wait();
       await expect(f.ledger.connect(f.issuer).approveClaim(claimId)).to.be.revertedWithCustomError(f.core, "EnforcedPause");
       await expect(f.ledger.connect(f.issuer).rejectClaim(claimId, REASON)).to.be.revertedWithCustomError(f.core, "EnforcedPause");
       await time.increase(REVIEW);
@@ -892,7 +893,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
     it("returns a rejected claim's value to the budget when the voucher was revoked meanwhile, and to the company's tally", async function () {
       const f = await load();
       const claimId = await claimed(f, 300_000n * CNY, 1);
-      await f.ledger.connect(f.issuer).revoke(f.id, REASON);
+      await (await f.ledger.connect(f.issuer).revoke(f.id, REASON)).wait();
       expect((await f.ledger.getPeriod(f.buyers, f.year)).revoked).to.equal(700_000n * CNY);
       expect((await f.ledger.getTally(f.entities.startup, f.buyers)).committed).to.equal(300_000n * CNY);
       const tx = f.ledger.connect(f.issuer).rejectClaim(claimId, REASON);
@@ -914,7 +915,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const { claim, signature } = await signedClaim(f, id, 300_000n * CNY, 1);
       const claimId = await submitClaim(f, claim, signature);
       await time.increaseTo(t + 2n * DAY);
-      await f.ledger.connect(f.stranger).expire(id);
+      await (await f.ledger.connect(f.stranger).expire(id)).wait();
       await time.increaseTo((await f.ledger.getClaim(claimId)).submittedAt + REVIEW);
       await expect(f.ledger.connect(f.stranger).settleClaim(claimId)).to.emit(f.ledger, "ClaimRejected").withArgs(claimId, f.buyers, 300_000n * CNY, true, LAPSED, f.stranger.address);
       const p = await f.ledger.getPeriod(f.buyers, f.year);
@@ -931,9 +932,9 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const { claim, signature } = await signedClaim(f, id, 300_000n * CNY, 1);
       const claimId = await submitClaim(f, claim, signature);
       const rest = await signedConsent(f, id, 700_000n * CNY, 2);
-      await f.ledger.connect(f.supplier).redeem(rest.consent, rest.signature);
+      await (await f.ledger.connect(f.supplier).redeem(rest.consent, rest.signature)).wait();
       expect((await f.ledger.getVoucher(id)).status).to.equal(STATUS.REDEEMED);
-      await f.ledger.connect(f.issuer).rejectClaim(claimId, REASON);
+      await (await f.ledger.connect(f.issuer).rejectClaim(claimId, REASON)).wait();
       const v = await f.ledger.getVoucher(id);
       expect([v.remaining, v.status]).to.deep.equal([300_000n * CNY, STATUS.ACTIVE]);
     });
@@ -950,7 +951,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
     it("refuses a buyer's claim on an invoice its supplier redeemed (InvoiceRedeemed)", async function () {
       const f = await networkHelpers.loadFixture(eitherFixture);
       const r = await signedConsent(f, f.voucher, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(r.consent, r.signature);
+      await (await f.ledger.connect(f.supplier).redeem(r.consent, r.signature)).wait();
       await expectClaimRefused(f, await signedClaim(f, f.voucher, 1000n, 1), "VoucherLedgerInvoiceRedeemed", [await keyOf(f, 1)]);
       await expectClaimRefused(f, await claimFor(f, 1000n, 1), "VoucherLedgerInvoiceRedeemed", [await keyOf(f, 1)]);
     });
@@ -964,7 +965,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       for (const id of [f.voucher, other]) {
         await expectRedemptionRefused(f, await signedConsent(f, id, 1000n, 1), "VoucherLedgerInvoiceClaimed", [key]);
       }
-      await f.ledger.connect(f.issuer).approveClaim(claimId);
+      await (await f.ledger.connect(f.issuer).approveClaim(claimId)).wait();
       for (const id of [f.voucher, other]) {
         await expectRedemptionRefused(f, await signedConsent(f, id, 1000n, 1), "VoucherLedgerInvoiceClaimed", [key]);
       }
@@ -981,7 +982,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
     it("lets the supplier redeem an invoice whose claim was rejected", async function () {
       const f = await networkHelpers.loadFixture(eitherFixture);
       const { claim, signature } = await signedClaim(f, f.voucher, 1000n, 1);
-      await f.ledger.connect(f.issuer).rejectClaim(await submitClaim(f, claim, signature), REASON);
+      await (await f.ledger.connect(f.issuer).rejectClaim(await submitClaim(f, claim, signature), REASON)).wait();
       const r = await signedConsent(f, f.voucher, 1000n, 1);
       await expect(f.ledger.connect(f.supplier).redeem(r.consent, r.signature)).to.emit(f.ledger, "VoucherRedeemed");
       await expectClaimRefused(f, await signedClaim(f, f.voucher, 1000n, 1), "VoucherLedgerInvoiceRedeemed", [await keyOf(f, 1)]);
@@ -997,7 +998,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const claimableFrom = BigInt(claim.attestation.serviceToDay + 1 + 30) * DAY - 8n * 3600n;
       await expectClaimRefused(f, { claim, signature }, "VoucherLedgerSuppliersFirst", [q, claimableFrom]);
       const r = await signedConsent(f, id, 1000n, 2);
-      await f.ledger.connect(f.supplier).redeem(r.consent, r.signature);
+      await (await f.ledger.connect(f.supplier).redeem(r.consent, r.signature)).wait();
       await time.setNextBlockTimestamp(claimableFrom - 1n);
       await expect(f.ledger.connect(f.holder).submitClaim(claim, signature))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerSuppliersFirst")
@@ -1022,13 +1023,13 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const key = await keyOf(f, 1);
       const first = await claimed(f, 30_000n, 1, { attestation: { invoiceTotal: TOTAL } });
       await expectClaimRefused(f, await signedClaim(f, f.second, 30_000n, 1, { attestation: { invoiceTotal: TOTAL } }), "VoucherLedgerClaimPending", [key]);
-      await f.ledger.connect(f.issuer).approveClaim(first);
+      await (await f.ledger.connect(f.issuer).approveClaim(first)).wait();
       const { claim, signature } = await signedClaim(f, f.second, 30_000n, 1, { attestation: { invoiceTotal: TOTAL } });
       const second = await submitClaim(f, claim, signature);
       const inv = await f.ledger.getInvoice(key);
       expect([inv.subsidised, inv.count, inv.minShareBps, inv.flags]).to.deep.equal([60_000n, 2n, 6000n, 3n]);
       expect([await f.ledger.invoicePaidBy(key, f.buyers), await f.ledger.invoicePaidBy(key, f.district)]).to.deep.equal([30_000n, 30_000n]);
-      await f.ledger.connect(f.issuer).approveClaim(second);
+      await (await f.ledger.connect(f.issuer).approveClaim(second)).wait();
       expect(await f.ledger.earned(f.district, f.entities.startup)).to.equal(30_000n);
       const third = await addBuyerProgramme(f, { name: "中关村算力补贴", level: 4, region: 110108, maxCombinedBps: 10_000 });
       const v = await issueVoucher(f, "ZGC-0001", FACE, f.holder.address, 0n, third);
@@ -1038,9 +1039,9 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
     it("takes a rejected second claim off the invoice, leaving the first programme's share", async function () {
       const f = await networkHelpers.loadFixture(stackFixture);
       const key = await keyOf(f, 1);
-      await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 30_000n, 1, { attestation: { invoiceTotal: TOTAL } }));
+      await (await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 30_000n, 1, { attestation: { invoiceTotal: TOTAL } }))).wait();
       const { claim, signature } = await signedClaim(f, f.second, 30_000n, 1, { attestation: { invoiceTotal: TOTAL } });
-      await f.ledger.connect(f.issuer).rejectClaim(await submitClaim(f, claim, signature), REASON);
+      await (await f.ledger.connect(f.issuer).rejectClaim(await submitClaim(f, claim, signature), REASON)).wait();
       const inv = await f.ledger.getInvoice(key);
       expect([inv.subsidised, inv.count, inv.flags]).to.deep.equal([30_000n, 1n, 1n]);
       expect([await f.ledger.invoicePaidBy(key, f.buyers), await f.ledger.invoicePaidBy(key, f.district)]).to.deep.equal([30_000n, 0n]);
@@ -1049,7 +1050,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
 
     it("binds the invoice to its buyer: another company's voucher cannot claim on it", async function () {
       const f = await networkHelpers.loadFixture(stackFixture);
-      await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 30_000n, 1, { attestation: { invoiceTotal: TOTAL } }));
+      await (await f.ledger.connect(f.issuer).approveClaim(await claimed(f, 30_000n, 1, { attestation: { invoiceTotal: TOTAL } }))).wait();
       const theirs = await issueVoucher(f, "HD-0002", FACE, f.otherHolder.address, 0n, f.district);
       const attempt = await signedClaim(f, theirs, 10_000n, 1, { attestation: { invoiceTotal: TOTAL } }, f.supplier, f.otherHolder.address);
       await expectClaimRefused(f, { ...attempt, caller: f.otherHolder }, "VoucherLedgerInvoiceOtherBuyer", [await keyOf(f, 1), f.entities.startup, f.entities.company]);
@@ -1064,7 +1065,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
 
     it("refuses a class the programme's table lacks as ineligible (category 0), for a claim and for a redemption", async function () {
       const f = await load();
-      await f.registry.connect(f.governor).defineClass(3, "大模型服务");
+      await (await f.registry.connect(f.governor).defineClass(3, "大模型服务")).wait();
       const t = await now(ethers);
       for (const p of [f.buyers, f.programme]) await f.registry.connect(f.governor).accredit(f.entities.supplier, p, t, t + 365n * DAY, 0b111);
       await expectClaimRefused(f, await claimFor(f, 1000n, 1, { attestation: { computeClass: 3 } }), "VoucherLedgerIneligible", [f.buyers, 3, 0]);
@@ -1077,9 +1078,9 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const either = await addProgramme(f, { name: "庆阳算力券", region: 621000, payees: 3 });
       const id = await issueVoucher(f, "QY-0001", FACE, f.holder.address, 0n, either);
       const r = await signedConsent(f, id, 1000n, 1);
-      await f.ledger.connect(f.supplier).redeem(r.consent, r.signature);
+      await (await f.ledger.connect(f.supplier).redeem(r.consent, r.signature)).wait();
       const { claim, signature } = await signedClaim(f, id, 2000n, 2);
-      await f.ledger.connect(f.issuer).approveClaim(await submitClaim(f, claim, signature));
+      await (await f.ledger.connect(f.issuer).approveClaim(await submitClaim(f, claim, signature))).wait();
       expect(await f.ledger.earned(either, f.entities.supplier)).to.equal(1000n);
       expect(await f.ledger.earned(either, f.entities.startup)).to.equal(2000n);
       const t = await totalsOf(f, either);
@@ -1123,7 +1124,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       await expect(f.ledger.connect(f.governor).setBudget(f.programme, f.year, committed - 1n, ZeroHash))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerBudgetBelowCommitted")
         .withArgs(f.programme, f.year, committed - 1n, committed);
-      await f.ledger.connect(f.governor).setBudget(f.programme, f.year, committed, ZeroHash);
+      await (await f.ledger.connect(f.governor).setBudget(f.programme, f.year, committed, ZeroHash)).wait();
     });
 
     it("bounds a redemption's clawback by what the programme paid of the invoice and did not reverse yet", async function () {
@@ -1143,11 +1144,11 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
           .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerClawbackTooLarge")
           .withArgs(...args);
       }
-      await g.clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 100_000n * CNY, REASON);
+      await (await g.clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 100_000n * CNY, REASON)).wait();
       await expect(g.clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 200_001n * CNY, REASON))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerClawbackTooLarge")
         .withArgs(200_001n * CNY, 200_000n * CNY);
-      await g.clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 200_000n * CNY, REASON);
+      await (await g.clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 200_000n * CNY, REASON)).wait();
       await expect(g.clawBackRedemption(f.hz, f.entities.supplier, f.hash1, 1n, REASON))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerClawbackTooLarge")
         .withArgs(1n, 0n);
@@ -1177,7 +1178,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       await expect(f.ledger.connect(f.governor).clawBackClaim(f.claimId, 0n, REASON))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerClawbackTooLarge")
         .withArgs(0n, 200_000n * CNY);
-      await f.ledger.connect(f.governor).clawBackClaim(f.claimId, 200_000n * CNY, REASON);
+      await (await f.ledger.connect(f.governor).clawBackClaim(f.claimId, 200_000n * CNY, REASON)).wait();
       expect(await f.ledger.earned(f.buyers, f.entities.startup)).to.equal(0n);
     });
 
@@ -1185,7 +1186,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const f = await loadPaid();
       const pending = await claimed(f, 1000n, 3);
       const rejected = await claimed(f, 1000n, 4);
-      await f.ledger.connect(f.issuer).rejectClaim(rejected, REASON);
+      await (await f.ledger.connect(f.issuer).rejectClaim(rejected, REASON)).wait();
       for (const [claimId, status] of [[pending, CLAIM.PENDING], [rejected, CLAIM.REJECTED]] as const) {
         await expect(f.ledger.connect(f.governor).clawBackClaim(claimId, 1n, REASON))
           .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerClaimStatus")
@@ -1203,7 +1204,7 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const next = f.year + 1;
       await time.increaseTo(instantOfDate(`${next}-01-02`));
       const r = await signedConsent(f, f.hz, 1000n, 5);
-      await f.ledger.connect(f.supplier).redeem(r.consent, r.signature);
+      await (await f.ledger.connect(f.supplier).redeem(r.consent, r.signature)).wait();
       await expect(f.ledger.connect(f.governor).clawBackRedemption(f.hz, f.entities.supplier, r.consent.invoiceNumberHash, 1000n, REASON))
         .to.emit(f.ledger, "RedemptionClawedBack")
         .withArgs(f.hz, f.programme, f.entities.supplier, await keyOf(f, 5), 1000n, f.year, REASON, f.governor.address);
@@ -1221,13 +1222,13 @@ describe("VoucherLedgerClaims: buyers' claims", function () {
       const next = f.year + 1;
       await time.increaseTo(instantOfDate(`${next}-01-02`));
       const late = await issueVoucher(f, "HZ-NEXT", 1000n);
-      await f.ledger.connect(f.issuer).revoke(late, REASON);
+      await (await f.ledger.connect(f.issuer).revoke(late, REASON)).wait();
       await expect(f.ledger.connect(f.governor).clawBackRedemption(late, f.entities.supplier, f.hash1, 1n, REASON))
         .to.be.revertedWithCustomError(f.ledger, "VoucherLedgerClawbackTooLarge")
         .withArgs(1n, 0n);
       expect(await f.ledger.invoiceClawedBack(await keyOf(f, 1), f.programme)).to.equal(0n);
       // the year's budget is kept and used as before
-      await f.ledger.connect(f.governor).setBudget(f.programme, next, 5000n, ZeroHash);
+      await (await f.ledger.connect(f.governor).setBudget(f.programme, next, 5000n, ZeroHash)).wait();
       await issueVoucher(f, "HZ-NEXT-2", 5000n);
     });
 

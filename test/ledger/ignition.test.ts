@@ -1,5 +1,9 @@
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+
 import { expect } from "chai";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 
 import VoucherLedgerModule from "../../scripts/ignition/modules/VoucherLedger.js";
 import { wiringOf } from "../../scripts/lib/ledger-deploy.js";
@@ -8,7 +12,17 @@ import { ROLE, roleIdOf } from "../../service/domain/roles.js";
 const connection = await network.create();
 const { ethers } = connection;
 
+// On a node outside this process (anvil: CI's pass on the oldest EVM), Ignition keeps a journal of the deployment on
+// disk by chain id, and would take a previous run's journal for this chain's: each run deploys under its own id, and
+// removes its journal afterwards.
+const persisted = connection.networkConfig.type === "http";
+const deploymentId = persisted ? `ignition-test-${randomBytes(6).toString("hex")}` : undefined;
+
 describe("ledger v2: the Ignition module", () => {
+  after(async () => {
+    if (deploymentId !== undefined) await rm(join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
+  });
+
   it("deploys the ledger, its extension and the registry, wires every restricted function to its role, and connects them", async () => {
     const [admin, governor, guardian, owner1, owner2, owner3] = await ethers.getSigners();
     const owners = [owner1!.address, owner2!.address, owner3!.address];
@@ -18,6 +32,7 @@ describe("ledger v2: the Ignition module", () => {
         GovernanceSafe: { owners, threshold: 2 },
       },
       displayUi: false,
+      ...(deploymentId === undefined ? {} : { deploymentId }),
     });
     const at = await ethers.getContractAt("IVoucherLedger", await ledger.getAddress());
     expect(await at.registry()).to.equal(await registry.getAddress());
