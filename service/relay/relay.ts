@@ -1,7 +1,6 @@
 import { Wallet } from "ethers";
 
 import { createRelayChain, type RelayChain } from "./chain.js";
-import { loadRelayConfig, type RelayConfig } from "./config.js";
 import { lockRelayer, type RelayerLock } from "./lock.js";
 import { migrateRelay } from "./migrations.js";
 import { createRelayQueue, type RelayQueue } from "./queue.js";
@@ -9,7 +8,7 @@ import { createRelayWorker, type RelayWorker } from "./worker.js";
 import { isRetryable } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import { backoffDelay, sleep } from "../internal/retry.js";
-import type { Config } from "../internal/config.js";
+import { type Config, type RelayConfig, relayConfigFor, type RelaySettings } from "../internal/config.js";
 import type { Database, DatabaseConfig } from "../store/database.js";
 
 export interface RelayDeps {
@@ -28,12 +27,15 @@ export interface RelayDeps {
   onLockLost?: (error: Error) => void;
 }
 
-/** The relay's dependencies in a service process: the mirror's chain, ledger and database, and RELAY_* from `env`. */
+/**
+ * The relay's dependencies in a service process: the mirror's chain, ledger and database, and the relay's section
+ * of the configuration, its accounts resolved for the mirror's chain.
+ */
 export function relayDepsFor(
   config: Config,
+  relay: RelaySettings,
   mirror: { target: { chainId: number; ledger: string }; store: { db: Database } },
   logger: Logger,
-  env: NodeJS.ProcessEnv = process.env,
 ): RelayDeps {
   return {
     rpcUrl: config.rpcUrl,
@@ -41,7 +43,7 @@ export function relayDepsFor(
     ledger: mirror.target.ledger,
     db: mirror.store.db,
     database: config.database,
-    config: loadRelayConfig(env, mirror.target.chainId),
+    config: relayConfigFor(relay, mirror.target.chainId),
     logger,
     finalityDepth: config.finalityDepth,
   };
