@@ -25,7 +25,7 @@ import { createInterface } from "node:readline";
 import { hexlify, JsonRpcProvider, randomBytes } from "ethers";
 import pg from "pg";
 
-import { createTokens, loadOrCreateSecret, readSecretFile, secretKey } from "../service/api/auth/tokens.js";
+import { createTokens, loadOrCreateSecret, readSecretFile, secretKey } from "../service/internal/tokens.js";
 import { loadConfig, parseEnv } from "../service/internal/config.js";
 import { localStackFiles, lockHolder, readStackState, removeStackState, type StackState, writeStackState } from "../service/internal/local-stack.js";
 import { DEMO_ACCOUNTS, DEMO_REDEEMABLE, devAccount, setUpDemo } from "./demo.js";

@@ -1,11 +1,11 @@
 import { resolve } from "node:path";
 
-import { createTokens, readSecretFile, secretKey } from "../api/auth/tokens.js";
 import { createRpc } from "../chain/rpc.js";
 import { type Config, loadConfig, loadVerifyConfig, type VerifyConfig } from "../internal/config.js";
 import { ServiceError } from "../internal/errors.js";
 import { localStackFiles, lockHolder, readStackState, type StackState } from "../internal/local-stack.js";
 import { createLogger } from "../internal/logger.js";
+import { createTokens, readSecretFile, secretKey } from "../internal/tokens.js";
 import { resolveTarget } from "../mirror.js";
 import { openDatabase } from "../store/database.js";
 import { verifyLedger, type VerifyReport } from "./verify.js";

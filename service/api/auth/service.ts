@@ -10,7 +10,7 @@ import type { ApiConfig } from "../../internal/config.js";
 import { ApiError } from "../problem.js";
 import { resolveAccess } from "./access.js";
 import { createNonces, type Nonces } from "./nonces.js";
-import { createTokens, type TokenClaims, type Tokens } from "./tokens.js";
+import { createTokens, type TokenClaims, type Tokens } from "../../internal/tokens.js";
 
 export interface LoginResult {
   token: string;
