@@ -7,7 +7,7 @@ import { ConfigError } from "./errors.js";
  * The service's configuration: one zod schema of every environment variable the service reads (the README's
  * configuration table is this schema), parsed once by each entry point (`service/main.ts`, `service/verify/cli.ts`)
  * before anything is opened, and handed down as typed sections: `mirror`, `api`, `relay` (and verify's own view).
- * Nothing else in `service/` reads `process.env`.
+ * Nothing else in the server reads `process.env` (`client/`, the SDK, has its own CLI).
  */
 
 const address = z
