@@ -25,9 +25,8 @@ import { createInterface } from "node:readline";
 import { hexlify, JsonRpcProvider, randomBytes } from "ethers";
 import pg from "pg";
 
-import { createTokens, loadOrCreateSecret, readSecretFile, secretKey } from "../service/api/auth/tokens.js";
-import { loadApiConfig } from "../service/api/config.js";
-import { loadConfig } from "../service/internal/config.js";
+import { createTokens, loadOrCreateSecret, readSecretFile, secretKey } from "../service/internal/tokens.js";
+import { loadConfig, parseEnv } from "../service/internal/config.js";
 import { localStackFiles, lockHolder, readStackState, removeStackState, type StackState, writeStackState } from "../service/internal/local-stack.js";
 import { DEMO_ACCOUNTS, DEMO_REDEEMABLE, devAccount, setUpDemo } from "./demo.js";
 import { keepFinalizing } from "./lib/idle-finality.js";
@@ -103,7 +102,7 @@ async function printToken(): Promise<void> {
   let ttl = state?.tokenTtlSeconds;
   if (ttl === undefined) {
     try {
-      ttl = loadApiConfig(process.env, { port }).tokenTtlSeconds;
+      ttl = parseEnv(process.env).AUTH_TOKEN_TTL_SECONDS;
     } catch (error) {
       fail(`${(error as Error).message} (fix it in the environment)`);
     }
@@ -139,8 +138,7 @@ function redact(url: string): string {
 async function preflight(): Promise<void> {
   let config;
   try {
-    config = loadConfig(process.env);
-    loadApiConfig(process.env, config);
+    config = loadConfig(process.env).mirror;
   } catch (error) {
     fail(`${(error as Error).message} (fix it in the environment)`);
   }
@@ -323,7 +321,7 @@ async function embedded(): Promise<void> {
   const secret = await loadOrCreateSecret(files.secret).catch((error: unknown) => fail((error as Error).message));
   let apiConfig;
   try {
-    apiConfig = loadApiConfig(process.env, { port });
+    apiConfig = { tokenTtlSeconds: parseEnv(process.env).AUTH_TOKEN_TTL_SECONDS };
   } catch (error) {
     fail(`${(error as Error).message} (fix it in the environment)`);
   }

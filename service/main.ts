@@ -1,6 +1,6 @@
-import { createApi, loadApiConfig, startHttpServer } from "./api/index.js";
+import { createApi, startHttpServer } from "./api/index.js";
 import { createDashboardRouter } from "./dashboard/router.js";
-import { loadConfig } from "./internal/config.js";
+import { DEV_CHAIN_ID, loadConfig, type ServiceConfig } from "./internal/config.js";
 import { isRetryable, ServiceError } from "./internal/errors.js";
 import { createLogger } from "./internal/logger.js";
 import { openMirror } from "./mirror.js";
@@ -10,20 +10,19 @@ import { createRelay, createRelayRouter, RELAY_DOCUMENTED, relayDepsFor, type Re
  * `npm run service`: the mirror's writer (backfill, then follow the head), the redemption relay and the HTTP API
  * (audit API and redemption endpoints); or with READ_ONLY=true a replica that only serves the audit API from the
  * database. Stops cleanly on SIGINT / SIGTERM.
+ *
+ * The whole configuration (every section: mirror, API, relay) is parsed first: a bad value of any key is refused
+ * with one line naming it, exit code 2, before anything is opened.
  */
-/** The local development chain, where the relay has a default relayer account. */
-const DEV_CHAIN_ID = 31337;
-
 async function main(): Promise<number> {
-  let config;
-  let apiConfig;
+  let service: ServiceConfig;
   try {
-    config = loadConfig();
-    apiConfig = loadApiConfig(process.env, config);
+    service = loadConfig();
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 2;
   }
+  const { mirror: config, api: apiConfig } = service;
   const logger = createLogger({ level: config.logLevel });
   const controller = new AbortController();
   let exitCode = 0;
@@ -45,12 +44,11 @@ async function main(): Promise<number> {
       },
     });
     let relay: Relay | undefined;
-    const relayerKeysGiven = (process.env.RELAYER_KEYS ?? "") !== "";
-    if (!config.readOnly && !relayerKeysGiven && mirror.target.chainId !== DEV_CHAIN_ID) {
+    if (!config.readOnly && service.relay.relayerKeys === undefined && mirror.target.chainId !== DEV_CHAIN_ID) {
       logger.warn("RELAYER_KEYS is not set: the redemption relay is off (POST /v1/redemptions answers 404)");
     } else if (!config.readOnly) {
       relay = await createRelay({
-        ...relayDepsFor(config, mirror, logger),
+        ...relayDepsFor(config, service.relay, mirror, logger),
         onLockLost: () => {
           exitCode = 3;
           controller.abort();

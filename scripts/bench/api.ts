@@ -28,15 +28,15 @@ async function worker(): Promise<void> {
   const { loadConfig } = await import("../../service/internal/config.js");
   const { createLogger } = await import("../../service/internal/logger.js");
   const { openMirror } = await import("../../service/mirror.js");
-  const { createApi, loadApiConfig, startHttpServer } = await import("../../service/api/index.js");
+  const { createApi, startHttpServer } = await import("../../service/api/index.js");
   const input = JSON.parse(args[1]!) as { env: Record<string, string>; auditor: string };
-  const config = loadConfig(input.env);
+  const { mirror: config, api: apiConfig } = loadConfig(input.env);
   const logger = createLogger({ level: "warn" });
   const mirror = await openMirror({ config, logger });
   const started = Date.now();
   await mirror.syncer!.syncToHead();
   const syncSeconds = (Date.now() - started) / 1000;
-  const api = await createApi({ config, api: loadApiConfig(input.env, config), mirror, logger });
+  const api = await createApi({ config, api: apiConfig, mirror, logger });
   const server = await startHttpServer(api, { host: "127.0.0.1", port: 0 });
   const bare = express();
   bare.disable("x-powered-by");

@@ -39,9 +39,9 @@ async function worker(): Promise<void> {
   const { loadConfig } = await import("../../service/internal/config.js");
   const { createLogger } = await import("../../service/internal/logger.js");
   const { openMirror } = await import("../../service/mirror.js");
-  const { createApi, loadApiConfig, migrateApi, startHttpServer } = await import("../../service/api/index.js");
+  const { createApi, migrateApi, startHttpServer } = await import("../../service/api/index.js");
   const input = JSON.parse(args[1]!) as { env: Record<string, string>; serve: boolean; auditor: string };
-  const config = loadConfig(input.env);
+  const { mirror: config, api: apiConfig } = loadConfig(input.env);
   const logger = createLogger({ level: "warn" });
   const mirror = await openMirror({ config, logger });
   await migrateApi(mirror.store.db);
@@ -55,7 +55,7 @@ async function worker(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     process.exit(0);
   }
-  const api = await createApi({ config, api: loadApiConfig(input.env, config), mirror, logger });
+  const api = await createApi({ config, api: apiConfig, mirror, logger });
   const server = await startHttpServer(api, { host: "127.0.0.1", port: 0 });
   const ids = await mirror.store.db.query<{ id: string }>("SELECT id::text AS id FROM vouchers ORDER BY random() LIMIT 2000");
   process.stdout.write(`${JSON.stringify({ ...result, api: server.url, token: api.services.auth.tokens.issue(input.auditor).token, ids: ids.map((r) => r.id) })}\n`);

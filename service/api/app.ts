@@ -2,14 +2,13 @@ import express, { type Express, type RequestHandler } from "express";
 import { Interface } from "ethers";
 
 import { createRpc } from "../chain/rpc.js";
-import type { Config } from "../internal/config.js";
+import type { ApiConfig, Config } from "../internal/config.js";
 import type { Logger } from "../internal/logger.js";
 import type { Database } from "../store/database.js";
 import type { SyncStatus } from "../sync/syncer.js";
 import { verifyLedger, type VerifyReport } from "../verify/verify.js";
 import { createAuthService } from "./auth/service.js";
 import { createChainView } from "./chain-view.js";
-import type { ApiConfig } from "./config.js";
 import type { ApiServices, ApiTarget } from "./context.js";
 import { openApiDatabase } from "./database.js";
 import { type AnyEndpoint, handlerOf, mount } from "./endpoint.js";
@@ -23,7 +22,7 @@ import { ApiError, errorMiddleware, notFoundHandler, sendProblem } from "./probl
 export interface ApiDeps {
   /** The service's configuration (RPC, database, finality depth, port). */
   config: Config;
-  /** The API's own keys: loadApiConfig(process.env, config). */
+  /** The API's section of the configuration (loadConfig().api). */
   api: ApiConfig;
   /** The opened mirror: its target, its database, and (in the writer) its syncer. */
   mirror: { target: ApiTarget; store: { db: Database; analyze(): Promise<void> }; syncer?: { status(): SyncStatus | undefined } | undefined };

@@ -6,7 +6,7 @@ import type { VerifyReport } from "../verify/verify.js";
 import type { Access } from "./auth/access.js";
 import type { AuthService } from "./auth/service.js";
 import type { ChainView } from "./chain-view.js";
-import type { ApiConfig } from "./config.js";
+import type { ApiConfig } from "../internal/config.js";
 import type { Format } from "./format.js";
 import type { ApiMetrics } from "./metrics.js";
 

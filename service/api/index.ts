@@ -1,4 +1,4 @@
 export { createApi, type Api, type ApiDeps } from "./app.js";
-export { loadApiConfig, type ApiConfig } from "./config.js";
+export type { ApiConfig } from "../internal/config.js";
 export { migrateApi } from "./migrations.js";
 export { answerParserRefusals, startHttpServer, type HttpServer } from "./server.js";

@@ -1,6 +1,6 @@
 import type { Logger } from "../internal/logger.js";
-import { RangeTooLargeError, RpcError, isRetryable } from "../internal/errors.js";
-import { backoffDelay, sleep } from "../internal/retry.js";
+import { RangeTooLargeError, RpcError } from "../internal/errors.js";
+import { withRetry } from "../internal/retry.js";
 import type { RawLog, Rpc } from "./rpc.js";
 
 export interface LogFetcherOptions {
@@ -39,20 +39,24 @@ export function createLogFetcher(options: LogFetcherOptions): LogFetcher {
   return {
     range: () => range,
     async fetch(from, maxTo, beforeCall) {
-      let failures = 0;
-      for (;;) {
-        const to = Math.min(maxTo, from + range - 1);
-        try {
-          await beforeCall?.(to);
-          const logs = await options.rpc.getLogs({ addresses: options.addresses, fromBlock: from, toBlock: to });
-          if (logs.length > options.targetLogs) range = Math.max(1, Math.floor(range / 2));
-          else if (logs.length < options.targetLogs / 2 && to - from + 1 >= range) {
-            range = Math.min(options.maxRange, range * 2);
-          }
-          return { to, logs };
-        } catch (error) {
-          if (error instanceof RangeTooLargeError) {
+      /** The range the last try asked for. */
+      let to = from;
+      /** One try: narrowed at once, without a wait, while the node refuses a range of more than one block. */
+      const once = async () => {
+        for (;;) {
+          to = Math.min(maxTo, from + range - 1);
+          try {
+            await beforeCall?.(to);
+            const logs = await options.rpc.getLogs({ addresses: options.addresses, fromBlock: from, toBlock: to });
+            if (logs.length > options.targetLogs) range = Math.max(1, Math.floor(range / 2));
+            else if (logs.length < options.targetLogs / 2 && to - from + 1 >= range) {
+              range = Math.min(options.maxRange, range * 2);
+            }
+            return { to, logs };
+          } catch (error) {
             const width = to - from + 1;
+            // One block the node will not return: nothing smaller to ask for. Retried as transient.
+            if (!(error instanceof RangeTooLargeError) || width <= 1) throw error;
             let next = Math.floor(width / 2);
             const suggestion = error.suggestion;
             if (suggestion !== undefined && "to" in suggestion && suggestion.to >= from && suggestion.to < to) {
@@ -60,23 +64,31 @@ export function createLogFetcher(options: LogFetcherOptions): LogFetcher {
             } else if (suggestion !== undefined && "size" in suggestion && suggestion.size < width) {
               next = suggestion.size;
             }
-            if (width <= 1) {
-              // One block the node will not return: nothing smaller to ask for. Treat as transient.
-              if (++failures >= attempts) throw new RpcError(`the node refuses the logs of block ${from}: ${error.message}`);
-              await sleep(backoffDelay(failures, { initialMs: 200, maxMs: 5000 }), options.signal);
-              continue;
-            }
             range = Math.max(1, next);
             options.logger.debug({ from, to, range, suggestion }, "eth_getLogs range refused; narrowing");
-            continue;
           }
-          if (!isRetryable(error) || ++failures >= attempts || options.signal?.aborted) throw error;
-          // A node that times out or drops the connection on a large answer names no range: ask for half as much.
-          // The range grows back while answers stay small.
-          range = Math.max(1, Math.floor((to - from + 1) / 2));
-          options.logger.warn({ from, to, range, attempt: failures, err: (error as Error).message }, "eth_getLogs failed; retrying with half the range");
-          await sleep(backoffDelay(failures, { initialMs: 100, maxMs: 5000 }), options.signal);
         }
+      };
+      try {
+        return await withRetry(once, {
+          attempts,
+          initialMs: 200,
+          maxMs: 5000,
+          signal: options.signal,
+          onRetry: (error, attempt) => {
+            if (error instanceof RangeTooLargeError) {
+              options.logger.warn({ from, to, attempt, err: error.message, event: "getlogs.retry" }, "eth_getLogs refused for one block; retrying");
+              return;
+            }
+            // A node that times out or drops the connection on a large answer names no range: ask for half as much.
+            // The range grows back while answers stay small.
+            range = Math.max(1, Math.floor((to - from + 1) / 2));
+            options.logger.warn({ from, to, range, attempt, err: (error as Error).message, event: "getlogs.retry" }, "eth_getLogs failed; retrying with half the range");
+          },
+        });
+      } catch (error) {
+        if (error instanceof RangeTooLargeError) throw new RpcError(`the node refuses the logs of block ${from}: ${error.message}`);
+        throw error;
       }
     },
   };

@@ -27,21 +27,37 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+export interface RetryOptions extends BackoffOptions {
+  /** Tries in all, the first included; unset: until `fn` succeeds or `signal` aborts. */
+  attempts?: number;
+  /** Stops the retries: the last try's error is thrown, at once (a wait is cut short). */
+  signal?: AbortSignal;
+  /** Which errors are worth another try (default {@link isRetryable}); any other is thrown at once. */
+  retryable?: (error: unknown) => boolean;
+  /**
+   * Called before each wait with the error, how many tries have failed so far (1, 2, …) and the wait in ms: where
+   * the caller logs the retry, with an `event` field, or adjusts what the next try asks for.
+   */
+  onRetry?: (error: unknown, failures: number, delayMs: number) => void;
+}
+
 /**
- * Runs `fn`, retrying retryable errors up to `attempts` times in all with backoff; a non-retryable error, or the
- * last retryable one, is thrown.
+ * The one retry loop: runs `fn` (given how many tries have failed so far) until it resolves; an error `retryable`
+ * accepts is tried again after {@link backoffDelay} (`initialMs`, then growing to `maxMs`, with jitter). Throws a
+ * non-retryable error at once, and the last error when `attempts` are used up or `signal` aborts.
  */
-export async function withRetry<T>(
-  fn: () => Promise<T>,
-  options: BackoffOptions & { attempts: number; signal?: AbortSignal; onRetry?: (error: unknown, attempt: number) => void },
-): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
+export async function withRetry<T>(fn: (failures: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const retryable = options.retryable ?? isRetryable;
+  for (let failures = 0; ; ) {
     try {
-      return await fn();
+      return await fn(failures);
     } catch (error) {
-      if (!isRetryable(error) || attempt + 1 >= options.attempts || options.signal?.aborted) throw error;
-      options.onRetry?.(error, attempt);
-      await sleep(backoffDelay(attempt, options), options.signal);
+      failures++;
+      if (!retryable(error) || options.signal?.aborted || (options.attempts !== undefined && failures >= options.attempts)) throw error;
+      const delayMs = backoffDelay(failures - 1, options);
+      options.onRetry?.(error, failures, delayMs);
+      await sleep(delayMs, options.signal);
+      if (options.signal?.aborted) throw error;
     }
   }
 }

@@ -1,15 +1,14 @@
 import { Wallet } from "ethers";
 
 import { createRelayChain, type RelayChain } from "./chain.js";
-import { loadRelayConfig, type RelayConfig } from "./config.js";
 import { lockRelayer, type RelayerLock } from "./lock.js";
 import { migrateRelay } from "./migrations.js";
 import { createRelayQueue, type RelayQueue } from "./queue.js";
 import { createRelayWorker, type RelayWorker } from "./worker.js";
 import { isRetryable } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
-import { backoffDelay, sleep } from "../internal/retry.js";
-import type { Config } from "../internal/config.js";
+import { withRetry } from "../internal/retry.js";
+import { type Config, type RelayConfig, relayConfigFor, type RelaySettings } from "../internal/config.js";
 import type { Database, DatabaseConfig } from "../store/database.js";
 
 export interface RelayDeps {
@@ -28,12 +27,15 @@ export interface RelayDeps {
   onLockLost?: (error: Error) => void;
 }
 
-/** The relay's dependencies in a service process: the mirror's chain, ledger and database, and RELAY_* from `env`. */
+/**
+ * The relay's dependencies in a service process: the mirror's chain, ledger and database, and the relay's section
+ * of the configuration, its accounts resolved for the mirror's chain.
+ */
 export function relayDepsFor(
   config: Config,
+  relay: RelaySettings,
   mirror: { target: { chainId: number; ledger: string }; store: { db: Database } },
   logger: Logger,
-  env: NodeJS.ProcessEnv = process.env,
 ): RelayDeps {
   return {
     rpcUrl: config.rpcUrl,
@@ -41,7 +43,7 @@ export function relayDepsFor(
     ledger: mirror.target.ledger,
     db: mirror.store.db,
     database: config.database,
-    config: loadRelayConfig(env, mirror.target.chainId),
+    config: relayConfigFor(relay, mirror.target.chainId),
     logger,
     finalityDepth: config.finalityDepth,
   };
@@ -81,24 +83,30 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
   };
 
   async function loop(worker: RelayWorker): Promise<void> {
-    let failures = 0;
     let reconciled = false;
+    const step = async () => {
+      if (!reconciled) {
+        await worker.reconcile();
+        reconciled = true;
+      }
+      return worker.tick();
+    };
     while (!controller.signal.aborted) {
-      let busy = false;
+      let busy: boolean;
       try {
-        if (!reconciled) {
-          await worker.reconcile();
-          reconciled = true;
-        }
-        busy = await worker.tick();
-        failures = 0;
-      } catch (error) {
-        if (controller.signal.aborted) break;
-        failures++;
-        const level = isRetryable(error) ? "warn" : "error";
-        logger[level]({ relayer: worker.relayer, err: (error as Error).message }, "relay step failed; trying again");
-        await sleep(backoffDelay(failures, { initialMs: 200, maxMs: 5000 }), controller.signal);
-        continue;
+        // Every failure is tried again; one that is not retryable is logged as an error.
+        busy = await withRetry(step, {
+          initialMs: 400,
+          maxMs: 5000,
+          signal: controller.signal,
+          retryable: () => true,
+          onRetry: (error, attempt) => {
+            const level = isRetryable(error) ? "warn" : "error";
+            logger[level]({ relayer: worker.relayer, err: (error as Error).message, attempt, event: "relay.retry" }, "relay step failed; trying again");
+          },
+        });
+      } catch {
+        break; // thrown only once stopped
       }
       await new Promise<void>((resolve) => {
         const wake = () => {

@@ -3,7 +3,7 @@ import type { LogFetcher } from "../chain/logs.js";
 import type { BlockHeader, RawLog, Rpc } from "../chain/rpc.js";
 import { ChainMovedError, FatalError, NodeBehindError, ReorgTooDeepError, isRetryable } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
-import { backoffDelay, sleep } from "../internal/retry.js";
+import { sleep, withRetry } from "../internal/retry.js";
 import type { Checkpoint, MirrorStore, NewEvent } from "../store/store.js";
 
 export const NO_HASH = `0x${"0".repeat(64)}`;
@@ -236,18 +236,24 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     return (last = { head, indexed: to, finalized, caughtUp: to >= head });
   }
 
+  /** Runs `body` until it says done, retrying each step's retryable failures; returns when `signal` aborts. */
   async function retrying(signal: AbortSignal | undefined, body: () => Promise<boolean>): Promise<void> {
-    let failures = 0;
     while (!signal?.aborted) {
       try {
-        if (await body()) return;
-        failures = 0;
+        const done = await withRetry(body, {
+          initialMs: 200,
+          maxMs: 10_000,
+          signal,
+          onRetry: (error, attempt) => {
+            const level = error instanceof ChainMovedError ? "info" : "warn";
+            logger[level]({ err: (error as Error).message, code: (error as { code?: string }).code, attempt, event: "sync.retry" }, "sync step failed; retrying");
+          },
+        });
+        if (done) return;
       } catch (error) {
-        if (!isRetryable(error)) throw error;
-        failures++;
-        const level = error instanceof ChainMovedError ? "info" : "warn";
-        logger[level]({ err: (error as Error).message, code: (error as { code?: string }).code, attempt: failures }, "sync step failed; retrying");
-        await sleep(backoffDelay(failures, { initialMs: 100, maxMs: 10_000 }), signal);
+        // Stopping cuts a retry short: what the step threw then is no failure.
+        if (signal?.aborted && isRetryable(error)) return;
+        throw error;
       }
     }
   }

@@ -1,11 +1,11 @@
 import { resolve } from "node:path";
 
-import { createTokens, readSecretFile, secretKey } from "../api/auth/tokens.js";
 import { createRpc } from "../chain/rpc.js";
-import { type Config, loadConfig } from "../internal/config.js";
+import { type Config, loadConfig, loadVerifyConfig, type VerifyConfig } from "../internal/config.js";
 import { ServiceError } from "../internal/errors.js";
 import { localStackFiles, lockHolder, readStackState, type StackState } from "../internal/local-stack.js";
 import { createLogger } from "../internal/logger.js";
+import { createTokens, readSecretFile, secretKey } from "../internal/tokens.js";
 import { resolveTarget } from "../mirror.js";
 import { openDatabase } from "../store/database.js";
 import { verifyLedger, type VerifyReport } from "./verify.js";
@@ -19,7 +19,8 @@ import { verifyLedger, type VerifyReport } from "./verify.js";
  * the mirror (a PGlite folder belongs to one process), so the CLI asks it (GET /v1/verify) with an auditor token
  * signed with the data folder's secret; `--chain-only` and `--at-block` read the stack's chain directly. With
  * RPC_URL the configuration is the service's (RPC_URL, DATABASE_URL or DATA_DIR, …); a PGlite folder that another
- * process holds is refused at once with a line saying what to do, never waited for.
+ * process holds is refused at once with a line saying what to do, never waited for. The configuration is the
+ * service's one schema (service/internal/config.ts), parsed before anything is read or opened.
  */
 export function printReport(report: VerifyReport, write: (line: string) => void): void {
   write(`verified ledger ${report.ledger} on chain ${report.chainId} at block ${report.atBlock}: ${report.events} events`);
@@ -53,8 +54,8 @@ function output(report: VerifyReport, options: Options): number {
 }
 
 /** Verifies with this process's own reads: the chain through RPC, the mirror's database unless `--chain-only`. */
-async function verifyDirectly(config: Config, options: Options): Promise<number> {
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? "warn", name: "verify" });
+async function verifyDirectly(config: Config, logLevel: VerifyConfig["logLevel"], options: Options): Promise<number> {
+  const logger = createLogger({ level: logLevel, name: "verify" });
   let db;
   if (!options.chainOnly) {
     const { database } = config;
@@ -106,8 +107,8 @@ async function askLocalStack(state: StackState, dataDir: string, options: Option
   return output((await response.json()) as VerifyReport, options);
 }
 
-async function verifyLocalStack(options: Options): Promise<number> {
-  const dataDir = resolve(process.env.DATA_DIR ?? ".data");
+async function verifyLocalStack(verify: VerifyConfig, options: Options): Promise<number> {
+  const dataDir = resolve(verify.dataDir);
   const state = await readStackState(dataDir);
   if (state === undefined) {
     throw new CannotVerify(
@@ -120,8 +121,9 @@ async function verifyLocalStack(options: Options): Promise<number> {
   if (!options.chainOnly) {
     process.stderr.write("--at-block: the running service holds the mirror, so the chain's logs are compared with the contract only\n");
   }
-  const config = loadConfig({ RPC_URL: state.rpcUrl, DEPLOYMENT_FILE: state.deploymentFile, DATA_DIR: dataDir });
-  return verifyDirectly(config, { ...options, chainOnly: true });
+  // The stack's own chain and deployment, checked by the same schema.
+  const { mirror } = loadConfig({ RPC_URL: state.rpcUrl, DEPLOYMENT_FILE: state.deploymentFile, DATA_DIR: dataDir });
+  return verifyDirectly(mirror, verify.logLevel, { ...options, chainOnly: true });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -138,14 +140,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const options: Options = { json: argv.includes("--json"), chainOnly: argv.includes("--chain-only"), atBlock };
   try {
-    if (process.env.RPC_URL === undefined || process.env.RPC_URL === "") return await verifyLocalStack(options);
-    let config;
+    let verify;
     try {
-      config = loadConfig();
+      verify = loadVerifyConfig();
     } catch (error) {
       throw new CannotVerify((error as Error).message);
     }
-    return await verifyDirectly(config, options);
+    if (verify.mirror === undefined) return await verifyLocalStack(verify, options);
+    return await verifyDirectly(verify.mirror, verify.logLevel, options);
   } catch (error) {
     if (error instanceof CannotVerify) {
       process.stderr.write(`npm run verify: ${error.message}\n`);

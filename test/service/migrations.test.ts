@@ -19,7 +19,7 @@ describe("the mirror's schema migrations", function () {
   for (const backend of backends()) {
     it(`give a mirror from before the final block its oldest kept header as final block, and refuse moving the checkpoint below it (${backend})`, async function () {
       const test = await fresh(backend);
-      const config = loadConfig({ RPC_URL: "http://127.0.0.1:1", LEDGER_ADDRESS: `0x${"1".repeat(40)}`, DEPLOYMENT_BLOCK: "1", ...test.env });
+      const config = loadConfig({ RPC_URL: "http://127.0.0.1:1", LEDGER_ADDRESS: `0x${"1".repeat(40)}`, DEPLOYMENT_BLOCK: "1", ...test.env }).mirror;
       const db = await openDatabase(config.database, { logger: createLogger({ level: "silent" }), writer: true });
       try {
         // The schema and rows a mirror had before: a checkpoint at 40, the anchor 28 and the window 30..40.

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { createApi, loadApiConfig, startHttpServer } from "../../service/api/index.js";
+import { createApi, startHttpServer } from "../../service/api/index.js";
 import { loadConfig } from "../../service/internal/config.js";
 import { ReorgTooDeepError } from "../../service/internal/errors.js";
 import { createLogger } from "../../service/internal/logger.js";
@@ -26,12 +26,12 @@ const API_ENV = {
  * the head first and migrates the API's tables, as the service does; a replica only reads.
  */
 async function withApi<T>(env: Record<string, string>, fn: (client: Client, mirror: Mirror) => Promise<T>): Promise<T> {
-  const config = loadConfig(env);
+  const { mirror: config, api: apiConfig } = loadConfig(env);
   const logger = createLogger({ level: config.logLevel });
   const mirror = await openMirror({ config, logger });
   try {
     await mirror.syncer?.syncToHead();
-    const api = await createApi({ config, api: loadApiConfig(env, config), mirror, logger });
+    const api = await createApi({ config, api: apiConfig, mirror, logger });
     try {
       const http = await startHttpServer(api, { port: 0 });
       try {

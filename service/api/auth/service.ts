@@ -6,11 +6,11 @@ import { SiweMessage } from "siwe";
 
 import type { Logger } from "../../internal/logger.js";
 import type { Queryable } from "../../store/database.js";
-import type { ApiConfig } from "../config.js";
+import type { ApiConfig } from "../../internal/config.js";
 import { ApiError } from "../problem.js";
 import { resolveAccess } from "./access.js";
 import { createNonces, type Nonces } from "./nonces.js";
-import { createTokens, type TokenClaims, type Tokens } from "./tokens.js";
+import { createTokens, type TokenClaims, type Tokens } from "../../internal/tokens.js";
 
 export interface LoginResult {
   token: string;

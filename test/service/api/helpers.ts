@@ -3,13 +3,12 @@ import type { Signer } from "ethers";
 import { SiweMessage } from "siwe";
 import type { z } from "zod";
 
-import { type Api, createApi, loadApiConfig, startHttpServer, type HttpServer } from "../../../service/api/index.js";
+import { type Api, createApi, startHttpServer, type HttpServer } from "../../../service/api/index.js";
 import type { OpenApiDocument } from "../../../service/api/openapi.js";
 import { problemSchema } from "../../../service/api/problem.js";
-import { loadConfig } from "../../../service/internal/config.js";
+import { devAccountKey, loadConfig } from "../../../service/internal/config.js";
 import { createLogger } from "../../../service/internal/logger.js";
 import { type Mirror, openMirror } from "../../../service/mirror.js";
-import { devAccountKey } from "../../../service/relay/config.js";
 import { createRelay, createRelayRouter, RELAY_DOCUMENTED, RELAY_ENDPOINTS, type Relay, relayDepsFor } from "../../../service/relay/index.js";
 import type { TestLedger } from "../helpers/ledger.js";
 import { type BackendKind, mirrorEnv, newDatabase, type TestDatabase } from "../helpers/mirror.js";
@@ -60,14 +59,14 @@ export async function startApiFixture(
     API_RATE_LIMIT_AUTH_PER_IP: "100000",
     ...extra,
   });
-  const config = loadConfig(env);
+  const { mirror: config, api: apiConfig } = loadConfig(env);
   const logger = createLogger({ level: config.logLevel });
   const mirror = await openMirror({ config, logger });
   await mirror.syncer!.syncToHead();
-  const apiConfig = loadApiConfig(env, config);
   let relay: Relay | undefined;
   if (options.relay !== undefined) {
-    const deps = relayDepsFor(config, mirror, logger, { RELAYER_KEYS: [devAccountKey(17), devAccountKey(18)].join(","), RELAY_POLL_MS: "50" });
+    const { relay: relaySettings } = loadConfig({ ...env, RELAYER_KEYS: [devAccountKey(17), devAccountKey(18)].join(","), RELAY_POLL_MS: "50" });
+    const deps = relayDepsFor(config, relaySettings, mirror, logger);
     relay = await createRelay({ ...deps, rpcUrl: options.relay.rpcUrl ?? deps.rpcUrl });
   }
   const routers = relay === undefined ? [] : [createRelayRouter({ relay, checkTimeoutMs: options.relay?.checkTimeoutMs ?? apiConfig.requestTimeoutMs })];

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
 
-import { loadApiConfig } from "../../../service/api/index.js";
+import { loadConfig } from "../../../service/internal/config.js";
 import { deployTestLedger, type TestLedger } from "../helpers/ledger.js";
 import { type LocalNode, startNode } from "../helpers/node.js";
 import { type ApiFixture, login, siweMessage, startApiFixture } from "./helpers.js";
@@ -122,8 +122,9 @@ describe("SIWE sign-in: the message's domain and URI", function () {
   });
 
   it("refuses a PUBLIC_URL with user info at start-up, naming the key", function () {
-    expect(() => loadApiConfig({ PUBLIC_URL: "https://user:pw@audit.example.gov.cn/" }, { port: 8080 })).to.throw(/PUBLIC_URL is invalid: must not contain user info/);
-    expect(loadApiConfig({ PUBLIC_URL: "https://Audit.Example.gov.cn:443/x" }, { port: 8080 })).to.include({
+    const rpc = { RPC_URL: "http://127.0.0.1:9" };
+    expect(() => loadConfig({ ...rpc, PUBLIC_URL: "https://user:pw@audit.example.gov.cn/" })).to.throw(/PUBLIC_URL is invalid: must not contain user info/);
+    expect(loadConfig({ ...rpc, PUBLIC_URL: "https://Audit.Example.gov.cn:443/x" }).api).to.include({
       publicUrl: "https://audit.example.gov.cn", domain: "audit.example.gov.cn",
     });
   });

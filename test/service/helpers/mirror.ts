@@ -81,7 +81,7 @@ export async function mirrorEnv(
 
 /** Opens the mirror in this process, runs `fn` with it, and closes it (also when `fn` throws). */
 export async function withMirror<T>(env: Record<string, string>, fn: (mirror: Mirror) => Promise<T>): Promise<T> {
-  const config = loadConfig(env);
+  const config = loadConfig(env).mirror;
   const mirror = await openMirror({ config, logger: createLogger({ level: config.logLevel }) });
   try {
     return await fn(mirror);

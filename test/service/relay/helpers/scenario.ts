@@ -3,7 +3,7 @@ import { join } from "node:path";
 
 import { id as keccakText, Wallet } from "ethers";
 
-import { devAccountKey } from "../../../../service/relay/config.js";
+import { devAccountKey } from "../../../../service/internal/config.js";
 import { createRedemptionClient, domainOf, type RedemptionClient, signConsent, signRedemption } from "../../../../service/client/index.js";
 import type { RedemptionBody } from "../../../../service/domain/redemption-wire.js";
 import { deployTestLedger, SHANGHAI, type TestLedger } from "../../helpers/ledger.js";

@@ -16,11 +16,12 @@ import { createRelay, relayDepsFor } from "../../../../service/relay/relay.js";
 import { createRelayRouter } from "../../../../service/relay/router.js";
 
 async function serve(): Promise<void> {
-  const config = loadConfig(process.env);
+  const service = loadConfig(process.env);
+  const config = service.mirror;
   const logger = createLogger({ level: config.logLevel, name: "relay" });
   const controller = new AbortController();
   const mirror = await openMirror({ config, logger, signal: controller.signal });
-  const relay = await createRelay(relayDepsFor(config, mirror, logger));
+  const relay = await createRelay(relayDepsFor(config, service.relay, mirror, logger));
   const syncing = mirror.syncer!.run(controller.signal).catch((error: unknown) => logger.error({ err: String(error) }, "mirror stopped"));
 
   const app = express();

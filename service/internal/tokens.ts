@@ -4,12 +4,11 @@ import { link, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { getAddress } from "ethers";
 import { z } from "zod";
 
-import { checksum } from "../../chain/abi.js";
-
 /**
  * Short-lived bearer tokens: `v1.<payload>.<signature>`, the payload base64url JSON `{ sub, iat, exp, jti }` and
  * the signature HMAC-SHA256 over it. A token says who signed in, nothing more: what it may read is looked up in
- * the mirror on every request, so a role revoked on chain applies at once.
+ * the mirror on every request, so a role revoked on chain applies at once. Here, below the API, because the API
+ * checks them and `npm run verify` signs one to ask the local stack's service.
  */
 export interface TokenClaims {
   address: string;
@@ -56,7 +55,7 @@ export function createTokens(options: { secret: Buffer; ttlSeconds: number }): T
         return undefined;
       }
       if (claims.exp <= now) return undefined;
-      return { address: checksum(claims.sub), issuedAt: claims.iat, expiresAt: claims.exp, id: claims.jti };
+      return { address: getAddress(claims.sub), issuedAt: claims.iat, expiresAt: claims.exp, id: claims.jti };
     },
   };
 }
