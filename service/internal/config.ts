@@ -37,6 +37,10 @@ export const envSchema = z
     PORT: int(0).max(65_535).default(8080),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     READ_ONLY: boolean.default(false),
+    // The chain profile (service/chain/profile.ts): detected from the node at start-up; these override it.
+    CHAIN_ID: int(1).optional(),
+    CHAIN_HISTORICAL_CALLS: z.enum(["auto", "yes", "no"]).default("auto"),
+    CHAIN_FEES: z.enum(["auto", "eip1559", "legacy"]).default("auto"),
   })
   .superRefine((env, ctx) => {
     if (env.LEDGER_ADDRESS !== undefined && env.DEPLOYMENT_BLOCK === undefined) {
@@ -63,6 +67,7 @@ export interface Config {
   port: number;
   logLevel: Env["LOG_LEVEL"];
   readOnly: boolean;
+  chain: { chainId: number | undefined; historicalCalls: Env["CHAIN_HISTORICAL_CALLS"]; fees: Env["CHAIN_FEES"] };
 }
 
 /** Parses the environment; throws a {@link ConfigError} naming the first bad key. Empty strings count as unset. */
@@ -107,5 +112,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     readOnly: env.READ_ONLY,
+    chain: { chainId: env.CHAIN_ID, historicalCalls: env.CHAIN_HISTORICAL_CALLS, fees: env.CHAIN_FEES },
   };
 }
