@@ -12,6 +12,8 @@ import {
   readHead,
 } from "../../../service/chain/profile.js";
 import { createRpc, type Rpc } from "../../../service/chain/rpc.js";
+import { loadConfig } from "../../../service/internal/config.js";
+import { ConfigError } from "../../../service/internal/errors.js";
 import { type FiscoProxy, startFiscoProxy } from "../../helpers/fisco-proxy.js";
 import { deployTestLedger, type TestLedger } from "../helpers/ledger.js";
 import { mirrorEnv, newDatabase } from "../helpers/mirror.js";
@@ -68,6 +70,20 @@ describe("chain profile: what the service asks of the node, read at start-up", f
     for (const proxy of proxies) await proxy.close();
     for (const other of others) await other.stop();
     await node?.stop();
+  });
+
+  it("reads CHAIN_ID, CHAIN_HISTORICAL_CALLS and CHAIN_FEES, and fails naming the key on a bad value", function () {
+    const base = { RPC_URL: "http://127.0.0.1:8545" };
+    expect(loadConfig(base).chain).to.deep.equal({ chainId: undefined, historicalCalls: "auto", fees: "auto" });
+    expect(loadConfig({ ...base, CHAIN_ID: "20260", CHAIN_HISTORICAL_CALLS: "no", CHAIN_FEES: "legacy" }).chain).to.deep.equal({
+      chainId: 20260, historicalCalls: "no", fees: "legacy",
+    });
+    for (const [key, value] of [["CHAIN_ID", "0"], ["CHAIN_ID", "fisco"], ["CHAIN_HISTORICAL_CALLS", "maybe"], ["CHAIN_FEES", "free"]] as const) {
+      expect(() => loadConfig({ ...base, [key]: value }))
+        .to.throw(ConfigError)
+        .with.property("message")
+        .that.matches(new RegExp(`^configuration: ${key} is invalid \\("${value}"\\)`));
+    }
   });
 
   it("finds anvil's own chain id, historical eth_call and EIP-1559 fees", async function () {
