@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-
 import { expect } from "chai";
 import { Wallet } from "ethers";
 
@@ -10,24 +8,12 @@ import { verifyLedger } from "../../../service/verify/verify.js";
 import { type FiscoProxy, startFiscoProxy } from "../../helpers/fisco-proxy.js";
 import { type ApiFixture, startApiFixture, tokenFor } from "../api/helpers.js";
 import { deployTestLedger, runWorkload, SHANGHAI, type TestLedger } from "../helpers/ledger.js";
-import { type LocalNode, ROOT, startNode } from "../helpers/node.js";
+import { type LocalNode, startNode } from "../helpers/node.js";
+import { runToEnd } from "../helpers/process.js";
 
 /** Runs the verify CLI as `npm run verify` does; its exit code and output. */
-function runVerify(env: Record<string, string>, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "service/verify/cli.ts", ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "silent", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runVerify = (env: Record<string, string>, args: string[]) =>
+  runToEnd([process.execPath, "--import", "tsx", "service/verify/cli.ts", ...args], { PATH: process.env.PATH ?? "", LOG_LEVEL: "silent", ...env });
 
 /**
  * The mirror, verify and the audit API through a FISCO BCOS-like web3 RPC (test/helpers/fisco-proxy.ts) in front of

@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-
 import { expect } from "chai";
 
 import {
@@ -17,7 +15,8 @@ import { ConfigError } from "../../../service/internal/errors.js";
 import { type FiscoProxy, startFiscoProxy } from "../../helpers/fisco-proxy.js";
 import { deployTestLedger, type TestLedger } from "../helpers/ledger.js";
 import { mirrorEnv, newDatabase } from "../helpers/mirror.js";
-import { type LocalNode, ROOT, rpcCall, startNode } from "../helpers/node.js";
+import { type LocalNode, rpcCall, startNode } from "../helpers/node.js";
+import { runToEnd } from "../helpers/process.js";
 
 const rpcOf = (url: string): Rpc => createRpc({ url, timeoutMs: 10_000 });
 
@@ -35,19 +34,9 @@ async function refused(promise: Promise<unknown>): Promise<string> {
 }
 
 /** Runs the service (service/main.ts) until it exits; its exit code and stderr. */
-function runService(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function runService(env: Record<string, string>) {
   const { DATABASE_URL: _url, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "service/main.ts"], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
+  return runToEnd([process.execPath, "--import", "tsx", "service/main.ts"], { ...inherited, ...env }, 60_000);
 }
 
 describe("chain profile: what the service asks of the node, read at start-up", function () {
