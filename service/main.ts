@@ -1,8 +1,7 @@
 import { createApi, loadApiConfig, startHttpServer } from "./api/index.js";
-import { ChainRefusedError } from "./chain/profile.js";
 import { createDashboardRouter } from "./dashboard/router.js";
 import { loadConfig } from "./internal/config.js";
-import { isRetryable, ServiceError } from "./internal/errors.js";
+import { ChainRefusedError, isRetryable, ServiceError } from "./internal/errors.js";
 import { createLogger } from "./internal/logger.js";
 import { openMirror } from "./mirror.js";
 import { createRelay, createRelayRouter, RELAY_DOCUMENTED, relayDepsFor, type Relay } from "./relay/index.js";

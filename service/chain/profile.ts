@@ -1,4 +1,4 @@
-import { FatalError, ChainMovedError } from "../internal/errors.js";
+import { ChainMovedError, ChainRefusedError } from "../internal/errors.js";
 import { CODE, feeHistory, historical, quantity, runner, type RpcSend } from "./probe.js";
 import type { Rpc } from "./rpc.js";
 
@@ -28,13 +28,6 @@ export interface ChainSettings {
   chainId: number | undefined;
   historicalCalls: "auto" | "yes" | "no";
   fees: "auto" | "eip1559" | "legacy";
-}
-
-/** The node is not one the service can run on: one line saying why and what to change. Not retried. */
-export class ChainRefusedError extends FatalError {
-  constructor(reason: string) {
-    super("CHAIN_REFUSED", `refusing the chain: ${reason}`);
-  }
 }
 
 export const AUTO: ChainSettings = { chainId: undefined, historicalCalls: "auto", fees: "auto" };

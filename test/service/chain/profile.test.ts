@@ -3,7 +3,6 @@ import { expect } from "chai";
 import {
   AUTO,
   atSteadyHead,
-  ChainRefusedError,
   type ChainProfile,
   confirmHistoricalCalls,
   detectChainProfile,
@@ -11,7 +10,7 @@ import {
 } from "../../../service/chain/profile.js";
 import { createRpc, type Rpc } from "../../../service/chain/rpc.js";
 import { loadConfig } from "../../../service/internal/config.js";
-import { ConfigError } from "../../../service/internal/errors.js";
+import { ChainRefusedError, ConfigError } from "../../../service/internal/errors.js";
 import { type FiscoProxy, startFiscoProxy } from "../../helpers/fisco-proxy.js";
 import { deployTestLedger, type TestLedger } from "../helpers/ledger.js";
 import { mirrorEnv, newDatabase } from "../helpers/mirror.js";
