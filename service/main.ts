@@ -1,7 +1,7 @@
 import { createApi, startHttpServer } from "./api/index.js";
 import { createDashboardRouter } from "./dashboard/router.js";
 import { DEV_CHAIN_ID, loadConfig, type ServiceConfig } from "./internal/config.js";
-import { isRetryable, ServiceError } from "./internal/errors.js";
+import { ChainRefusedError, isRetryable, ServiceError } from "./internal/errors.js";
 import { createLogger } from "./internal/logger.js";
 import { openMirror } from "./mirror.js";
 import { createRelay, createRelayRouter, RELAY_DOCUMENTED, relayDepsFor, type Relay } from "./relay/index.js";
@@ -98,6 +98,11 @@ async function main(): Promise<number> {
     // Stopping cuts waits and retries short, and what they throw then is no failure. Anything else is, even when a
     // stop signal came at the same time: it is logged and the exit code says so.
     if (controller.signal.aborted && isRetryable(error)) return exitCode;
+    // A chain the service cannot run on: the one line that says why, as a bad configuration is.
+    if (error instanceof ChainRefusedError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
     const code = error instanceof ServiceError ? error.code : "UNEXPECTED";
     logger.fatal({ code, err: (error as Error).message }, "the mirror stopped");
     return exitCode === 0 ? 1 : exitCode;

@@ -3,6 +3,7 @@ import { getAddress } from "ethers";
 import { deploymentPath, readDeployment } from "./domain/deployment.js";
 import { createDecoder, loadAbis } from "./chain/abi.js";
 import { createLogFetcher } from "./chain/logs.js";
+import { type ChainProfile, confirmHistoricalCalls, describeProfile, detectChainProfile } from "./chain/profile.js";
 import { createRpc, type Rpc } from "./chain/rpc.js";
 import type { Config } from "./internal/config.js";
 import { ConfigError, FatalError, WrongChainError } from "./internal/errors.js";
@@ -22,6 +23,8 @@ export interface Target {
 
 export interface Mirror {
   target: Target;
+  /** What the chain's node can answer (service/chain/profile.ts), read at start-up. */
+  profile: ChainProfile;
   store: MirrorStore;
   /** Absent in read-only mode. */
   syncer: Syncer | undefined;
@@ -39,9 +42,8 @@ export interface MirrorDeps {
 /** `authority()` of an AccessManaged contract. */
 const AUTHORITY_SELECTOR = "0xbf7e214f";
 
-/** Finds the ledger: from the configuration, or from the deployment file for the node's chain. */
-export async function resolveTarget(config: Config, rpc: Rpc): Promise<Target> {
-  const chainId = await rpc.chainId();
+/** Finds the ledger on chain `chainId` (the profile's): from the configuration, or from the chain's deployment file. */
+export async function resolveTarget(config: Config, rpc: Rpc, chainId: number): Promise<Target> {
   if (config.ledger.kind === "address") {
     let accessManager = config.ledger.accessManager;
     if (accessManager === undefined) {
@@ -77,19 +79,44 @@ export async function resolveTarget(config: Config, rpc: Rpc): Promise<Target> {
 }
 
 /**
+ * Reads the node's chain profile (refusing a chain the service cannot run on), finds the ledger, and logs the profile:
+ * what every process that reads the chain (the mirror, verify) starts with. Retries while the node does not answer.
+ */
+export async function openChain(
+  config: Config,
+  rpc: Rpc,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<{ profile: ChainProfile; target: Target }> {
+  const { profile, target } = await withRetry(
+    async () => {
+      const detected = await detectChainProfile(rpc, config.chain);
+      const found = await resolveTarget(config, rpc, detected.chainId);
+      const probe = { address: found.ledger, deploymentBlock: found.deploymentBlock, probe: AUTHORITY_SELECTOR };
+      return { profile: await confirmHistoricalCalls(rpc, detected, probe), target: found };
+    },
+    {
+      attempts: 10,
+      initialMs: 200,
+      maxMs: 5000,
+      signal,
+      onRetry: (error) => logger.warn({ err: (error as Error).message }, "cannot reach the RPC node yet; retrying"),
+    },
+  );
+  const entry = { event: "chain.profile", ...profile };
+  if (profile.historicalCalls) logger.info(entry, describeProfile(profile));
+  else logger.warn(entry, describeProfile(profile));
+  return { profile, target };
+}
+
+/**
  * Opens everything the mirror needs: the RPC client, the target contracts, the store (taking the writer lock and
  * migrating, unless read-only), and the sync loop. Initialises the checkpoint on a fresh database, and refuses a
  * database that mirrors another chain or ledger.
  */
 export async function openMirror({ config, logger, signal, onLockLost }: MirrorDeps): Promise<Mirror> {
   const rpc = createRpc({ url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs });
-  const target = await withRetry(() => resolveTarget(config, rpc), {
-    attempts: 10,
-    initialMs: 200,
-    maxMs: 5000,
-    signal,
-    onRetry: (error) => logger.warn({ err: (error as Error).message }, "cannot reach the RPC node yet; retrying"),
-  });
+  const { profile, target } = await openChain(config, rpc, logger, signal);
   logger.info({ ...target, event: "mirror.target" }, "mirroring ledger");
   const abis = await loadAbis();
   const db = await openDatabase(config.database, { logger, writer: !config.readOnly, signal, onLockLost });
@@ -99,7 +126,7 @@ export async function openMirror({ config, logger, signal, onLockLost }: MirrorD
       const version = await schemaVersion(db);
       const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
       if (version < latest) throw new FatalError("SCHEMA_BEHIND", `the database schema is at ${version}, this service needs ${latest}: start the writer first`);
-      return { target, store, syncer: undefined, close: () => db.close() };
+      return { target, profile, store, syncer: undefined, close: () => db.close() };
     }
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
@@ -138,7 +165,7 @@ export async function openMirror({ config, logger, signal, onLockLost }: MirrorD
       finalityDepth: config.finalityDepth,
       pollIntervalMs: config.pollIntervalMs,
     });
-    return { target, store, syncer, close: () => db.close() };
+    return { target, profile, store, syncer, close: () => db.close() };
   } catch (error) {
     await db.close();
     throw error;

@@ -1,7 +1,7 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { AddressLike, Interface, Signer } from "ethers";
 
-import { probeChain, refusal } from "./chain/probe.js";
+import { probeChain, refusal } from "../../service/chain/probe.js";
 
 import {
   LEDGER_FUNCTION_ROLES,
@@ -55,7 +55,7 @@ export interface SchemeDeployOptions {
   /**
    * Probe the node first and refuse, with one line, a chain the ledger cannot run on (chain id 0, block.timestamp in
    * milliseconds, no PUSH0 or MCOPY, contracts of EIP-170's size refused, contract addresses not by Ethereum's rule):
-   * scripts/lib/chain/probe.ts. On by default; `false` skips it.
+   * service/chain/probe.ts. On by default; `false` skips it.
    */
   probe?: boolean;
 }

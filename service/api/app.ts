@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler } from "express";
 import { Interface } from "ethers";
 
+import type { ChainProfile } from "../chain/profile.js";
 import { createRpc } from "../chain/rpc.js";
 import type { ApiConfig, Config } from "../internal/config.js";
 import type { Logger } from "../internal/logger.js";
@@ -25,7 +26,13 @@ export interface ApiDeps {
   /** The API's section of the configuration (loadConfig().api). */
   api: ApiConfig;
   /** The opened mirror: its target, its database, and (in the writer) its syncer. */
-  mirror: { target: ApiTarget; store: { db: Database; analyze(): Promise<void> }; syncer?: { status(): SyncStatus | undefined } | undefined };
+  mirror: {
+    target: ApiTarget;
+    /** What the chain's node can answer: verify reads the contract as it allows, and /status shows it. */
+    profile: ChainProfile;
+    store: { db: Database; analyze(): Promise<void> };
+    syncer?: { status(): SyncStatus | undefined } | undefined;
+  };
   logger: Logger;
   /**
    * More routes served by the same app (the dashboard's, the redemption relay's), mounted before the API's own and
@@ -118,8 +125,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
   let verifying: Promise<VerifyReport> | undefined;
   const services: ApiServices = {
     config: api, db, format, chain, auth, metrics, logger, target: mirror.target, finalityDepth: config.finalityDepth,
+    profile: mirror.profile,
     verify() {
-      verifying ??= verifyLedger({ rpc, target: mirror.target, logger, db }).finally(() => {
+      verifying ??= verifyLedger({ rpc, target: mirror.target, logger, db, historicalCalls: mirror.profile.historicalCalls }).finally(() => {
         verifying = undefined;
       });
       return verifying;

@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
 
+import type { ChainProfile } from "../chain/profile.js";
 import type { Logger } from "../internal/logger.js";
 import type { Queryable } from "../store/database.js";
 import type { VerifyReport } from "../verify/verify.js";
@@ -28,6 +29,8 @@ export interface ApiServices {
   logger: Logger;
   target: ApiTarget;
   finalityDepth: number;
+  /** What the chain's node can answer (service/chain/profile.ts). */
+  profile: ChainProfile;
   /** Runs the verifier against this API's mirror (one run at a time; concurrent callers share it). */
   verify(): Promise<VerifyReport>;
 }

@@ -118,9 +118,19 @@ const relayKeys = {
   RELAY_MAX_ATTEMPTS: int(1).default(5),
 };
 
+/** The chain profile's keys (service/chain/profile.ts): detected from the node at start-up; these override it. */
+const chainKeys = {
+  /** The chain id where the node answers 0 (FISCO BCOS without web3_chain_id); any other answer must equal it. */
+  CHAIN_ID: int(1).optional(),
+  /** Whether `eth_call` at a past block reads that block's state (auto: tested at start-up). */
+  CHAIN_HISTORICAL_CALLS: z.enum(["auto", "yes", "no"]).default("auto"),
+  /** EIP-1559 fees or a legacy gas price (auto: EIP-1559 where eth_feeHistory answers and blocks have a base fee). */
+  CHAIN_FEES: z.enum(["auto", "eip1559", "legacy"]).default("auto"),
+};
+
 /** Every environment variable the service reads, with its default. A new group of keys is one more spread here. */
 export const envSchema = z
-  .object({ ...mirrorKeys, ...apiKeys, ...relayKeys })
+  .object({ ...mirrorKeys, ...apiKeys, ...relayKeys, ...chainKeys })
   .superRefine((env, ctx) => {
     if (env.LEDGER_ADDRESS !== undefined && env.DEPLOYMENT_BLOCK === undefined) {
       ctx.addIssue({ code: "custom", path: ["DEPLOYMENT_BLOCK"], message: "required with LEDGER_ADDRESS" });
@@ -151,6 +161,7 @@ export interface Config {
   port: number;
   logLevel: Env["LOG_LEVEL"];
   readOnly: boolean;
+  chain: { chainId: number | undefined; historicalCalls: Env["CHAIN_HISTORICAL_CALLS"]; fees: Env["CHAIN_FEES"] };
 }
 export type MirrorConfig = Config;
 
@@ -258,6 +269,7 @@ function mirrorSection(env: Env, rpcUrl: string): Config {
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     readOnly: env.READ_ONLY,
+    chain: { chainId: env.CHAIN_ID, historicalCalls: env.CHAIN_HISTORICAL_CALLS, fees: env.CHAIN_FEES },
   };
 }
 

@@ -83,6 +83,13 @@ export class WrongChainError extends FatalError {
   }
 }
 
+/** The chain's node is not one the service can run on (service/chain/profile.ts): one line saying why and what to change. */
+export class ChainRefusedError extends FatalError {
+  constructor(reason: string) {
+    super("CHAIN_REFUSED", `refusing the chain: ${reason}`);
+  }
+}
+
 /** Database error classes (SQLSTATE) that mean the connection, not the statement, failed. */
 const RETRYABLE_SQLSTATE = /^(08|57P|53)/;
 

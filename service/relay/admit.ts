@@ -94,11 +94,11 @@ export interface PreparedRedemption {
 
 async function readChain(chain: RelayChain, body: RedemptionBody): Promise<ChainReading> {
   const { request } = body;
-  const [latest, chainNonce, refusal] = await Promise.all([
-    chain.latest(),
-    chain.forwarderNonce(request.from),
-    chain.simulate(request.from, request.data),
-  ]);
+  // The nonce and the simulation are of one block's state, the one whose time the deadline is compared with.
+  const { latest, value } = await chain.readAtHead((tag) =>
+    Promise.all([chain.forwarderNonce(request.from, tag), chain.simulate(request.from, request.data, tag)]),
+  );
+  const [chainNonce, refusal] = value;
   return { latest, chainNonce, refusal };
 }
 

@@ -1,5 +1,6 @@
 import { Contract, getAddress, JsonRpcProvider, type TypedDataDomain, concat } from "ethers";
 
+import { atSteadyHead, type ChainProfile } from "../chain/profile.js";
 import { decodeRevert, type DecodedRevert, FORWARDER_ABI, LEDGER_ABI } from "../domain/abi-v1.js";
 import { RpcError } from "../internal/errors.js";
 
@@ -18,12 +19,21 @@ export interface RelayChain {
    * Runs the ledger's call as the forwarder would, with the data center appended (ERC-2771), so that a refusal
    * comes back as the ledger's own custom error rather than the forwarder's FailedCall().
    */
-  simulate(dataCenter: string, data: string): Promise<DecodedRevert | undefined>;
-  forwarderNonce(dataCenter: string): Promise<bigint>;
+  simulate(dataCenter: string, data: string, blockTag?: string): Promise<DecodedRevert | undefined>;
+  forwarderNonce(dataCenter: string, blockTag?: string): Promise<bigint>;
   invoiceUsed(invoiceHash: string): Promise<boolean>;
   /** The latest block's number and timestamp. */
   latest(): Promise<{ number: number; timestamp: bigint }>;
+  /**
+   * Runs `read` against one block's state, the latest, and returns it with that block: pinned by its number where the
+   * node reads past state (the chain profile), else at the head, read before and after and the same block both times.
+   */
+  readAtHead<T>(read: (blockTag: string) => Promise<T>): Promise<{ latest: { number: number; timestamp: bigint }; value: T }>;
+  /** The fees of a new transaction: EIP-1559 where the node has fee history (the chain profile), else a legacy gas price. */
+  fees(): Promise<Fees>;
 }
+
+export type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
 
 async function rpc<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -45,8 +55,8 @@ function domain(d: DomainFields): TypedDataDomain {
   return { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
 }
 
-/** Connects to the ledger (and the forwarder it trusts) through `rpcUrl`. */
-export async function createRelayChain(deps: { rpcUrl: string; ledger: string; chainId: number }): Promise<RelayChain> {
+/** Connects to the ledger (and the forwarder it trusts) through `rpcUrl`, reading as the chain's profile allows. */
+export async function createRelayChain(deps: { rpcUrl: string; ledger: string; chainId: number; profile: ChainProfile }): Promise<RelayChain> {
   const provider = new JsonRpcProvider(deps.rpcUrl, deps.chainId, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
   const ledger = new Contract(deps.ledger, LEDGER_ABI, provider);
   const forwarderAddress = getAddress(await rpc(() => ledger.getFunction("trustedForwarder")() as Promise<string>));
@@ -55,6 +65,11 @@ export async function createRelayChain(deps: { rpcUrl: string; ledger: string; c
   const forwarderDomain = domain(await rpc(() => forwarder.getFunction("eip712Domain")() as Promise<DomainFields>));
   const currency = await rpc(() => ledger.getFunction("currency")() as Promise<string>);
   const decimals = Number(await rpc(() => ledger.getFunction("decimals")() as Promise<bigint>));
+  async function latest(): Promise<{ number: number; hash: string; timestamp: bigint }> {
+    const block = await rpc(() => provider.getBlock("latest"));
+    if (block === null) throw new RpcError("the node has no latest block");
+    return { number: block.number, hash: block.hash ?? "", timestamp: BigInt(block.timestamp) };
+  }
   return {
     provider,
     chainId: BigInt(deps.chainId),
@@ -64,9 +79,9 @@ export async function createRelayChain(deps: { rpcUrl: string; ledger: string; c
     forwarderDomain,
     currency,
     decimals,
-    async simulate(dataCenter, data) {
+    async simulate(dataCenter, data, blockTag = "latest") {
       try {
-        await provider.send("eth_call", [{ from: forwarderAddress, to: deps.ledger, data: concat([data, dataCenter]) }, "latest"]);
+        await provider.send("eth_call", [{ from: forwarderAddress, to: deps.ledger, data: concat([data, dataCenter]) }, blockTag]);
         return undefined;
       } catch (error) {
         const e = error as { code?: string; data?: string | null };
@@ -74,12 +89,24 @@ export async function createRelayChain(deps: { rpcUrl: string; ledger: string; c
         return decodeRevert(e.data);
       }
     },
-    forwarderNonce: (dc) => rpc(() => forwarder.getFunction("nonces")(dc) as Promise<bigint>),
+    forwarderNonce: (dc, blockTag = "latest") => rpc(() => forwarder.getFunction("nonces")(dc, { blockTag }) as Promise<bigint>),
     invoiceUsed: (hash) => rpc(() => ledger.getFunction("invoiceUsed")(hash) as Promise<boolean>),
-    async latest() {
-      const block = await rpc(() => provider.getBlock("latest"));
-      if (block === null) throw new RpcError("the node has no latest block");
-      return { number: block.number, timestamp: BigInt(block.timestamp) };
+    latest,
+    async readAtHead(read) {
+      if (deps.profile.historicalCalls) {
+        const at = await latest();
+        return { latest: at, value: await read(`0x${at.number.toString(16)}`) };
+      }
+      const { head, value } = await atSteadyHead(latest, () => read("latest"));
+      return { latest: { number: head.number, timestamp: head.timestamp }, value };
+    },
+    async fees() {
+      if (deps.profile.fees === "legacy") return { gasPrice: BigInt(await rpc(() => provider.send("eth_gasPrice", []) as Promise<string>)) };
+      const data = await rpc(() => provider.getFeeData());
+      if (data.maxFeePerGas !== null && data.maxPriorityFeePerGas !== null) {
+        return { maxFeePerGas: data.maxFeePerGas, maxPriorityFeePerGas: data.maxPriorityFeePerGas };
+      }
+      return { gasPrice: data.gasPrice ?? 0n };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { Wallet } from "ethers";
 
 import { createRelayChain, type RelayChain } from "./chain.js";
+import type { ChainProfile } from "../chain/profile.js";
 import { lockRelayer, type RelayerLock } from "./lock.js";
 import { migrateRelay } from "./migrations.js";
 import { createRelayQueue, type RelayQueue } from "./queue.js";
@@ -15,6 +16,8 @@ export interface RelayDeps {
   rpcUrl: string;
   chainId: number;
   ledger: string;
+  /** What the chain's node can answer: how the relay reads state and prices gas. */
+  profile: ChainProfile;
   /** The mirror's database (the relay's tables live next to the mirror's). */
   db: Database;
   /** How that database was opened: on PostgreSQL each relayer account takes an advisory lock. */
@@ -34,13 +37,14 @@ export interface RelayDeps {
 export function relayDepsFor(
   config: Config,
   relay: RelaySettings,
-  mirror: { target: { chainId: number; ledger: string }; store: { db: Database } },
+  mirror: { target: { chainId: number; ledger: string }; profile: ChainProfile; store: { db: Database } },
   logger: Logger,
 ): RelayDeps {
   return {
     rpcUrl: config.rpcUrl,
     chainId: mirror.target.chainId,
     ledger: mirror.target.ledger,
+    profile: mirror.profile,
     db: mirror.store.db,
     database: config.database,
     config: relayConfigFor(relay, mirror.target.chainId),
@@ -69,7 +73,7 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
   const { logger } = deps;
   const applied = await migrateRelay(deps.db);
   if (applied.length > 0) logger.info({ applied }, "relay migrations applied");
-  const chain = await createRelayChain({ rpcUrl: deps.rpcUrl, ledger: deps.ledger, chainId: deps.chainId });
+  const chain = await createRelayChain({ rpcUrl: deps.rpcUrl, ledger: deps.ledger, chainId: deps.chainId, profile: deps.profile });
   const queue = createRelayQueue(deps.db);
   const wallets = deps.config.relayerKeys.map((key) => new Wallet(key, chain.provider));
   const relayers = wallets.map((w) => w.address);

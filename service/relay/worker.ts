@@ -1,6 +1,6 @@
 import { Transaction, type Wallet } from "ethers";
 
-import type { RelayChain } from "./chain.js";
+import type { Fees, RelayChain } from "./chain.js";
 import type { RelayQueue, RequestRow } from "./queue.js";
 import { blockSuccessors, reconcileRequest, track, type TrackerContext } from "./tracker.js";
 import { forwarderInterface } from "../domain/abi-v1.js";
@@ -68,16 +68,8 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
     }
   }
 
-  async function fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint }> {
-    const data = await chain.provider.getFeeData();
-    if (data.maxFeePerGas !== null && data.maxPriorityFeePerGas !== null) {
-      return { maxFeePerGas: data.maxFeePerGas, maxPriorityFeePerGas: data.maxPriorityFeePerGas };
-    }
-    return { gasPrice: data.gasPrice ?? 0n };
-  }
-
   /** Signs, records (before sending: a crash after this point finds it again), and sends one transaction. */
-  async function send(kind: "batch" | "filler", to: string, data: string, gasLimit: bigint, ids: string[], fee: Awaited<ReturnType<typeof fees>>): Promise<void> {
+  async function send(kind: "batch" | "filler", to: string, data: string, gasLimit: bigint, ids: string[], fee: Fees): Promise<void> {
     const nonce = nextNonce++;
     const raw = await wallet.signTransaction({ to, data, gasLimit, nonce: Number(nonce), chainId: chain.chainId, value: 0n, ...fee, type: "gasPrice" in fee ? 0 : 2 });
     const hash = Transaction.from(raw).hash!;
@@ -114,7 +106,7 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
     }
     // A nonce below the next one that no transaction holds stops every later one: fill it with a no-op.
     if (nextNonce > minedNonce) {
-      const fee = await fees();
+      const fee = await chain.fees();
       for (let n = minedNonce; n < nextNonce; n++) {
         if (occupied.has(n)) continue;
         logger.warn({ relayer, nonce: n }, "repairing a nonce gap with a no-op transaction");
@@ -162,7 +154,7 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
         for (const id of await blockSuccessors(ctx, expired.map((r) => r.dataCenter))) failed.add(id);
       }
       const live = inNonceOrder(rows.filter((r) => !failed.has(r.id)));
-      const fee = await fees();
+      const fee = await chain.fees();
       for (let i = 0; i < live.length; i += deps.batchSize) {
         const batch = live.slice(i, i + deps.batchSize);
         const requests = batch.map((r) => {

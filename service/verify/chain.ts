@@ -13,22 +13,23 @@ export interface VerifyTarget {
   deploymentBlock: number;
 }
 
-/** The ledger's whole history read from the chain alone: every log of both contracts up to `atBlock`, folded. */
+/** The ledger's whole history read from the chain alone: every log of both contracts up to `toBlock`, folded. */
 export interface ChainHistory {
   abis: Abis;
+  toBlock: number;
   events: FoldEvent[];
   state: LedgerState;
 }
 
-export async function readChainHistory(rpc: Rpc, target: VerifyTarget, atBlock: number, logger: Logger): Promise<ChainHistory> {
-  const abis = await loadAbis();
+/** The logs of both contracts in blocks `from`..`to`, decoded, with their blocks' timestamps. */
+async function readEvents(rpc: Rpc, target: VerifyTarget, abis: Abis, from: number, to: number, logger: Logger): Promise<FoldEvent[]> {
   const decoder = createDecoder(abis, target);
   const fetcher = createLogFetcher({
     rpc, addresses: [target.ledger, target.accessManager], initialRange: 2000, maxRange: 100_000, targetLogs: 5000, logger,
   });
   const events: FoldEvent[] = [];
-  for (let from = target.deploymentBlock; from <= atBlock; ) {
-    const { to, logs } = await fetcher.fetch(from, atBlock);
+  for (let next = from; next <= to; ) {
+    const { to: end, logs } = await fetcher.fetch(next, to);
     const numbers = [...new Set(logs.map((l) => l.blockNumber))];
     const headers = await rpc.headers(numbers);
     const time = new Map(headers.map((h, i) => [numbers[i]!, h]));
@@ -40,19 +41,34 @@ export async function readChainHistory(rpc: Rpc, target: VerifyTarget, atBlock: 
         transactionHash: log.transactionHash, ...decoder.decode(log),
       });
     }
-    from = to + 1;
+    next = end + 1;
   }
+  return events;
+}
+
+function folded(abis: Abis, toBlock: number, events: FoldEvent[]): ChainHistory {
   events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
   const state = emptyState();
   for (const e of events) applyEvent(state, e);
-  return { abis, events, state };
+  return { abis, toBlock, events, state };
 }
 
-/** Calls a view function at a block and decodes its result. */
-export function viewCaller(rpc: Rpc, atBlock: number) {
+export async function readChainHistory(rpc: Rpc, target: VerifyTarget, atBlock: number, logger: Logger): Promise<ChainHistory> {
+  const abis = await loadAbis();
+  return folded(abis, atBlock, await readEvents(rpc, target, abis, target.deploymentBlock, atBlock, logger));
+}
+
+/** `history` carried on to `toBlock`: the logs of the blocks after its own last one, added and folded again. */
+export async function extendChainHistory(rpc: Rpc, target: VerifyTarget, history: ChainHistory, toBlock: number, logger: Logger): Promise<ChainHistory> {
+  const more = await readEvents(rpc, target, history.abis, history.toBlock + 1, toBlock, logger);
+  return folded(history.abis, toBlock, [...history.events, ...more]);
+}
+
+/** Calls a view function at a block tag (a number in hex, or "latest") and decodes its result. */
+export function viewCaller(rpc: Rpc, blockTag: string) {
   return async (iface: Interface, to: string, fn: string, args: unknown[]) => {
     const data = iface.encodeFunctionData(fn, args);
-    const raw = await rpc.call("eth_call", [{ to, data }, `0x${atBlock.toString(16)}`]);
+    const raw = await rpc.call("eth_call", [{ to, data }, blockTag]);
     return iface.decodeFunctionResult(fn, String(raw));
   };
 }

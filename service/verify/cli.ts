@@ -6,7 +6,7 @@ import { ServiceError } from "../internal/errors.js";
 import { localStackFiles, lockHolder, readStackState, type StackState } from "../internal/local-stack.js";
 import { createLogger } from "../internal/logger.js";
 import { createTokens, readSecretFile, secretKey } from "../internal/tokens.js";
-import { resolveTarget } from "../mirror.js";
+import { openChain } from "../mirror.js";
 import { openDatabase } from "../store/database.js";
 import { verifyLedger, type VerifyReport } from "./verify.js";
 
@@ -25,8 +25,16 @@ import { verifyLedger, type VerifyReport } from "./verify.js";
 export function printReport(report: VerifyReport, write: (line: string) => void): void {
   write(`verified ledger ${report.ledger} on chain ${report.chainId} at block ${report.atBlock}: ${report.events} events`);
   const c = report.checked;
+  const contract = report.contractBlock === null ? [] : ["the contract"];
+  const compared = [...contract, ...(report.mirrorCompared ? ["the mirror"] : [])].join(" and ") || "nothing (the logs alone)";
   write(`  compared ${c.cities} cities, ${c.vouchers} vouchers, ${c.redemptions} redemptions, ${c.accreditations} accreditations, ` +
-    `${c.issuers} issuers, ${c.roles} role memberships with the contract${report.mirrorCompared ? " and the mirror" : ""}`);
+    `${c.issuers} issuers, ${c.roles} role memberships with ${compared}`);
+  if (report.contractBlock === null) {
+    write(`  the contract was not compared: this node cannot read past state (historical eth_call unavailable), and block ${report.atBlock} is not its head`);
+  } else if (report.contractBlock !== report.atBlock) {
+    write(`  the contract was read at block ${report.contractBlock}, the node's head (checked not to have moved), with the logs up to it: ` +
+      "this node cannot read past state (historical eth_call unavailable)");
+  }
   if (report.ok) {
     write("  no differences");
     return;
@@ -81,8 +89,9 @@ async function verifyDirectly(config: Config, logLevel: VerifyConfig["logLevel"]
   }
   try {
     const rpc = createRpc({ url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs });
-    const target = await resolveTarget(config, rpc);
-    return output(await verifyLedger({ rpc, target, logger, db, ...(options.atBlock === undefined ? {} : { atBlock: options.atBlock }) }), options);
+    const { profile, target } = await openChain(config, rpc, logger);
+    const atBlock = options.atBlock === undefined ? {} : { atBlock: options.atBlock };
+    return output(await verifyLedger({ rpc, target, logger, db, historicalCalls: profile.historicalCalls, ...atBlock }), options);
   } finally {
     await db?.close();
   }

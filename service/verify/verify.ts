@@ -1,8 +1,10 @@
+import { atSteadyHead, readHead } from "../chain/profile.js";
 import type { Rpc } from "../chain/rpc.js";
+import { NodeBehindError } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import type { Queryable } from "../store/database.js";
-import { inPool, readChainHistory, type VerifyTarget, viewCaller } from "./chain.js";
-import { outstanding } from "./fold.js";
+import { type ChainHistory, extendChainHistory, inPool, readChainHistory, type VerifyTarget, viewCaller } from "./chain.js";
+import { type LedgerState, outstanding } from "./fold.js";
 import type { Difference } from "./difference.js";
 import { compareMirror } from "./mirror.js";
 
@@ -12,6 +14,14 @@ export interface VerifyReport {
   chainId: number;
   ledger: string;
   atBlock: number;
+  /**
+   * The block whose state the contract's views were read in: `atBlock`; where the node cannot read past state, the
+   * head, checked not to have moved while it was read; null when the contract was not compared (a past block asked
+   * of a node that cannot read past state).
+   */
+  contractBlock: number | null;
+  /** Whether the node reads past state (`eth_call` at a block): the chain profile's verdict. */
+  historicalCalls: boolean;
   events: number;
   checked: { cities: number; vouchers: number; accreditations: number; issuers: number; roles: number; redemptions: number };
   mirrorCompared: boolean;
@@ -28,7 +38,16 @@ export interface VerifyDeps {
   /** Verify as of this block; default: the mirror's checkpoint, or the head without a mirror. */
   atBlock?: number;
   concurrency?: number;
+  /**
+   * Whether `eth_call` at a past block reads that block's state (the chain profile; default true). Without it the
+   * contract is read at the head, checked not to have moved, and compared with the logs up to that head.
+   */
+  historicalCalls?: boolean;
 }
+
+/** The keys of the entities of one kind the logs touched (`issuer`, `role`). */
+const keysOf = (state: LedgerState, kind: string): string[] =>
+  [...state.touched.keys()].filter((k) => k.startsWith(`${kind}:`)).map((k) => k.slice(kind.length + 1));
 
 const STATUS = ["None", "Active", "Redeemed", "Revoked", "Expired", "Reissued"];
 
@@ -52,9 +71,9 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
 
 const rpc = (deps: VerifyDeps) => deps.rpc.blockNumber();
 
-async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport> {
-  const { rpc, target, db } = deps;
-  const history = await readChainHistory(rpc, target, atBlock, deps.logger);
+/** The contract's views, read at `blockTag`, against the state folded from the logs of `history`. */
+async function compareContract(deps: VerifyDeps, history: ChainHistory, blockTag: string): Promise<Difference[]> {
+  const { rpc, target } = deps;
   const { state, abis } = history;
   const differences: Difference[] = [];
   const differ = (against: Difference["against"], entity: string, key: string, touchedKey: string) =>
@@ -62,7 +81,7 @@ async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport
       if (String(expected) === String(actual)) return;
       differences.push({ against, entity, key, field, expected: String(expected), actual: String(actual), block: state.touched.get(touchedKey) ?? null });
     };
-  const view = viewCaller(rpc, atBlock);
+  const view = viewCaller(rpc, blockTag);
   const ledger = (fn: string, args: unknown[]) => view(abis.ledger, target.ledger, fn, args);
   /** The one struct a view of the ledger returns, read by field name (ethers' Result has them untyped). */
   const struct = async (fn: string, args: unknown[]) => (await ledger(fn, args))[0] as Record<string, unknown>;
@@ -105,12 +124,12 @@ async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport
     d("suspended", a.suspended, r.suspended);
     d("reason", a.reason, r.reason);
   });
-  const issuerKeys = [...state.touched.keys()].filter((k) => k.startsWith("issuer:")).map((k) => k.slice(7));
+  const issuerKeys = keysOf(state, "issuer");
   await inPool(issuerKeys, pool, async (issuer) => {
     const [city] = await ledger("issuerCity", [issuer]);
     differ("contract", "issuer", issuer, `issuer:${issuer}`)("city", state.issuers.get(issuer)?.city ?? 0, city);
   });
-  const roleKeys = [...state.touched.keys()].filter((k) => k.startsWith("role:")).map((k) => k.slice(5));
+  const roleKeys = keysOf(state, "role");
   await inPool(roleKeys, pool, async (key) => {
     const [roleId, account] = key.split("|") as [string, string];
     const member = state.roles.get(key);
@@ -120,17 +139,55 @@ async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport
     d("member", member !== undefined, BigInt(since) !== 0n);
     if (member !== undefined) d("since", member.since, since);
   });
+  return differences;
+}
 
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+interface ContractComparison {
+  block: number | null;
+  history: ChainHistory;
+  differences: Difference[];
+}
+
+/**
+ * The contract compared where the node cannot read past state: at its head, with the logs up to that head, the
+ * views read between two reads of the head that must show the same block. A past block asked for explicitly cannot
+ * be read there, and the contract is not compared (block null) rather than compared with the wrong state.
+ */
+async function compareAtHead(deps: VerifyDeps, history: ChainHistory, atBlock: number): Promise<ContractComparison> {
+  let current = history;
+  const { head, value } = await atSteadyHead(() => readHead(deps.rpc), async (at) => {
+    if (at.number < atBlock) throw new NodeBehindError(`the node's head ${at.number} is below block ${atBlock}`);
+    if (at.number !== atBlock && deps.atBlock !== undefined) return undefined;
+    if (at.number < current.toBlock) current = history;
+    if (at.number > current.toBlock) current = await extendChainHistory(deps.rpc, deps.target, current, at.number, deps.logger);
+    return { history: current, differences: await compareContract(deps, current, "latest") };
+  });
+  return value === undefined ? { block: null, history, differences: [] } : { block: head.number, ...value };
+}
+
+async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport> {
+  const { rpc, target, db } = deps;
+  const history = await readChainHistory(rpc, target, atBlock, deps.logger);
+  const historicalCalls = deps.historicalCalls ?? true;
+  const contract: ContractComparison = historicalCalls
+    ? { block: atBlock, history, differences: await compareContract(deps, history, hex(atBlock)) }
+    : await compareAtHead(deps, history, atBlock);
+  const differences = [...contract.differences];
+  const { state } = contract.history;
   if (db !== undefined) differences.push(...(await compareMirror(db, history, atBlock)));
 
   return {
     chainId: target.chainId,
     ledger: target.ledger,
     atBlock,
+    contractBlock: contract.block,
+    historicalCalls,
     events: history.events.length,
     checked: {
       cities: state.cities.size, vouchers: state.vouchers.size, accreditations: state.accreditations.size,
-      issuers: issuerKeys.length, roles: roleKeys.length, redemptions: state.redemptions.length,
+      issuers: keysOf(state, "issuer").length, roles: keysOf(state, "role").length, redemptions: state.redemptions.length,
     },
     mirrorCompared: db !== undefined,
     differences,

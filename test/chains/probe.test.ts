@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import hre, { network } from "hardhat";
 
-import { type ChainProbe, type CheckId, eip1193Send, httpSend, missing, probeChain, refusal } from "../../scripts/lib/chain/probe.js";
+import { type ChainProbe, type CheckId, eip1193Send, httpSend, missing, probeChain, refusal } from "../../service/chain/probe.js";
 import { deployScheme } from "../../scripts/lib/ledger-deploy.js";
 import { type FiscoProxy, startFiscoProxy } from "../helpers/fisco-proxy.js";
 import { type LocalNode, rpcCall, startNode } from "../service/helpers/node.js";

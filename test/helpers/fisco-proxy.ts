@@ -23,6 +23,8 @@ export interface FiscoProxy {
   url: string;
   /** The requests the proxy answered itself or changed, by method (what a test can check the client avoided). */
   intercepted: Map<string, number>;
+  /** Every request the proxy was sent, by method (what a test can check a client never asked). */
+  requests: Map<string, number>;
   /** Configures the chain id (web3_chain_id): `eth_chainId` answers the node's own id from now on. */
   configureChainId(): void;
   close(): Promise<void>;
@@ -57,6 +59,7 @@ async function forward(upstream: string, payload: unknown): Promise<unknown> {
 export async function startFiscoProxy(upstream: string, options: FiscoProxyOptions = {}): Promise<FiscoProxy> {
   let chainIdConfigured = options.chainIdConfigured ?? false;
   const intercepted = new Map<string, number>();
+  const requests = new Map<string, number>();
   const count = (method: string) => intercepted.set(method, (intercepted.get(method) ?? 0) + 1);
 
   if (options.millisecondTimestamps === true) {
@@ -68,6 +71,7 @@ export async function startFiscoProxy(upstream: string, options: FiscoProxyOptio
   async function answer(request: Request): Promise<unknown> {
     const method = typeof request.method === "string" ? request.method : "";
     const params = Array.isArray(request.params) ? (request.params as unknown[]) : [];
+    requests.set(method, (requests.get(method) ?? 0) + 1);
     const reply = (result: unknown) => ({ jsonrpc: "2.0", id: request.id, result });
     const missing = () => ({ jsonrpc: "2.0", id: request.id, error: { code: -32601, message: "Method not found" } });
     if (method === "eth_chainId" && !chainIdConfigured) return count(method), reply("0x0");
@@ -104,6 +108,7 @@ export async function startFiscoProxy(upstream: string, options: FiscoProxyOptio
   return {
     url: `http://127.0.0.1:${port}`,
     intercepted,
+    requests,
     configureChainId: () => {
       chainIdConfigured = true;
     },

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { TaskArguments } from "hardhat/types/tasks";
 
-import { type ChainProbe, eip1193Send, httpSend, missing, probeChain, type RpcSend } from "../../lib/chain/probe.js";
+import { type ChainProbe, eip1193Send, httpSend, missing, probeChain, type RpcSend } from "../../../service/chain/probe.js";
 import { optional } from "../run.js";
 
 const MARK = { yes: "ok     ", no: "LACKS  ", unknown: "UNKNOWN" } as const;

@@ -6,7 +6,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { TaskArguments } from "hardhat/types/tasks";
 
 import { openLedger } from "../../lib/admin/context.js";
-import { httpSend, probeChain, refusal } from "../../lib/chain/probe.js";
+import { httpSend, probeChain, refusal } from "../../../service/chain/probe.js";
 import { UserError, parseAddress } from "../../lib/admin/format.js";
 import { grantRole } from "../../lib/admin/governance.js";
 import type { Deployment } from "../../../service/domain/deployment.js";

@@ -20,6 +20,12 @@ const reportSchema = z
     chainId: z.number().int(),
     ledger: z.string(),
     atBlock: z.number().int(),
+    contractBlock: z.number().int().nullable().meta({
+      description:
+        "The block whose state the contract's views were read in: atBlock; where the node cannot read past state, its " +
+        "head, checked not to have moved; null when not compared",
+    }),
+    historicalCalls: z.boolean().meta({ description: "Whether the node reads past state (eth_call at a block): the chain profile" }),
     events: z.number().int(),
     checked: z.strictObject({
       cities: z.number().int(), vouchers: z.number().int(), accreditations: z.number().int(), issuers: z.number().int(),

@@ -26,6 +26,12 @@ const statusSchema = z
       .nullable()
       .meta({ description: "Why the mirror stopped: the chain replaced its final block (recorded by the writer, or seen on the node)" }),
     ready: z.boolean(),
+    historicalCalls: z.boolean().meta({
+      description:
+        "Whether the node reads past state (eth_call at a block; FISCO BCOS does not): without it, verify reads the " +
+        "contract at the head, checked not to have moved, and time travel (atBlock) answers from the event log only",
+    }),
+    fees: z.enum(["eip1559", "legacy"]).meta({ description: "How the relay prices gas: legacy gasPrice where the node has no eth_feeHistory" }),
   })
   .meta({ id: "Status" });
 
@@ -83,6 +89,8 @@ export const getStatus = defineEndpoint({
       nodeReachable: s.nodeReachable,
       halted: s.halted ?? null,
       ready: readiness(s, ctx.config.readyMaxLag).ready,
+      historicalCalls: ctx.profile.historicalCalls,
+      fees: ctx.profile.fees,
     };
   },
 });

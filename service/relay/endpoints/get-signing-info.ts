@@ -41,7 +41,8 @@ async function read(relay: Relay, dc: string | undefined): Promise<SigningInfo> 
     decimals: chain.decimals,
   };
   if (dc !== undefined) {
-    const [chainNonce, latest] = await Promise.all([chain.forwarderNonce(dc), chain.latest()]);
+    // The nonce as of the block whose time decides which held nonces have expired.
+    const { latest, value: chainNonce } = await chain.readAtHead((tag) => chain.forwarderNonce(dc, tag));
     body.nextNonce = nonceRun(chainNonce, await queue.nonceHolders(dc, chainNonce), latest.timestamp).next.toString();
   }
   return body;

@@ -8,7 +8,7 @@ import { createRedemptionClient, domainOf, type RedemptionClient, signConsent, s
 import type { RedemptionBody } from "../../../../service/domain/redemption-wire.js";
 import { deployTestLedger, SHANGHAI, type TestLedger } from "../../helpers/ledger.js";
 import { type BackendKind, mirrorEnv, newDatabase, type TestDatabase } from "../../helpers/mirror.js";
-import { freePort, type LocalNode, ROOT, rpcCall, startNode, stopChild } from "../../helpers/node.js";
+import { freePort, type LocalNode, type NodeKind, ROOT, rpcCall, startNode, stopChild } from "../../helpers/node.js";
 
 export const FACE = 10n ** 12n;
 const DAY = 86_400n;
@@ -31,12 +31,12 @@ async function wait(txs: Promise<{ wait(): Promise<unknown> }>[]): Promise<void>
 }
 
 /**
- * Starts Hardhat's node with the test ledger, `vouchers` vouchers and `dataCenters` accredited data centers. With
+ * Starts Hardhat's node (or `node`: anvil) with the test ledger, `vouchers` vouchers and `dataCenters` accredited data centers. With
  * `blockTimeMs`, the node mines a block that often (else on each transaction); the service's database is PGlite
  * unless `backend` says otherwise.
  */
-export async function setUp(options: { vouchers: number; dataCenters: number; blockTimeMs?: number; backend?: BackendKind }): Promise<Scenario> {
-  const node = await startNode("hardhat");
+export async function setUp(options: { vouchers: number; dataCenters: number; blockTimeMs?: number; backend?: BackendKind; node?: NodeKind }): Promise<Scenario> {
+  const node = await startNode(options.node ?? "hardhat");
   try {
     const t = await deployTestLedger(node.url);
     const holders = [...Array(options.vouchers).keys()].map(() => Wallet.createRandom() as unknown as Wallet);

@@ -60,7 +60,7 @@ const NOBODY = "0x0000000000000000000000000000000000000000";
 const returnsWord = (body: string) => `0x${body}600052` + "60206000f3";
 
 /** The probes: creation code, and the word it returns when the EVM runs it. */
-const CODE = {
+export const CODE = {
   // PUSH1 1
   baseline: returnsWord("6001"),
   // NUMBER
@@ -77,6 +77,8 @@ const CODE = {
   mcopy: "0x6001600052" + "602060006020" + "5e" + "60206020f3",
   // BLOBBASEFEE
   blobBaseFee: returnsWord("4a"),
+  // CHAINID: the id the EVM gives contracts (block.chainid), which EIP-712 domains commit to
+  chainId: returnsWord("46"),
 } as const;
 
 /** Creation code whose runtime code is `bytes` zero bytes: PUSH2 bytes, PUSH1 0, RETURN. */
@@ -113,13 +115,13 @@ async function attempt(send: RpcSend, method: string, params: unknown[]): Promis
 }
 
 /** How a node runs creation code: `eth_call` (returns its output) or, where that fails, `eth_estimateGas`. */
-interface Runner {
+export interface Runner {
   way: "eth_call" | "eth_estimateGas" | "none";
   /** Runs creation code at `block`; the word it returns (eth_call) or "" (eth_estimateGas), or the error. */
   run(code: string, block?: string): Promise<Outcome>;
 }
 
-async function runner(send: RpcSend): Promise<Runner> {
+export async function runner(send: RpcSend): Promise<Runner> {
   const call = (code: string, block = "latest") => attempt(send, "eth_call", [{ from: NOBODY, data: code }, block]);
   const baseline = await call(CODE.baseline);
   if (baseline.ok && baseline.result === ONE) return { way: "eth_call", run: call };
@@ -148,7 +150,7 @@ async function opcode(r: Runner, code: string): Promise<{ support: Support; deta
   return { support: "yes", detail: `runs (${r.way})` };
 }
 
-const quantity = (value: unknown): number => Number(BigInt(String(value)));
+export const quantity = (value: unknown): number => Number(BigInt(String(value)));
 
 /** Reads what the node behind `send` supports. */
 export async function probeChain(send: RpcSend): Promise<ChainProbe> {
@@ -207,10 +209,7 @@ export async function probeChain(send: RpcSend): Promise<ChainProbe> {
 
   add("historicalCall", "eth_call at a past block (honours the block tag)", false, await historical(r, head));
 
-  const fees = await attempt(send, "eth_feeHistory", ["0x1", "latest", []]);
-  add("feeHistory", "eth_feeHistory", false, fees.ok
-    ? { support: "yes", detail: "answers" }
-    : { support: "no", detail: `${fees.error}: use a legacy gas price (eth_gasPrice)` });
+  add("feeHistory", "eth_feeHistory", false, await feeHistory(send));
 
   const trace = await attempt(send, "debug_traceCall", [{ from: NOBODY, data: CODE.baseline }, "latest", {}]);
   add("debug", "debug_* tracing (not used by the ledger)", false,
@@ -228,6 +227,12 @@ export async function probeChain(send: RpcSend): Promise<ChainProbe> {
     : { support: "yes", detail: sendTx.error });
 
   return { chainId, clientVersion, head, checks };
+}
+
+/** Whether the node answers `eth_feeHistory` (FISCO BCOS has none: a legacy gas price is used there). */
+export async function feeHistory(send: RpcSend): Promise<{ support: Support; detail: string }> {
+  const fees = await attempt(send, "eth_feeHistory", ["0x1", "latest", []]);
+  return fees.ok ? { support: "yes", detail: "answers" } : { support: "no", detail: `${fees.error}: use a legacy gas price (eth_gasPrice)` };
 }
 
 function timestamps(value: number | undefined, what: string): { support: Support; detail: string } {
@@ -260,7 +265,7 @@ async function createAddress(send: RpcSend, r: Runner): Promise<{ support: Suppo
 }
 
 /** Whether `eth_call` at block head-1 runs in that block: creation code returning NUMBER answers head-1 there. */
-async function historical(r: Runner, head: number): Promise<{ support: Support; detail: string }> {
+export async function historical(r: Runner, head: number): Promise<{ support: Support; detail: string }> {
   if (r.way !== "eth_call") return { support: "unknown", detail: "needs eth_call of creation code" };
   if (head < 1) return { support: "unknown", detail: "the chain has only its genesis block: probe again after one block" };
   const past = head - 1;
