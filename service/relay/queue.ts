@@ -198,8 +198,12 @@ export function createRelayQueue(db: Database): RelayQueue {
     },
     async recordTransaction(tx, ids) {
       await db.transaction(async (q) => {
+        // The same signed transaction again (a filler for the same nonce at the same fee, after the node refused it):
+        // the one row, pending again. A row still pending or mined stays as it is.
         await q.query(
-          "INSERT INTO relay_transactions (hash, relayer, nonce, raw, kind, status) VALUES ($1, $2, $3, $4, $5, 'pending')",
+          `INSERT INTO relay_transactions (hash, relayer, nonce, raw, kind, status) VALUES ($1, $2, $3, $4, $5, 'pending')
+           ON CONFLICT (hash) DO UPDATE SET status = 'pending', sent_at = now(), block_number = NULL, block_hash = NULL
+           WHERE relay_transactions.status = 'dropped'`,
           [tx.hash, tx.relayer, tx.nonce.toString(), tx.raw, tx.kind],
         );
         if (ids.length > 0) {
