@@ -26,9 +26,13 @@ export function printReport(report: VerifyReport, write: (line: string) => void)
   write(`verified ledger ${report.ledger} on chain ${report.chainId} at block ${report.atBlock}: ${report.events} events`);
   const c = report.checked;
   const contract = report.contractBlock === null ? [] : ["the contract"];
-  const compared = [...contract, ...(report.mirrorCompared ? ["the mirror"] : [])].join(" and ") || "nothing (the logs alone)";
+  const mirror = report.mirrorTablesCompared ? ["the mirror"] : report.mirrorCompared ? ["the mirror's event log"] : [];
+  const compared = [...contract, ...mirror].join(" and ") || "nothing (the logs alone)";
   write(`  compared ${c.cities} cities, ${c.vouchers} vouchers, ${c.redemptions} redemptions, ${c.accreditations} accreditations, ` +
     `${c.issuers} issuers, ${c.roles} role memberships with ${compared}`);
+  if (report.mirrorCompared && !report.mirrorTablesCompared) {
+    write(`  the mirror's tables were not compared: they hold the state at its checkpoint, block ${report.mirrorCheckpoint}, not at block ${report.atBlock}`);
+  }
   if (report.contractBlock === null) {
     write(`  the contract was not compared: this node cannot read past state (historical eth_call unavailable), and block ${report.atBlock} is not its head`);
   } else if (report.contractBlock !== report.atBlock) {

@@ -24,7 +24,15 @@ export interface VerifyReport {
   historicalCalls: boolean;
   events: number;
   checked: { cities: number; vouchers: number; accreditations: number; issuers: number; roles: number; redemptions: number };
+  /** Whether the mirror's event log was compared (up to `atBlock`). */
   mirrorCompared: boolean;
+  /**
+   * Whether the mirror's derived tables were compared too: they hold the state at its checkpoint, so only when
+   * `atBlock` is that checkpoint (a past block asked for explicitly compares the event log alone).
+   */
+  mirrorTablesCompared: boolean;
+  /** The mirror's checkpoint when it was compared. */
+  mirrorCheckpoint: number | null;
   differences: Difference[];
   ok: boolean;
 }
@@ -60,11 +68,18 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
     const rows = await deps.db!.query<{ n: string }>("SELECT block_number::text AS n FROM sync_checkpoint WHERE id = 1");
     return rows[0] === undefined ? undefined : Number(rows[0].n);
   };
-  if (deps.db === undefined || deps.atBlock !== undefined) return verifyAt(deps, deps.atBlock ?? (await rpc(deps)));
+  if (deps.db === undefined) return verifyAt(deps, deps.atBlock ?? (await rpc(deps)), undefined);
+  if (deps.atBlock !== undefined) {
+    // A block asked for: the mirror's log up to it, if the mirror has got that far; its tables only at its checkpoint.
+    const mirrored = await checkpoint();
+    const mirror = mirrored === undefined || mirrored < deps.atBlock ? undefined : { checkpoint: mirrored, tables: mirrored === deps.atBlock };
+    return verifyAt(deps, deps.atBlock, mirror);
+  }
   // The mirror may move on while it is compared (a writer in this process): compare again at its new checkpoint.
   for (let attempt = 1; ; attempt++) {
-    const at = (await checkpoint()) ?? (await rpc(deps));
-    const report = await verifyAt(deps, at);
+    const mirrored = await checkpoint();
+    const at = mirrored ?? (await rpc(deps));
+    const report = await verifyAt(deps, at, mirrored === undefined ? undefined : { checkpoint: mirrored, tables: true });
     if (report.ok || attempt >= 3 || (await checkpoint()) === at) return report;
   }
 }
@@ -167,7 +182,7 @@ async function compareAtHead(deps: VerifyDeps, history: ChainHistory, atBlock: n
   return value === undefined ? { block: null, history, differences: [] } : { block: head.number, ...value };
 }
 
-async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport> {
+async function verifyAt(deps: VerifyDeps, atBlock: number, mirror: { checkpoint: number; tables: boolean } | undefined): Promise<VerifyReport> {
   const { rpc, target, db } = deps;
   const history = await readChainHistory(rpc, target, atBlock, deps.logger);
   const historicalCalls = deps.historicalCalls ?? true;
@@ -176,7 +191,7 @@ async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport
     : await compareAtHead(deps, history, atBlock);
   const differences = [...contract.differences];
   const { state } = contract.history;
-  if (db !== undefined) differences.push(...(await compareMirror(db, history, atBlock)));
+  if (db !== undefined && mirror !== undefined) differences.push(...(await compareMirror(db, history, atBlock, { tables: mirror.tables })));
 
   return {
     chainId: target.chainId,
@@ -189,7 +204,9 @@ async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport
       cities: state.cities.size, vouchers: state.vouchers.size, accreditations: state.accreditations.size,
       issuers: keysOf(state, "issuer").length, roles: keysOf(state, "role").length, redemptions: state.redemptions.length,
     },
-    mirrorCompared: db !== undefined,
+    mirrorCompared: db !== undefined && mirror !== undefined,
+    mirrorTablesCompared: db !== undefined && mirror !== undefined && mirror.tables,
+    mirrorCheckpoint: mirror?.checkpoint ?? null,
     differences,
     ok: differences.length === 0,
   };

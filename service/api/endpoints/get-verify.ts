@@ -31,7 +31,11 @@ const reportSchema = z
       cities: z.number().int(), vouchers: z.number().int(), accreditations: z.number().int(), issuers: z.number().int(),
       roles: z.number().int(), redemptions: z.number().int(),
     }),
-    mirrorCompared: z.boolean(),
+    mirrorCompared: z.boolean().meta({ description: "Whether the mirror's event log was compared, up to atBlock" }),
+    mirrorTablesCompared: z.boolean().meta({
+      description: "Whether the mirror's tables were compared too: they hold the state at its checkpoint, so only when atBlock is it",
+    }),
+    mirrorCheckpoint: z.number().int().nullable().meta({ description: "The mirror's checkpoint when it was compared" }),
     differences: z.array(differenceSchema),
     ok: z.boolean(),
   })
