@@ -7,6 +7,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 
 import { request } from "./api.js";
+import { t } from "./i18n.js";
 
 const STATEMENT = "Sign in to the compute-voucher audit API.";
 
@@ -36,9 +37,9 @@ const hexOf = (text) => `0x${Array.from(new TextEncoder().encode(text), (b) => b
 /** Asks the wallet for an account and a signature; returns the bearer token. @returns {Promise<string>} */
 export async function signInWithWallet() {
   const ethereum = /** @type {any} */ (window).ethereum;
-  if (ethereum === undefined) throw new Error("no browser wallet found");
+  if (ethereum === undefined) throw new Error(t("signin.walletMissing"));
   const [account] = /** @type {string[]} */ (await ethereum.request({ method: "eth_requestAccounts" }));
-  if (account === undefined) throw new Error("the wallet gave no account");
+  if (account === undefined) throw new Error(t("signin.walletNoAccount"));
   const info = await request("/v1/auth/nonce", {}, { method: "POST", auth: false });
   const issuedAt = new Date();
   const validity = Math.min(300, info.maxValiditySeconds) * 1000;

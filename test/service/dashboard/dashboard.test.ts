@@ -18,12 +18,38 @@ const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS === "1";
 const LOCAL_CHAIN_ID = 31337;
 
-/** How the page shows an amount: the API's decimal string with thousands separators. */
-function shown(amount: string): string {
-  const [whole = "", fraction] = amount.split(".");
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+type Language = "zh-CN" | "en";
+
+/**
+ * How the page shows an amount of the API (decimal yuan, two decimals): `¥1,234.50`; in Chinese from ¥1,000,000 on
+ * in 万, rounded to two decimals (`¥60,000.00万`). Written here independently of the page's Intl formatting.
+ */
+function shown(amount: string, language: Language = "zh-CN"): string {
+  const negative = amount.startsWith("-");
+  const [whole = "0", fraction = ""] = (negative ? amount.slice(1) : amount).split(".");
+  const group = (digits: string) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  let text: string;
+  if (language === "zh-CN" && BigInt(whole) >= 1_000_000n) {
+    const cents = BigInt(`${whole}${fraction.padEnd(2, "0").slice(0, 2)}`);
+    const hundredthsOfWan = (cents + 5_000n) / 10_000n;
+    text = `¥${group(String(hundredthsOfWan / 100n))}.${String(hundredthsOfWan % 100n).padStart(2, "0")}万`;
+  } else {
+    text = `¥${group(whole)}.${fraction.padEnd(2, "0")}`;
+  }
+  return negative ? `-${text}` : text;
 }
+
+/** An instant as the page shows it: `2026-12-01 15:20`, Shanghai time (UTC+8, no daylight saving). */
+function shownTime(iso: string): string {
+  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace("T", " ");
+}
+
+/** The page's words in each language, as the tests look for them (the resource files are the page's catalogue). */
+const WORDS = {
+  "zh-CN": { holds: "✓ 平衡", final: "已确认", pending: "待确认", vouchers: "算力券", dataCenters: "算力服务商", events: "链上事件", event: "事件", filter: "筛选", signOut: "退出登录", issued: "发放", blocks: /^\d+ 个区块$/ },
+  en: { holds: "✓ holds", final: "final", pending: "pending", vouchers: "Vouchers", dataCenters: "Data centers", events: "Events", event: "Event", filter: "Filter", signOut: "Sign out", issued: "Issued", blocks: /^\d+ blocks?$/ },
+} as const;
+const W = WORDS["zh-CN"];
 
 interface Stack {
   child: ChildProcess;
@@ -191,7 +217,7 @@ describe("Dashboard (browser)", function () {
     expect(await kept()).to.equal(true);
 
     // Signed out, on the sign-in form: the pasted link signs the tab in.
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: W.signOut }).click();
     await page.locator("#signin").waitFor({ state: "visible" });
     const third = await fresh();
     await paste(third.link);
@@ -214,10 +240,10 @@ describe("Dashboard (browser)", function () {
       expect(cells.slice(0, 10)).to.deep.equal([
         `${city.name} (${city.code})`,
         shown(city.budget), shown(city.issued), shown(city.redeemed), shown(city.revoked), shown(city.expired),
-        shown(city.outstanding), shown(city.available), String(city.voucherCount), "✓ holds",
+        shown(city.outstanding), shown(city.available), String(city.voucherCount), W.holds,
       ]);
     }
-    expect(await page.getByTestId("lag-value").locator(".value").innerText()).to.match(/^\d+ blocks?$/);
+    expect(await page.getByTestId("lag-value").locator(".value").innerText()).to.match(W.blocks);
     await page.locator("[data-testid=chart] svg path.line.issued").waitFor();
     await screenshot("overview");
   });
@@ -231,14 +257,14 @@ describe("Dashboard (browser)", function () {
     const vouchers = await all<any>("/v1/vouchers?city=310000");
     await page.locator(".list tbody tr").first().waitFor();
     await page.locator(".list").first().locator("p.count").waitFor();
-    expect(await page.locator(".list").first().locator("p.count").innerText()).to.include(`${vouchers.length} shown`);
+    expect(await page.locator(".list").first().locator("p.count").innerText()).to.equal(`共 ${vouchers.length} 条，已全部显示。`);
   });
 
   it("finds a voucher by its application reference and shows its timeline, each step linked to its block and transaction", async function () {
     const vouchers = await all<any>("/v1/vouchers?city=310000");
     const redeemed = vouchers.find((v) => v.applicationRefText !== null && v.redeemed !== "0.00" && v.status === "Active")!;
     const voucher = await api<any>(`/v1/vouchers/${redeemed.id}`);
-    await page.getByRole("link", { name: "Vouchers", exact: true }).click();
+    await page.getByRole("link", { name: W.vouchers, exact: true }).click();
     await page.getByTestId("voucher-search").fill(redeemed.applicationRefText);
     await page.getByTestId("voucher-search").press("Enter");
     await page.waitForURL(new RegExp(`#/voucher/${voucher.id}$`));
@@ -249,9 +275,10 @@ describe("Dashboard (browser)", function () {
       const row = rows.nth(i);
       expect(await row.locator(`a[href="#/events?fromBlock=${step.blockNumber}&toBlock=${step.blockNumber}"]`).innerText()).to.equal(String(step.blockNumber));
       expect(await row.locator(`a[title="${step.transactionHash}"]`).count()).to.equal(1);
-      expect(await row.locator(".badge").innerText()).to.equal(step.final ? "final" : "pending");
+      expect(await row.locator(".badge").innerText()).to.equal(step.final ? W.final : W.pending);
+      expect(await row.locator("td.time").innerText()).to.equal(shownTime(step.timestamp));
     }
-    expect(await rows.first().innerText()).to.include("Issued");
+    expect(await rows.first().innerText()).to.include(W.issued);
     expect(await page.getByTestId("voucher-remaining").locator(".value").innerText()).to.equal(shown(voucher.remaining));
     await screenshot("voucher");
   });
@@ -259,7 +286,7 @@ describe("Dashboard (browser)", function () {
   it("shows a data center's accreditations, totals and redemptions", async function () {
     const address = devAccount(DEMO_ACCOUNTS.dataCenterB, new JsonRpcProvider(chainUrl)).address;
     const dataCenter = await api<any>(`/v1/data-centers/${address}`);
-    await page.getByRole("link", { name: "Data centers", exact: true }).click();
+    await page.getByRole("link", { name: W.dataCenters, exact: true }).click();
     await page.getByRole("link", { name: address }).click();
     await page.getByTestId("data-center-address").waitFor();
     expect(await page.getByTestId("dc-total").locator(".value").innerText()).to.equal(shown(dataCenter.totalRedeemed));
@@ -270,9 +297,9 @@ describe("Dashboard (browser)", function () {
   });
 
   it("downloads the events on screen as CSV, row for row what the API gives", async function () {
-    await page.getByRole("link", { name: "Events", exact: true }).click();
-    await page.getByLabel("Event").fill("VoucherRedeemed");
-    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByRole("link", { name: W.events, exact: true }).click();
+    await page.getByLabel(W.event, { exact: true }).fill("VoucherRedeemed");
+    await page.getByRole("button", { name: W.filter }).click();
     await page.waitForURL(/#\/events\?event=VoucherRedeemed$/);
     await page.getByTestId("events").locator("tbody tr").first().waitFor();
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("csv").click()]);
@@ -313,7 +340,7 @@ describe("Dashboard (browser)", function () {
         if ((await row.count()) === 0) await new Promise((resolve) => setTimeout(resolve, 250));
       }
       expect(await row.count()).to.equal(1);
-      expect(await row.locator("td").nth(3).innerText()).to.equal("800.00");
+      expect(await row.locator("td").nth(3).innerText()).to.equal("¥800.00");
       const after = await api<any>(`/v1/data-centers/${dataCenterA}`);
       expect(after.redemptionCount).to.equal(before.redemptionCount + 1);
       expect(await page.getByTestId("dc-total").locator(".value").innerText()).to.equal(shown(after.totalRedeemed));
