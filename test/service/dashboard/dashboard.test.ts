@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -348,4 +349,114 @@ describe("Dashboard (browser)", function () {
       provider.destroy();
     }
   });
+
+  /** Opens a route of the dashboard in the same document and waits until its lists and chart have loaded. */
+  const open = async (route: string) => {
+    await page.evaluate((r) => ((globalThis as any).location.hash = r), `#${route}`);
+    await page.locator("main h1").waitFor();
+    await page.waitForFunction(() => {
+      const main = (globalThis as any).document.querySelector("main");
+      if (main === null || main.querySelector("h1") === null) return false;
+      const listsDone = [...main.querySelectorAll(".list")].every((l) => l.querySelector("p.count, .error") !== null);
+      return listsDone && main.querySelector(".chart-slot p.muted") === null;
+    });
+  };
+  const pages = async (): Promise<string[]> => {
+    const voucher = (await all<any>("/v1/vouchers?city=310000")).find((v) => v.redeemed !== "0.00")!;
+    const dataCenter = devAccount(DEMO_ACCOUNTS.dataCenterB).address;
+    return ["/", "/city/310000", "/vouchers", `/voucher/${voucher.id}`, "/data-centers", `/data-center/${dataCenter}`, "/events"];
+  };
+  const setLanguage = async (language: Language) => {
+    if ((await page.locator("html").getAttribute("lang")) === language) return;
+    await page.locator("header button.language").click();
+    await page.waitForFunction((l) => (globalThis as any).document.documentElement.lang === l, language);
+  };
+  let axeSource: string | undefined;
+  /** axe-core's serious and critical violations on the page as it is now. */
+  const accessibilityProblems = async (): Promise<string[]> => {
+    axeSource ??= await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+    if (!(await page.evaluate(() => "axe" in globalThis))) await page.evaluate(axeSource);
+    const violations: { id: string; impact: string; help: string; targets: string[] }[] = await page.evaluate(async () => {
+      const result = await (globalThis as any).axe.run((globalThis as any).document, { resultTypes: ["violations"] });
+      return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n: any) => n.target.join(" ")) }));
+    });
+    return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(", ")}`);
+  };
+
+  it("shows events readably: references as text, amounts in ¥, dates, links to the voucher", async function () {
+    await open("/events?event=VoucherIssued");
+    const event = (await all<any>("/v1/events?event=VoucherIssued"))[0]!;
+    const voucher = await api<any>(`/v1/vouchers/${event.args.id}`);
+    const row = page.getByTestId("events").locator("tbody tr").first();
+    const args = await row.locator(".args").innerText();
+    expect(args).to.include(`申请编号：${voucher.applicationRefText}`);
+    expect(args).to.include(`面额：${shown(voucher.faceValue)}`);
+    expect(args).to.include(`到期：${shownTime(voucher.expiresAt)}`);
+    expect(await row.locator(`a[href="#/voucher/${voucher.id}"]`).count()).to.equal(1);
+    expect(await row.locator("td").first().innerText()).to.equal("发放算力券");
+  });
+
+  it("moves the focus to the new page's heading and marks the current tab", async function () {
+    await open("/");
+    await page.getByRole("navigation").getByRole("link", { name: W.vouchers, exact: true }).click();
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.matches("main h1") === true);
+    expect(await page.locator('nav a[aria-current="page"]').getAttribute("data-tab")).to.equal("vouchers");
+    expect(await page.locator("nav a[aria-current]").count()).to.equal(1);
+    for (const id of ["voucher-q", "voucher-city", "voucher-status"]) {
+      expect(await page.locator(`label[for="${id}"]`).innerText(), id).to.not.equal("");
+    }
+  });
+
+  it("switches to English and back, remembered in the browser, with <html lang> following", async function () {
+    const cities = await all<any>("/v1/cities");
+    await open("/");
+    expect(await page.locator("html").getAttribute("lang")).to.equal("zh-CN");
+    await setLanguage("en");
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await page.reload();
+    await page.getByTestId("cities").waitFor();
+    expect(await page.locator("html").getAttribute("lang")).to.equal("en");
+    for (const city of cities) {
+      const cells = await page.getByTestId("cities").locator("tbody tr", { hasText: `(${city.code})` }).locator("td").allInnerTexts();
+      expect(cells.slice(1, 3).concat(cells[9]!)).to.deep.equal([shown(city.budget, "en"), shown(city.issued, "en"), WORDS.en.holds]);
+    }
+    await setLanguage("zh-CN");
+    await page.getByRole("heading", { name: "概览" }).waitFor();
+    expect(await page.getByTestId("cities").locator("th").first().innerText()).to.equal("城市");
+  });
+
+  for (const language of ["zh-CN", "en"] as const) {
+    it(`has no serious or critical accessibility violations (axe-core) on any page, in ${language}, at 1280 and 390 px, and no page is wider than a phone's screen`, async function () {
+      await setLanguage(language);
+      const problems: string[] = [];
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+        for (const route of await pages()) {
+          await open(route);
+          problems.push(...(await accessibilityProblems()).map((p) => `${route} at ${width} px: ${p}`));
+          if (width === 390) {
+            const { doc, view } = await page.evaluate(() => ({ doc: (globalThis as any).document.documentElement.scrollWidth, view: (globalThis as any).innerWidth }));
+            if (doc > view) problems.push(`${route} at 390 px: the page is ${doc} px wide`);
+            // Tables reflow (a card per row, each cell labelled with its header) rather than scroll sideways.
+            const unflowed = await page.evaluate(() =>
+              [...(globalThis as any).document.querySelectorAll("main td")].filter((td: any) => (globalThis as any).getComputedStyle(td).display === "table-cell").length,
+            );
+            if (unflowed > 0) problems.push(`${route} at 390 px: ${unflowed} table cells do not reflow`);
+            if (language === "zh-CN" && route === "/") await screenshot("phone");
+          }
+        }
+      }
+      // The sign-in page, signed out (then signed in again with the token of this test).
+      await page.locator("#sign-out").click();
+      await page.locator("#signin").waitFor({ state: "visible" });
+      problems.push(...(await accessibilityProblems()).map((p) => `sign-in: ${p}`));
+      const { doc, view } = await page.evaluate(() => ({ doc: (globalThis as any).document.documentElement.scrollWidth, view: (globalThis as any).innerWidth }));
+      if (doc > view) problems.push(`sign-in at 390 px: the page is ${doc} px wide`);
+      await page.locator("#token-input").fill(token);
+      await page.locator("#token-form button[type=submit]").click();
+      await page.getByTestId("cities").waitFor();
+      await page.setViewportSize({ width: 1280, height: 800 });
+      expect(problems).to.deep.equal([]);
+    });
+  }
 });
