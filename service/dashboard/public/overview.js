@@ -5,7 +5,7 @@ import { cumulativeChart } from "./chart.js";
 import {
   amount, decimalsOf, fill, finalBadge, h, hash, link, major, minor, provenanceCells, provenanceHeaders, refText, stat, table, time,
 } from "./dom.js";
-import { dateOnly, integer, language, money, t } from "./i18n.js";
+import { dateTime, integer, language, money, t } from "./i18n.js";
 
 /** The most events the chart reads (per event type); beyond, the chart says it is truncated. */
 export const CHART_EVENT_LIMIT = 5000;
@@ -74,7 +74,7 @@ async function issuedRedeemedChart(decimals, city) {
       { name: t("chart.issued"), cls: "issued", points: points(issued.items, "faceValue") },
       { name: t("chart.redeemed"), cls: "redeemed", points: points(redeemed.items, "amount") },
     ],
-    { title: city === undefined ? t("chart.title") : t("chart.titleCity", { city }), yLabel: (v) => money(v.toFixed(2)).shown, tLabel: dateOnly, empty: t("chart.empty") },
+    { title: city === undefined ? t("chart.title") : t("chart.titleCity", { city }), yLabel: (v) => money(v.toFixed(2)).shown, tLabel: dateTime, empty: t("chart.empty") },
   );
   const truncated = issued.truncated || redeemed.truncated;
   return h(
