@@ -35,6 +35,11 @@ const STATUS_EVERY_MS = 5000;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 let generation = 0;
+/**
+ * After a navigation, focus goes to the new page's heading (screen readers read it; the keyboard starts there).
+ * Not on a refresh of the same page, nor on the first load.
+ */
+let moveFocus = false;
 /** @type {number | undefined} */
 let statusTimer;
 
@@ -119,9 +124,9 @@ async function render() {
   const found = ROUTES.map(([pattern, view, tab]) => ({ match: pattern.exec(path), view, tab })).find((r) => r.match !== null);
   const current = (generation += 1);
   for (const a of document.querySelectorAll("nav a")) {
-    const current = a.getAttribute("data-tab") === found?.tab;
-    a.classList.toggle("active", current);
-    if (current) a.setAttribute("aria-current", "page");
+    const isCurrent = a.getAttribute("data-tab") === found?.tab;
+    a.classList.toggle("active", isCurrent);
+    if (isCurrent) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
   if (found === undefined || found.match === null) {
@@ -140,11 +145,6 @@ async function render() {
   if (current === generation && moveFocus) focusHeading(main);
 }
 
-/**
- * After a navigation, focus goes to the new page's heading (screen readers read it; the keyboard starts there).
- * Not on a refresh of the same page, nor on the first load.
- */
-let moveFocus = false;
 /** @param {HTMLElement} main */
 function focusHeading(main) {
   const heading = main.querySelector("h1");
