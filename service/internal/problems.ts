@@ -1,7 +1,8 @@
-import type { ErrorRequestHandler, Response } from "express";
+import type { ErrorRequestHandler, Request, Response } from "express";
 import { z } from "zod";
 
 import { FatalError, isRetryable } from "./errors.js";
+import { PROBLEM_LANGUAGES, PROBLEM_TITLES_ZH_CN, type ProblemLanguage } from "./problem-titles.js";
 
 /**
  * The one catalogue of problem codes: every code a client of the service's HTTP layer can see (the audit API, the
@@ -196,10 +197,26 @@ export function toProblem(error: unknown): Problem {
   return new Problem("INTERNAL", "internal error", { cause: error });
 }
 
-/** Writes a problem as `application/problem+json` with its status and headers. */
+/**
+ * The language of a problem's title for a request: Chinese when its Accept-Language prefers `zh-CN` (or `zh`) to
+ * English, else English (also without the header). A request is absent where Node's parser refuses it.
+ */
+export function problemLanguage(req: Request | undefined): ProblemLanguage {
+  if (req?.get("accept-language") === undefined) return "en";
+  return req.acceptsLanguages([...PROBLEM_LANGUAGES]) === "zh-CN" ? "zh-CN" : "en";
+}
+
+/**
+ * Writes a problem as `application/problem+json` with its status and headers; its title in the language the request
+ * asks for (problemLanguage), its code, status and detail unchanged.
+ */
 export function sendProblem(res: Response, problem: Problem, instance?: string): void {
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
-  res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.details(instance)));
+  const language = problemLanguage(res.req as Request | undefined);
+  const details = problem.details(instance);
+  if (language === "zh-CN") details.title = PROBLEM_TITLES_ZH_CN[problem.code];
+  res.vary("accept-language").setHeader("content-language", language);
+  res.status(problem.status).type("application/problem+json").send(JSON.stringify(details));
 }
 
 /**

@@ -4,6 +4,7 @@ import { ApiError, downloadCsv, request, session, whenUnauthenticated } from "./
 import { dataCentersView, dataCenterView } from "./data-centers.js";
 import { fill, h, table } from "./dom.js";
 import { eventsView } from "./events.js";
+import { initI18n, integer, language, setLanguage, t, translateStatic } from "./i18n.js";
 import { cityView, overviewView } from "./overview.js";
 import { signInWithWallet } from "./siwe.js";
 import { vouchersView, voucherView } from "./vouchers.js";
@@ -15,7 +16,7 @@ import { vouchersView, voucherView } from "./vouchers.js";
  * @property {Record<string, string>} query  the route's query
  * @property {() => boolean} live  false once the user has moved to another page
  * @property {(path: string, query: Record<string, unknown>, filename: string) => HTMLElement} csvButton
- * @property {(path: string, query: Record<string, unknown>, columns: {headers: string[], numeric?: number[], row: (item: any) => unknown[]}, options?: {testid?: string, filter?: (item: any) => boolean}) => HTMLElement} pagedList
+ * @property {(path: string, query: Record<string, unknown>, columns: {headers: () => string[], numeric?: number[], row: (item: any) => unknown[]}, options: {caption: string, testid?: string, filter?: (item: any) => boolean}) => HTMLElement} pagedList
  */
 
 /** @type {[RegExp, (ctx: ViewContext) => Promise<void>, string][]} */
@@ -34,6 +35,11 @@ const STATUS_EVERY_MS = 5000;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 let generation = 0;
+/**
+ * After a navigation, focus goes to the new page's heading (screen readers read it; the keyboard starts there).
+ * Not on a refresh of the same page, nor on the first load.
+ */
+let moveFocus = false;
 /** @type {number | undefined} */
 let statusTimer;
 
@@ -42,10 +48,10 @@ function showError(where, error) {
   if (error instanceof ApiError && error.status === 401) return;
   const message =
     error instanceof ApiError && error.status === 403
-      ? `This account has no role that may read this (${error.message}). Sign in with an auditor's, a governor's or an issuer's account.`
+      ? t("error.forbidden", { reason: error.message })
       : error instanceof ApiError && error.status === 404
-        ? `Not found: ${error.message}`
-        : `Something went wrong: ${/** @type {Error} */ (error).message}`;
+        ? t("error.notFound", { reason: error.message })
+        : t("error.other", { reason: /** @type {Error} */ (error).message });
   fill(where, h("p", { class: "error", role: "alert", "data-testid": "error" }, message));
 }
 
@@ -56,7 +62,7 @@ function csvButton(path, query, filename) {
     type: "button",
     class: "csv",
     "data-testid": "csv",
-    title: "The whole list, as filtered here, as CSV",
+    title: t("csv.title"),
     onclick: async () => {
       button.setAttribute("disabled", "");
       fill(out);
@@ -68,7 +74,7 @@ function csvButton(path, query, filename) {
         button.removeAttribute("disabled");
       }
     },
-  }, "Download CSV");
+  }, t("csv.button"));
   return h("span", { class: "csv-box" }, button, out);
 }
 
@@ -76,7 +82,7 @@ function csvButton(path, query, filename) {
  * A list from the API, a page at a time, with a "Load more" button.
  * @type {ViewContext["pagedList"]}
  */
-function pagedList(path, query, columns, options = {}) {
+function pagedList(path, query, columns, options) {
   const box = h("div", { class: "list", "data-testid": options.testid });
   /** @type {any[]} */
   const items = [];
@@ -89,16 +95,16 @@ function pagedList(path, query, columns, options = {}) {
       cursor = page.nextCursor;
       fill(
         box,
-        table(columns.headers, items.map(columns.row), { numeric: columns.numeric, empty: "None." }),
+        table(columns.headers(), items.map(columns.row), { caption: options.caption, numeric: columns.numeric, empty: t("list.none") }),
         cursor === null
-          ? h("p", { class: "muted count" }, `${items.length} shown, the whole list.`)
-          : h("p", { class: "count" }, `${items.length} shown. `, h("button", { type: "button", onclick: more }, "Load more")),
+          ? h("p", { class: "muted count", "data-count": items.length }, t("list.all", { count: items.length, shown: integer(items.length) }))
+          : h("p", { class: "count", "data-count": items.length }, t("list.some", { count: items.length, shown: integer(items.length) }), " ", h("button", { type: "button", onclick: more }, t("list.more"))),
       );
     } catch (error) {
       showError(box, error);
     }
   };
-  fill(box, h("p", { class: "muted" }, "Loading…"));
+  fill(box, h("p", { class: "muted" }, t("loading")));
   void more();
   return box;
 }
@@ -117,12 +123,18 @@ async function render() {
   const { path, query } = parseHash();
   const found = ROUTES.map(([pattern, view, tab]) => ({ match: pattern.exec(path), view, tab })).find((r) => r.match !== null);
   const current = (generation += 1);
-  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.getAttribute("data-tab") === found?.tab);
+  for (const a of document.querySelectorAll("nav a")) {
+    const isCurrent = a.getAttribute("data-tab") === found?.tab;
+    a.classList.toggle("active", isCurrent);
+    if (isCurrent) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
   if (found === undefined || found.match === null) {
-    fill(main, h("h1", {}, "Not found"), h("p", {}, "No such page. ", h("a", { href: "#/" }, "Back to the overview.")));
+    fill(main, h("h1", { tabindex: "-1" }, t("notFound.title")), h("p", {}, t("notFound.text"), " ", h("a", { href: "#/" }, t("notFound.back"))));
+    focusHeading(main);
     return;
   }
-  fill(main, h("p", { class: "muted" }, "Loading…"));
+  fill(main, h("p", { class: "muted" }, t("loading")));
   /** @type {ViewContext} */
   const ctx = { main, params: found.match.slice(1), query, live: () => current === generation, csvButton, pagedList };
   try {
@@ -130,6 +142,15 @@ async function render() {
   } catch (error) {
     if (current === generation) showError(main, error);
   }
+  if (current === generation && moveFocus) focusHeading(main);
+}
+
+/** @param {HTMLElement} main */
+function focusHeading(main) {
+  const heading = main.querySelector("h1");
+  if (heading === null) return;
+  heading.setAttribute("tabindex", "-1");
+  heading.focus({ preventScroll: false });
 }
 
 async function refreshStatus() {
@@ -137,11 +158,12 @@ async function refreshStatus() {
     const status = await request("/status", {}, { auth: false });
     fill(
       $("status"),
-      h("span", { class: status.lag > 0 ? "badge pending" : "badge ok", "data-testid": "status-lag", title: `head ${status.head}, indexed ${status.indexed}` }, `${status.lag} block${status.lag === 1 ? "" : "s"} behind`),
-      ` head ${status.head} · indexed ${status.indexed} · final ≤ ${Math.max(status.finalizedBlock, 0)}`,
+      h("span", { class: status.lag > 0 ? "badge pending" : "badge ok", "data-testid": "status-lag" }, t("status.behind", { count: status.lag })),
+      " ",
+      t("status.line", { head: status.head, indexed: status.indexed, final: Math.max(status.finalizedBlock, 0) }),
     );
   } catch {
-    fill($("status"), h("span", { class: "badge bad" }, "service unreachable"));
+    fill($("status"), h("span", { class: "badge bad" }, t("status.unreachable")));
   }
 }
 
@@ -183,19 +205,19 @@ const reasonOf = (error) => (error instanceof Error ? error.message : String(err
 
 whenUnauthenticated(() => {
   session.clear();
-  showSignIn("Your session has ended or the token is not valid: sign in again.");
+  showSignIn(t("signin.ended"));
 });
 
 $("token-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = /** @type {HTMLInputElement} */ ($("token-input"));
   if (input.value.trim() === "") return;
-  void useToken(input.value).catch((/** @type {unknown} */ error) => showSignIn(`Sign-in failed: ${reasonOf(error)}`));
+  void useToken(input.value).catch((/** @type {unknown} */ error) => showSignIn(t("signin.failed", { reason: reasonOf(error) })));
 });
 $("wallet").addEventListener("click", () => {
   void signInWithWallet()
     .then((token) => useToken(token))
-    .catch((/** @type {unknown} */ error) => showSignIn(`Wallet sign-in failed: ${reasonOf(error)}`));
+    .catch((/** @type {unknown} */ error) => showSignIn(t("signin.walletFailed", { reason: reasonOf(error) })));
 });
 $("sign-out").addEventListener("click", () => {
   session.clear();
@@ -215,16 +237,42 @@ function takeLinkedToken() {
   const linked = new URLSearchParams(location.hash.replace(/^#/, "")).get("token");
   if (linked === null) return false;
   history.replaceState(null, "", `${location.pathname}${location.search}#/`);
-  if (linked.trim() === "") showSignIn("The link holds no token: sign in below.");
-  else void useToken(linked).catch((/** @type {unknown} */ error) => showSignIn(`Sign-in failed: ${reasonOf(error)}`));
+  if (linked.trim() === "") showSignIn(t("signin.emptyLink"));
+  else void useToken(linked).catch((/** @type {unknown} */ error) => showSignIn(t("signin.failed", { reason: reasonOf(error) })));
   return true;
+}
+
+/** The language switches: each names the other language, in that language. */
+function showLanguageSwitches() {
+  const other = language() === "zh-CN" ? "en" : "zh-CN";
+  for (const button of document.querySelectorAll("button.language")) {
+    button.textContent = t(`language.switchTo.${other}`);
+    button.setAttribute("lang", other);
+    button.setAttribute("data-language", other);
+  }
+}
+for (const button of document.querySelectorAll("button.language")) {
+  button.addEventListener("click", () => {
+    const next = button.getAttribute("data-language") === "en" ? "en" : "zh-CN";
+    void setLanguage(next).then(() => {
+      translateStatic();
+      showLanguageSwitches();
+      if (session.token === null || $("app").hidden) return;
+      void refreshStatus();
+      void render();
+    });
+  });
 }
 
 window.addEventListener("hashchange", () => {
   if (takeLinkedToken()) return;
+  moveFocus = true;
   if (session.token !== null) void render();
 });
 
+await initI18n();
+translateStatic();
+showLanguageSwitches();
 if (!takeLinkedToken()) {
   if (session.token !== null) startApp();
   else showSignIn();

@@ -11,24 +11,15 @@ function s(tag, attrs, text) {
   return el;
 }
 
-/** A short label for an amount: 1.2M, 350k. @param {number} value */
-function compact(value) {
-  const abs = Math.abs(value);
-  if (abs >= 1e9) return `${(value / 1e9).toFixed(abs >= 1e10 ? 0 : 1)}B`;
-  if (abs >= 1e6) return `${(value / 1e6).toFixed(abs >= 1e7 ? 0 : 1)}M`;
-  if (abs >= 1e3) return `${(value / 1e3).toFixed(abs >= 1e4 ? 0 : 1)}k`;
-  return String(Math.round(value));
-}
-
 /**
  * Cumulative step lines over time.
  * @param {{name: string, cls: string, points: {t: number, v: number}[]}[]} series  points: time (ms) and increment, any order
- * @param {{width?: number, height?: number, title: string}} options
+ * @param {{width?: number, height?: number, title: string, empty: string, yLabel: (v: number) => string, tLabel: (t: number) => string}} options  labels of the axes: amounts, instants (ms)
  */
 export function cumulativeChart(series, options) {
   const width = options.width ?? 720;
   const height = options.height ?? 220;
-  const pad = { left: 56, right: 12, top: 12, bottom: 28 };
+  const pad = { left: 96, right: 40, top: 12, bottom: 28 };
   const lines = series.map((serie) => {
     const sorted = [...serie.points].sort((a, b) => a.t - b.t);
     let total = 0;
@@ -38,7 +29,7 @@ export function cumulativeChart(series, options) {
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": options.title });
   svg.append(s("title", {}, options.title));
   if (all.length === 0) {
-    svg.append(s("text", { x: width / 2, y: height / 2, "text-anchor": "middle", class: "axis" }, "No events yet"));
+    svg.append(s("text", { x: width / 2, y: height / 2, "text-anchor": "middle", class: "axis" }, options.empty));
     return svg;
   }
   let t0 = Math.min(...all.map((p) => p.t));
@@ -50,10 +41,10 @@ export function cumulativeChart(series, options) {
   for (let i = 0; i <= 4; i += 1) {
     const v = (vMax * i) / 4;
     svg.append(s("line", { x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v), class: "grid" }));
-    svg.append(s("text", { x: pad.left - 6, y: y(v) + 4, "text-anchor": "end", class: "axis" }, compact(v)));
+    svg.append(s("text", { x: pad.left - 6, y: y(v) + 4, "text-anchor": "end", class: "axis" }, options.yLabel(v)));
   }
-  for (const [t, anchor] of /** @type {const} */ ([[t0, "start"], [t1, "end"]])) {
-    svg.append(s("text", { x: x(t), y: height - 8, "text-anchor": anchor, class: "axis" }, new Date(t).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" })));
+  for (const [t, anchor] of /** @type {const} */ ([[t0, "start"], [(t0 + t1) / 2, "middle"], [t1, "end"]])) {
+    svg.append(s("text", { x: x(t), y: height - 8, "text-anchor": anchor, class: "axis" }, options.tLabel(t)));
   }
   for (const line of lines) {
     const first = line.steps[0];

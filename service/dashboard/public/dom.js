@@ -1,5 +1,6 @@
 // @ts-check
 /** Small DOM and formatting helpers shared by the views. */
+import { dateTime, money, t } from "./i18n.js";
 
 /**
  * Creates an element. `attrs`: `class`, `text`, `title`, `href`, `on<event>` handlers, `data-*`, anything else as
@@ -37,15 +38,12 @@ export function fill(el, ...children) {
 }
 
 /**
- * A decimal amount (the API's string) with thousands separators: "-1234567.50" → "-1,234,567.50".
+ * An amount of the API (decimal yuan) as ¥, in 万 where large (i18n.js: money), the exact figure in its title.
  * @param {string | null | undefined} text
  */
 export function amount(text) {
-  if (text === null || text === undefined || text === "") return "—";
-  const match = /^(-?)(\d+)(\.\d+)?$/.exec(text);
-  if (match === null) return text;
-  const [, sign, whole = "", fraction = ""] = match;
-  return `${sign}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${fraction}`;
+  const { shown, exact } = money(text);
+  return shown === exact ? shown : h("span", { title: exact }, shown);
 }
 
 /**
@@ -71,13 +69,8 @@ export function major(value, decimals) {
 /** Number of decimals of an amount string ("600000000.00" → 2). @param {string} text */
 export const decimalsOf = (text) => (text.split(".")[1] ?? "").length;
 
-/** An ISO time in the browser's local time zone. @param {string | null | undefined} iso */
-export function time(iso) {
-  if (iso === null || iso === undefined) return "—";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
+/** An ISO time as `2026-12-01 15:20` in Asia/Shanghai. @param {string | null | undefined} iso */
+export const time = (iso) => dateTime(iso);
 
 /** "0x1234…abcd" for a hash or an address. @param {string} value */
 export const short = (value) => (value.length > 14 ? `${value.slice(0, 6)}…${value.slice(-4)}` : value);
@@ -101,7 +94,7 @@ export function route(path, query = {}) {
 
 /** The block, a link to the events of that block. @param {number} block */
 export const blockLink = (block) =>
-  h("a", { href: `#${route("/events", { fromBlock: block, toBlock: block })}`, class: "num", title: `the events of block ${block}` }, String(block));
+  h("a", { href: `#${route("/events", { fromBlock: block, toBlock: block })}`, class: "num", title: t("provenance.blockTitle", { block }) }, String(block));
 
 /** The transaction, a link to its events (the block's events, this transaction's marked). @param {number} block @param {string} tx */
 export const txLink = (block, tx) =>
@@ -109,7 +102,7 @@ export const txLink = (block, tx) =>
 
 /** `final` as a badge. @param {boolean} final */
 export const finalBadge = (final) =>
-  h("span", { class: final ? "badge ok" : "badge pending", title: final ? "beyond the finality depth" : "within the finality depth: could still be reorganised" }, final ? "final" : "pending");
+  h("span", { class: final ? "badge ok" : "badge pending", title: t(final ? "provenance.finalTitle" : "provenance.pendingTitle") }, t(final ? "provenance.final" : "provenance.pending"));
 
 /** The block, transaction and finality cells of an event-derived row. @param {{blockNumber:number, transactionHash:string, final:boolean, timestamp:string}} rec */
 export const provenanceCells = (rec) => [
@@ -118,24 +111,31 @@ export const provenanceCells = (rec) => [
   h("td", {}, txLink(rec.blockNumber, rec.transactionHash)),
   h("td", {}, finalBadge(rec.final)),
 ];
-export const PROVENANCE_HEADERS = ["Time", "Block", "Transaction", "Final"];
+/** The headers of provenanceCells. @returns {string[]} */
+export const provenanceHeaders = () => [t("provenance.time"), t("provenance.block"), t("provenance.transaction"), t("provenance.finalHeader")];
 
 /**
- * A table: headers, rows (arrays of cells: nodes/strings, or `td` elements), optional class per column.
- * @param {string[]} headers @param {unknown[][]} rows @param {{numeric?: number[], empty?: string, testid?: string}} [options]
+ * A table: a caption (read out by screen readers), headers, rows (arrays of cells: nodes/strings, or `td`
+ * elements), optional class per column. Each cell carries its header in data-label, which the phone layout shows.
+ * @param {string[]} headers @param {unknown[][]} rows
+ * @param {{caption: string, numeric?: number[], empty?: string, testid?: string}} options
  */
-export function table(headers, rows, options = {}) {
+export function table(headers, rows, options) {
   const numeric = new Set(options.numeric ?? []);
-  const cell = (/** @type {unknown} */ value, /** @type {number} */ i) =>
-    value instanceof HTMLTableCellElement ? value : h("td", { class: numeric.has(i) ? "num" : undefined }, value);
+  const cell = (/** @type {unknown} */ value, /** @type {number} */ i) => {
+    const td = value instanceof HTMLTableCellElement ? value : h("td", { class: numeric.has(i) ? "num" : undefined }, value);
+    td.setAttribute("data-label", headers[i] ?? "");
+    return td;
+  };
   return h(
     "div",
     { class: "table-wrap" },
     h(
       "table",
       { "data-testid": options.testid },
-      h("thead", {}, h("tr", {}, headers.map((text, i) => h("th", { class: numeric.has(i) ? "num" : undefined }, text)))),
-      h("tbody", {}, rows.length === 0 ? h("tr", {}, h("td", { colspan: headers.length, class: "empty" }, options.empty ?? "Nothing here.")) : rows.map((row) => h("tr", {}, row.map(cell)))),
+      h("caption", { class: "sr-only" }, options.caption),
+      h("thead", {}, h("tr", {}, headers.map((text, i) => h("th", { scope: "col", class: numeric.has(i) ? "num" : undefined }, text)))),
+      h("tbody", {}, rows.length === 0 ? h("tr", {}, h("td", { colspan: headers.length, class: "empty" }, options.empty ?? t("list.nothing"))) : rows.map((row) => h("tr", {}, row.map(cell)))),
     ),
   );
 }
@@ -145,3 +145,6 @@ export const stat = (label, value, testid) => h("div", { class: "stat", "data-te
 
 /** A text reference (bytes32) as text when it is one, else the shortened hex. @param {string | null} text @param {string} hex */
 export const refText = (text, hex) => (text !== null && text !== undefined ? h("span", { title: hex }, text) : hash(hex));
+
+/** A form control with its visible label. @param {string} id @param {string} label @param {HTMLElement} control @param {string} [cls] */
+export const field = (id, label, control, cls) => h("span", { class: cls === undefined ? "field" : `field ${cls}` }, h("label", { for: id }, label), control);

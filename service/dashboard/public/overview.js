@@ -3,8 +3,9 @@
 import { collect, request } from "./api.js";
 import { cumulativeChart } from "./chart.js";
 import {
-  amount, decimalsOf, fill, finalBadge, h, hash, link, major, minor, PROVENANCE_HEADERS, provenanceCells, refText, stat, table, time,
+  amount, decimalsOf, fill, finalBadge, h, hash, link, major, minor, provenanceCells, provenanceHeaders, refText, stat, table, time,
 } from "./dom.js";
+import { dateTime, integer, language, money, t } from "./i18n.js";
 
 /** The most events the chart reads (per event type); beyond, the chart says it is truncated. */
 export const CHART_EVENT_LIMIT = 5000;
@@ -19,12 +20,12 @@ export function conservation(city) {
   const m = (/** @type {string} */ k) => minor(city[k], d);
   const rest = m("issued") - m("redeemed") - m("revoked") - m("expired");
   const problems = [];
-  if (rest !== m("outstanding")) problems.push(`issued − redeemed − revoked − expired = ${amount(major(rest, d))}, outstanding says ${amount(city.outstanding)}`);
-  if (m("outstanding") < 0n) problems.push("outstanding is negative");
-  if (m("redeemed") + m("outstanding") > m("budget")) problems.push("redeemed + outstanding exceed the budget");
+  if (rest !== m("outstanding")) problems.push(t("conservation.rest", { rest: money(major(rest, d)).exact, outstanding: money(city.outstanding).exact }));
+  if (m("outstanding") < 0n) problems.push(t("conservation.negative"));
+  if (m("redeemed") + m("outstanding") > m("budget")) problems.push(t("conservation.overBudget"));
   return problems.length === 0
-    ? { ok: true, text: "holds" }
-    : { ok: false, text: problems.join("; ") };
+    ? { ok: true, text: t("conservation.holds") }
+    : { ok: false, text: problems.join(t("conservation.separator")) };
 }
 
 /** @param {any} city */
@@ -34,10 +35,10 @@ const checkCell = (city) => {
     "span",
     {
       class: check.ok ? "badge ok" : "badge bad",
-      title: "issued = redeemed + revoked + expired + outstanding, outstanding ≥ 0, redeemed + outstanding ≤ budget",
+      title: t("conservation.title"),
       "data-testid": "conservation",
     },
-    check.ok ? "✓ holds" : `✗ ${check.text}`,
+    `${check.ok ? "✓" : "✗"} ${check.text}`,
   );
 };
 
@@ -46,11 +47,11 @@ export function lagStats(status) {
   return h(
     "div",
     { class: "stats", "data-testid": "lag" },
-    stat("Chain head", status.head),
-    stat("Indexed", status.indexed),
-    stat("Behind the chain", `${status.lag} block${status.lag === 1 ? "" : "s"}`, "lag-value"),
-    stat("Final up to", `block ${Math.max(status.finalizedBlock, 0)} (depth ${status.finalityDepth})`),
-    stat("Node", status.nodeReachable ? (status.ready ? "reachable, caught up" : "reachable, catching up") : "unreachable"),
+    stat(t("mirror.head"), integer(status.head)),
+    stat(t("mirror.indexed"), integer(status.indexed)),
+    stat(t("mirror.behind"), t("mirror.blocks", { count: status.lag }), "lag-value"),
+    stat(t("mirror.finalUpTo"), t("mirror.finalValue", { block: Math.max(status.finalizedBlock, 0), depth: status.finalityDepth })),
+    stat(t("mirror.node"), t(status.nodeReachable ? (status.ready ? "mirror.caughtUp" : "mirror.catchingUp") : "mirror.unreachable")),
   );
 }
 
@@ -70,10 +71,10 @@ async function issuedRedeemedChart(decimals, city) {
       .map((e) => ({ t: Date.parse(e.timestamp), v: Number(e.args[field]) / scale }));
   const svg = cumulativeChart(
     [
-      { name: "Issued", cls: "issued", points: points(issued.items, "faceValue") },
-      { name: "Redeemed", cls: "redeemed", points: points(redeemed.items, "amount") },
+      { name: t("chart.issued"), cls: "issued", points: points(issued.items, "faceValue") },
+      { name: t("chart.redeemed"), cls: "redeemed", points: points(redeemed.items, "amount") },
     ],
-    { title: `Issued and redeemed over time${city === undefined ? "" : ` in city ${city}`}` },
+    { title: city === undefined ? t("chart.title") : t("chart.titleCity", { city }), yLabel: (v) => money(v.toFixed(2)).shown, tLabel: dateTime, empty: t("chart.empty") },
   );
   const truncated = issued.truncated || redeemed.truncated;
   return h(
@@ -83,10 +84,11 @@ async function issuedRedeemedChart(decimals, city) {
     h(
       "figcaption",
       {},
-      h("span", { class: "key issued" }, "Issued"),
-      h("span", { class: "key redeemed" }, "Redeemed"),
-      " cumulative, by block time",
-      truncated ? h("strong", { class: "warn" }, ` — truncated: only the first ${CHART_EVENT_LIMIT.toLocaleString()} events of each kind are drawn`) : null,
+      h("span", { class: "key issued" }, t("chart.issued")),
+      h("span", { class: "key redeemed" }, t("chart.redeemed")),
+      " ",
+      t("chart.caption"),
+      truncated ? h("strong", { class: "warn" }, " ", t("chart.truncated", { limit: integer(CHART_EVENT_LIMIT) })) : null,
     ),
   );
 }
@@ -94,30 +96,29 @@ async function issuedRedeemedChart(decimals, city) {
 /** @param {any[]} cities */
 function citiesTable(cities) {
   return table(
-    ["City", "Budget", "Issued", "Redeemed", "Revoked", "Expired", "Outstanding", "Available", "Vouchers", "Conservation", "Final"],
+    ["city", "budget", "issued", "redeemed", "revoked", "expired", "outstanding", "available", "vouchers", "conservation", "final"].map((k) => t(`city.${k}`)),
     cities.map((c) => [
       link(`/city/${c.code}`, `${c.name} (${c.code})`),
       amount(c.budget), amount(c.issued), amount(c.redeemed), amount(c.revoked), amount(c.expired), amount(c.outstanding), amount(c.available),
-      String(c.voucherCount), checkCell(c), finalBadge(c.final),
+      integer(c.voucherCount), checkCell(c), finalBadge(c.final),
     ]),
-    { numeric: [1, 2, 3, 4, 5, 6, 7, 8], empty: "No city is registered yet.", testid: "cities" },
+    { caption: t("overview.citiesCaption"), numeric: [1, 2, 3, 4, 5, 6, 7, 8], empty: t("overview.noCity"), testid: "cities" },
   );
 }
 
 /** @param {import("./app.js").ViewContext} ctx */
 export async function overviewView(ctx) {
   const [status, cities] = await Promise.all([request("/status", {}, { auth: false }), collect("/v1/cities", {}, 1000)]);
-  const currency = cities.items[0]?.currency ?? "";
-  const chart = h("div", { class: "chart-slot" }, h("p", { class: "muted" }, "Loading the chart…"));
+  const chart = h("div", { class: "chart-slot" }, h("p", { class: "muted" }, t("chart.loading")));
   const verifyOut = h("span", { class: "muted" });
   fill(
     ctx.main,
-    h("h1", {}, "Overview"),
-    h("section", {}, h("h2", {}, "Mirror"), lagStats(status)),
+    h("h1", {}, t("overview.title")),
+    h("section", {}, h("h2", {}, t("mirror.title")), lagStats(status)),
     h(
       "section",
       {},
-      h("div", { class: "section-head" }, h("h2", {}, `Cities${currency === "" ? "" : ` (${currency})`}`), ctx.csvButton("/v1/cities", {}, "cities.csv")),
+      h("div", { class: "section-head" }, h("h2", {}, t("overview.cities")), ctx.csvButton("/v1/cities", {}, "cities.csv")),
       citiesTable(cities.items),
       h(
         "p",
@@ -125,22 +126,22 @@ export async function overviewView(ctx) {
         h("button", {
           type: "button",
           onclick: async () => {
-            fill(verifyOut, "Rebuilding the history from the chain…");
+            fill(verifyOut, t("verify.running"));
             try {
               const report = await request("/v1/verify");
-              fill(verifyOut, h("span", { class: report.ok ? "badge ok" : "badge bad" }, report.ok ? "✓ the mirror and the contract agree with the chain" : `✗ ${report.differences.length} difference(s)`), ` at block ${report.atBlock}, ${report.events} events`);
+              fill(verifyOut, h("span", { class: report.ok ? "badge ok" : "badge bad" }, report.ok ? t("verify.ok") : t("verify.differences", { count: report.differences.length })), " ", t("verify.at", { block: report.atBlock, events: integer(report.events) }));
             } catch (error) {
               fill(verifyOut, h("span", { class: "error" }, String(/** @type {Error} */ (error).message)));
             }
           },
-        }, "Verify against the chain"),
+        }, t("verify.button")),
         " ",
         verifyOut,
       ),
     ),
-    h("section", {}, h("h2", {}, "Issued and redeemed over time"), chart),
+    h("section", {}, h("h2", {}, t("chart.title")), chart),
   );
-  if (cities.items.length === 0) fill(chart, h("p", { class: "muted" }, "No city is registered yet."));
+  if (cities.items.length === 0) fill(chart, h("p", { class: "muted" }, t("overview.noCity")));
   else {
     const node = await issuedRedeemedChart(decimalsOf(cities.items[0].budget));
     if (ctx.live()) fill(chart, node);
@@ -153,35 +154,35 @@ export async function cityView(ctx) {
   const city = await request(`/v1/cities/${code}`);
   const vouchersQuery = { city: code, ...(ctx.query.status === undefined ? {} : { status: ctx.query.status }) };
   const redemptionsQuery = { city: code };
-  const chart = h("div", { class: "chart-slot" }, h("p", { class: "muted" }, "Loading the chart…"));
+  const chart = h("div", { class: "chart-slot" }, h("p", { class: "muted" }, t("chart.loading")));
   fill(
     ctx.main,
     h("h1", { "data-testid": "city-title" }, `${city.name} (${city.code})`),
     h(
       "div",
       { class: "stats" },
-      stat(`Budget (${city.currency})`, amount(city.budget), "city-budget"),
-      stat("Issued", amount(city.issued), "city-issued"),
-      stat("Redeemed", amount(city.redeemed), "city-redeemed"),
-      stat("Revoked", amount(city.revoked)),
-      stat("Expired", amount(city.expired)),
-      stat("Outstanding", amount(city.outstanding), "city-outstanding"),
-      stat("Available", amount(city.available)),
-      stat("Conservation", checkCell(city)),
+      stat(t("city.budget"), amount(city.budget), "city-budget"),
+      stat(t("city.issued"), amount(city.issued), "city-issued"),
+      stat(t("city.redeemed"), amount(city.redeemed), "city-redeemed"),
+      stat(t("city.revoked"), amount(city.revoked)),
+      stat(t("city.expired"), amount(city.expired)),
+      stat(t("city.outstanding"), amount(city.outstanding), "city-outstanding"),
+      stat(t("city.available"), amount(city.available)),
+      stat(t("city.conservation"), checkCell(city)),
     ),
     h(
       "dl",
       { class: "facts" },
-      h("dt", {}, "Appropriation"), h("dd", {}, refText(city.appropriationText, city.appropriation)),
-      h("dt", {}, "Subsidy ratio"), h("dd", {}, `${(city.ratioBps / 100).toFixed(2)} %`),
-      h("dt", {}, "Cap per holder"), h("dd", {}, city.holderCap === "0" || /^0(\.0+)?$/.test(city.holderCap) ? "none" : amount(city.holderCap)),
-      h("dt", {}, "Default validity"), h("dd", {}, `${Math.round(city.defaultValiditySeconds / 86400)} days`),
-      h("dt", {}, "Registered in block"), h("dd", {}, String(city.registeredBlock)),
-      h("dt", {}, "Last change"), h("dd", {}, `block ${city.updatedBlock} `, finalBadge(city.final)),
+      h("dt", {}, t("city.appropriation")), h("dd", {}, refText(city.appropriationText, city.appropriation)),
+      h("dt", {}, t("city.ratio")), h("dd", {}, new Intl.NumberFormat(language(), { style: "percent", maximumFractionDigits: 2 }).format(city.ratioBps / 10_000)),
+      h("dt", {}, t("city.holderCap")), h("dd", {}, /^0(\.0+)?$/.test(city.holderCap) ? t("city.noCap") : amount(city.holderCap)),
+      h("dt", {}, t("city.validity")), h("dd", {}, t("city.days", { count: Math.round(city.defaultValiditySeconds / 86400) })),
+      h("dt", {}, t("city.registeredBlock")), h("dd", {}, String(city.registeredBlock)),
+      h("dt", {}, t("city.lastChange")), h("dd", {}, t("city.block", { block: city.updatedBlock }), " ", finalBadge(city.final)),
     ),
-    h("section", {}, h("h2", {}, "Issued and redeemed over time"), chart),
-    h("section", {}, h("div", { class: "section-head" }, h("h2", {}, "Vouchers"), ctx.csvButton("/v1/vouchers", vouchersQuery, `vouchers-${code}.csv`)), ctx.pagedList("/v1/vouchers", vouchersQuery, voucherColumns)),
-    h("section", {}, h("div", { class: "section-head" }, h("h2", {}, "Redemptions"), ctx.csvButton("/v1/redemptions", redemptionsQuery, `redemptions-${code}.csv`)), ctx.pagedList("/v1/redemptions", redemptionsQuery, redemptionColumns)),
+    h("section", {}, h("h2", {}, t("chart.title")), chart),
+    h("section", {}, h("div", { class: "section-head" }, h("h2", {}, t("nav.vouchers")), ctx.csvButton("/v1/vouchers", vouchersQuery, `vouchers-${code}.csv`)), ctx.pagedList("/v1/vouchers", vouchersQuery, voucherColumns, { caption: t("city.vouchersCaption", { city: city.name }) })),
+    h("section", {}, h("div", { class: "section-head" }, h("h2", {}, t("city.redemptions")), ctx.csvButton("/v1/redemptions", redemptionsQuery, `redemptions-${code}.csv`)), ctx.pagedList("/v1/redemptions", redemptionsQuery, redemptionColumns, { caption: t("city.redemptionsCaption", { city: city.name }) })),
   );
   const node = await issuedRedeemedChart(decimalsOf(city.budget), code);
   if (ctx.live()) fill(chart, node);
@@ -189,21 +190,21 @@ export async function cityView(ctx) {
 
 /** Columns of a voucher list. */
 export const voucherColumns = {
-  headers: ["Voucher", "City", "Holder", "Application", "Face value", "Remaining", "Status", "Issued", "Expires", "Final"],
+  headers: () => ["voucher", "city", "holder", "application", "faceValue", "remaining", "status", "issued", "expires", "final"].map((k) => t(`voucher.${k}`)),
   numeric: [4, 5],
   row: (/** @type {any} */ v) => [
     link(`/voucher/${v.id}`, h("code", { title: v.id, class: "hash" }, v.id.length > 14 ? `${v.id.slice(0, 8)}…${v.id.slice(-4)}` : v.id)),
     link(`/city/${v.city}`, String(v.city)),
     link(`/vouchers?holder=${v.holder}`, hash(v.holder)),
     refText(v.applicationRefText, v.applicationRef),
-    amount(v.faceValue), amount(v.remaining), h("span", { class: `status ${v.status.toLowerCase()}` }, v.status),
+    amount(v.faceValue), amount(v.remaining), statusBadge(v.status),
     time(v.issuedAt), time(v.expiresAt), finalBadge(v.final),
   ],
 };
 
 /** Columns of a redemption list. */
 export const redemptionColumns = {
-  headers: ["Voucher", "Data center", "Holder", "Amount", "Invoice total", "Remaining", "Invoice", ...PROVENANCE_HEADERS],
+  headers: () => [...["voucher", "dataCenter", "holder", "amount", "invoiceTotal", "remaining", "invoice"].map((k) => t(`redemption.${k}`)), ...provenanceHeaders()],
   numeric: [3, 4, 5],
   row: (/** @type {any} */ r) => [
     link(`/voucher/${r.voucherId}`, h("code", { title: r.voucherId, class: "hash" }, `${r.voucherId.slice(0, 8)}…`)),
@@ -213,3 +214,6 @@ export const redemptionColumns = {
     ...provenanceCells(r),
   ],
 };
+
+/** A voucher's status, in the page's language (the API's word in the class). @param {string} status */
+export const statusBadge = (status) => h("span", { class: `status ${status.toLowerCase()}`, "data-status": status }, t(`status.${status}`, { defaultValue: status }));

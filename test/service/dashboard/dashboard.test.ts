@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
 import { parse as parseCsv } from "csv-parse/sync";
-import { getAddress, JsonRpcProvider } from "ethers";
+import { getAddress, getBytes, JsonRpcProvider } from "ethers";
 import { type Browser, chromium, type Page } from "playwright-core";
 
 import { DEMO_ACCOUNTS, devAccount, redeemAs } from "../../../scripts/demo.js";
@@ -18,12 +19,38 @@ const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS === "1";
 const LOCAL_CHAIN_ID = 31337;
 
-/** How the page shows an amount: the API's decimal string with thousands separators. */
-function shown(amount: string): string {
-  const [whole = "", fraction] = amount.split(".");
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+type Language = "zh-CN" | "en";
+
+/**
+ * How the page shows an amount of the API (decimal yuan, two decimals): `¥1,234.50`; in Chinese from ¥1,000,000 on
+ * in 万, rounded to two decimals (`¥60,000.00万`). Written here independently of the page's Intl formatting.
+ */
+function shown(amount: string, language: Language = "zh-CN"): string {
+  const negative = amount.startsWith("-");
+  const [whole = "0", fraction = ""] = (negative ? amount.slice(1) : amount).split(".");
+  const group = (digits: string) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  let text: string;
+  if (language === "zh-CN" && BigInt(whole) >= 1_000_000n) {
+    const cents = BigInt(`${whole}${fraction.padEnd(2, "0").slice(0, 2)}`);
+    const hundredthsOfWan = (cents + 5_000n) / 10_000n;
+    text = `¥${group(String(hundredthsOfWan / 100n))}.${String(hundredthsOfWan % 100n).padStart(2, "0")}万`;
+  } else {
+    text = `¥${group(whole)}.${fraction.padEnd(2, "0")}`;
+  }
+  return negative ? `-${text}` : text;
 }
+
+/** An instant as the page shows it: `2026-12-01 15:20`, Shanghai time (UTC+8, no daylight saving). */
+function shownTime(iso: string): string {
+  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace("T", " ");
+}
+
+/** The page's words in each language, as the tests look for them (the resource files are the page's catalogue). */
+const WORDS = {
+  "zh-CN": { holds: "✓ 平衡", final: "已确认", pending: "待确认", vouchers: "算力券", dataCenters: "算力服务商", events: "链上事件", event: "事件", filter: "筛选", signOut: "退出登录", issued: "发放", blocks: /^\d+ 个区块$/ },
+  en: { holds: "✓ holds", final: "final", pending: "pending", vouchers: "Vouchers", dataCenters: "Data centers", events: "Events", event: "Event", filter: "Filter", signOut: "Sign out", issued: "Issued", blocks: /^\d+ blocks?$/ },
+} as const;
+const W = WORDS["zh-CN"];
 
 interface Stack {
   child: ChildProcess;
@@ -137,6 +164,28 @@ describe("Dashboard (browser)", function () {
     }
   });
 
+  it("signs in with a browser wallet: the page's SIWE message (checksummed with @noble/hashes) is taken by the server", async function () {
+    const auditor = devAccount(DEMO_ACCOUNTS.auditor);
+    // A wallet in the page (EIP-1193's request), answering in lower case as wallets mostly do, signing in the test.
+    await page.exposeFunction("testWalletSign", (hex: string) => auditor.signMessage(getBytes(hex)));
+    // (A string: tsx's transform would wrap named functions in a helper the page does not have.)
+    await page.addInitScript(`window.ethereum = {
+      request: async ({ method, params }) =>
+        method === "eth_requestAccounts" ? [${JSON.stringify(auditor.address.toLowerCase())}]
+          : method === "personal_sign" ? window.testWalletSign(params[0])
+          : Promise.reject(new Error("unsupported: " + method)),
+    };`);
+    await page.goto(baseUrl);
+    const [loginResponse] = await Promise.all([page.waitForResponse("**/v1/auth/login"), page.locator("#wallet").click()]);
+    expect(loginResponse.status(), await loginResponse.text()).to.equal(200);
+    const session = await loginResponse.json();
+    expect(session.address).to.equal(auditor.address);
+    await page.getByTestId("cities").waitFor();
+    expect(await page.evaluate(() => Object.values(sessionStorage))).to.include(session.token);
+    await page.locator("#sign-out").click();
+    await page.locator("#signin").waitFor({ state: "visible" });
+  });
+
   it("signs in with the one-click link and takes the token out of the address bar", async function () {
     await page.goto(link);
     await page.locator("nav").waitFor({ state: "visible" });
@@ -169,7 +218,7 @@ describe("Dashboard (browser)", function () {
     expect(await kept()).to.equal(true);
 
     // Signed out, on the sign-in form: the pasted link signs the tab in.
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: W.signOut }).click();
     await page.locator("#signin").waitFor({ state: "visible" });
     const third = await fresh();
     await paste(third.link);
@@ -192,10 +241,10 @@ describe("Dashboard (browser)", function () {
       expect(cells.slice(0, 10)).to.deep.equal([
         `${city.name} (${city.code})`,
         shown(city.budget), shown(city.issued), shown(city.redeemed), shown(city.revoked), shown(city.expired),
-        shown(city.outstanding), shown(city.available), String(city.voucherCount), "✓ holds",
+        shown(city.outstanding), shown(city.available), String(city.voucherCount), W.holds,
       ]);
     }
-    expect(await page.getByTestId("lag-value").locator(".value").innerText()).to.match(/^\d+ blocks?$/);
+    expect(await page.getByTestId("lag-value").locator(".value").innerText()).to.match(W.blocks);
     await page.locator("[data-testid=chart] svg path.line.issued").waitFor();
     await screenshot("overview");
   });
@@ -209,14 +258,14 @@ describe("Dashboard (browser)", function () {
     const vouchers = await all<any>("/v1/vouchers?city=310000");
     await page.locator(".list tbody tr").first().waitFor();
     await page.locator(".list").first().locator("p.count").waitFor();
-    expect(await page.locator(".list").first().locator("p.count").innerText()).to.include(`${vouchers.length} shown`);
+    expect(await page.locator(".list").first().locator("p.count").innerText()).to.equal(`共 ${vouchers.length} 条，已全部显示。`);
   });
 
   it("finds a voucher by its application reference and shows its timeline, each step linked to its block and transaction", async function () {
     const vouchers = await all<any>("/v1/vouchers?city=310000");
     const redeemed = vouchers.find((v) => v.applicationRefText !== null && v.redeemed !== "0.00" && v.status === "Active")!;
     const voucher = await api<any>(`/v1/vouchers/${redeemed.id}`);
-    await page.getByRole("link", { name: "Vouchers", exact: true }).click();
+    await page.getByRole("link", { name: W.vouchers, exact: true }).click();
     await page.getByTestId("voucher-search").fill(redeemed.applicationRefText);
     await page.getByTestId("voucher-search").press("Enter");
     await page.waitForURL(new RegExp(`#/voucher/${voucher.id}$`));
@@ -227,9 +276,10 @@ describe("Dashboard (browser)", function () {
       const row = rows.nth(i);
       expect(await row.locator(`a[href="#/events?fromBlock=${step.blockNumber}&toBlock=${step.blockNumber}"]`).innerText()).to.equal(String(step.blockNumber));
       expect(await row.locator(`a[title="${step.transactionHash}"]`).count()).to.equal(1);
-      expect(await row.locator(".badge").innerText()).to.equal(step.final ? "final" : "pending");
+      expect(await row.locator(".badge").innerText()).to.equal(step.final ? W.final : W.pending);
+      expect(await row.locator("td.time").innerText()).to.equal(shownTime(step.timestamp));
     }
-    expect(await rows.first().innerText()).to.include("Issued");
+    expect(await rows.first().innerText()).to.include(W.issued);
     expect(await page.getByTestId("voucher-remaining").locator(".value").innerText()).to.equal(shown(voucher.remaining));
     await screenshot("voucher");
   });
@@ -237,7 +287,7 @@ describe("Dashboard (browser)", function () {
   it("shows a data center's accreditations, totals and redemptions", async function () {
     const address = devAccount(DEMO_ACCOUNTS.dataCenterB, new JsonRpcProvider(chainUrl)).address;
     const dataCenter = await api<any>(`/v1/data-centers/${address}`);
-    await page.getByRole("link", { name: "Data centers", exact: true }).click();
+    await page.getByRole("link", { name: W.dataCenters, exact: true }).click();
     await page.getByRole("link", { name: address }).click();
     await page.getByTestId("data-center-address").waitFor();
     expect(await page.getByTestId("dc-total").locator(".value").innerText()).to.equal(shown(dataCenter.totalRedeemed));
@@ -248,9 +298,9 @@ describe("Dashboard (browser)", function () {
   });
 
   it("downloads the events on screen as CSV, row for row what the API gives", async function () {
-    await page.getByRole("link", { name: "Events", exact: true }).click();
-    await page.getByLabel("Event").fill("VoucherRedeemed");
-    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByRole("link", { name: W.events, exact: true }).click();
+    await page.getByLabel(W.event, { exact: true }).fill("VoucherRedeemed");
+    await page.getByRole("button", { name: W.filter }).click();
     await page.waitForURL(/#\/events\?event=VoucherRedeemed$/);
     await page.getByTestId("events").locator("tbody tr").first().waitFor();
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("csv").click()]);
@@ -291,7 +341,7 @@ describe("Dashboard (browser)", function () {
         if ((await row.count()) === 0) await new Promise((resolve) => setTimeout(resolve, 250));
       }
       expect(await row.count()).to.equal(1);
-      expect(await row.locator("td").nth(3).innerText()).to.equal("800.00");
+      expect(await row.locator("td").nth(3).innerText()).to.equal("¥800.00");
       const after = await api<any>(`/v1/data-centers/${dataCenterA}`);
       expect(after.redemptionCount).to.equal(before.redemptionCount + 1);
       expect(await page.getByTestId("dc-total").locator(".value").innerText()).to.equal(shown(after.totalRedeemed));
@@ -299,4 +349,114 @@ describe("Dashboard (browser)", function () {
       provider.destroy();
     }
   });
+
+  /** Opens a route of the dashboard in the same document and waits until its lists and chart have loaded. */
+  const open = async (route: string) => {
+    await page.evaluate((r) => ((globalThis as any).location.hash = r), `#${route}`);
+    await page.locator("main h1").waitFor();
+    await page.waitForFunction(() => {
+      const main = (globalThis as any).document.querySelector("main");
+      if (main === null || main.querySelector("h1") === null) return false;
+      const listsDone = [...main.querySelectorAll(".list")].every((l) => l.querySelector("p.count, .error") !== null);
+      return listsDone && main.querySelector(".chart-slot p.muted") === null;
+    });
+  };
+  const pages = async (): Promise<string[]> => {
+    const voucher = (await all<any>("/v1/vouchers?city=310000")).find((v) => v.redeemed !== "0.00")!;
+    const dataCenter = devAccount(DEMO_ACCOUNTS.dataCenterB).address;
+    return ["/", "/city/310000", "/vouchers", `/voucher/${voucher.id}`, "/data-centers", `/data-center/${dataCenter}`, "/events"];
+  };
+  const setLanguage = async (language: Language) => {
+    if ((await page.locator("html").getAttribute("lang")) === language) return;
+    await page.locator("header button.language").click();
+    await page.waitForFunction((l) => (globalThis as any).document.documentElement.lang === l, language);
+  };
+  let axeSource: string | undefined;
+  /** axe-core's serious and critical violations on the page as it is now. */
+  const accessibilityProblems = async (): Promise<string[]> => {
+    axeSource ??= await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+    if (!(await page.evaluate(() => "axe" in globalThis))) await page.evaluate(axeSource);
+    const violations: { id: string; impact: string; help: string; targets: string[] }[] = await page.evaluate(async () => {
+      const result = await (globalThis as any).axe.run((globalThis as any).document, { resultTypes: ["violations"] });
+      return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n: any) => n.target.join(" ")) }));
+    });
+    return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(", ")}`);
+  };
+
+  it("shows events readably: references as text, amounts in ¥, dates, links to the voucher", async function () {
+    await open("/events?event=VoucherIssued");
+    const event = (await all<any>("/v1/events?event=VoucherIssued"))[0]!;
+    const voucher = await api<any>(`/v1/vouchers/${event.args.id}`);
+    const row = page.getByTestId("events").locator("tbody tr").first();
+    const args = await row.locator(".args").innerText();
+    expect(args).to.include(`申请编号：${voucher.applicationRefText}`);
+    expect(args).to.include(`面额：${shown(voucher.faceValue)}`);
+    expect(args).to.include(`到期：${shownTime(voucher.expiresAt)}`);
+    expect(await row.locator(`a[href="#/voucher/${voucher.id}"]`).count()).to.equal(1);
+    expect(await row.locator("td").first().innerText()).to.equal("发放算力券");
+  });
+
+  it("moves the focus to the new page's heading and marks the current tab", async function () {
+    await open("/");
+    await page.getByRole("navigation").getByRole("link", { name: W.vouchers, exact: true }).click();
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.matches("main h1") === true);
+    expect(await page.locator('nav a[aria-current="page"]').getAttribute("data-tab")).to.equal("vouchers");
+    expect(await page.locator("nav a[aria-current]").count()).to.equal(1);
+    for (const id of ["voucher-q", "voucher-city", "voucher-status"]) {
+      expect(await page.locator(`label[for="${id}"]`).innerText(), id).to.not.equal("");
+    }
+  });
+
+  it("switches to English and back, remembered in the browser, with <html lang> following", async function () {
+    const cities = await all<any>("/v1/cities");
+    await open("/");
+    expect(await page.locator("html").getAttribute("lang")).to.equal("zh-CN");
+    await setLanguage("en");
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await page.reload();
+    await page.getByTestId("cities").waitFor();
+    expect(await page.locator("html").getAttribute("lang")).to.equal("en");
+    for (const city of cities) {
+      const cells = await page.getByTestId("cities").locator("tbody tr", { hasText: `(${city.code})` }).locator("td").allInnerTexts();
+      expect(cells.slice(1, 3).concat(cells[9]!)).to.deep.equal([shown(city.budget, "en"), shown(city.issued, "en"), WORDS.en.holds]);
+    }
+    await setLanguage("zh-CN");
+    await page.getByRole("heading", { name: "概览" }).waitFor();
+    expect(await page.getByTestId("cities").locator("th").first().innerText()).to.equal("城市");
+  });
+
+  for (const language of ["zh-CN", "en"] as const) {
+    it(`has no serious or critical accessibility violations (axe-core) on any page, in ${language}, at 1280 and 390 px, and no page is wider than a phone's screen`, async function () {
+      await setLanguage(language);
+      const problems: string[] = [];
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+        for (const route of await pages()) {
+          await open(route);
+          problems.push(...(await accessibilityProblems()).map((p) => `${route} at ${width} px: ${p}`));
+          if (width === 390) {
+            const { doc, view } = await page.evaluate(() => ({ doc: (globalThis as any).document.documentElement.scrollWidth, view: (globalThis as any).innerWidth }));
+            if (doc > view) problems.push(`${route} at 390 px: the page is ${doc} px wide`);
+            // Tables reflow (a card per row, each cell labelled with its header) rather than scroll sideways.
+            const unflowed = await page.evaluate(() =>
+              [...(globalThis as any).document.querySelectorAll("main td")].filter((td: any) => (globalThis as any).getComputedStyle(td).display === "table-cell").length,
+            );
+            if (unflowed > 0) problems.push(`${route} at 390 px: ${unflowed} table cells do not reflow`);
+            if (language === "zh-CN" && route === "/") await screenshot("phone");
+          }
+        }
+      }
+      // The sign-in page, signed out (then signed in again with the token of this test).
+      await page.locator("#sign-out").click();
+      await page.locator("#signin").waitFor({ state: "visible" });
+      problems.push(...(await accessibilityProblems()).map((p) => `sign-in: ${p}`));
+      const { doc, view } = await page.evaluate(() => ({ doc: (globalThis as any).document.documentElement.scrollWidth, view: (globalThis as any).innerWidth }));
+      if (doc > view) problems.push(`sign-in at 390 px: the page is ${doc} px wide`);
+      await page.locator("#token-input").fill(token);
+      await page.locator("#token-form button[type=submit]").click();
+      await page.getByTestId("cities").waitFor();
+      await page.setViewportSize({ width: 1280, height: 800 });
+      expect(problems).to.deep.equal([]);
+    });
+  }
 });
