@@ -4,7 +4,7 @@ import { type ContractTransactionReceipt, type ContractTransactionResponse, enco
 import fc from "fast-check";
 import { network } from "hardhat";
 
-import { propertySeed } from "../helpers/seed.js";
+import { itRunsSequences } from "../helpers/sequences.js";
 
 import { ATTESTATION_TYPES, type ClaimRequest, type Consent, CONSENT_TYPES } from "../../service/domain/consent.js";
 import { dayOfInstant, invoiceNumberHash } from "../../service/domain/identity.js";
@@ -46,12 +46,8 @@ import {
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
 
-const LONG_RUN = process.env.LEDGER_LONG_RUN === "1";
 const STEPS = Number(process.env.CLAIM_STEPS ?? 40);
 const RUNS = Number(process.env.FC_RUNS ?? 6);
-const LONG_STEPS = Number(process.env.LEDGER_LONG_STEPS ?? 10_000);
-const LONG_SEQUENCE = 100;
-const SEED = propertySeed();
 
 const RATIO_BPS = 3000n;
 const INVOICES = 6;
@@ -988,54 +984,13 @@ function evidenceOf(invoice: number) {
   };
 }
 
-async function runSequence(ops: Op[], sequence: number): Promise<number> {
-  const s = await networkHelpers.loadFixture(scenario);
-  const runner = new Runner(s);
-  let steps = 0;
-  for (const [i, op] of ops.entries()) {
-    const label = `sequence ${sequence}, step ${i} (${op.kind})`;
-    await runner.run(op, label);
-    await runner.check(label);
-    steps += 1;
-  }
-  await checkRecords(runner, `sequence ${sequence}, at the end`);
-  return steps;
-}
-
-function printStats(): void {
-  const rows = [...STATS].sort(([a], [b]) => a.localeCompare(b));
-  console.log(`      outcomes: ${rows.map(([k, n]) => `${k} ${n}`).join(", ")}`);
-}
-
 describe("VoucherLedgerClaims and PaymentLedger: properties over random sequences", function () {
-  if (!LONG_RUN) {
-    it(`keep every rule after every step of ${RUNS} random sequences of ${STEPS} steps (seed ${SEED})`, async function () {
-      this.timeout(0);
-      let sequence = 0;
-      await fc.assert(
-        fc.asyncProperty(fc.array(opArb, { minLength: STEPS, maxLength: STEPS }), async (ops) => {
-          await runSequence(ops, sequence++);
-        }),
-        { numRuns: RUNS, seed: SEED, ...(process.env.FC_PATH === undefined ? {} : { path: process.env.FC_PATH }), endOnFailure: process.env.FC_SHRINK === "0" },
-      );
-      if (process.env.FC_STATS === "1") printStats();
-    });
-  } else {
-    it(`keep every rule after every one of at least ${LONG_STEPS} steps (seed ${SEED}; LEDGER_LONG_RUN)`, async function () {
-      this.timeout(0);
-      const runs = Math.ceil(LONG_STEPS / LONG_SEQUENCE);
-      const started = Date.now();
-      let sequence = 0;
-      let steps = 0;
-      await fc.assert(
-        fc.asyncProperty(fc.array(opArb, { minLength: LONG_SEQUENCE, maxLength: LONG_SEQUENCE }), async (ops) => {
-          steps += await runSequence(ops, sequence++);
-        }),
-        { numRuns: runs, seed: SEED, endOnFailure: true },
-      );
-      console.log(`      long run: seed ${SEED}, ${sequence} sequences, ${steps} steps, ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      printStats();
-      expect(steps).to.be.at.least(LONG_STEPS);
-    });
-  }
+  itRunsSequences({
+    ops: opArb,
+    steps: STEPS,
+    runs: RUNS,
+    start: async () => new Runner(await networkHelpers.loadFixture(scenario)),
+    end: checkRecords,
+    stats: STATS,
+  });
 });

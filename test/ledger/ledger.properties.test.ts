@@ -4,7 +4,7 @@ import { type ContractTransactionReceipt, type ContractTransactionResponse, enco
 import fc from "fast-check";
 import { network } from "hardhat";
 
-import { propertySeed } from "../helpers/seed.js";
+import { itRunsSequences } from "../helpers/sequences.js";
 
 import { type Consent, CONSENT_TYPES } from "../../service/domain/consent.js";
 import { creditCodeHash, dayOfInstant, invoiceNumberHash } from "../../service/domain/identity.js";
@@ -68,19 +68,16 @@ import {
  * start-ups, 70% domestic, stackable to 80%), P2 and P3 (an exclusive cap group: P2 not stackable with a lifetime
  * cap, P3 stackable to 50% with a yearly cap). Budgets and caps are small, so that they bind. Every transaction is
  * mined at an explicit timestamp (the latest block's + 1). FC_RUNS (default 5) sequences of LEDGER_STEPS (default 40)
- * steps; FC_SEED=<seed> (and FC_PATH) replays a failure, FC_SEED=random draws a new seed; by default the seed comes from the commit (test/helpers/seed.ts). LEDGER_LONG_RUN=1 runs the long run instead: at least 10,000
+ * steps; FC_SEED=<seed> (and FC_PATH) replays a failure, FC_SEED=random draws a new seed; by default the seed comes from
+ * the commit (test/helpers/seed.ts). LEDGER_LONG_RUN=1 runs the long run instead (test/helpers/sequences.ts): at least 10,000
  * steps (LEDGER_LONG_STEPS) in sequences of 100, and prints seed, steps and time.
  */
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
 
-const LONG_RUN = process.env.LEDGER_LONG_RUN === "1";
 const STEPS = Number(process.env.LEDGER_STEPS ?? 40);
 const RUNS = Number(process.env.FC_RUNS ?? 5);
-const LONG_STEPS = Number(process.env.LEDGER_LONG_STEPS ?? 10_000);
-const LONG_SEQUENCE = 100;
-const SEED = propertySeed();
 
 const INVOICES = 6;
 const HOUR = 3600n;
@@ -893,54 +890,13 @@ async function checkRecords(r: Runner, label: string): Promise<void> {
   }
 }
 
-async function runSequence(ops: Op[], sequence: number): Promise<number> {
-  const s = await networkHelpers.loadFixture(scenario);
-  const runner = new Runner(s, await now(ethers));
-  let steps = 0;
-  for (const [i, op] of ops.entries()) {
-    const label = `sequence ${sequence}, step ${i} (${op.kind})`;
-    await runner.run(op, label);
-    await runner.check(label);
-    steps += 1;
-  }
-  await checkRecords(runner, `sequence ${sequence}, at the end`);
-  return steps;
-}
-
-function printStats(): void {
-  const rows = [...STATS].sort(([a], [b]) => a.localeCompare(b));
-  console.log(`      outcomes: ${rows.map(([k, n]) => `${k} ${n}`).join(", ")}`);
-}
-
 describe("VoucherLedger: part 1's rules over random sequences", function () {
-  if (!LONG_RUN) {
-    it(`keep every rule after every step of ${RUNS} random sequences of ${STEPS} steps (seed ${SEED})`, async function () {
-      this.timeout(0);
-      let sequence = 0;
-      await fc.assert(
-        fc.asyncProperty(fc.array(opArb, { minLength: STEPS, maxLength: STEPS }), async (ops) => {
-          await runSequence(ops, sequence++);
-        }),
-        { numRuns: RUNS, seed: SEED, ...(process.env.FC_PATH === undefined ? {} : { path: process.env.FC_PATH }), endOnFailure: process.env.FC_SHRINK === "0" },
-      );
-      if (process.env.FC_STATS === "1") printStats();
-    });
-  } else {
-    it(`keep every rule after every one of at least ${LONG_STEPS} steps (seed ${SEED}; LEDGER_LONG_RUN)`, async function () {
-      this.timeout(0);
-      const runs = Math.ceil(LONG_STEPS / LONG_SEQUENCE);
-      const started = Date.now();
-      let sequence = 0;
-      let steps = 0;
-      await fc.assert(
-        fc.asyncProperty(fc.array(opArb, { minLength: LONG_SEQUENCE, maxLength: LONG_SEQUENCE }), async (ops) => {
-          steps += await runSequence(ops, sequence++);
-        }),
-        { numRuns: runs, seed: SEED, endOnFailure: true },
-      );
-      console.log(`      long run: seed ${SEED}, ${sequence} sequences, ${steps} steps, ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      printStats();
-      expect(steps).to.be.at.least(LONG_STEPS);
-    });
-  }
+  itRunsSequences({
+    ops: opArb,
+    steps: STEPS,
+    runs: RUNS,
+    start: async () => new Runner(await networkHelpers.loadFixture(scenario), await now(ethers)),
+    end: checkRecords,
+    stats: STATS,
+  });
 });
