@@ -9,8 +9,24 @@ import { keccak256, toUtf8Bytes } from "ethers";
 const USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28] as const;
 
+/** What is wrong with an identifier, by kind, with the values its message names (for tools that translate it). */
+export type IdentityProblem =
+  | { kind: "length"; length: number }
+  | { kind: "character"; position: number; char: string }
+  | { kind: "checkCharacter"; last: string; expected: string }
+  | { kind: "invoice" }
+  | { kind: "notDate"; value: string }
+  | { kind: "notDay"; value: string };
+
 export class IdentityError extends Error {
   override name = "IdentityError";
+
+  constructor(
+    message: string,
+    readonly problem: IdentityProblem,
+  ) {
+    super(message);
+  }
 }
 
 /** The check character a unified social credit code's first 17 characters call for (GB 32100-2015, 4.2). */
@@ -18,7 +34,10 @@ export function creditCodeCheckCharacter(first17: string): string {
   let sum = 0;
   for (let i = 0; i < 17; i++) {
     const value = USCC_CHARSET.indexOf(first17[i] ?? "");
-    if (value < 0) throw new IdentityError(`character ${i + 1} (${JSON.stringify(first17[i] ?? "")}) is not one GB 32100 allows`);
+    if (value < 0) {
+      const char = JSON.stringify(first17[i] ?? "");
+      throw new IdentityError(`character ${i + 1} (${char}) is not one GB 32100 allows`, { kind: "character", position: i + 1, char });
+    }
     sum += value * USCC_WEIGHTS[i]!;
   }
   const check = (31 - (sum % 31)) % 31;
@@ -31,11 +50,17 @@ export function creditCodeCheckCharacter(first17: string): string {
  */
 export function canonicalCreditCode(input: string): string {
   const code = input.trim().toUpperCase();
-  if (code.length !== 18) throw new IdentityError(`a unified social credit code has 18 characters, this one has ${code.length}`);
+  if (code.length !== 18) {
+    throw new IdentityError(`a unified social credit code has 18 characters, this one has ${code.length}`, { kind: "length", length: code.length });
+  }
   const expected = creditCodeCheckCharacter(code.slice(0, 17));
   const last = code[17]!;
-  if (!USCC_CHARSET.includes(last)) throw new IdentityError(`character 18 (${JSON.stringify(last)}) is not one GB 32100 allows`);
-  if (last !== expected) throw new IdentityError(`the check character is ${last}, but the first 17 characters call for ${expected}`);
+  if (!USCC_CHARSET.includes(last)) {
+    throw new IdentityError(`character 18 (${JSON.stringify(last)}) is not one GB 32100 allows`, { kind: "character", position: 18, char: JSON.stringify(last) });
+  }
+  if (last !== expected) {
+    throw new IdentityError(`the check character is ${last}, but the first 17 characters call for ${expected}`, { kind: "checkCharacter", last, expected });
+  }
   return code;
 }
 
@@ -56,6 +81,7 @@ export function canonicalInvoiceNumber(input: string): string {
   if (m !== null) return `${m[1]}-${m[2]}`;
   throw new IdentityError(
     "an invoice is its 20-digit number (全电发票), or its 10- or 12-digit code and 8-digit number as CODE-NUMBER",
+    { kind: "invoice" },
   );
 }
 
@@ -67,12 +93,12 @@ export function invoiceNumberHash(invoice: string): string {
 /** The day number (days since 1970-01-01) of a calendar date `YYYY-MM-DD`, as the ledger counts days. */
 export function dayNumber(isoDate: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
-  if (m === null) throw new IdentityError(`${JSON.stringify(isoDate)} is not a date YYYY-MM-DD`);
+  if (m === null) throw new IdentityError(`${JSON.stringify(isoDate)} is not a date YYYY-MM-DD`, { kind: "notDate", value: JSON.stringify(isoDate) });
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const t = Date.UTC(y, mo - 1, d);
   const back = new Date(t);
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) {
-    throw new IdentityError(`${isoDate} is not a day of the calendar`);
+    throw new IdentityError(`${isoDate} is not a day of the calendar`, { kind: "notDay", value: isoDate });
   }
   return t / 86_400_000;
 }

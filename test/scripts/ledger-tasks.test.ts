@@ -247,6 +247,32 @@ describe("ledger v2 tasks", function () {
       expect(await ethers.provider.getBlockNumber()).to.equal(block);
     });
 
+    it("says the same problems in Chinese under a Chinese locale (LANG=zh_CN.UTF-8), on the same lines", async function () {
+      const f = await networkHelpers.loadFixture(fixture);
+      const unknown = creditCode(778);
+      const file = await csv("bad-zh.csv", [
+        `Z-1,${CODES.startup},${f.holder.address},100.00`,
+        `Z-2,${wrongCheck(CODES.startup)},${f.holder.address},100.00`,
+        `z-1,${CODES.startup},${f.holder2.address},-5`,
+        `Z-3,${unknown},${f.holder.address},100.00`,
+      ]);
+      const saved = process.env.LANG;
+      process.env.LANG = "zh_CN.UTF-8";
+      let r: Awaited<ReturnType<typeof run>>;
+      try {
+        r = await run("voucher batch-issue", { ledger: await f.ledger.getAddress(), as: f.issuer.address, programme: String(f.programme), file });
+      } finally {
+        if (saved === undefined) delete process.env.LANG;
+        else process.env.LANG = saved;
+      }
+      expect(r.code).to.equal(1);
+      expect(r.err).to.contain("有 3 个问题；未发送任何交易");
+      expect(r.err).to.contain(`第 3 行：credit_code：统一社会信用代码“${wrongCheck(CODES.startup)}”：校验码为`);
+      expect(r.err).to.contain("第 4 行：face_value：金额“-5”为负数：金额必须为正数");
+      expect(r.err).to.contain(`第 5 行：credit_code ${unknown}：没有登记此企业`);
+      expect(r.err).to.not.match(/line \d+:/);
+    });
+
     it("refuses a batch that would take a company over its cap, counting its rows together", async function () {
       const f = await networkHelpers.loadFixture(fixture);
       const file = await csv("cap.csv", [`C-1,${CODES.startup},${f.holder.address},5000000.00`, `C-2,${CODES.startup},${f.holder2.address},3000000.01`]);

@@ -1,5 +1,7 @@
 import { encodeBytes32String, decodeBytes32String, getAddress, ZeroAddress, ZeroHash } from "ethers";
 
+import { t } from "../i18n/index.js";
+
 /**
  * How the admin tools read and write what people type: amounts as decimals in the currency, dates as ISO dates,
  * reason codes as short words, addresses checksummed. Every parser throws a {@link UserError} whose message names
@@ -16,23 +18,21 @@ const UINT128_MAX = 2n ** 128n - 1n;
 /** Parses a decimal amount ("1250000.00", "1250000") into minor units; positive, at most `decimals` digits. */
 export function parseAmount(text: string, decimals: number): bigint {
   const value = text.trim();
-  if (value === "") throw new UserError("the amount is empty");
-  if (/^[-\u2212]\s*\d/.test(value)) throw new UserError(`the amount "${value}" is negative: it must be positive`);
+  if (value === "") throw new UserError(t("amount.empty"));
+  if (/^[-\u2212]\s*\d/.test(value)) throw new UserError(t("amount.negative", { value }));
   if (/[,_\s]/.test(value)) {
-    throw new UserError(`the amount "${value}" has separators in it: write it as digits and one "." (1250000.00)`);
+    throw new UserError(t("amount.separators", { value }));
   }
   const match = /^(\d+)(?:\.(\d+))?$/.exec(value);
-  if (match === null) throw new UserError(`the amount "${value}" is not a number like 1250000.00`);
+  if (match === null) throw new UserError(t("amount.notNumber", { value }));
   const whole = match[1] ?? "0";
   const fraction = match[2] ?? "";
   if (fraction.length > decimals) {
-    throw new UserError(
-      `the amount "${value}" has ${fraction.length} digits after "." but the currency has ${decimals}`,
-    );
+    throw new UserError(t("amount.decimals", { value, digits: fraction.length, decimals }));
   }
   const minor = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, "0") || "0");
-  if (minor === 0n) throw new UserError(`the amount "${value}" is zero: it must be positive`);
-  if (minor > UINT128_MAX) throw new UserError(`the amount "${value}" is too large`);
+  if (minor === 0n) throw new UserError(t("amount.zero", { value }));
+  if (minor > UINT128_MAX) throw new UserError(t("amount.tooLarge", { value }));
   return minor;
 }
 
@@ -92,10 +92,6 @@ export function reasonCode(word: string): string {
 
 /** How many bytes of UTF-8 a reference may take on the ledger (a bytes32 holding text). */
 export const REFERENCE_MAX_BYTES = 31;
-/** The limit in words a clerk understands: a Chinese character takes 3 bytes in UTF-8, a letter or digit 1. */
-export const REFERENCE_LIMIT_WORDS =
-  `at most ${REFERENCE_MAX_BYTES} bytes: ${Math.floor(REFERENCE_MAX_BYTES / 3)} Chinese characters, or ` +
-  `${REFERENCE_MAX_BYTES} letters/digits (a Chinese character counts 3)`;
 
 /**
  * Control characters (tab, CR, LF…), Unicode line and paragraph separators, and invisible format characters
@@ -110,29 +106,26 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
  * empty reference, one with control, line-break or invisible characters inside, and one longer than
  * {@link REFERENCE_MAX_BYTES} bytes.
  */
-export function canonicalReference(text: string, what = "the reference", fold = false): string {
+export function canonicalReference(text: string, what = t("what.reference"), fold = false): string {
   let value = text.normalize("NFKC").trim();
   if (fold) value = value.toUpperCase().normalize("NFKC");
-  if (value === "") throw new UserError(`${what} is empty`);
+  if (value === "") throw new UserError(t("reference.empty", { what }));
   const invisible = INVISIBLE.exec(value);
   if (invisible !== null) {
     const code = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
     const char = invisible[0];
-    const name = /[\n\r\u2028\u2029]/.test(char)
-      ? "a line break"
+    const kind = /[\n\r\u2028\u2029]/.test(char)
+      ? t("reference.kind.lineBreak")
       : char === "\t"
-        ? "a tab"
+        ? t("reference.kind.tab")
         : /\p{Cc}/u.test(char)
-          ? "a control character"
-          : "an invisible character";
-    throw new UserError(
-      `${what} ${JSON.stringify(value)} has ${name} (U+${code}) in it at position ${invisible.index + 1}: ` +
-        "a reference may hold letters, digits, Chinese characters, spaces and punctuation only",
-    );
+          ? t("reference.kind.control")
+          : t("reference.kind.invisible");
+    throw new UserError(t("reference.invisible", { what, value: JSON.stringify(value), kind, code, position: invisible.index + 1 }));
   }
   const bytes = Buffer.byteLength(value, "utf8");
   if (bytes > REFERENCE_MAX_BYTES) {
-    throw new UserError(`${what} "${value}" is too long (${bytes} bytes); it may be ${REFERENCE_LIMIT_WORDS}`);
+    throw new UserError(t("reference.tooLong", { what, value, bytes, limit: t("reference.limit") }));
   }
   return value;
 }
@@ -140,7 +133,7 @@ export function canonicalReference(text: string, what = "the reference", fold = 
 /**
  * A reference (an appropriation reference, say) as bytes32: {@link canonicalReference}, its case kept.
  */
-export function referenceCode(text: string, what = "the reference"): string {
+export function referenceCode(text: string, what = t("what.reference")): string {
   return encodeBytes32String(canonicalReference(text, what));
 }
 
@@ -150,7 +143,7 @@ export function referenceCode(text: string, what = "the reference"): string {
  * {@link canonicalReference} with letters upper-cased ("sh-2026-0001 " → "SH-2026-0001"); that form is what the
  * ledger records, what the voucher id is derived from, and what reports show.
  */
-export function applicationReference(text: string, what = "the application reference"): { text: string; code: string } {
+export function applicationReference(text: string, what = t("what.applicationReference")): { text: string; code: string } {
   const value = canonicalReference(text, what, true);
   return { text: value, code: encodeBytes32String(value) };
 }
@@ -172,20 +165,18 @@ export function readCode(code: string): string {
 export function parseAddress(text: string, allowUnchecksummed = false): string {
   const value = text.trim();
   if (!/^0x[0-9a-fA-F]{40}$/.test(value)) {
-    throw new UserError(`"${value}" is not an address (0x followed by 40 hexadecimal digits)`);
+    throw new UserError(t("address.notAddress", { value }));
   }
   const body = value.slice(2);
   const singleCase = body === body.toLowerCase() || body === body.toUpperCase();
   const address = getAddress(value.toLowerCase()); // one checksum computation: a batch checks 100,000 of them
   if (singleCase && !allowUnchecksummed && address !== value) {
-    throw new UserError(
-      `the address "${value}" has no checksum (it is all one case): copy it exactly as given, in mixed case (${address})`,
-    );
+    throw new UserError(t("address.noChecksum", { value, address }));
   }
   if (!singleCase && address !== value) {
-    throw new UserError(`the address "${value}" has a wrong checksum: it has a typo in it`);
+    throw new UserError(t("address.badChecksum", { value }));
   }
-  if (address === ZeroAddress) throw new UserError("the address is the zero address");
+  if (address === ZeroAddress) throw new UserError(t("address.zero"));
   return address;
 }
 

@@ -3,6 +3,7 @@ import { AbiCoder, keccak256 } from "ethers";
 import { creditCodeHash } from "../../../service/domain/identity.js";
 import { UserError, applicationReference, parseAddress, parseAmount } from "../admin/format.js";
 import type { Progress } from "../admin/work.js";
+import { t } from "../i18n/index.js";
 import { type Cells, type Problem, readCsv } from "./csv.js";
 import { parseCreditCode, parseInstant, shanghaiTime } from "./format.js";
 
@@ -60,7 +61,7 @@ export async function parseCompanyBatch(
       if (row === undefined) return;
       const first = firstLineOf.get(row.reference);
       if (first !== undefined) {
-        problems.push({ line, message: `application_ref "${row.reference}" appears already on line ${first}` });
+        problems.push({ line, message: t("batch.duplicate", { reference: row.reference, line: first }) });
         return;
       }
       firstLineOf.set(row.reference, line);
@@ -78,7 +79,7 @@ function checkRow(cell: Cells, line: number, options: CompanyParseOptions, probl
       return parse();
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      problems.push({ line, message: `${what}: ${error.message}` });
+      problems.push({ line, message: t("batch.cell", { column: what, detail: error.message }) });
       return undefined;
     }
   };
@@ -90,7 +91,7 @@ function checkRow(cell: Cells, line: number, options: CompanyParseOptions, probl
     const text = cell("expires_on");
     if (text === "") return 0n;
     const at = parseInstant(text);
-    if (at <= options.now) throw new UserError(`the expiry ${shanghaiTime(at)} is not in the future`);
+    if (at <= options.now) throw new UserError(t("batch.expiryPast", { expiry: shanghaiTime(at) }));
     return at;
   });
   if (problems.length > before || !reference || !creditCode || !holder || faceValue === undefined || expiresAt === undefined) {

@@ -6,6 +6,7 @@ import { toBeHex } from "ethers";
 import { revertData } from "../admin/errors.js";
 import { UserError, formatAmount } from "../admin/format.js";
 import { chunksOf, forEachConcurrently, lineRanges } from "../admin/work.js";
+import { t } from "../i18n/index.js";
 import { type CompanyRow, parseCompanyBatch } from "./batch-file.js";
 import { chainNow, type LedgerContext } from "./context.js";
 import { type Problem, decodeBatchFile, describeProblems } from "./csv.js";
@@ -84,12 +85,12 @@ export async function checkCompanyBatch(ctx: LedgerContext, programme: number, b
   const now = await chainNow(ctx);
   const { rows, problems } = await parseCompanyBatch(decoded.text, { programme, decimals: ctx.decimals, now });
   if (programme > Number(await ctx.registry.programmeCount())) {
-    return { ...empty, rows, problems: [...problems, { line: 0, message: `there is no programme ${programme}` }] };
+    return { ...empty, rows, problems: [...problems, { line: 0, message: t("batch.noProgramme", { programme }) }] };
   }
   const [rules, paused] = await ctx.registry.getProgramme(programme);
-  if (paused) problems.push({ line: 0, message: `programme ${programme} is paused` });
+  if (paused) problems.push({ line: 0, message: t("batch.paused", { programme }) });
   if (!(await ctx.ledger.isIssuer(ctx.signerAddress, programme))) {
-    problems.push({ line: 0, message: `${ctx.signerAddress} is not an issuer of programme ${programme}` });
+    problems.push({ line: 0, message: t("batch.notIssuer", { signer: ctx.signerAddress, programme }) });
   }
   // Companies and holders.
   const entityOf = new Map<string, number>();
@@ -103,16 +104,16 @@ export async function checkCompanyBatch(ctx: LedgerContext, programme: number, b
   for (const row of rows) {
     const entity = entityOf.get(row.creditCodeHash)!;
     const account = accounts.get(row.holder)!;
-    if (entity === 0) problems.push({ line: row.line, message: `credit_code ${row.creditCode}: no such company is registered` });
+    if (entity === 0) problems.push({ line: row.line, message: t("batch.noCompany", { creditCode: row.creditCode }) });
     else if (account.entity !== entity || !account.active) {
       problems.push({
         line: row.line,
         message:
           account.entity === 0
-            ? `holder ${row.holder} acts for no company: add it to company ${entity} first (entity add-address)`
+            ? t("batch.holderNoCompany", { holder: row.holder, entity })
             : account.entity !== entity
-              ? `holder ${row.holder} is an address of company ${account.entity}, not of ${row.creditCode} (company ${entity})`
-              : `holder ${row.holder} was removed from company ${entity}`,
+              ? t("batch.holderOtherCompany", { holder: row.holder, other: account.entity, creditCode: row.creditCode, entity })
+              : t("batch.holderRemoved", { holder: row.holder, entity }),
       });
     } else valid.push(row);
   }
@@ -132,11 +133,11 @@ export async function checkCompanyBatch(ctx: LedgerContext, programme: number, b
     }
     const e = byId.get(row.voucherId);
     if (e === undefined) {
-      problems.push({ line: row.line, message: `voucher ${row.reference} exists but no event issuing it was found from block ${ctx.fromBlock}` });
+      problems.push({ line: row.line, message: t("batch.noIssueEvent", { reference: row.reference, block: ctx.fromBlock }) });
     } else if (e.args.holder !== row.holder || e.args.faceValue !== row.faceValue) {
       problems.push({
         line: row.line,
-        message: `application_ref "${row.reference}" was issued before to ${e.args.holder}, ${money(e.args.faceValue, ctx.decimals, ctx.currency)}: not what this row says`,
+        message: t("batch.issuedOtherwise", { reference: row.reference, holder: e.args.holder, amount: money(e.args.faceValue, ctx.decimals, ctx.currency) }),
       });
     } else {
       issuedBefore.push(entryOf(ctx, row, Number(e.args.entity), e.args.expiresAt, e.transactionHash, e.blockNumber, "issued before"));
@@ -147,12 +148,15 @@ export async function checkCompanyBatch(ctx: LedgerContext, programme: number, b
   const total = toIssue.reduce((s, r) => s + r.faceValue, 0n);
   const first = Number(rules.firstYear);
   if (year < first || year >= first + Number(rules.yearCount)) {
-    if (toIssue.length > 0) problems.push({ line: 0, message: `programme ${programme} has no fiscal year ${year}` });
+    if (toIssue.length > 0) problems.push({ line: 0, message: t("batch.noYear", { programme, year }) });
   } else {
     const p = await ctx.ledger.getPeriod(programme, year);
     const left = p.budget - (p.issued - p.revoked - p.expired - p.clawedBack);
     if (total > left) {
-      problems.push({ line: 0, message: `the batch asks for ${money(total, ctx.decimals, ctx.currency)}; fiscal year ${year} of programme ${programme} has ${money(left, ctx.decimals, ctx.currency)} left` });
+      problems.push({
+        line: 0,
+        message: t("batch.overBudget", { total: money(total, ctx.decimals, ctx.currency), year, programme, left: money(left, ctx.decimals, ctx.currency) }),
+      });
     }
   }
   if (rules.capPerCompany > 0n) {
@@ -169,7 +173,12 @@ export async function checkCompanyBatch(ctx: LedgerContext, programme: number, b
       if (asked > left) {
         problems.push({
           line: list[0]!.line,
-          message: `company ${list[0]!.creditCode} would receive ${money(asked, ctx.decimals, ctx.currency)} (lines ${lineRanges(list.map((r) => r.line))}); its cap leaves ${money(left, ctx.decimals, ctx.currency)}`,
+          message: t("batch.overCap", {
+            creditCode: list[0]!.creditCode,
+            asked: money(asked, ctx.decimals, ctx.currency),
+            lines: lineRanges(list.map((r) => r.line)),
+            left: money(left, ctx.decimals, ctx.currency),
+          }),
         });
       }
     }
@@ -215,12 +224,12 @@ function entryOf(
 export async function issueCompanyBatch(ctx: LedgerContext, options: CompanyBatchOptions): Promise<CompanyBatchResult> {
   const programme = parseProgramme(options.programme);
   const chunkSize = options.chunkSize ?? 50;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new UserError("--chunk-size must be a positive number");
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new UserError(t("batch.chunkSize"));
   let bytes: Uint8Array;
   try {
     bytes = await readFile(options.file);
   } catch (error) {
-    throw new UserError(`cannot read the batch file ${options.file}: ${(error as Error).message}`);
+    throw new UserError(t("batch.unreadable", { file: options.file, detail: (error as Error).message }));
   }
   const reportPath = options.reportPath ?? reportPathFor(options.file);
   const header = { ledger: await ctx.ledger.getAddress(), programme, currency: ctx.currency };
@@ -233,7 +242,7 @@ export async function issueCompanyBatch(ctx: LedgerContext, options: CompanyBatc
   }
   const check = await checkCompanyBatch(ctx, programme, bytes);
   if (check.problems.length > 0) {
-    throw new UserError(`${options.file} has ${check.problems.length} problem(s); nothing was sent:\n${describeProblems(check.problems)}`);
+    throw new UserError(t("batch.problems", { file: options.file, count: check.problems.length, problems: describeProblems(check.problems) }));
   }
   const total = check.toIssue.reduce((s, r) => s + r.faceValue, 0n);
   const chunks = chunksOf(check.toIssue, chunkSize);

@@ -1,6 +1,7 @@
 import { parse } from "csv-parse/sync";
 
 import { type Progress, yielder } from "../admin/work.js";
+import { type MessageKey, t } from "../i18n/index.js";
 
 /**
  * Reading a CSV batch file as a clerk saves it from Excel: its bytes as UTF-8 text, its header, and every row on its
@@ -18,9 +19,9 @@ export interface Problem {
  * saves GBK on a Chinese Windows, "Unicode text" UTF-16) is a problem on the line of its first foreign byte.
  */
 export function decodeBatchFile(bytes: Uint8Array): { text: string } | { problem: Problem } {
-  const save = 'save it again from Excel as "CSV UTF-8 (Comma delimited)" (CSV UTF-8（逗号分隔）)';
+  const save = t("csv.saveAgain");
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    return { problem: { line: 1, message: `the file is UTF-16 text, not UTF-8: ${save}` } };
+    return { problem: { line: 1, message: t("csv.utf16", { save }) } };
   }
   try {
     return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes) };
@@ -29,7 +30,7 @@ export function decodeBatchFile(bytes: Uint8Array): { text: string } | { problem
     const at = text.indexOf("\uFFFD");
     const line = text.slice(0, Math.max(0, at)).split("\n").length;
     return {
-      problem: { line, message: `the file is not UTF-8 text (GBK, as Excel's plain "CSV" saves it?): ${save}` },
+      problem: { line, message: t("csv.notUtf8", { save }) },
     };
   }
 }
@@ -58,10 +59,10 @@ interface CsvRecord {
   info: { lines: number };
 }
 
-const SEPARATORS: [string, string][] = [
-  [";", "semicolons (;)"],
-  ["\t", "tabs"],
-  ["|", "vertical bars (|)"],
+const SEPARATORS: [string, MessageKey][] = [
+  [";", "csv.separator.semicolons"],
+  ["\t", "csv.separator.tabs"],
+  ["|", "csv.separator.bars"],
 ];
 
 /**
@@ -80,21 +81,14 @@ export async function readCsv(
   const problems: Problem[] = [];
   const lines = text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/);
   const headerIndex = lines.findIndex((line) => line.trim() !== "");
-  if (headerIndex < 0) return [{ line: 1, message: "the file is empty" }];
+  if (headerIndex < 0) return [{ line: 1, message: t("csv.empty") }];
   const headerLine = headerIndex + 1;
   const header = parseLine(lines[headerIndex]!, []);
-  if ("error" in header) return [{ line: headerLine, message: `the header: ${header.error}` }];
+  if ("error" in header) return [{ line: headerLine, message: t("csv.header", { detail: header.error }) }];
   const columns = header.cells.map((name) => name.normalize("NFKC").trim().toLowerCase());
   const separator = columns.length === 1 ? SEPARATORS.find(([char]) => columns[0]!.includes(char)) : undefined;
   if (separator !== undefined) {
-    return [
-      {
-        line: headerLine,
-        message:
-          `the file is separated by ${separator[1]}, not by commas: save it again from Excel as ` +
-          '"CSV UTF-8 (Comma delimited)", or replace every separator by a comma',
-      },
-    ];
+    return [{ line: headerLine, message: t("csv.separatedBy", { separator: t(separator[1]) }) }];
   }
   const headerProblem = checkHeader(columns, spec);
   if (headerProblem !== undefined) return [{ line: headerLine, message: headerProblem }];
@@ -113,7 +107,7 @@ export async function readCsv(
       }
       rows++;
       if (cells!.slice(columns.length).some((extra) => extra !== "")) {
-        problems.push({ line, message: `the row has ${cells!.length} cells but the header ${columns.length} columns` });
+        problems.push({ line, message: t("csv.extraCells", { cells: cells!.length, columns: columns.length }) });
         continue;
       }
       onRow((name) => cells![columns.indexOf(name)] ?? "", line);
@@ -123,7 +117,7 @@ export async function readCsv(
     onProgress?.(seen, total);
     await pause();
   }
-  if (rows === 0 && problems.length === 0) problems.push({ line: headerLine, message: "the file has a header but no rows" });
+  if (rows === 0 && problems.length === 0) problems.push({ line: headerLine, message: t("csv.noRows") });
   return problems;
 }
 
@@ -133,12 +127,16 @@ function checkHeader(columns: string[], spec: CsvColumns): string | undefined {
   const twice = new Set(columns).size !== columns.length;
   if (unknown.length === 0 && missing.length === 0 && !twice) return undefined;
   const parts = [
-    missing.length > 0 ? `missing column(s) ${missing.join(", ")}` : "",
-    unknown.length > 0 ? `unknown column(s) ${unknown.map((c) => `"${c}"`).join(", ")}` : "",
-    twice ? "a column appears twice" : "",
+    missing.length > 0 ? t("csv.missingColumns", { columns: missing.join(", ") }) : "",
+    unknown.length > 0 ? t("csv.unknownColumns", { columns: unknown.map((c) => `"${c}"`).join(", ") }) : "",
+    twice ? t("csv.columnTwice") : "",
   ].filter((part) => part !== "");
   const optional = spec.all.filter((c) => !spec.required.includes(c));
-  return `the header is wrong: ${parts.join("; ")}. It must be: ${spec.all.join(",")}${optional.length > 0 ? ` (${optional.join(", ")} optional)` : ""}`;
+  return t("csv.headerWrong", {
+    parts: parts.join("; "),
+    columns: spec.all.join(","),
+    optional: optional.length > 0 ? t("csv.optional", { columns: optional.join(", ") }) : "",
+  });
 }
 
 /** The records of lines [from, to) with their line numbers; each line on its own when the block has an error. */
@@ -175,24 +173,16 @@ function parseLine(line: string, columns: string[]): { cells: string[] } | { err
   } catch (error) {
     const { code, column } = error as { code?: string; column?: unknown };
     const index = typeof column === "number" ? column : undefined;
-    const where = index === undefined ? "a cell" : `column ${columns[index] ?? index + 1}`;
+    const where = index === undefined ? t("csv.aCell") : t("csv.column", { column: columns[index] ?? index + 1 });
     switch (code) {
       case "CSV_QUOTE_NOT_CLOSED":
-        return {
-          error:
-            `${where}: a quote (") opens a cell that is not closed on this line (a cell cannot span lines; ` +
-            'a quote inside a cell is written twice: "")',
-        };
+        return { error: t("csv.quoteNotClosed", { where }) };
       case "CSV_INVALID_CLOSING_QUOTE":
-        return {
-          error: `${where}: text follows the closing quote (") of the cell (a quote inside a cell is written twice: "")`,
-        };
+        return { error: t("csv.textAfterQuote", { where }) };
       case "INVALID_OPENING_QUOTE":
-        return {
-          error: `${where}: a quote (") in the middle of the cell (write it twice, "", and quote the whole cell)`,
-        };
+        return { error: t("csv.quoteInside", { where }) };
       default:
-        return { error: `${where}: the line is not valid CSV (${(error as Error).message})` };
+        return { error: t("csv.invalid", { where, detail: (error as Error).message }) };
     }
   }
 }
@@ -202,8 +192,7 @@ export function describeProblems(problems: Problem[], limit = 500): string {
   const sorted = [...problems].sort((a, b) => a.line - b.line);
   const lines = sorted
     .slice(0, limit)
-    .map((p) => (p.line === 0 ? `  batch: ${p.message}` : `  line ${p.line}: ${p.message}`));
-  if (sorted.length > limit)
-    lines.push(`  … and ${sorted.length - limit} more problem(s) after line ${sorted[limit - 1]!.line}`);
+    .map((p) => (p.line === 0 ? t("problems.batch", { message: p.message }) : t("problems.line", { line: p.line, message: p.message })));
+  if (sorted.length > limit) lines.push(t("problems.more", { count: sorted.length - limit, line: sorted[limit - 1]!.line }));
   return lines.join("\n");
 }

@@ -1,6 +1,7 @@
 import { dateOfDay, dayNumber, dayOfInstant, IdentityError, canonicalCreditCode, instantOfDate } from "../../../service/domain/identity.js";
 import { UserError, formatAmount } from "../admin/format.js";
 import { shanghaiTime as isoInstant } from "../governance/time.js";
+import { type MessageKey, t } from "../i18n/index.js";
 
 /**
  * How the ledger v2 tools write and read what people type: amounts in CNY decimals with thousands separators, dates
@@ -39,37 +40,44 @@ export function fiscalYearOf(seconds: bigint | number): number {
  * Parses an ISO date ("2027-06-30": 00:00 in Asia/Shanghai) or an ISO date-time with its offset
  * ("2027-06-30T12:00:00+08:00") into unix seconds.
  */
-export function parseInstant(text: string, what = "the date"): bigint {
+export function parseInstant(text: string, what = t("what.date")): bigint {
   const value = text.trim();
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     try {
       return instantOfDate(value);
     } catch (error) {
-      throw new UserError(`${what}: ${(error as Error).message}`);
+      throw new UserError(t("instant.invalid", { what, detail: identityMessage(error) }));
     }
   }
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
     const ms = Date.parse(value);
     if (!Number.isNaN(ms)) return BigInt(Math.floor(ms / 1000));
   }
-  throw new UserError(`${what} "${value}" is not a date like 2027-06-30 (or 2027-06-30T12:00:00+08:00)`);
+  throw new UserError(t("instant.notDate", { what, value }));
 }
 
 /** Parses an ISO date into the ledger's day number (days since 1970-01-01). */
-export function parseDay(text: string, what = "the date"): number {
+export function parseDay(text: string, what = t("what.date")): number {
   try {
     return dayNumber(text.trim());
   } catch (error) {
-    throw new UserError(`${what}: ${(error as Error).message}`);
+    throw new UserError(t("instant.invalid", { what, detail: identityMessage(error) }));
   }
 }
 
+/** What an {@link IdentityError} says, in the environment's language; another error's message as it is. */
+export function identityMessage(error: unknown): string {
+  if (!(error instanceof IdentityError)) return (error as Error).message;
+  const { kind, ...values } = error.problem;
+  return t(`identity.${kind}` as MessageKey, values);
+}
+
 /** A unified social credit code in its canonical form, its check character verified (GB 32100-2015). */
-export function parseCreditCode(text: string, what = "the credit code"): string {
+export function parseCreditCode(text: string, what = t("what.creditCode")): string {
   try {
     return canonicalCreditCode(text);
   } catch (error) {
-    if (error instanceof IdentityError) throw new UserError(`${what} "${text.trim()}": ${error.message}`);
+    if (error instanceof IdentityError) throw new UserError(t("creditCode.invalid", { what, value: text.trim(), detail: identityMessage(error) }));
     throw error;
   }
 }
