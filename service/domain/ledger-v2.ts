@@ -1,3 +1,5 @@
+import { AbiCoder, keccak256 } from "ethers";
+
 /**
  * Ledger v2's enumerations by name, in the contracts' order (the index is the value on chain): the words the mirror
  * stores, the API filters on and the verifier compares. contracts/IVoucherLedgerTypes.sol, ISchemeRegistry.sol and
@@ -39,4 +41,12 @@ export const INVOICE_FLAG = { BUYER: 1, PENDING: 2 } as const;
 /** The name of an enumeration's value, or the number in decimal for one the contracts do not define. */
 export function nameOf(names: readonly string[], value: number | bigint | string): string {
   return names[Number(value)] ?? String(value);
+}
+
+/**
+ * An invoice's key on chain: `keccak256(abi.encode(uint32 supplierEntity, bytes32 invoiceNumberHash))`, as the
+ * ledger's `invoiceKey` computes it (only the invoice's own supplier can use its number).
+ */
+export function invoiceKey(supplierEntity: number | bigint | string, invoiceNumberHash: string): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["uint32", "bytes32"], [BigInt(supplierEntity), invoiceNumberHash]));
 }
