@@ -11,6 +11,8 @@ export interface VerifyTarget {
   ledger: string;
   accessManager: string;
   deploymentBlock: number;
+  /** Ledger v2's registry and payment ledger: set when the target is ledger v2 (service/verify/verify-v2.ts). */
+  v2?: { registry: string; payments: string };
 }
 
 /** The ledger's whole history read from the chain alone: every log of both contracts up to `atBlock`, folded. */

@@ -8,7 +8,7 @@ import { localStackFiles, lockHolder, readStackState, type StackState } from "..
 import { createLogger } from "../internal/logger.js";
 import { resolveTarget } from "../mirror.js";
 import { openDatabase } from "../store/database.js";
-import { verifyLedger, type VerifyReport } from "./verify.js";
+import { type AnyVerifyReport, verifyLedger } from "./verify.js";
 
 /**
  * `npm run verify`: rebuilds the ledger from the chain's logs alone, compares it with the contract's counters and
@@ -21,11 +21,17 @@ import { verifyLedger, type VerifyReport } from "./verify.js";
  * RPC_URL the configuration is the service's (RPC_URL, DATABASE_URL or DATA_DIR, …); a PGlite folder that another
  * process holds is refused at once with a line saying what to do, never waited for.
  */
-export function printReport(report: VerifyReport, write: (line: string) => void): void {
+export function printReport(report: AnyVerifyReport, write: (line: string) => void): void {
   write(`verified ledger ${report.ledger} on chain ${report.chainId} at block ${report.atBlock}: ${report.events} events`);
+  const against = `with the contract${report.mirrorCompared ? " and the mirror" : ""}`;
   const c = report.checked;
-  write(`  compared ${c.cities} cities, ${c.vouchers} vouchers, ${c.redemptions} redemptions, ${c.accreditations} accreditations, ` +
-    `${c.issuers} issuers, ${c.roles} role memberships with the contract${report.mirrorCompared ? " and the mirror" : ""}`);
+  if ("cities" in c) {
+    write(`  compared ${c.cities} cities, ${c.vouchers} vouchers, ${c.redemptions} redemptions, ${c.accreditations} accreditations, ` +
+      `${c.issuers} issuers, ${c.roles} role memberships ${against}`);
+  } else {
+    // Ledger v2 (service/verify/verify-v2.ts).
+    write(`  compared ${Object.entries(c).map(([what, n]) => `${n} ${what}`).join(", ")} ${against}`);
+  }
   if (report.ok) {
     write("  no differences");
     return;
@@ -46,7 +52,7 @@ interface Options {
 /** Could not verify: one line on stderr, exit code 2. */
 class CannotVerify extends Error {}
 
-function output(report: VerifyReport, options: Options): number {
+function output(report: AnyVerifyReport, options: Options): number {
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else printReport(report, (line) => process.stdout.write(`${line}\n`));
   return report.ok ? 0 : 1;
@@ -103,7 +109,7 @@ async function askLocalStack(state: StackState, dataDir: string, options: Option
     const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string; title?: string };
     throw new CannotVerify(`the local stack's service refused (${response.status} ${problem.code ?? ""}): ${problem.detail ?? problem.title ?? ""}`);
   }
-  return output((await response.json()) as VerifyReport, options);
+  return output((await response.json()) as AnyVerifyReport, options);
 }
 
 async function verifyLocalStack(options: Options): Promise<number> {

@@ -18,7 +18,10 @@ export interface VerifyReportV2 {
   ledger: string;
   atBlock: number;
   events: number;
-  checked: Record<string, number>;
+  checked: {
+    programmes: number; periods: number; vouchers: number; claims: number; invoices: number; redemptions: number; payments: number;
+    companies: number; accreditations: number; payees: number;
+  };
   mirrorCompared: boolean;
   differences: Difference[];
   ok: boolean;

@@ -5,8 +5,12 @@ import { inPool, readChainHistory, type VerifyTarget, viewCaller } from "./chain
 import { outstanding } from "./fold.js";
 import type { Difference } from "./difference.js";
 import { compareMirror } from "./mirror.js";
+import { verifyLedgerV2, type VerifyReportV2 } from "./verify-v2.js";
 
 export type { Difference };
+
+/** A verification's report: ledger v1's, or ledger v2's (service/verify/verify-v2.ts). */
+export type AnyVerifyReport = VerifyReport | VerifyReportV2;
 
 export interface VerifyReport {
   chainId: number;
@@ -36,7 +40,7 @@ const STATUS = ["None", "Active", "Redeemed", "Revoked", "Expired", "Reissued"];
  * Rebuilds the ledger's state from the chain's logs alone (no database), then compares it with the contract's own
  * views at the same block and with the mirror, and reports every difference.
  */
-export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
+export async function verifyLedger(deps: VerifyDeps): Promise<AnyVerifyReport> {
   const checkpoint = async () => {
     const rows = await deps.db!.query<{ n: string }>("SELECT block_number::text AS n FROM sync_checkpoint WHERE id = 1");
     return rows[0] === undefined ? undefined : Number(rows[0].n);
@@ -52,8 +56,10 @@ export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
 
 const rpc = (deps: VerifyDeps) => deps.rpc.blockNumber();
 
-async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<VerifyReport> {
+async function verifyAt(deps: VerifyDeps, atBlock: number): Promise<AnyVerifyReport> {
   const { rpc, target, db } = deps;
+  // Ledger v2: its own fold and comparisons.
+  if (target.v2 !== undefined) return verifyLedgerV2({ ...deps, target: { ...target, v2: target.v2 }, atBlock });
   const history = await readChainHistory(rpc, target, atBlock, deps.logger);
   const { state, abis } = history;
   const differences: Difference[] = [];

@@ -21,10 +21,17 @@ const reportSchema = z
     ledger: z.string(),
     atBlock: z.number().int(),
     events: z.number().int(),
-    checked: z.strictObject({
-      cities: z.number().int(), vouchers: z.number().int(), accreditations: z.number().int(), issuers: z.number().int(),
-      roles: z.number().int(), redemptions: z.number().int(),
-    }),
+    checked: z.union([
+      z.strictObject({
+        cities: z.number().int(), vouchers: z.number().int(), accreditations: z.number().int(), issuers: z.number().int(),
+        roles: z.number().int(), redemptions: z.number().int(),
+      }).meta({ description: "Ledger v1: what was compared" }),
+      z.strictObject({
+        programmes: z.number().int(), periods: z.number().int(), vouchers: z.number().int(), claims: z.number().int(),
+        invoices: z.number().int(), redemptions: z.number().int(), payments: z.number().int(), companies: z.number().int(),
+        accreditations: z.number().int(), payees: z.number().int(),
+      }).meta({ description: "Ledger v2: what was compared" }),
+    ]),
     mirrorCompared: z.boolean(),
     differences: z.array(differenceSchema),
     ok: z.boolean(),

@@ -122,6 +122,14 @@ describe("audit API: ledger v2's lists", function () {
         expect((suppliers[0]!.accreditations as Item[]).map((a) => a.programme)).to.deep.equal([1, 2]);
       });
 
+      it("verifies ledger v2 on GET /v1/verify: its own fold of the chain's logs against the contracts and the mirror", async function () {
+        const report = await fx.client.get("/v1/verify", governor);
+        expect(report.status, report.text).to.equal(200);
+        expect(report.json).to.include({ ok: true, mirrorCompared: true });
+        expect(report.json.differences).to.deep.equal([]);
+        expect(report.json.checked).to.include({ programmes: 2, claims: 3 * t.counter, payments: 4 * t.counter });
+      });
+
       it("exports a list as CSV, one row per item", async function () {
         const json = (await fx.client.get("/v2/claims?limit=1000", governor)).json.items as Item[];
         const csv = await fx.client.get("/v2/claims?format=csv", governor);
