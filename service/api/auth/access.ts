@@ -68,7 +68,7 @@ export function forbidden(detail: string): ApiError {
  * The answer for a record that does not exist, or that the caller may not see. The detail names neither the key
  * (the problem's `instance` has the path) nor anything read about the record.
  */
-export function notFound(what: "voucher" | "city" | "data center", atBlock?: number): ApiError {
+export function notFound(what: "voucher" | "city" | "data center" | "programme", atBlock?: number): ApiError {
   return new ApiError("NOT_FOUND", atBlock === undefined ? `no such ${what}` : `no such ${what} at block ${atBlock}`);
 }
 

@@ -2,7 +2,9 @@ import type { AnyEndpoint } from "../endpoint.js";
 import { getCity } from "./get-city.js";
 import { getDataCenter } from "./get-data-center.js";
 import { getVerify } from "./get-verify.js";
+import { getProgramme } from "./get-programme.js";
 import { getVoucher } from "./get-voucher.js";
+import { getVoucherV2 } from "./get-voucher-v2.js";
 import { listCities } from "./list-cities.js";
 import { listClaims } from "./list-claims.js";
 import { listCompanies } from "./list-companies.js";
@@ -28,7 +30,7 @@ export const ENDPOINTS: readonly AnyEndpoint[] = [
   listDataCenters, getDataCenter,
   listEvents,
   listRoles,
-  listProgrammes, listCompanies, listVouchersV2, listRedemptionsV2, listClaims, listPayments,
+  listProgrammes, getProgramme, listCompanies, listVouchersV2, getVoucherV2, listRedemptionsV2, listClaims, listPayments,
   getVerify,
   getHealth, getReady, getStatus, getMetrics,
 ];

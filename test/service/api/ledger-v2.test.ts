@@ -130,6 +130,28 @@ describe("audit API: ledger v2's lists", function () {
         expect(report.json.checked).to.include({ programmes: 2, claims: 3 * t.counter, payments: 4 * t.counter });
       });
 
+      it("answers one programme and one voucher with its redemptions and claims, and 404 outside the caller's scope", async function () {
+        const listed = (await fx.client.get("/v2/programmes", governor)).json.items as Item[];
+        expect((await fx.client.get("/v2/programmes/2", governor)).json).to.deep.equal(listed[1]);
+        expect((await fx.client.get("/v2/programmes/9", governor)).status).to.equal(404);
+        const [redemption] = (await fx.client.get("/v2/redemptions", governor)).json.items as Item[];
+        const redeemed = (await fx.client.get(`/v2/vouchers/${String(redemption!.voucherId)}`, governor)).json;
+        expect(redeemed.redemptions).to.have.length(2);
+        expect(redeemed.redemptions[0]).to.deep.equal(redemption);
+        const [claim] = (await fx.client.get("/v2/claims", governor)).json.items as Item[];
+        const claimed = (await fx.client.get(`/v2/vouchers/${String(claim!.voucherId)}`, holder)).json;
+        expect(claimed.claims).to.have.length(3);
+        expect(claimed).to.include({ programme: 2, company: Number(t.f.entities.startup), held: "50000.00" });
+        // The supplier's company holds no voucher: another company's voucher is "no such voucher", as an unknown one is.
+        const hidden = await fx.client.get(`/v2/vouchers/${String(claim!.voucherId)}`, supplier);
+        const unknown = await fx.client.get("/v2/vouchers/12345", supplier);
+        expect([hidden.status, hidden.json.detail]).to.deep.equal([unknown.status, unknown.json.detail]).and.to.deep.equal([404, "no such voucher"]);
+        // A company with neither vouchers nor accreditations sees no programme.
+        const other = await tokenFor(fx.client, t.f.otherHolder);
+        expect((await fx.client.get("/v2/programmes/1", other)).status).to.equal(404);
+        expect((await fx.client.get("/v2/programmes/1", supplier)).status).to.equal(200);
+      });
+
       it("exports a list as CSV, one row per item", async function () {
         const json = (await fx.client.get("/v2/claims?limit=1000", governor)).json.items as Item[];
         const csv = await fx.client.get("/v2/claims?format=csv", governor);
