@@ -48,19 +48,26 @@ async function one(tx: Queryable, e: StoredEvent, sql: string, params: unknown[]
   return row;
 }
 
-/** The programme's fiscal year, created with no budget on first use. */
-async function ensurePeriod(tx: Queryable, programme: string, year: string, block: number): Promise<void> {
+const COUNTERS = ["issued", "revoked", "expired", "clawed_back"] as const;
+type Counter = (typeof COUNTERS)[number];
+
+/**
+ * Adds `amount` to a counter of a programme's fiscal year, in one statement: the year is created (no budget yet, the
+ * counter at `amount`) on first use.
+ */
+async function addToPeriod(tx: Queryable, counter: Counter, programme: string, year: string, amount: string, block: number) {
+  const values = COUNTERS.map((c) => (c === counter ? "$4" : "0")).join(", ");
   await tx.query(
-    `INSERT INTO v2_periods (programme, year, budget, appropriation, issued, revoked, expired, clawed_back, updated_block)
-     VALUES ($1, $2, 0, $3, 0, 0, 0, 0, $4) ON CONFLICT (programme, year) DO NOTHING`,
-    [programme, year, `0x${"0".repeat(64)}`, block],
+    `INSERT INTO v2_periods (programme, year, budget, appropriation, ${COUNTERS.join(", ")}, updated_block)
+     VALUES ($1, $2, 0, $3, ${values}, $5)
+     ON CONFLICT (programme, year) DO UPDATE SET ${counter} = v2_periods.${counter} + $4, updated_block = EXCLUDED.updated_block`,
+    [programme, year, `0x${"0".repeat(64)}`, amount, block],
   );
 }
 
 /** Adds `amount` to a counter of a period and the same counter of its programme. */
-async function count(tx: Queryable, counter: "revoked" | "expired" | "clawed_back", programme: string, year: string, amount: string, block: number) {
-  await ensurePeriod(tx, programme, year, block);
-  await tx.query(`UPDATE v2_periods SET ${counter} = ${counter} + $3, updated_block = $4 WHERE programme = $1 AND year = $2`, [programme, year, amount, block]);
+async function count(tx: Queryable, counter: Exclude<Counter, "issued">, programme: string, year: string, amount: string, block: number) {
+  await addToPeriod(tx, counter, programme, year, amount, block);
   await tx.query(`UPDATE v2_programmes SET ${counter} = ${counter} + $2, updated_block = $3 WHERE id = $1`, [programme, amount, block]);
 }
 
@@ -200,8 +207,11 @@ async function apply(tx: Queryable, e: StoredEvent): Promise<void> {
 
     // ---------------------------------------------------------------------------------------------- ledger
     case "ledger.BudgetSet":
-      await ensurePeriod(tx, s("programme"), s("year"), b);
-      await tx.query("UPDATE v2_periods SET budget = $3, appropriation = $4, updated_block = $5 WHERE programme = $1 AND year = $2",
+      await tx.query(
+        `INSERT INTO v2_periods (programme, year, budget, appropriation, ${COUNTERS.join(", ")}, updated_block)
+         VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5)
+         ON CONFLICT (programme, year) DO UPDATE SET budget = EXCLUDED.budget, appropriation = EXCLUDED.appropriation,
+           updated_block = EXCLUDED.updated_block`,
         [s("programme"), s("year"), s("budget"), s("appropriation"), b]);
       return;
     case "ledger.VoucherIssued":
@@ -212,8 +222,7 @@ async function apply(tx: Queryable, e: StoredEvent): Promise<void> {
         [s("id"), s("programme"), s("holder"), s("entity"), s("applicationRef"), s("faceValue"), s("year"), e.blockTimestamp,
           s("expiresAt"), s("issuer"), b, e.transactionHash],
       );
-      await ensurePeriod(tx, s("programme"), s("year"), b);
-      await tx.query("UPDATE v2_periods SET issued = issued + $3, updated_block = $4 WHERE programme = $1 AND year = $2", [s("programme"), s("year"), s("faceValue"), b]);
+      await addToPeriod(tx, "issued", s("programme"), s("year"), s("faceValue"), b);
       await one(tx, e, "UPDATE v2_programmes SET issued = issued + $2, voucher_count = voucher_count + 1, updated_block = $3 WHERE id = $1 RETURNING id",
         [s("programme"), s("faceValue"), b], `programme ${s("programme")}`);
       return;
