@@ -4,17 +4,33 @@ import type { DecodedArgs } from "../chain/abi.js";
 import { DecodeError } from "../internal/errors.js";
 import type { Queryable } from "./database.js";
 import type { StoredEvent } from "./projection.js";
+import { createIssueBuffer } from "./projection-v2-issues.js";
 
 /**
  * Ledger v2's projection: applies events of the raw log, in chain order, to the v2 tables (service/store/
- * migrations-v2.ts), one event after the other, each as a few statements on the rows it touches. As v1's projection,
+ * migrations-v2.ts), one event after the other, each as a few statements on the rows it touches (issues in bulk:
+ * service/store/projection-v2-issues.ts). As v1's projection,
  * it is a pure function of the raw log: the store projects only events it has just inserted, and a rollback empties
  * the tables and projects the whole log again, so applying the log batch by batch gives the rows one pass gives.
  * Events that change no table (TransferSingle, Locked, Paused, AuthorityUpdated, …) stay in the raw log only.
  */
 export async function projectV2(tx: Queryable, events: readonly StoredEvent[]): Promise<void> {
-  for (const e of events) await apply(tx, e);
+  const issues = createIssueBuffer(tx);
+  for (const e of events) {
+    if (e.contract === "ledger" && e.eventName === "VoucherIssued") {
+      issues.add(e, (name) => str(e, e.args, name));
+      continue;
+    }
+    // An issue's own other events change no table; anything else sees the issues before it written.
+    if (e.contract === "ledger" && ISSUE_COMPANIONS.has(e.eventName)) continue;
+    await issues.flush();
+    await apply(tx, e);
+  }
+  await issues.flush();
 }
+
+/** The events an issue emits besides VoucherIssued: in the raw log only. */
+const ISSUE_COMPANIONS = new Set(["Locked", "TransferSingle"]);
 
 type Args = DecodedArgs;
 
@@ -213,18 +229,6 @@ async function apply(tx: Queryable, e: StoredEvent): Promise<void> {
          ON CONFLICT (programme, year) DO UPDATE SET budget = EXCLUDED.budget, appropriation = EXCLUDED.appropriation,
            updated_block = EXCLUDED.updated_block`,
         [s("programme"), s("year"), s("budget"), s("appropriation"), b]);
-      return;
-    case "ledger.VoucherIssued":
-      await tx.query(
-        `INSERT INTO v2_vouchers (id, programme, holder, entity, application_ref, face_value, remaining, held, redeemed, claimed,
-           status, frozen, year, issued_at, expires_at, issuer, issued_block, issued_tx, updated_block)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, 0, 0, 0, 'Active', false, $7, $8, $9, $10, $11, $12, $11)`,
-        [s("id"), s("programme"), s("holder"), s("entity"), s("applicationRef"), s("faceValue"), s("year"), e.blockTimestamp,
-          s("expiresAt"), s("issuer"), b, e.transactionHash],
-      );
-      await addToPeriod(tx, "issued", s("programme"), s("year"), s("faceValue"), b);
-      await one(tx, e, "UPDATE v2_programmes SET issued = issued + $2, voucher_count = voucher_count + 1, updated_block = $3 WHERE id = $1 RETURNING id",
-        [s("programme"), s("faceValue"), b], `programme ${s("programme")}`);
       return;
     case "ledger.VoucherRedeemed": {
       const ev = obj(e, a, "evidence");
