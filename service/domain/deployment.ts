@@ -41,20 +41,34 @@ export function deploymentPath(chainId: number | bigint, dir: string = DEPLOYMEN
   return join(dir, `chain-${chainId}.json`);
 }
 
-/** Reads and validates a deployment file; the error names the file and the field. */
-export async function readDeployment(path: string): Promise<Deployment> {
+/** Reads and validates a deployment file of either version; the error names the file and the field. */
+async function readRecord<S extends z.ZodType>(schema: S, path: string): Promise<z.output<S>> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
     throw new Error(`cannot read the deployment file ${path}: ${(error as Error).message}`, { cause: error });
   }
-  const parsed = deploymentSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`the deployment file ${path} is invalid at "${issue?.path.join(".")}": ${issue?.message}`);
   }
   return parsed.data;
+}
+
+/** Writes a deployment file of either version atomically (temporary file, then rename). */
+async function writeRecord<S extends z.ZodType>(schema: S, record: z.input<S>, path: string): Promise<void> {
+  const valid = schema.parse(record);
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(valid, null, 2)}\n`);
+  await rename(temporary, path);
+}
+
+/** Reads and validates a deployment file; the error names the file and the field. */
+export function readDeployment(path: string): Promise<Deployment> {
+  return readRecord(deploymentSchema, path);
 }
 
 /**
@@ -80,12 +94,8 @@ export async function deploymentMismatch(
 }
 
 /** Writes a deployment file atomically (temporary file, then rename). */
-export async function writeDeployment(deployment: Deployment, path: string): Promise<void> {
-  const valid = deploymentSchema.parse(deployment);
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(valid, null, 2)}\n`);
-  await rename(temporary, path);
+export function writeDeployment(deployment: Deployment, path: string): Promise<void> {
+  return writeRecord(deploymentSchema, deployment, path);
 }
 
 /**
@@ -113,26 +123,11 @@ export function v2DeploymentPath(chainId: number | bigint, dir: string = DEPLOYM
 }
 
 /** Reads and validates a v2 deployment file; the error names the file and the field. */
-export async function readV2Deployment(path: string): Promise<V2Deployment> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, "utf8"));
-  } catch (error) {
-    throw new Error(`cannot read the deployment file ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  const parsed = v2DeploymentSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`the deployment file ${path} is invalid at "${issue?.path.join(".")}": ${issue?.message}`);
-  }
-  return parsed.data;
+export function readV2Deployment(path: string): Promise<V2Deployment> {
+  return readRecord(v2DeploymentSchema, path);
 }
 
 /** Writes a v2 deployment file atomically (temporary file, then rename). */
-export async function writeV2Deployment(deployment: V2Deployment, path: string): Promise<void> {
-  const valid = v2DeploymentSchema.parse(deployment);
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(valid, null, 2)}\n`);
-  await rename(temporary, path);
+export function writeV2Deployment(deployment: V2Deployment, path: string): Promise<void> {
+  return writeRecord(v2DeploymentSchema, deployment, path);
 }

@@ -1,6 +1,6 @@
 import type { Interface } from "ethers";
 
-import { createDecoder, loadAbis, type Abis } from "../chain/abi.js";
+import { createDecoder, type Decoder, loadAbis, type Abis } from "../chain/abi.js";
 import { createLogFetcher } from "../chain/logs.js";
 import type { Rpc } from "../chain/rpc.js";
 import type { Logger } from "../internal/logger.js";
@@ -25,11 +25,27 @@ export interface ChainHistory {
 export async function readChainHistory(rpc: Rpc, target: VerifyTarget, atBlock: number, logger: Logger): Promise<ChainHistory> {
   const abis = await loadAbis();
   const decoder = createDecoder(abis, target);
-  const fetcher = createLogFetcher({
-    rpc, addresses: [target.ledger, target.accessManager], initialRange: 2000, maxRange: 100_000, targetLogs: 5000, logger,
-  });
+  const events = await readDecodedLogs(rpc, decoder, [target.ledger, target.accessManager], target.deploymentBlock, atBlock, logger);
+  const state = emptyState();
+  for (const e of events) applyEvent(state, e);
+  return { abis, events, state };
+}
+
+/**
+ * Every log of `addresses` from `fromBlock` to `atBlock`, decoded, with its block's time, in chain order; a block that
+ * changes while it is read is an error (run again).
+ */
+export async function readDecodedLogs(
+  rpc: Rpc,
+  decoder: Decoder,
+  addresses: string[],
+  fromBlock: number,
+  atBlock: number,
+  logger: Logger,
+): Promise<FoldEvent[]> {
+  const fetcher = createLogFetcher({ rpc, addresses, initialRange: 2000, maxRange: 100_000, targetLogs: 5000, logger });
   const events: FoldEvent[] = [];
-  for (let from = target.deploymentBlock; from <= atBlock; ) {
+  for (let from = fromBlock; from <= atBlock; ) {
     const { to, logs } = await fetcher.fetch(from, atBlock);
     const numbers = [...new Set(logs.map((l) => l.blockNumber))];
     const headers = await rpc.headers(numbers);
@@ -44,10 +60,7 @@ export async function readChainHistory(rpc: Rpc, target: VerifyTarget, atBlock: 
     }
     from = to + 1;
   }
-  events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
-  const state = emptyState();
-  for (const e of events) applyEvent(state, e);
-  return { abis, events, state };
+  return events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
 }
 
 /** Calls a view function at a block and decodes its result. */

@@ -1,10 +1,9 @@
 import { createDecoder, loadAbisV2 } from "../chain/abi.js";
-import { createLogFetcher } from "../chain/logs.js";
 import type { Rpc } from "../chain/rpc.js";
 import { CLAIM_STATUS, ENTRY_KIND, INVOICE_FLAG, VOUCHER_FLAG, VOUCHER_STATUS_V2 } from "../domain/ledger-v2.js";
 import type { Logger } from "../internal/logger.js";
 import type { Queryable } from "../store/database.js";
-import { inPool, type VerifyTarget, viewCaller } from "./chain.js";
+import { inPool, readDecodedLogs, type VerifyTarget, viewCaller } from "./chain.js";
 import type { Difference } from "./difference.js";
 import type { FoldEvent } from "./fold.js";
 import { applyV2Event, emptyV2State, type LedgerV2State } from "./fold-v2.js";
@@ -39,28 +38,10 @@ export interface VerifyV2Deps {
 
 /** Every log of ledger v2's four contracts up to `atBlock`, decoded, in chain order. */
 async function readEvents(deps: VerifyV2Deps): Promise<FoldEvent[]> {
-  const { rpc, target, atBlock } = deps;
+  const { target } = deps;
   const decoder = createDecoder(await loadAbisV2(), { ...target, ...target.v2 });
-  const fetcher = createLogFetcher({
-    rpc, addresses: [target.ledger, target.accessManager, target.v2.registry, target.v2.payments],
-    initialRange: 2000, maxRange: 100_000, targetLogs: 5000, logger: deps.logger,
-  });
-  const events: FoldEvent[] = [];
-  for (let from = target.deploymentBlock; from <= atBlock; ) {
-    const { to, logs } = await fetcher.fetch(from, atBlock);
-    const numbers = [...new Set(logs.map((l) => l.blockNumber))];
-    const headers = new Map((await rpc.headers(numbers)).map((h, i) => [numbers[i]!, h]));
-    for (const log of logs) {
-      const header = headers.get(log.blockNumber);
-      if (header === undefined || header.hash !== log.blockHash) throw new Error(`block ${log.blockNumber} changed while verifying; run again`);
-      events.push({
-        blockNumber: log.blockNumber, blockHash: log.blockHash, logIndex: log.logIndex, blockTimestamp: header.timestamp,
-        transactionHash: log.transactionHash, ...decoder.decode(log),
-      });
-    }
-    from = to + 1;
-  }
-  return events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+  const addresses = [target.ledger, target.accessManager, target.v2.registry, target.v2.payments];
+  return readDecodedLogs(deps.rpc, decoder, addresses, target.deploymentBlock, deps.atBlock, deps.logger);
 }
 
 type Expected = Map<string, Record<string, unknown>>;

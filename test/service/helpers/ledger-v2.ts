@@ -29,7 +29,7 @@ import {
   submitClaim,
   YEAR,
 } from "../../helpers/scheme-fixture.js";
-import type { TestDatabase } from "./mirror.js";
+import { mirrorTestEnv, type TestDatabase } from "./mirror.js";
 import { rpcCall } from "./node.js";
 
 export interface TestLedgerV2 {
@@ -74,20 +74,7 @@ export async function deployTestLedgerV2(url: string): Promise<TestLedgerV2> {
 
 /** The mirror's environment for a v2 deployment (small log ranges, so that projection runs batch by batch). */
 export function mirrorEnvV2(url: string, t: TestLedgerV2, db: TestDatabase, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    RPC_URL: url,
-    LEDGER_VERSION: "2",
-    DEPLOYMENT_FILE: t.deploymentFile,
-    FINALITY_DEPTH: "64",
-    POLL_INTERVAL_MS: "50",
-    GETLOGS_INITIAL_RANGE: "4",
-    GETLOGS_MAX_RANGE: "64",
-    GETLOGS_TARGET_LOGS: "40",
-    RPC_TIMEOUT_MS: "10000",
-    LOG_LEVEL: process.env.MIRROR_TEST_LOG_LEVEL ?? "silent",
-    ...db.env,
-    ...extra,
-  };
+  return { ...mirrorTestEnv(url, db), FINALITY_DEPTH: "64", LEDGER_VERSION: "2", DEPLOYMENT_FILE: t.deploymentFile, ...extra };
 }
 
 const reason = (text: string) => encodeBytes32String(text);
