@@ -46,6 +46,8 @@ async function main(): Promise<number> {
     let relay: Relay | undefined;
     if (!config.readOnly && service.relay.relayerKeys === undefined && mirror.target.chainId !== DEV_CHAIN_ID) {
       logger.warn("RELAYER_KEYS is not set: the redemption relay is off (POST /v1/redemptions answers 404)");
+    } else if (mirror.target.v2 !== undefined) {
+      logger.warn("the redemption relay submits to ledger v1 only: it is off while the mirror follows ledger v2");
     } else if (!config.readOnly) {
       relay = await createRelay({
         ...relayDepsFor(config, service.relay, mirror, logger),

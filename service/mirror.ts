@@ -1,7 +1,7 @@
 import { getAddress } from "ethers";
 
-import { deploymentPath, readDeployment } from "./domain/deployment.js";
-import { createDecoder, loadAbis } from "./chain/abi.js";
+import { deploymentMismatch, deploymentPath, readDeployment, readV2Deployment, v2DeploymentPath } from "./domain/deployment.js";
+import { createDecoder, loadAbis, loadAbisV2 } from "./chain/abi.js";
 import { createLogFetcher } from "./chain/logs.js";
 import { type ChainProfile, confirmHistoricalCalls, describeProfile, detectChainProfile } from "./chain/profile.js";
 import { createRpc, type Rpc } from "./chain/rpc.js";
@@ -19,6 +19,8 @@ export interface Target {
   ledger: string;
   accessManager: string;
   deploymentBlock: number;
+  /** Set when the mirror follows ledger v2: its scheme registry and payment ledger, whose logs it follows too. */
+  v2?: { registry: string; payments: string };
 }
 
 export interface Mirror {
@@ -42,8 +44,32 @@ export interface MirrorDeps {
 /** `authority()` of an AccessManaged contract. */
 const AUTHORITY_SELECTOR = "0xbf7e214f";
 
+/** Ledger v2's contracts, from its deployment record (DEPLOYMENT_FILE, or the default file for the node's chain). */
+async function resolveV2Target(config: Config, rpc: Rpc, chainId: number): Promise<Target> {
+  if (config.ledger.kind === "address") {
+    throw new ConfigError("LEDGER_VERSION=2 follows ledger v2 from its deployment record: set DEPLOYMENT_FILE instead of LEDGER_ADDRESS");
+  }
+  const path = config.ledger.path ?? v2DeploymentPath(chainId);
+  let deployment;
+  try {
+    deployment = await readV2Deployment(path);
+  } catch (error) {
+    throw new ConfigError(`DEPLOYMENT_FILE: ${(error as Error).message} (deploy ledger v2 with \`npx hardhat ledger deploy --v2\`)`);
+  }
+  const mismatch = await deploymentMismatch(deployment, { chainId, blockHash: async (n) => (await rpc.header(n))?.hash });
+  if (mismatch !== undefined) throw new WrongChainError(`the deployment file ${path} does not describe this chain: ${mismatch}`);
+  return {
+    chainId,
+    ledger: deployment.ledger,
+    accessManager: deployment.accessManager,
+    deploymentBlock: deployment.deploymentBlock,
+    v2: { registry: deployment.registry, payments: deployment.payments },
+  };
+}
+
 /** Finds the ledger on chain `chainId` (the profile's): from the configuration, or from the chain's deployment file. */
 export async function resolveTarget(config: Config, rpc: Rpc, chainId: number): Promise<Target> {
+  if (config.ledgerVersion === 2) return resolveV2Target(config, rpc, chainId);
   if (config.ledger.kind === "address") {
     let accessManager = config.ledger.accessManager;
     if (accessManager === undefined) {
@@ -118,10 +144,10 @@ export async function openMirror({ config, logger, signal, onLockLost }: MirrorD
   const rpc = createRpc({ url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs });
   const { profile, target } = await openChain(config, rpc, logger, signal);
   logger.info({ ...target, event: "mirror.target" }, "mirroring ledger");
-  const abis = await loadAbis();
+  const abis = target.v2 === undefined ? await loadAbis() : await loadAbisV2();
   const db = await openDatabase(config.database, { logger, writer: !config.readOnly, signal, onLockLost });
   try {
-    const store = createMirrorStore(db);
+    const store = createMirrorStore(db, { ledgerVersion: target.v2 === undefined ? 1 : 2 });
     if (config.readOnly) {
       const version = await schemaVersion(db);
       const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -147,10 +173,10 @@ export async function openMirror({ config, logger, signal, onLockLost }: MirrorD
     } else {
       logger.info({ block: existing.number, hash: existing.hash }, "resuming from the checkpoint");
     }
-    const decoder = createDecoder(abis, target);
+    const decoder = createDecoder(abis, { ...target, ...target.v2 });
     const fetcher = createLogFetcher({
       rpc,
-      addresses: [target.ledger, target.accessManager],
+      addresses: [target.ledger, target.accessManager, ...(target.v2 === undefined ? [] : [target.v2.registry, target.v2.payments])],
       ...config.getLogs,
       logger,
       signal,

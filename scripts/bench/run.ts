@@ -36,6 +36,7 @@ const PARTS: { part: string; file: string; runner: "hardhat" | "tsx" }[] = [
   { part: "gas", file: "scripts/bench/gas.ts", runner: "hardhat" },
   { part: "ledger", file: "scripts/bench/gas-ledger.ts", runner: "hardhat" },
   { part: "mirror", file: "scripts/bench/mirror.ts", runner: "tsx" },
+  { part: "mirror-v2", file: "scripts/bench/mirror-v2.ts", runner: "hardhat" },
   { part: "api", file: "scripts/bench/api.ts", runner: "tsx" },
   { part: "relay", file: "scripts/bench/relay.ts", runner: "tsx" },
   { part: "batch", file: "scripts/bench/batch.ts", runner: "tsx" },

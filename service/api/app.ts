@@ -7,7 +7,7 @@ import type { ApiConfig, Config } from "../internal/config.js";
 import type { Logger } from "../internal/logger.js";
 import type { Database } from "../store/database.js";
 import type { SyncStatus } from "../sync/syncer.js";
-import { verifyLedger, type VerifyReport } from "../verify/verify.js";
+import { type AnyVerifyReport, verifyLedger } from "../verify/verify.js";
 import { createAuthService } from "./auth/service.js";
 import { createChainView } from "./chain-view.js";
 import type { ApiServices, ApiTarget } from "./context.js";
@@ -122,7 +122,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     ...(mirror.syncer === undefined ? {} : { generation: () => mirror.syncer!.status() }),
   });
   const metrics = createMetrics({ chain, db });
-  let verifying: Promise<VerifyReport> | undefined;
+  let verifying: Promise<AnyVerifyReport> | undefined;
   const services: ApiServices = {
     config: api, db, format, chain, auth, metrics, logger, target: mirror.target, finalityDepth: config.finalityDepth,
     profile: mirror.profile,

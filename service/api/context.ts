@@ -3,7 +3,7 @@ import type { Request, Response } from "express";
 import type { ChainProfile } from "../chain/profile.js";
 import type { Logger } from "../internal/logger.js";
 import type { Queryable } from "../store/database.js";
-import type { VerifyReport } from "../verify/verify.js";
+import type { AnyVerifyReport } from "../verify/verify.js";
 import type { Access } from "./auth/access.js";
 import type { AuthService } from "./auth/service.js";
 import type { ChainView } from "./chain-view.js";
@@ -32,7 +32,7 @@ export interface ApiServices {
   /** What the chain's node can answer (service/chain/profile.ts). */
   profile: ChainProfile;
   /** Runs the verifier against this API's mirror (one run at a time; concurrent callers share it). */
-  verify(): Promise<VerifyReport>;
+  verify(): Promise<AnyVerifyReport>;
 }
 
 declare global {

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 
 import { type EventFragment, getAddress, Interface, type ParamType, type Result } from "ethers";
 
+import { ledgerV2Interface, paymentLedgerInterface, registryInterface } from "../domain/abi-v2.js";
 import { DecodeError } from "../internal/errors.js";
 import type { RawLog } from "./rpc.js";
 
@@ -15,11 +16,15 @@ export const ARTIFACTS = {
   accessManager: join(ROOT, "artifacts/@openzeppelin/contracts/access/manager/AccessManager.sol/AccessManager.json"),
 };
 
-export type ContractKind = "ledger" | "accessManager";
+/** Which contract a log is of: the ledger and its AccessManager; for ledger v2 also its registry and payment ledger. */
+export type ContractKind = "ledger" | "accessManager" | "registry" | "payments";
 
 export interface Abis {
   ledger: Interface;
   accessManager: Interface;
+  /** Ledger v2's scheme registry and payment ledger. */
+  registry?: Interface;
+  payments?: Interface;
 }
 
 /** JSON-safe decoded arguments: integers as decimal strings, addresses checksummed, bytes as 0x hex. */
@@ -31,17 +36,31 @@ export interface DecodedLog {
   args: DecodedArgs;
 }
 
+async function readAbi(path: string): Promise<Interface> {
+  try {
+    const artifact = JSON.parse(await readFile(path, "utf8")) as { abi: unknown[] };
+    return new Interface(artifact.abi as never);
+  } catch (error) {
+    throw new DecodeError(`cannot read the ABI in ${path} (run \`npx hardhat build\`): ${(error as Error).message}`);
+  }
+}
+
 /** Reads the ABIs from Hardhat's artifacts; a clear error when the build has not run. */
 export async function loadAbis(): Promise<Abis> {
-  async function read(path: string): Promise<Interface> {
-    try {
-      const artifact = JSON.parse(await readFile(path, "utf8")) as { abi: unknown[] };
-      return new Interface(artifact.abi as never);
-    } catch (error) {
-      throw new DecodeError(`cannot read the ABI in ${path} (run \`npx hardhat build\`): ${(error as Error).message}`);
-    }
-  }
-  return { ledger: await read(ARTIFACTS.ledger), accessManager: await read(ARTIFACTS.accessManager) };
+  return { ledger: await readAbi(ARTIFACTS.ledger), accessManager: await readAbi(ARTIFACTS.accessManager) };
+}
+
+/**
+ * Ledger v2's ABIs: the ledger's, the registry's and the payment ledger's events from service/domain/abi-v2.ts, and
+ * the AccessManager's from its artifact (OpenZeppelin's, as v1's).
+ */
+export async function loadAbisV2(): Promise<Required<Abis>> {
+  return {
+    ledger: ledgerV2Interface,
+    registry: registryInterface,
+    payments: paymentLedgerInterface,
+    accessManager: await readAbi(ARTIFACTS.accessManager),
+  };
 }
 
 function toJson(value: unknown, type: ParamType): unknown {
@@ -142,7 +161,7 @@ function fastDecoder(fragment: EventFragment): ((log: RawLog) => DecodedArgs | u
 }
 
 export interface Decoder {
-  /** Decodes a log of one of the two contracts; unknown events are a {@link DecodeError}. */
+  /** Decodes a log of one of the contracts followed; unknown events are a {@link DecodeError}. */
   decode(log: RawLog): DecodedLog;
 }
 
@@ -152,7 +171,7 @@ export interface Decoder {
  */
 export function createDecoder(
   abis: Abis,
-  addresses: { ledger: string; accessManager: string },
+  addresses: { ledger: string; accessManager: string; registry?: string; payments?: string },
   options: { fast?: boolean } = {},
 ): Decoder {
   const useFast = options.fast ?? true;
@@ -166,6 +185,13 @@ export function createDecoder(
     [addresses.ledger.toLowerCase(), { kind: "ledger", iface: abis.ledger, events: index(abis.ledger) }],
     [addresses.accessManager.toLowerCase(), { kind: "accessManager", iface: abis.accessManager, events: index(abis.accessManager) }],
   ]);
+  for (const kind of ["registry", "payments"] as const) {
+    const address = addresses[kind];
+    const iface = abis[kind];
+    if (address === undefined) continue;
+    if (iface === undefined) throw new DecodeError(`no ABI for the ${kind} at ${address}`);
+    byAddress.set(address.toLowerCase(), { kind, iface, events: index(iface) });
+  }
   return {
     decode(log) {
       const target = byAddress.get(log.address.toLowerCase());

@@ -6,7 +6,9 @@ import { getAddress, isAddress } from "ethers";
 import { z } from "zod";
 
 /**
- * Where a deployment of the ledger (v1) is recorded: one JSON file per chain in `scripts/deployments/`, written by the
+ * Where a deployment of the ledger is recorded. v1: `chain-<id>.json`; v2: `ledger-v2-chain-<id>.json`, beside it.
+ *
+ * v1's record: the deployment of the ledger: one JSON file per chain in `scripts/deployments/`, written by the
  * deployment (Ignition module or `npm run chain`) and read by the admin tasks and the service. Data, not source: git
  * ignores the folder. The record's shape lives here, with the rest of the ledger's vocabulary, so that the service
  * does not import the admin scripts.
@@ -39,20 +41,34 @@ export function deploymentPath(chainId: number | bigint, dir: string = DEPLOYMEN
   return join(dir, `chain-${chainId}.json`);
 }
 
-/** Reads and validates a deployment file; the error names the file and the field. */
-export async function readDeployment(path: string): Promise<Deployment> {
+/** Reads and validates a deployment file of either version; the error names the file and the field. */
+async function readRecord<S extends z.ZodType>(schema: S, path: string): Promise<z.output<S>> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
     throw new Error(`cannot read the deployment file ${path}: ${(error as Error).message}`, { cause: error });
   }
-  const parsed = deploymentSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`the deployment file ${path} is invalid at "${issue?.path.join(".")}": ${issue?.message}`);
   }
   return parsed.data;
+}
+
+/** Writes a deployment file of either version atomically (temporary file, then rename). */
+async function writeRecord<S extends z.ZodType>(schema: S, record: z.input<S>, path: string): Promise<void> {
+  const valid = schema.parse(record);
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(valid, null, 2)}\n`);
+  await rename(temporary, path);
+}
+
+/** Reads and validates a deployment file; the error names the file and the field. */
+export function readDeployment(path: string): Promise<Deployment> {
+  return readRecord(deploymentSchema, path);
 }
 
 /**
@@ -78,10 +94,40 @@ export async function deploymentMismatch(
 }
 
 /** Writes a deployment file atomically (temporary file, then rename). */
-export async function writeDeployment(deployment: Deployment, path: string): Promise<void> {
-  const valid = deploymentSchema.parse(deployment);
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(valid, null, 2)}\n`);
-  await rename(temporary, path);
+export function writeDeployment(deployment: Deployment, path: string): Promise<void> {
+  return writeRecord(deploymentSchema, deployment, path);
+}
+
+/**
+ * Ledger v2's record: `scripts/deployments/ledger-v2-chain-<id>.json`, written by `ledger deploy --v2`
+ * (scripts/lib/ledger/deployment.ts), read by the v2 tasks and by the mirror when it follows v2 (LEDGER_VERSION=2).
+ */
+export const v2DeploymentSchema = z.object({
+  chainId: z.number().int().positive(),
+  ledger: address,
+  registry: address,
+  payments: address,
+  accessManager: address,
+  forwarder: address,
+  /** Block of the AccessManager's deployment: the mirror follows events from here. */
+  deploymentBlock: z.number().int().nonnegative(),
+  deploymentBlockHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+  deployedAt: z.string(),
+});
+
+export type V2Deployment = z.infer<typeof v2DeploymentSchema>;
+
+/** The path of the v2 deployment file for a chain id. */
+export function v2DeploymentPath(chainId: number | bigint, dir: string = DEPLOYMENTS_DIR): string {
+  return join(dir, `ledger-v2-chain-${chainId}.json`);
+}
+
+/** Reads and validates a v2 deployment file; the error names the file and the field. */
+export function readV2Deployment(path: string): Promise<V2Deployment> {
+  return readRecord(v2DeploymentSchema, path);
+}
+
+/** Writes a v2 deployment file atomically (temporary file, then rename). */
+export function writeV2Deployment(deployment: V2Deployment, path: string): Promise<void> {
+  return writeRecord(v2DeploymentSchema, deployment, path);
 }

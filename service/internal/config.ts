@@ -60,6 +60,12 @@ const mirrorKeys = {
   ACCESS_MANAGER_ADDRESS: address.optional(),
   DEPLOYMENT_BLOCK: int(0).optional(),
   DEPLOYMENT_FILE: z.string().min(1).optional(),
+  /**
+   * Which ledger the mirror follows. 1: ComputeVoucher and its AccessManager (LEDGER_ADDRESS, or the deployment file
+   * chain-<id>.json). 2: ledger v2, its scheme registry, payment ledger and AccessManager, from its deployment record
+   * (DEPLOYMENT_FILE, or ledger-v2-chain-<id>.json).
+   */
+  LEDGER_VERSION: z.enum(["1", "2"]).default("1"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_SCHEMA: z
     .string()
@@ -153,6 +159,8 @@ export interface Config {
   ledger:
     | { kind: "address"; ledger: string; accessManager: string | undefined; deploymentBlock: number }
     | { kind: "file"; path: string | undefined };
+  /** Which ledger the mirror follows (LEDGER_VERSION). */
+  ledgerVersion: 1 | 2;
   database: { kind: "postgres"; url: string; schema: string } | { kind: "pglite"; dataDir: string };
   finalityDepth: number;
   pollIntervalMs: number;
@@ -254,6 +262,7 @@ function mirrorSection(env: Env, rpcUrl: string): Config {
             deploymentBlock: env.DEPLOYMENT_BLOCK ?? 0,
           }
         : { kind: "file", path: env.DEPLOYMENT_FILE },
+    ledgerVersion: env.LEDGER_VERSION === "2" ? 2 : 1,
     database:
       env.DATABASE_URL !== undefined
         ? { kind: "postgres", url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA }

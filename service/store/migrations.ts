@@ -1,4 +1,5 @@
 import type { Database } from "./database.js";
+import { LEDGER_V2_MIGRATION } from "./migrations-v2.js";
 
 /**
  * The schema, as numbered migrations run in order at start (each in its own transaction, by the writer only).
@@ -174,6 +175,7 @@ CREATE TABLE role_members (
       "ALTER TABLE sync_checkpoint ADD COLUMN halted_at timestamptz",
     ],
   },
+  LEDGER_V2_MIGRATION,
 ];
 
 /** A numbered schema change: SQL text (statements separated by ";" at line ends) or a list of statements. */

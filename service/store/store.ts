@@ -1,7 +1,9 @@
 import type { BlockHeader } from "../chain/rpc.js";
 import type { DecodedArgs } from "../chain/abi.js";
 import type { Database, Queryable } from "./database.js";
+import { DERIVED_TABLES_V2 } from "./migrations-v2.js";
 import { DERIVED_TABLES, project, type StoredEvent } from "./projection.js";
+import { projectV2 } from "./projection-v2.js";
 import { type Column, insertRows } from "./rows.js";
 
 export interface Checkpoint {
@@ -50,7 +52,7 @@ const BLOCK_COLUMNS: Column[] = [["number", "bigint"], ["hash", "text"], ["paren
 const REBUILD_PAGE = 5000;
 
 /** The mirror's tables whose statistics the planner needs (the derived tables, the raw log and the headers). */
-const ANALYZED_TABLES = ["events", "blocks", ...DERIVED_TABLES];
+const ANALYZED_TABLES = ["events", "blocks", ...DERIVED_TABLES, ...DERIVED_TABLES_V2];
 /** Statistics are refreshed once this many events were written since the last refresh, or half as many as then. */
 const ANALYZE_EVERY = 10_000;
 
@@ -108,7 +110,13 @@ export function eventFromRow(row: Record<string, unknown>): StoredEvent {
   };
 }
 
-export function createMirrorStore(db: Database): MirrorStore {
+/**
+ * The mirror's store. `ledgerVersion` says which ledger the raw log is of, and so which projection builds the derived
+ * tables from it: v1's (cities, vouchers, …) or v2's (`v2_*`, service/store/migrations-v2.ts). Both sets of tables
+ * exist in every mirror; the other set stays empty.
+ */
+export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2 } = {}): MirrorStore {
+  const projectEvents = options.ledgerVersion === 2 ? projectV2 : project;
   // PGlite has no autovacuum, so nothing else refreshes the planner's statistics there: without them it reads the
   // whole `events_by_name` index for one voucher, and each read slows down as the log grows. PostgreSQL's
   // autovacuum would get there, but only later; refreshing as the log grows keeps both stores alike.
@@ -133,7 +141,7 @@ export function createMirrorStore(db: Database): MirrorStore {
   }
 
   async function rebuild(tx: Queryable): Promise<void> {
-    for (const table of DERIVED_TABLES) await tx.query(`DELETE FROM ${table}`);
+    for (const table of [...DERIVED_TABLES, ...DERIVED_TABLES_V2]) await tx.query(`DELETE FROM ${table}`);
     let after = { block: -1, index: -1 };
     for (;;) {
       const rows = await tx.query(
@@ -143,7 +151,7 @@ export function createMirrorStore(db: Database): MirrorStore {
       );
       if (rows.length === 0) return;
       const events = rows.map(eventFromRow);
-      await project(tx, events);
+      await projectEvents(tx, events);
       const last = events[events.length - 1]!;
       after = { block: last.blockNumber, index: last.logIndex };
     }
@@ -192,7 +200,7 @@ export function createMirrorStore(db: Database): MirrorStore {
           returning: "block_hash, log_index",
         });
         const fresh = new Set(inserted.map((r) => `${String(r.block_hash)}:${Number(r.log_index)}`));
-        await project(tx, events.filter((e) => fresh.has(`${e.blockHash}:${e.logIndex}`)));
+        await projectEvents(tx, events.filter((e) => fresh.has(`${e.blockHash}:${e.logIndex}`)));
         const blockRows = [...new Map([...headers, to].map((h) => [h.number, h])).values()]
           .map((h) => ({ number: h.number, hash: h.hash, parent_hash: h.parentHash, timestamp: h.timestamp }));
         await insertRows(tx, "blocks", BLOCK_COLUMNS, blockRows, { key: ["number"] });

@@ -1,6 +1,6 @@
 import type { Interface } from "ethers";
 
-import { createDecoder, loadAbis, type Abis } from "../chain/abi.js";
+import { createDecoder, type Decoder, loadAbis, type Abis } from "../chain/abi.js";
 import { createLogFetcher } from "../chain/logs.js";
 import type { Rpc } from "../chain/rpc.js";
 import type { Logger } from "../internal/logger.js";
@@ -11,6 +11,8 @@ export interface VerifyTarget {
   ledger: string;
   accessManager: string;
   deploymentBlock: number;
+  /** Ledger v2's registry and payment ledger: set when the target is ledger v2 (service/verify/verify-v2.ts). */
+  v2?: { registry: string; payments: string };
 }
 
 /** The ledger's whole history read from the chain alone: every log of both contracts up to `toBlock`, folded. */
@@ -24,12 +26,25 @@ export interface ChainHistory {
 /** The logs of both contracts in blocks `from`..`to`, decoded, with their blocks' timestamps. */
 async function readEvents(rpc: Rpc, target: VerifyTarget, abis: Abis, from: number, to: number, logger: Logger): Promise<FoldEvent[]> {
   const decoder = createDecoder(abis, target);
-  const fetcher = createLogFetcher({
-    rpc, addresses: [target.ledger, target.accessManager], initialRange: 2000, maxRange: 100_000, targetLogs: 5000, logger,
-  });
+  return readDecodedLogs(rpc, decoder, [target.ledger, target.accessManager], from, to, logger);
+}
+
+/**
+ * Every log of `addresses` from `fromBlock` to `atBlock`, decoded, with its block's time, in chain order; a block that
+ * changes while it is read is an error (run again).
+ */
+export async function readDecodedLogs(
+  rpc: Rpc,
+  decoder: Decoder,
+  addresses: string[],
+  fromBlock: number,
+  atBlock: number,
+  logger: Logger,
+): Promise<FoldEvent[]> {
+  const fetcher = createLogFetcher({ rpc, addresses, initialRange: 2000, maxRange: 100_000, targetLogs: 5000, logger });
   const events: FoldEvent[] = [];
-  for (let next = from; next <= to; ) {
-    const { to: end, logs } = await fetcher.fetch(next, to);
+  for (let next = fromBlock; next <= atBlock; ) {
+    const { to: end, logs } = await fetcher.fetch(next, atBlock);
     const numbers = [...new Set(logs.map((l) => l.blockNumber))];
     const headers = await rpc.headers(numbers);
     const time = new Map(headers.map((h, i) => [numbers[i]!, h]));
@@ -43,7 +58,7 @@ async function readEvents(rpc: Rpc, target: VerifyTarget, abis: Abis, from: numb
     }
     next = end + 1;
   }
-  return events;
+  return events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
 }
 
 function folded(abis: Abis, toBlock: number, events: FoldEvent[]): ChainHistory {

@@ -8,7 +8,7 @@ import { createLogger } from "../internal/logger.js";
 import { createTokens, readSecretFile, secretKey } from "../internal/tokens.js";
 import { openChain } from "../mirror.js";
 import { openDatabase } from "../store/database.js";
-import { verifyLedger, type VerifyReport } from "./verify.js";
+import { type AnyVerifyReport, verifyLedger } from "./verify.js";
 
 /**
  * `npm run verify`: rebuilds the ledger from the chain's logs alone, compares it with the contract's counters and
@@ -22,14 +22,19 @@ import { verifyLedger, type VerifyReport } from "./verify.js";
  * process holds is refused at once with a line saying what to do, never waited for. The configuration is the
  * service's one schema (service/internal/config.ts), parsed before anything is read or opened.
  */
-export function printReport(report: VerifyReport, write: (line: string) => void): void {
+export function printReport(report: AnyVerifyReport, write: (line: string) => void): void {
   write(`verified ledger ${report.ledger} on chain ${report.chainId} at block ${report.atBlock}: ${report.events} events`);
   const c = report.checked;
   const contract = report.contractBlock === null ? [] : ["the contract"];
   const mirror = report.mirrorTablesCompared ? ["the mirror"] : report.mirrorCompared ? ["the mirror's event log"] : [];
   const compared = [...contract, ...mirror].join(" and ") || "nothing (the logs alone)";
-  write(`  compared ${c.cities} cities, ${c.vouchers} vouchers, ${c.redemptions} redemptions, ${c.accreditations} accreditations, ` +
-    `${c.issuers} issuers, ${c.roles} role memberships with ${compared}`);
+  if ("cities" in c) {
+    write(`  compared ${c.cities} cities, ${c.vouchers} vouchers, ${c.redemptions} redemptions, ${c.accreditations} accreditations, ` +
+      `${c.issuers} issuers, ${c.roles} role memberships with ${compared}`);
+  } else {
+    // Ledger v2 (service/verify/verify-v2.ts).
+    write(`  compared ${Object.entries(c).map(([what, n]) => `${n} ${what}`).join(", ")} with ${compared}`);
+  }
   if (report.mirrorCompared && !report.mirrorTablesCompared) {
     write(`  the mirror's tables were not compared: they hold the state at its checkpoint, block ${report.mirrorCheckpoint}, not at block ${report.atBlock}`);
   }
@@ -59,7 +64,7 @@ interface Options {
 /** Could not verify: one line on stderr, exit code 2. */
 class CannotVerify extends Error {}
 
-function output(report: VerifyReport, options: Options): number {
+function output(report: AnyVerifyReport, options: Options): number {
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else printReport(report, (line) => process.stdout.write(`${line}\n`));
   return report.ok ? 0 : 1;
@@ -117,7 +122,7 @@ async function askLocalStack(state: StackState, dataDir: string, options: Option
     const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string; title?: string };
     throw new CannotVerify(`the local stack's service refused (${response.status} ${problem.code ?? ""}): ${problem.detail ?? problem.title ?? ""}`);
   }
-  return output((await response.json()) as VerifyReport, options);
+  return output((await response.json()) as AnyVerifyReport, options);
 }
 
 async function verifyLocalStack(verify: VerifyConfig, options: Options): Promise<number> {

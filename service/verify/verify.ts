@@ -7,8 +7,12 @@ import { type ChainHistory, extendChainHistory, inPool, readChainHistory, type V
 import { type LedgerState, outstanding } from "./fold.js";
 import type { Difference } from "./difference.js";
 import { compareMirror } from "./mirror.js";
+import { verifyLedgerV2, type VerifyReportV2 } from "./verify-v2.js";
 
 export type { Difference };
+
+/** A verification's report: ledger v1's, or ledger v2's (service/verify/verify-v2.ts). */
+export type AnyVerifyReport = VerifyReport | VerifyReportV2;
 
 export interface VerifyReport {
   chainId: number;
@@ -63,7 +67,7 @@ const STATUS = ["None", "Active", "Redeemed", "Revoked", "Expired", "Reissued"];
  * Rebuilds the ledger's state from the chain's logs alone (no database), then compares it with the contract's own
  * views at the same block and with the mirror, and reports every difference.
  */
-export async function verifyLedger(deps: VerifyDeps): Promise<VerifyReport> {
+export async function verifyLedger(deps: VerifyDeps): Promise<AnyVerifyReport> {
   const checkpoint = async () => {
     const rows = await deps.db!.query<{ n: string }>("SELECT block_number::text AS n FROM sync_checkpoint WHERE id = 1");
     return rows[0] === undefined ? undefined : Number(rows[0].n);
@@ -182,8 +186,10 @@ async function compareAtHead(deps: VerifyDeps, history: ChainHistory, atBlock: n
   return value === undefined ? { block: null, history, differences: [] } : { block: head.number, ...value };
 }
 
-async function verifyAt(deps: VerifyDeps, atBlock: number, mirror: { checkpoint: number; tables: boolean } | undefined): Promise<VerifyReport> {
+async function verifyAt(deps: VerifyDeps, atBlock: number, mirror: { checkpoint: number; tables: boolean } | undefined): Promise<AnyVerifyReport> {
   const { rpc, target, db } = deps;
+  // Ledger v2: its own fold and comparisons.
+  if (target.v2 !== undefined) return verifyLedgerV2({ ...deps, db: mirror === undefined ? undefined : db, target: { ...target, v2: target.v2 }, atBlock, mirror });
   const history = await readChainHistory(rpc, target, atBlock, deps.logger);
   const historicalCalls = deps.historicalCalls ?? true;
   const contract: ContractComparison = historicalCalls

@@ -1,15 +1,19 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 
 import type { NetworkConnection } from "hardhat/types/network";
-import { getAddress, isAddress } from "ethers";
-import { z } from "zod";
 
 import { ROLE, type RoleName } from "../../../service/domain/roles.js";
 import { AccessManager__factory } from "../../../types/ethers-contracts/index.js";
 import VoucherLedgerModule, { VoucherLedgerOnExistingSafeModule } from "../../ignition/modules/VoucherLedger.js";
-import { DEPLOYMENTS_DIR } from "../../../service/domain/deployment.js";
+import {
+  DEPLOYMENTS_DIR,
+  readV2Deployment,
+  type V2Deployment,
+  v2DeploymentPath,
+  writeV2Deployment,
+} from "../../../service/domain/deployment.js";
 import { JOURNALS_DIR, staleJournal } from "../ignition-deploy.js";
 import { assertGovernance, checkGovernance, formatReport } from "../governance/check.js";
 import { DELAY_PARAMETERS, type GovernanceDelays } from "../governance/policy.js";
@@ -19,54 +23,10 @@ import { submitCall } from "./submit.js";
 
 /**
  * Where a deployment of ledger v2 is recorded: `scripts/deployments/ledger-v2-chain-<id>.json`, beside v1's file of
- * the same chain (the service still reads v1's until it follows v2). Written by `ledger deploy --v2`, read by the v2
- * tasks.
+ * the same chain. Written by `ledger deploy --v2`, read by the v2 tasks and the service; the record's schema lives in
+ * service/domain/deployment.ts, with the rest of the ledger's vocabulary.
  */
-
-const address = z
-  .string()
-  .refine((value) => isAddress(value), { error: "not an address" })
-  .transform((value) => getAddress(value));
-
-export const v2DeploymentSchema = z.object({
-  chainId: z.number().int().positive(),
-  ledger: address,
-  registry: address,
-  payments: address,
-  accessManager: address,
-  forwarder: address,
-  deploymentBlock: z.number().int().nonnegative(),
-  deploymentBlockHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
-  deployedAt: z.string(),
-});
-
-export type V2Deployment = z.infer<typeof v2DeploymentSchema>;
-
-export function v2DeploymentPath(chainId: number | bigint, dir: string = DEPLOYMENTS_DIR): string {
-  return join(dir, `ledger-v2-chain-${chainId}.json`);
-}
-
-export async function readV2Deployment(path: string): Promise<V2Deployment> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, "utf8"));
-  } catch (error) {
-    throw new Error(`cannot read the deployment file ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  const parsed = v2DeploymentSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`the deployment file ${path} is invalid at "${issue?.path.join(".")}": ${issue?.message}`);
-  }
-  return parsed.data;
-}
-
-async function writeV2Deployment(deployment: V2Deployment, path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(v2DeploymentSchema.parse(deployment), null, 2)}\n`);
-  await rename(temporary, path);
-}
+export { readV2Deployment, type V2Deployment, v2DeploymentPath, v2DeploymentSchema } from "../../../service/domain/deployment.js";
 
 export interface V2DeployOptions {
   governor?: string;

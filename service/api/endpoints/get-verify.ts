@@ -27,10 +27,17 @@ const reportSchema = z
     }),
     historicalCalls: z.boolean().meta({ description: "Whether the node reads past state (eth_call at a block): the chain profile" }),
     events: z.number().int(),
-    checked: z.strictObject({
-      cities: z.number().int(), vouchers: z.number().int(), accreditations: z.number().int(), issuers: z.number().int(),
-      roles: z.number().int(), redemptions: z.number().int(),
-    }),
+    checked: z.union([
+      z.strictObject({
+        cities: z.number().int(), vouchers: z.number().int(), accreditations: z.number().int(), issuers: z.number().int(),
+        roles: z.number().int(), redemptions: z.number().int(),
+      }).meta({ description: "Ledger v1: what was compared" }),
+      z.strictObject({
+        programmes: z.number().int(), periods: z.number().int(), vouchers: z.number().int(), claims: z.number().int(),
+        invoices: z.number().int(), redemptions: z.number().int(), payments: z.number().int(), companies: z.number().int(),
+        accreditations: z.number().int(), payees: z.number().int(),
+      }).meta({ description: "Ledger v2: what was compared" }),
+    ]),
     mirrorCompared: z.boolean().meta({ description: "Whether the mirror's event log was compared, up to atBlock" }),
     mirrorTablesCompared: z.boolean().meta({
       description: "Whether the mirror's tables were compared too: they hold the state at its checkpoint, so only when atBlock is it",

@@ -2,8 +2,16 @@ import type { AnyEndpoint } from "../endpoint.js";
 import { getCity } from "./get-city.js";
 import { getDataCenter } from "./get-data-center.js";
 import { getVerify } from "./get-verify.js";
+import { getProgramme } from "./get-programme.js";
 import { getVoucher } from "./get-voucher.js";
+import { getVoucherV2 } from "./get-voucher-v2.js";
 import { listCities } from "./list-cities.js";
+import { listClaims } from "./list-claims.js";
+import { listCompanies } from "./list-companies.js";
+import { listPayments } from "./list-payments.js";
+import { listProgrammes } from "./list-programmes.js";
+import { listRedemptionsV2 } from "./list-redemptions-v2.js";
+import { listVouchersV2 } from "./list-vouchers-v2.js";
 import { listDataCenters } from "./list-data-centers.js";
 import { listEvents } from "./list-events.js";
 import { listRedemptions } from "./list-redemptions.js";
@@ -22,6 +30,7 @@ export const ENDPOINTS: readonly AnyEndpoint[] = [
   listDataCenters, getDataCenter,
   listEvents,
   listRoles,
+  listProgrammes, getProgramme, listCompanies, listVouchersV2, getVoucherV2, listRedemptionsV2, listClaims, listPayments,
   getVerify,
   getHealth, getReady, getStatus, getMetrics,
 ];

@@ -25,7 +25,7 @@ export const postAuthLogin = defineEndpoint({
       tokenType: z.literal("Bearer"),
       address: addressSchema,
       expiresAt: timeSchema,
-      access: z.enum(["all", "city", "dataCenter", "none"]).meta({ description: "What the address may read now" }),
+      access: z.enum(["all", "city", "dataCenter", "programmes", "company", "none"]).meta({ description: "What the address may read now" }),
       city: z.number().int().nullable().meta({ description: "For an issuer: its city" }),
     })
     .meta({ id: "Session" }),

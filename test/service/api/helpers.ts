@@ -51,14 +51,26 @@ export async function startApiFixture(
   options: ApiFixtureOptions = {},
 ): Promise<ApiFixture> {
   const db = await newDatabase(backend);
-  const env = await mirrorEnv(nodeUrl, t, db, {
-    PORT: "0",
-    API_VALIDATE_RESPONSES: "true",
-    API_RATE_LIMIT_PER_ADDRESS: "100000",
-    API_RATE_LIMIT_PER_TOKEN: "100000",
-    API_RATE_LIMIT_AUTH_PER_IP: "100000",
-    ...extra,
-  });
+  const env = await mirrorEnv(nodeUrl, t, db, { ...API_TEST_ENV, ...extra });
+  return startApiFixtureOn(env, db, backend, options);
+}
+
+/** The API's settings for tests: validated responses, and rate limits no test reaches. */
+export const API_TEST_ENV: Record<string, string> = {
+  PORT: "0",
+  API_VALIDATE_RESPONSES: "true",
+  API_RATE_LIMIT_PER_ADDRESS: "100000",
+  API_RATE_LIMIT_PER_TOKEN: "100000",
+  API_RATE_LIMIT_AUTH_PER_IP: "100000",
+};
+
+/** As {@link startApiFixture}, for a mirror configured by `env` (ledger v2's, for one) over the database `db`. */
+export async function startApiFixtureOn(
+  env: Record<string, string>,
+  db: TestDatabase,
+  backend: BackendKind,
+  options: ApiFixtureOptions = {},
+): Promise<ApiFixture> {
   const { mirror: config, api: apiConfig } = loadConfig(env);
   const logger = createLogger({ level: config.logLevel });
   const mirror = await openMirror({ config, logger });

@@ -64,9 +64,17 @@ export async function mirrorEnv(
   extra: Record<string, string> = {},
 ): Promise<Record<string, string>> {
   return {
-    RPC_URL: url,
+    ...mirrorTestEnv(url, db),
     LEDGER_ADDRESS: await t.ledger.getAddress(),
     DEPLOYMENT_BLOCK: String(t.deploymentBlock),
+    ...extra,
+  };
+}
+
+/** The settings every mirror test shares: the node, the database, small log ranges, a short poll, no logs. */
+export function mirrorTestEnv(url: string, db: TestDatabase): Record<string, string> {
+  return {
+    RPC_URL: url,
     FINALITY_DEPTH: "16",
     POLL_INTERVAL_MS: "50",
     GETLOGS_INITIAL_RANGE: "4",
@@ -75,7 +83,6 @@ export async function mirrorEnv(
     RPC_TIMEOUT_MS: "10000",
     LOG_LEVEL: process.env.MIRROR_TEST_LOG_LEVEL ?? "silent",
     ...db.env,
-    ...extra,
   };
 }
 

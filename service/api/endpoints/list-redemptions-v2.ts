@@ -1,0 +1,55 @@
+import { companyFilter, programmeFilter, v2Scope } from "../auth/access.js";
+import { dateInput, tokenIdInput } from "../format.js";
+import { defineList } from "../list.js";
+import { createFilters } from "../records.js";
+import { REDEMPTION_V2_COLUMNS, redemptionV2Record, redemptionV2Schema } from "../records-v2.js";
+import { classInput, companyInput, programmeInput } from "./v2-inputs.js";
+
+/**
+ * GET /v2/redemptions: suppliers' redemptions in chain order, with the invoice, GPU-hours and evidence (an issuer
+ * sees its programmes', a company those it supplied or bought).
+ */
+export const listRedemptionsV2 = defineList({
+  id: "listRedemptionsV2",
+  path: "/v2/redemptions",
+  summary: "Redemptions (ledger v2), in chain order; filter by programme, company, supplier, class, voucher, dates",
+  tag: "Ledger v2",
+  name: "RedemptionV2",
+  filters: {
+    programme: programmeInput.optional(),
+    company: companyInput.optional().meta({ description: "The buyer's company" }),
+    supplier: companyInput.optional().meta({ description: "The supplier's company" }),
+    class: classInput.optional(),
+    voucher: tokenIdInput.optional(),
+    from: dateInput.optional().meta({ description: "At or after (block time)" }),
+    to: dateInput.optional().meta({ description: "Before (block time)" }),
+  },
+  item: redemptionV2Schema,
+  keyTypes: ["bigint", "bigint"],
+  async plan({ query }, ctx) {
+    const scope = v2Scope(ctx.access, "redemptions");
+    const programmes = programmeFilter(scope, query.programme, "redemptions");
+    const filters = createFilters();
+    if (scope.entity !== undefined) {
+      if (query.company !== undefined) companyFilter(scope, query.company, "redemptions");
+      if (query.supplier !== undefined) companyFilter(scope, query.supplier, "redemptions");
+      filters.add("(supplier_entity = ? OR beneficiary_entity = ?)", scope.entity, scope.entity);
+    }
+    if (programmes !== undefined) filters.add("programme = ANY(?::int[])", programmes);
+    if (query.company !== undefined) filters.add("beneficiary_entity = ?", query.company);
+    if (query.supplier !== undefined) filters.add("supplier_entity = ?", query.supplier);
+    if (query.class !== undefined) filters.add("compute_class = ?", query.class);
+    if (query.voucher !== undefined) filters.add("voucher_id = ?::numeric", query.voucher);
+    if (query.from !== undefined) filters.add("block_timestamp >= ?", query.from);
+    if (query.to !== undefined) filters.add("block_timestamp < ?", query.to);
+    return async (after, limit) => {
+      const page = filters.page("block_number, log_index", after, ["bigint", "bigint"], limit);
+      return ctx.db.query(
+        `SELECT ${REDEMPTION_V2_COLUMNS} FROM v2_redemptions ${page.where} ORDER BY block_number, log_index LIMIT ${page.limit}`,
+        page.params,
+      );
+    };
+  },
+  key: (row) => [Number(row.block_number), Number(row.log_index)],
+  map: (row, ctx) => redemptionV2Record(row, ctx),
+});
