@@ -1,4 +1,4 @@
-import { ChainMovedError, ChainRefusedError } from "../internal/errors.js";
+import { ChainMovedError, ChainRefusedError, RpcAnswerError } from "../internal/errors.js";
 import { CODE, feeHistory, historical, quantity, runner, type RpcSend } from "./probe.js";
 import type { Rpc } from "./rpc.js";
 
@@ -140,6 +140,30 @@ export async function confirmHistoricalCalls(
     historicalCalls: false,
     historicalCallsDetail: `eth_call of the ledger at block ${before}, before it was deployed, answered ${answer.slice(0, 66)}: the node reads its head`,
   };
+}
+
+/** The fees of a new transaction: EIP-1559's two, or a legacy gas price. */
+export type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
+
+/** The tip where the node suggests none (`eth_maxPriorityFeePerGas` refused), as ethers and viem take it: 1 gwei. */
+const DEFAULT_PRIORITY_FEE = 1_000_000_000n;
+
+/**
+ * The fees of a new transaction, as the profile says the chain prices gas: a legacy chain's `eth_gasPrice`; else the
+ * node's tip (`eth_maxPriorityFeePerGas`, 1 gwei where it has none) over twice the head's base fee, which holds
+ * through six full blocks of rising base fees (ethers' `getFeeData`); a head without a base fee gets the gas price.
+ */
+export async function feesFor(rpc: Rpc, profile: ChainProfile): Promise<Fees> {
+  if (profile.fees === "legacy") return { gasPrice: await rpc.gasPrice() };
+  const [latest, tip] = await Promise.all([
+    rpc.latestBlock(),
+    rpc.maxPriorityFeePerGas().catch((error: unknown) => {
+      if (error instanceof RpcAnswerError) return DEFAULT_PRIORITY_FEE;
+      throw error;
+    }),
+  ]);
+  if (latest.baseFeePerGas === undefined) return { gasPrice: await rpc.gasPrice() };
+  return { maxFeePerGas: latest.baseFeePerGas * 2n + tip, maxPriorityFeePerGas: tip };
 }
 
 /** The head block's number and hash. */

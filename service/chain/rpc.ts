@@ -1,4 +1,6 @@
-import { RangeTooLargeError, RpcError } from "../internal/errors.js";
+import { getAddress } from "ethers";
+
+import { RangeTooLargeError, RpcAnswerError, RpcError } from "../internal/errors.js";
 
 export interface BlockHeader {
   number: number;
@@ -26,6 +28,45 @@ export interface LogFilter {
   toBlock: number;
 }
 
+/** A block: its number, or the head ("latest"), or the head with the node's pending transactions ("pending"). */
+export type BlockTag = number | "latest" | "pending";
+
+/** The latest block's header, with its base fee where the chain has EIP-1559 fees. */
+export interface LatestBlock extends BlockHeader {
+  baseFeePerGas: bigint | undefined;
+}
+
+/** A message call (`eth_call`): data to a contract, from an account if it matters. */
+export interface CallRequest {
+  from?: string;
+  to: string;
+  data: string;
+}
+
+/**
+ * What an `eth_call` came to: the data the call returned, or its revert, with the revert data where the node gave
+ * them (a custom error to decode), and the node's words.
+ */
+export type CallResult = { ok: true; data: string } | { ok: false; revert: string | undefined; message: string };
+
+/** A mined transaction's receipt, with the quantities parsed. */
+export interface TransactionReceipt {
+  transactionHash: string;
+  blockNumber: number;
+  blockHash: string;
+  /** 1 if the transaction succeeded, 0 if it reverted. */
+  status: number;
+  logs: RawLog[];
+}
+
+/** A transaction the node knows, mined (with its block) or pending (block undefined); its sender checksummed. */
+export interface TransactionInfo {
+  hash: string;
+  from: string;
+  nonce: bigint;
+  blockNumber: number | undefined;
+}
+
 export interface Rpc {
   chainId(): Promise<number>;
   blockNumber(): Promise<number>;
@@ -33,7 +74,26 @@ export interface Rpc {
   header(number: number): Promise<BlockHeader | undefined>;
   /** Headers of several blocks in one batch request; undefined where the chain has no such block. */
   headers(numbers: number[]): Promise<(BlockHeader | undefined)[]>;
+  /** The head block's header and base fee. */
+  latestBlock(): Promise<LatestBlock>;
   getLogs(filter: LogFilter): Promise<RawLog[]>;
+  /**
+   * `eth_call` at `block` (the head by default). A revert is an answer ({ ok: false }); a node that failed or answered
+   * another error throws an {@link RpcError}, as every other method does.
+   */
+  ethCall(request: CallRequest, block?: BlockTag): Promise<CallResult>;
+  /** An account's transaction count: its next nonce at `block` ("pending": counting the node's pending transactions). */
+  transactionCount(address: string, block: BlockTag): Promise<bigint>;
+  /** Sends a signed transaction; returns its hash. A node's refusal is an {@link RpcAnswerError} carrying its words. */
+  sendRawTransaction(raw: string): Promise<string>;
+  /** The receipt of a mined transaction, or undefined while it is not mined (or the node does not know it). */
+  receipt(hash: string): Promise<TransactionReceipt | undefined>;
+  /** A transaction the node knows (mined or pending), or undefined. */
+  transaction(hash: string): Promise<TransactionInfo | undefined>;
+  /** `eth_gasPrice`: the node's legacy gas price. */
+  gasPrice(): Promise<bigint>;
+  /** `eth_maxPriorityFeePerGas`: the node's suggested EIP-1559 tip. */
+  maxPriorityFeePerGas(): Promise<bigint>;
   call(method: string, params: unknown[]): Promise<unknown>;
 }
 
@@ -52,6 +112,38 @@ interface JsonRpcResponse {
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 const quantity = (value: unknown): number => Number.parseInt(String(value), 16);
+const bigQuantity = (method: string, value: unknown): bigint => {
+  if (typeof value !== "string" || !/^0x[0-9a-f]+$/i.test(value)) throw new RpcError(`${method} did not answer a quantity: ${JSON.stringify(value)}`);
+  return BigInt(value);
+};
+const tag = (block: BlockTag): string => (typeof block === "number" ? hex(block) : block);
+const HEX_DATA = /^0x([0-9a-f]{2})*$/i;
+
+/**
+ * Whether a JSON-RPC error answered to `eth_call` is the call's revert (EIP-1474's code 3, or the node's words say it
+ * reverted, as geth, Erigon, Besu, Hardhat and anvil do), and its revert data, found as ethers finds them: the
+ * error's `data`, or a `data` within it (Hardhat nests `{ message, data }`), or in such an object written as JSON.
+ */
+function revertOf(error: RpcAnswerError): { revert: string | undefined } | undefined {
+  const words = (value: unknown, depth = 0): string =>
+    depth > 4 || value === null || typeof value !== "object"
+      ? ""
+      : `${String((value as { message?: unknown }).message ?? "")} ${words((value as { data?: unknown }).data, depth + 1)}`;
+  if (error.rpcCode !== 3 && !/revert/i.test(`${error.rpcMessage} ${words(error.data)}`)) return undefined;
+  const data = (value: unknown, depth = 0): string | undefined => {
+    if (depth > 4 || value === null || value === undefined) return undefined;
+    if (typeof value === "string") {
+      if (HEX_DATA.test(value)) return value;
+      try {
+        return data(JSON.parse(value), depth + 1);
+      } catch {
+        return undefined;
+      }
+    }
+    return typeof value === "object" ? data((value as { data?: unknown }).data, depth + 1) : undefined;
+  };
+  return { revert: data(error.data) };
+}
 
 /** Messages (from geth, Erigon, Besu, Alchemy, Infura, QuickNode, Hardhat, anvil…) that mean "ask for less". */
 const RANGE_ERROR =
@@ -80,6 +172,31 @@ function parseHeader(raw: unknown): BlockHeader | undefined {
   };
 }
 
+function parseReceipt(raw: unknown): TransactionReceipt | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const r = raw as Record<string, unknown>;
+  // A node that answers a receipt for a pending transaction gives it no block: not mined yet.
+  if (r.blockNumber === null || r.blockNumber === undefined) return undefined;
+  return {
+    transactionHash: String(r.transactionHash),
+    blockNumber: quantity(r.blockNumber),
+    blockHash: String(r.blockHash),
+    status: quantity(r.status),
+    logs: Array.isArray(r.logs) ? r.logs.map(parseLog) : [],
+  };
+}
+
+function parseTransaction(raw: unknown): TransactionInfo | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const t = raw as Record<string, unknown>;
+  return {
+    hash: String(t.hash),
+    from: getAddress(String(t.from)),
+    nonce: bigQuantity("eth_getTransactionByHash", t.nonce),
+    blockNumber: t.blockNumber === null || t.blockNumber === undefined ? undefined : quantity(t.blockNumber),
+  };
+}
+
 function parseLog(raw: unknown): RawLog {
   const l = raw as Record<string, unknown>;
   return {
@@ -96,9 +213,11 @@ function parseLog(raw: unknown): RawLog {
 }
 
 /**
- * A small JSON-RPC client over HTTP (fetch), with batches, a timeout per request, and errors sorted into the
- * service's tree: anything from the transport or the node is an {@link RpcError} (retryable), a refused log range
- * a {@link RangeTooLargeError}. It does not retry by itself; callers decide.
+ * The service's one JSON-RPC client (the mirror, the API, verify and the relay): over HTTP (fetch), with batches, a
+ * timeout per request (RPC_TIMEOUT_MS), and errors sorted into the service's tree: anything from the transport is an
+ * {@link RpcError} (retryable), an error the node answered an {@link RpcAnswerError} (an RpcError that carries the
+ * node's code, words and data), a refused log range a {@link RangeTooLargeError}; a revert of `eth_call` is an answer.
+ * It does not retry by itself; callers decide.
  */
 export function createRpc(options: RpcOptions): Rpc {
   const maxBatch = options.maxBatch ?? 100;
@@ -106,8 +225,9 @@ export function createRpc(options: RpcOptions): Rpc {
 
   async function post(body: unknown): Promise<unknown> {
     let response: Response | undefined;
-    // Every call the mirror makes is a read, so a request that died with a reused keep-alive socket (the server
-    // closed it first) is sent once more at once; anything else goes up as a retryable error.
+    // A request that died with a reused keep-alive socket (the server closed it first) is sent once more at once:
+    // every call is a read but `eth_sendRawTransaction`, and a signed transaction sent twice is the same one (the
+    // relay takes "already known" as sent). Anything else goes up as a retryable error.
     for (let attempt = 0; response === undefined; attempt++) {
       try {
         response = await fetch(options.url, {
@@ -141,12 +261,12 @@ export function createRpc(options: RpcOptions): Rpc {
   function unwrap(method: string, response: JsonRpcResponse | undefined): unknown {
     if (response === undefined) throw new RpcError(`RPC node gave no answer to ${method}`);
     if (response.error !== undefined) {
-      const message = `${method}: ${response.error.message ?? "error"} (code ${response.error.code ?? "?"})`;
+      const error = new RpcAnswerError(method, response.error);
       const detail = `${response.error.message ?? ""} ${JSON.stringify(response.error.data ?? "")}`;
       if (method === "eth_getLogs" && (RANGE_ERROR.test(detail) || response.error.code === -32005)) {
-        throw new RangeTooLargeError(message, parseRangeSuggestion(detail));
+        throw new RangeTooLargeError(error.message, parseRangeSuggestion(detail));
       }
-      throw new RpcError(message);
+      throw error;
     }
     return response.result;
   }
@@ -194,6 +314,42 @@ export function createRpc(options: RpcOptions): Rpc {
         numbers.map((n) => [hex(n), false]),
       );
       return raw.map(parseHeader);
+    },
+    async latestBlock() {
+      const raw = (await call("eth_getBlockByNumber", ["latest", false])) as { baseFeePerGas?: unknown } | null;
+      const header = parseHeader(raw);
+      if (header === undefined || raw === null) throw new RpcError("the node has no latest block");
+      const fee = raw.baseFeePerGas;
+      return { ...header, baseFeePerGas: fee === undefined || fee === null ? undefined : bigQuantity("eth_getBlockByNumber", fee) };
+    },
+    async ethCall(request, block = "latest") {
+      try {
+        const data = await call("eth_call", [request, tag(block)]);
+        if (typeof data !== "string" || !HEX_DATA.test(data)) throw new RpcError(`eth_call did not answer data: ${JSON.stringify(data)}`);
+        return { ok: true, data };
+      } catch (error) {
+        const revert = error instanceof RpcAnswerError ? revertOf(error) : undefined;
+        if (revert === undefined) throw error;
+        return { ok: false, revert: revert.revert, message: (error as RpcAnswerError).rpcMessage };
+      }
+    },
+    async transactionCount(address, block) {
+      return bigQuantity("eth_getTransactionCount", await call("eth_getTransactionCount", [address, tag(block)]));
+    },
+    async sendRawTransaction(raw) {
+      return String(await call("eth_sendRawTransaction", [raw]));
+    },
+    async receipt(hash) {
+      return parseReceipt(await call("eth_getTransactionReceipt", [hash]));
+    },
+    async transaction(hash) {
+      return parseTransaction(await call("eth_getTransactionByHash", [hash]));
+    },
+    async gasPrice() {
+      return bigQuantity("eth_gasPrice", await call("eth_gasPrice", []));
+    },
+    async maxPriorityFeePerGas() {
+      return bigQuantity("eth_maxPriorityFeePerGas", await call("eth_maxPriorityFeePerGas", []));
     },
     async getLogs(filter) {
       const result = await call("eth_getLogs", [

@@ -23,6 +23,25 @@ export class RpcError extends RetryableError {
   }
 }
 
+/**
+ * The node answered a request with a JSON-RPC error (it was reached, and said no): what it said, for callers that tell
+ * a refusal from a node that did not answer (a plain {@link RpcError}). Retryable like any RPC error.
+ */
+export class RpcAnswerError extends RpcError {
+  readonly method: string;
+  /** The JSON-RPC error's code, message and data. */
+  readonly rpcCode: number | undefined;
+  readonly rpcMessage: string;
+  readonly data: unknown;
+  constructor(method: string, error: { code?: number; message?: string; data?: unknown }) {
+    super(`${method}: ${error.message ?? "error"} (code ${error.code ?? "?"})`);
+    this.method = method;
+    this.rpcCode = error.code;
+    this.rpcMessage = error.message ?? "";
+    this.data = error.data;
+  }
+}
+
 /** The node refused an `eth_getLogs` range as too large or as returning too many logs. */
 export class RangeTooLargeError extends RetryableError {
   /** The range the node proposed, if it named one: an end block, or a number of blocks. */

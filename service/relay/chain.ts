@@ -1,12 +1,16 @@
-import { Contract, getAddress, JsonRpcProvider, type TypedDataDomain, concat } from "ethers";
+import { concat, getAddress, type Interface, type Result, type TypedDataDomain } from "ethers";
 
-import { atSteadyHead, type ChainProfile } from "../chain/profile.js";
-import { decodeRevert, type DecodedRevert, FORWARDER_ABI, LEDGER_ABI } from "../domain/abi-v1.js";
+import { atSteadyHead, type ChainProfile, type Fees, feesFor } from "../chain/profile.js";
+import type { BlockTag, Rpc } from "../chain/rpc.js";
+import { decodeRevert, type DecodedRevert, forwarderInterface, ledgerInterface } from "../domain/abi-v1.js";
 import { RpcError } from "../internal/errors.js";
+
+export type { Fees } from "../chain/profile.js";
 
 /** What the relay reads from the chain: the contracts, their EIP-712 domains, and a few calls. */
 export interface RelayChain {
-  provider: JsonRpcProvider;
+  /** The service's JSON-RPC client (service/chain/rpc.ts), for what the submitter and the tracker send and follow. */
+  rpc: Rpc;
   chainId: bigint;
   ledger: string;
   forwarder: string;
@@ -19,8 +23,8 @@ export interface RelayChain {
    * Runs the ledger's call as the forwarder would, with the data center appended (ERC-2771), so that a refusal
    * comes back as the ledger's own custom error rather than the forwarder's FailedCall().
    */
-  simulate(dataCenter: string, data: string, blockTag?: string): Promise<DecodedRevert | undefined>;
-  forwarderNonce(dataCenter: string, blockTag?: string): Promise<bigint>;
+  simulate(dataCenter: string, data: string, block?: BlockTag): Promise<DecodedRevert | undefined>;
+  forwarderNonce(dataCenter: string, block?: BlockTag): Promise<bigint>;
   invoiceUsed(invoiceHash: string): Promise<boolean>;
   /** The latest block's number and timestamp. */
   latest(): Promise<{ number: number; timestamp: bigint }>;
@@ -28,85 +32,69 @@ export interface RelayChain {
    * Runs `read` against one block's state, the latest, and returns it with that block: pinned by its number where the
    * node reads past state (the chain profile), else at the head, read before and after and the same block both times.
    */
-  readAtHead<T>(read: (blockTag: string) => Promise<T>): Promise<{ latest: { number: number; timestamp: bigint }; value: T }>;
+  readAtHead<T>(read: (block: BlockTag) => Promise<T>): Promise<{ latest: { number: number; timestamp: bigint }; value: T }>;
   /** The fees of a new transaction: EIP-1559 where the node has fee history (the chain profile), else a legacy gas price. */
   fees(): Promise<Fees>;
 }
 
-export type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { gasPrice: bigint };
-
-async function rpc<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Calls a view function of a contract at `block` and decodes its answer. A revert, or an answer that does not decode
+ * (no contract there yet, on a node that is behind), is an {@link RpcError}: the relay tries again.
+ */
+async function view(rpc: Rpc, contract: { address: string; abi: Interface }, fn: string, args: unknown[] = [], block: BlockTag = "latest"): Promise<Result> {
+  const answer = await rpc.ethCall({ to: contract.address, data: contract.abi.encodeFunctionData(fn, args) }, block);
+  if (!answer.ok) throw new RpcError(`${fn}() of ${contract.address} reverted: ${answer.message}`);
   try {
-    return await fn();
+    return contract.abi.decodeFunctionResult(fn, answer.data);
   } catch (error) {
-    throw new RpcError(`chain call failed: ${(error as Error).message}`, { cause: error });
+    throw new RpcError(`${fn}() of ${contract.address} answered ${answer.data.slice(0, 66)}, which does not decode`, { cause: error });
   }
 }
 
-/** The fields of an ERC-5267 `eip712Domain()` answer that make the EIP-712 domain. */
-interface DomainFields {
-  name: string;
-  version: string;
-  chainId: bigint;
-  verifyingContract: string;
-}
-
-function domain(d: DomainFields): TypedDataDomain {
+/** The EIP-712 domain of a contract's ERC-5267 `eip712Domain()`. */
+async function domainOf(rpc: Rpc, contract: { address: string; abi: Interface }): Promise<TypedDataDomain> {
+  const d = (await view(rpc, contract, "eip712Domain")).toObject() as { name: string; version: string; chainId: bigint; verifyingContract: string };
   return { name: d.name, version: d.version, chainId: d.chainId, verifyingContract: d.verifyingContract };
 }
 
-/** Connects to the ledger (and the forwarder it trusts) through `rpcUrl`, reading as the chain's profile allows. */
-export async function createRelayChain(deps: { rpcUrl: string; ledger: string; chainId: number; profile: ChainProfile }): Promise<RelayChain> {
-  const provider = new JsonRpcProvider(deps.rpcUrl, deps.chainId, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
-  const ledger = new Contract(deps.ledger, LEDGER_ABI, provider);
-  const forwarderAddress = getAddress(await rpc(() => ledger.getFunction("trustedForwarder")() as Promise<string>));
-  const forwarder = new Contract(forwarderAddress, FORWARDER_ABI, provider);
-  const consentDomain = domain(await rpc(() => ledger.getFunction("eip712Domain")() as Promise<DomainFields>));
-  const forwarderDomain = domain(await rpc(() => forwarder.getFunction("eip712Domain")() as Promise<DomainFields>));
-  const currency = await rpc(() => ledger.getFunction("currency")() as Promise<string>);
-  const decimals = Number(await rpc(() => ledger.getFunction("decimals")() as Promise<bigint>));
+/** Connects to the ledger (and the forwarder it trusts) through `rpc`, reading as the chain's profile allows. */
+export async function createRelayChain(deps: { rpc: Rpc; ledger: string; chainId: number; profile: ChainProfile }): Promise<RelayChain> {
+  const { rpc } = deps;
+  const ledger = { address: getAddress(deps.ledger), abi: ledgerInterface };
+  const forwarderAddress = getAddress(String((await view(rpc, ledger, "trustedForwarder"))[0]));
+  const forwarder = { address: forwarderAddress, abi: forwarderInterface };
+  const consentDomain = await domainOf(rpc, ledger);
+  const forwarderDomain = await domainOf(rpc, forwarder);
+  const currency = String((await view(rpc, ledger, "currency"))[0]);
+  const decimals = Number((await view(rpc, ledger, "decimals"))[0]);
   async function latest(): Promise<{ number: number; hash: string; timestamp: bigint }> {
-    const block = await rpc(() => provider.getBlock("latest"));
-    if (block === null) throw new RpcError("the node has no latest block");
-    return { number: block.number, hash: block.hash ?? "", timestamp: BigInt(block.timestamp) };
+    const block = await rpc.latestBlock();
+    return { number: block.number, hash: block.hash, timestamp: BigInt(block.timestamp) };
   }
   return {
-    provider,
+    rpc,
     chainId: BigInt(deps.chainId),
-    ledger: getAddress(deps.ledger),
+    ledger: ledger.address,
     forwarder: forwarderAddress,
     consentDomain,
     forwarderDomain,
     currency,
     decimals,
-    async simulate(dataCenter, data, blockTag = "latest") {
-      try {
-        await provider.send("eth_call", [{ from: forwarderAddress, to: deps.ledger, data: concat([data, dataCenter]) }, blockTag]);
-        return undefined;
-      } catch (error) {
-        const e = error as { code?: string; data?: string | null };
-        if (e.code !== "CALL_EXCEPTION") throw new RpcError(`simulation failed: ${(error as Error).message}`, { cause: error });
-        return decodeRevert(e.data);
-      }
+    async simulate(dataCenter, data, block = "latest") {
+      const answer = await rpc.ethCall({ from: forwarderAddress, to: ledger.address, data: concat([data, dataCenter]) }, block);
+      return answer.ok ? undefined : decodeRevert(answer.revert);
     },
-    forwarderNonce: (dc, blockTag = "latest") => rpc(() => forwarder.getFunction("nonces")(dc, { blockTag }) as Promise<bigint>),
-    invoiceUsed: (hash) => rpc(() => ledger.getFunction("invoiceUsed")(hash) as Promise<boolean>),
+    forwarderNonce: async (dc, block = "latest") => BigInt((await view(rpc, forwarder, "nonces", [dc], block))[0] as bigint),
+    invoiceUsed: async (hash) => Boolean((await view(rpc, ledger, "invoiceUsed", [hash]))[0]),
     latest,
     async readAtHead(read) {
       if (deps.profile.historicalCalls) {
         const at = await latest();
-        return { latest: at, value: await read(`0x${at.number.toString(16)}`) };
+        return { latest: at, value: await read(at.number) };
       }
       const { head, value } = await atSteadyHead(latest, () => read("latest"));
       return { latest: { number: head.number, timestamp: head.timestamp }, value };
     },
-    async fees() {
-      if (deps.profile.fees === "legacy") return { gasPrice: BigInt(await rpc(() => provider.send("eth_gasPrice", []) as Promise<string>)) };
-      const data = await rpc(() => provider.getFeeData());
-      if (data.maxFeePerGas !== null && data.maxPriorityFeePerGas !== null) {
-        return { maxFeePerGas: data.maxFeePerGas, maxPriorityFeePerGas: data.maxPriorityFeePerGas };
-      }
-      return { gasPrice: data.gasPrice ?? 0n };
-    },
+    fees: () => feesFor(rpc, deps.profile),
   };
 }

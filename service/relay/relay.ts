@@ -2,6 +2,7 @@ import { Wallet } from "ethers";
 
 import { createRelayChain, type RelayChain } from "./chain.js";
 import type { ChainProfile } from "../chain/profile.js";
+import { createRpc } from "../chain/rpc.js";
 import { lockRelayer, type RelayerLock } from "./lock.js";
 import { migrateRelay } from "./migrations.js";
 import { createRelayQueue, type RelayQueue } from "./queue.js";
@@ -14,6 +15,8 @@ import type { Database, DatabaseConfig } from "../store/database.js";
 
 export interface RelayDeps {
   rpcUrl: string;
+  /** The bound on each JSON-RPC request (RPC_TIMEOUT_MS, as the mirror's). */
+  rpcTimeoutMs: number;
   chainId: number;
   ledger: string;
   /** What the chain's node can answer: how the relay reads state and prices gas. */
@@ -42,6 +45,7 @@ export function relayDepsFor(
 ): RelayDeps {
   return {
     rpcUrl: config.rpcUrl,
+    rpcTimeoutMs: config.rpcTimeoutMs,
     chainId: mirror.target.chainId,
     ledger: mirror.target.ledger,
     profile: mirror.profile,
@@ -73,9 +77,11 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
   const { logger } = deps;
   const applied = await migrateRelay(deps.db);
   if (applied.length > 0) logger.info({ applied }, "relay migrations applied");
-  const chain = await createRelayChain({ rpcUrl: deps.rpcUrl, ledger: deps.ledger, chainId: deps.chainId, profile: deps.profile });
+  const rpc = createRpc({ url: deps.rpcUrl, timeoutMs: deps.rpcTimeoutMs });
+  const chain = await createRelayChain({ rpc, ledger: deps.ledger, chainId: deps.chainId, profile: deps.profile });
   const queue = createRelayQueue(deps.db);
-  const wallets = deps.config.relayerKeys.map((key) => new Wallet(key, chain.provider));
+  // The wallets only sign (every field of a transaction is given); the chain is asked through `rpc`.
+  const wallets = deps.config.relayerKeys.map((key) => new Wallet(key));
   const relayers = wallets.map((w) => w.address);
   const adopted = await queue.adoptOrphans(relayers);
   if (adopted > 0) logger.warn({ adopted }, "queued requests of relayer accounts no longer configured were reassigned");
@@ -158,7 +164,6 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
       controller.abort();
       await Promise.all(loops);
       await Promise.all(locks.map((l) => l.release()));
-      chain.provider.destroy();
     },
   };
 }

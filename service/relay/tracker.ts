@@ -1,8 +1,7 @@
-import type { TransactionReceipt } from "ethers";
-
 import type { RelayChain } from "./chain.js";
 import { blockedReason, blockerOf, nonceRun } from "./nonces.js";
 import type { Outcome, RelayQueue, RequestRow, TxRow } from "./queue.js";
+import type { TransactionReceipt } from "../chain/rpc.js";
 import { forwarderInterface } from "../domain/abi-v1.js";
 import type { Logger } from "../internal/logger.js";
 
@@ -63,7 +62,7 @@ export async function outcomesOf(ctx: TrackerContext, receipt: TransactionReceip
     requests.map(async (r): Promise<Outcome> => {
       const success = done.get(`${r.dataCenter.toLowerCase()}:${r.forwarderNonce}`);
       if (success === true) {
-        return { id: r.id, status: "confirmed", blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, transactionHash: receipt.hash };
+        return { id: r.id, status: "confirmed", blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, transactionHash: receipt.transactionHash };
       }
       if (success === false) {
         // The forwarder ran it and the ledger refused: the nonce is spent, the invoice is not. Ask the ledger why.
@@ -73,7 +72,7 @@ export async function outcomesOf(ctx: TrackerContext, receipt: TransactionReceip
           status: "failed",
           code: why?.code ?? "LEDGER_REFUSED",
           reason: why?.message ?? "the ledger refused the redemption when it was executed",
-          transactionHash: receipt.hash,
+          transactionHash: receipt.transactionHash,
         };
       }
       return reconcileRequest(ctx, r, now);
@@ -98,8 +97,8 @@ function unsettledOf(requests: RequestRow[], outcomes: Outcome[]): string[] {
  * (its requests are reconciled), and says whether it should be sent again (the node does not know it).
  */
 export async function track(ctx: TrackerContext, tx: TxRow, minedNonce: bigint): Promise<Tracked> {
-  const receipt = await ctx.chain.provider.getTransactionReceipt(tx.hash);
-  if (receipt !== null) {
+  const receipt = await ctx.chain.rpc.receipt(tx.hash);
+  if (receipt !== undefined) {
     const requests = await ctx.queue.inTransaction(tx.hash);
     const outcomes = await outcomesOf(ctx, receipt, requests);
     await ctx.queue.settle(tx.hash, { status: "mined", blockNumber: receipt.blockNumber, blockHash: receipt.blockHash }, outcomes);
@@ -116,8 +115,8 @@ export async function track(ctx: TrackerContext, tx: TxRow, minedNonce: bigint):
     ctx.logger.warn({ tx: tx.hash, nonce: tx.nonce }, "relay transaction replaced by another with its nonce; its requests reconciled");
     return { state: "settled", unsettled: unsettledOf(requests, outcomes) };
   }
-  const known: unknown = await ctx.chain.provider.send("eth_getTransactionByHash", [tx.hash]);
-  return { state: known === null ? "unknown" : "pending", unsettled: [] };
+  const known = await ctx.chain.rpc.transaction(tx.hash);
+  return { state: known === undefined ? "unknown" : "pending", unsettled: [] };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Fees, RelayChain } from "./chain.js";
 import type { RelayQueue, RequestRow } from "./queue.js";
 import { blockSuccessors, reconcileRequest, track, type TrackerContext } from "./tracker.js";
 import { forwarderInterface } from "../domain/abi-v1.js";
+import { RpcAnswerError } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 
 export interface WorkerDeps {
@@ -39,9 +40,8 @@ function inNonceOrder(rows: RequestRow[]): RequestRow[] {
   return rows.map((r) => byDc.get(r.dataCenter)!.shift()!);
 }
 
-const ACCEPTED_SEND_ERRORS = /already known|known transaction|already imported|nonce too low|nonce has already been used/i;
-/** ethers' codes for "the node did not answer" (as opposed to a JSON-RPC error, which is the node's refusal). */
-const UNREACHABLE = new Set(["NETWORK_ERROR", "TIMEOUT", "SERVER_ERROR"]);
+/** A node's refusal that means the transaction, or another with its nonce, is already with the node or mined. */
+const ACCEPTED_SEND_ERRORS = /already known|known transaction|already imported|nonce.*too low|nonce has already been used/i;
 
 export function createRelayWorker(deps: WorkerDeps): RelayWorker {
   const { chain, queue, logger, wallet } = deps;
@@ -54,16 +54,16 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
   async function broadcast(raw: string, hash: string): Promise<boolean> {
     lastSent.set(hash, Date.now());
     try {
-      await chain.provider.send("eth_sendRawTransaction", [raw]);
+      await chain.rpc.sendRawTransaction(raw);
       return true;
     } catch (error) {
-      const e = error as { code?: string; message?: string };
-      if (e.code === "NONCE_EXPIRED" || ACCEPTED_SEND_ERRORS.test(String(e.message))) return true;
-      if (e.code !== undefined && UNREACHABLE.has(e.code)) {
-        logger.warn({ hash, err: e.message }, "could not reach the node to send a relay transaction; will send it again");
+      // Not answered (the transport failed, timed out, or a bad HTTP status): the node may have it; send it again later.
+      if (!(error instanceof RpcAnswerError)) {
+        logger.warn({ hash, err: (error as Error).message }, "could not reach the node to send a relay transaction; will send it again");
         return true;
       }
-      logger.error({ hash, err: e.message }, "the node refused a relay transaction");
+      if (ACCEPTED_SEND_ERRORS.test(`${error.rpcMessage} ${JSON.stringify(error.data ?? "")}`)) return true;
+      logger.error({ hash, err: error.message }, "the node refused a relay transaction");
       return false;
     }
   }
@@ -82,7 +82,7 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
 
   /** Follows pending transactions; sends unknown ones again (eagerly after a restart); fills nonce gaps. */
   async function follow(eager: boolean): Promise<number> {
-    const minedNonce = BigInt(await chain.provider.getTransactionCount(relayer, "latest"));
+    const minedNonce = await chain.rpc.transactionCount(relayer, "latest");
     const pending = await queue.pendingTransactions(relayer);
     const occupied = new Set<bigint>();
     let left = 0;
@@ -131,7 +131,7 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
       // Also after a crash between a failure and the failing of the requests it blocks.
       const blocked = await blockSuccessors(ctx, queued.map((r) => r.dataCenter));
       const pending = await queue.pendingTransactions(relayer);
-      const counted = BigInt(await chain.provider.getTransactionCount(relayer, "pending"));
+      const counted = await chain.rpc.transactionCount(relayer, "pending");
       const stored = pending.reduce((max, tx) => (tx.nonce + 1n > max ? tx.nonce + 1n : max), 0n);
       nextNonce = counted > stored ? counted : stored;
       logger.info(
