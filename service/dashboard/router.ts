@@ -1,9 +1,9 @@
-import { join } from "node:path";
-
 import express, { type RequestHandler } from "express";
 
+import { fromRoot } from "../internal/paths.js";
+
 /** Where the dashboard's files are: one HTML page, one stylesheet, plain ES modules (no build step). */
-export const DASHBOARD_DIR = join(import.meta.dirname, "public");
+export const DASHBOARD_DIR = fromRoot("service", "dashboard", "public");
 
 /**
  * The page may load its own files and call its own origin, nothing else: no external origin, no inline script or
