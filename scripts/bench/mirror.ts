@@ -12,8 +12,9 @@
  *   by id with 16 requests in flight, and at a fixed 1,000 requests per second (p50, p99), and reads the server's
  *   RSS afterwards;
  * - on that store, once the process has stopped: at the smallest size the service's start-up on a synced mirror,
- *   compiled against tsx (lib/launch.ts); at every size `npm run verify` (the compiled CLI, with RPC_URL and the
- *   store's configuration): its wall time and events per second, and that it found no difference.
+ *   compiled against tsx (lib/launch.ts); `npm run verify` (the compiled CLI, with RPC_URL and the store's
+ *   configuration; on PostgreSQL up to 100,000 events, on PGlite at the smallest size): its wall time and events per
+ *   second, and that it found no difference.
  *
  * The children run the compiled service (dist/, rebuilt first if out of date), as `npm start` does.
  *
