@@ -6,7 +6,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-  { ignores: ["artifacts/", "cache/", "coverage/", "types/", "typechain-types/", "bench-results/", "**/deployments/"] },
+  { ignores: ["artifacts/", "cache/", "coverage/", "dist/", "types/", "typechain-types/", "bench-results/", "**/deployments/"] },
   {
     files: ["**/*.ts", "**/*.js"],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],

@@ -27,13 +27,14 @@ import pg from "pg";
 
 import { createTokens, loadOrCreateSecret, readSecretFile, secretKey } from "../service/internal/tokens.js";
 import { loadConfig, parseEnv } from "../service/internal/config.js";
+import { PROJECT_ROOT } from "../service/internal/paths.js";
 import { localStackFiles, lockHolder, readStackState, removeStackState, type StackState, writeStackState } from "../service/internal/local-stack.js";
 import { DEMO_ACCOUNTS, DEMO_REDEEMABLE, devAccount, setUpDemo } from "./demo.js";
 import { keepFinalizing } from "./lib/idle-finality.js";
 import { type Deployment, deploymentPath, readDeployment, writeDeployment } from "../service/domain/deployment.js";
 import { deployTo } from "./tasks/actions/deploy.js";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = PROJECT_ROOT;
 const CHAIN_PORT = Number(process.env.CHAIN_PORT ?? 8545);
 const CHAIN_URL = `http://127.0.0.1:${CHAIN_PORT}`;
 const port = Number(process.env.PORT ?? 8080);
@@ -43,6 +44,12 @@ const IGNITION_ID = "npm-start";
 /** How often the idle chain mines an empty block until its last activity is final. */
 const IDLE_BLOCK_MS = 1000;
 const apiUrl = `http://127.0.0.1:${port}`;
+/**
+ * Whether this script runs compiled (dist/scripts/start.js, as `npm start` runs it) or from its sources under tsx (as
+ * the tests run it). The service is started the same way, so that a test never runs an out-of-date dist/.
+ */
+const COMPILED = !import.meta.url.endsWith(".ts");
+const SERVICE_ARGS = COMPILED ? [join(ROOT, "dist", "service", "main.js")] : ["--import", "tsx", "service/main.ts"];
 
 function fail(message: string): never {
   process.stderr.write(`npm start: ${message}\n`);
@@ -170,7 +177,7 @@ async function preflight(): Promise<void> {
 
 async function production(): Promise<void> {
   await preflight();
-  const service = spawn(process.execPath, ["--import", "tsx", "service/main.ts"], { cwd: ROOT, stdio: "inherit" });
+  const service = spawn(process.execPath, SERVICE_ARGS, { cwd: ROOT, stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => service.kill(signal));
   process.exitCode = (await exited(service)) ?? 1;
 }
@@ -179,6 +186,8 @@ async function production(): Promise<void> {
 async function deployLocal(chainDir: string): Promise<Deployment> {
   // The Ignition journal of an earlier chain would describe contracts that no longer exist.
   await rm(join(ROOT, "scripts", "ignition", "deployments", IGNITION_ID), { recursive: true, force: true });
+  // Hardhat loads hardhat.config.ts and its tasks, which are TypeScript: compiled, this script has no tsx loaded yet.
+  if (COMPILED) (await import("tsx/esm/api")).register();
   const hre = (await import("hardhat")).default;
   const connection = await hre.network.create({ network: "localhost", override: { url: CHAIN_URL } });
   try {
@@ -405,7 +414,7 @@ async function embedded(): Promise<void> {
     if (databaseUrl !== undefined && databaseUrl !== "") {
       console.log(`[start] DATABASE_URL is not used without RPC_URL: the local stack keeps its mirror in ${dataDir}`);
     }
-    const service = spawn(process.execPath, ["--import", "tsx", "service/main.ts"], {
+    const service = spawn(process.execPath, SERVICE_ARGS, {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: {

@@ -10,7 +10,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import type http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -19,45 +18,9 @@ import { Wallet } from "ethers";
 
 import { chainGrower } from "./lib/chain.js";
 import { closedLoop, fixedRate, medianByP99, medianByRate as median, type Sample } from "./lib/load.js";
+import { nodeArgs } from "./lib/service.js";
 
 const args = process.argv.slice(2);
-
-/** The servers: the mirror (synced first), the audit API on it, and a bare Express handler. */
-async function worker(): Promise<void> {
-  const express = (await import("express")).default;
-  const { loadConfig } = await import("../../service/internal/config.js");
-  const { createLogger } = await import("../../service/internal/logger.js");
-  const { openMirror } = await import("../../service/mirror.js");
-  const { createApi, startHttpServer } = await import("../../service/api/index.js");
-  const input = JSON.parse(args[1]!) as { env: Record<string, string>; auditor: string };
-  const { mirror: config, api: apiConfig } = loadConfig(input.env);
-  const logger = createLogger({ level: "warn" });
-  const mirror = await openMirror({ config, logger });
-  const started = Date.now();
-  await mirror.syncer!.syncToHead();
-  const syncSeconds = (Date.now() - started) / 1000;
-  const api = await createApi({ config, api: apiConfig, mirror, logger });
-  const server = await startHttpServer(api, { host: "127.0.0.1", port: 0 });
-  const bare = express();
-  bare.disable("x-powered-by");
-  bare.set("etag", false);
-  bare.get("/bare", (_req, res) => {
-    res.json({ ok: true });
-  });
-  const bareServer = await new Promise<http.Server>((resolve) => {
-    const s = bare.listen(0, "127.0.0.1", () => resolve(s));
-  });
-  const ids = await mirror.store.db.query<{ id: string }>("SELECT id::text AS id FROM vouchers ORDER BY random() LIMIT 2000");
-  const events = await mirror.store.eventCount();
-  const head = await mirror.store.checkpoint();
-  process.stdout.write(`${JSON.stringify({
-    api: server.url, bare: `http://127.0.0.1:${(bareServer.address() as { port: number }).port}`,
-    token: api.services.auth.tokens.issue(input.auditor).token, ids: ids.map((r) => r.id), events, syncSeconds,
-    head: head?.number ?? 0,
-  })}\n`);
-  process.stdin.resume();
-  process.stdin.on("end", () => process.exit(0));
-}
 
 async function main(): Promise<void> {
   const { deployTestLedger, runWorkload, SHANGHAI } = await import("../../test/service/helpers/ledger.js");
@@ -86,7 +49,7 @@ async function main(): Promise<void> {
       FINALITY_DEPTH: "12", LOG_LEVEL: "warn", DATA_DIR: dir, PORT: "0",
       AUTH_SECRET: randomBytes(32).toString("hex"), API_RATE_LIMIT_PER_ADDRESS: "100000000", API_RATE_LIMIT_PER_TOKEN: "100000000",
     };
-    child = spawn(process.execPath, ["--import", "tsx", "scripts/bench/api.ts", "--worker", JSON.stringify({ env, auditor: auditor.address })], {
+    child = spawn(process.execPath, nodeArgs("compiled", "scripts/bench/workers/api.ts", [JSON.stringify({ env, auditor: auditor.address })]), {
       cwd: ROOT, stdio: ["pipe", "pipe", "inherit"],
     });
     const line = await new Promise<string>((resolve, reject) => {
@@ -174,5 +137,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (args[0] === "--worker") await worker();
-else await main();
+await main();

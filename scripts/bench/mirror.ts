@@ -6,9 +6,17 @@
  *   a fresh schema each run) and into PGlite (a fresh folder; up to 100,000 events), each in its own child process
  *   that opens the store as the service does (the mirror's and the API's migrations first, so the API's indexes
  *   are kept up during the backfill): events per second and peak RSS, median of the runs (--runs N, default 3);
+ * - before them, the ceiling: a bare `eth_getLogs` sweep of the same blocks (fetch and JSON-parse, nothing else, the
+ *   mirror's range sizes; lib/sweep.ts), median of the runs; each backfill's speed is reported as a ratio of it;
  * - then the process of the last run serves the audit API on what it mirrored, and this process loads it: voucher
  *   by id with 16 requests in flight, and at a fixed 1,000 requests per second (p50, p99), and reads the server's
- *   RSS afterwards.
+ *   RSS afterwards;
+ * - on that store, once the process has stopped: at the smallest size the service's start-up on a synced mirror,
+ *   compiled against tsx (lib/launch.ts); `npm run verify` (the compiled CLI, with RPC_URL and the store's
+ *   configuration; on PostgreSQL up to 100,000 events, on PGlite at the smallest size): its wall time and events per
+ *   second, and that it found no difference.
+ *
+ * The children run the compiled service (dist/, rebuilt first if out of date), as `npm start` does.
  *
  * Writes bench-results/mirror.json (the runner's row format) and prints a Markdown table.
  */
@@ -22,53 +30,19 @@ import { createInterface, type Interface as Lines } from "node:readline";
 import { Wallet } from "ethers";
 import pg from "pg";
 
+import type { Backfill } from "./workers/backfill.js";
 import { chainGrower } from "./lib/chain.js";
+import { compareLaunches, type Launch } from "./lib/launch.js";
 import { closedLoop, fixedRate, medianByP99, medianByRate, type Sample } from "./lib/load.js";
+import { compiled, nodeArgs } from "./lib/service.js";
+import { bareSweep, type Sweep } from "./lib/sweep.js";
 
 const args = process.argv.slice(2);
 const ROOT = join(import.meta.dirname, "..", "..");
 
-interface Backfill {
-  events: number;
-  seconds: number;
-  peakRssMiB: number;
-}
-
-/** The child: one cold backfill; with `serve`, then the audit API on it, until stdin ends. */
-async function worker(): Promise<void> {
-  const { loadConfig } = await import("../../service/internal/config.js");
-  const { createLogger } = await import("../../service/internal/logger.js");
-  const { openMirror } = await import("../../service/mirror.js");
-  const { createApi, migrateApi, startHttpServer } = await import("../../service/api/index.js");
-  const input = JSON.parse(args[1]!) as { env: Record<string, string>; serve: boolean; auditor: string };
-  const { mirror: config, api: apiConfig } = loadConfig(input.env);
-  const logger = createLogger({ level: "warn" });
-  const mirror = await openMirror({ config, logger });
-  await migrateApi(mirror.store.db);
-  const started = process.hrtime.bigint();
-  await mirror.syncer!.syncToHead();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const events = await mirror.store.eventCount();
-  const result: Backfill = { events, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
-  if (!input.serve) {
-    await mirror.close();
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exit(0);
-  }
-  const api = await createApi({ config, api: apiConfig, mirror, logger });
-  const server = await startHttpServer(api, { host: "127.0.0.1", port: 0 });
-  const ids = await mirror.store.db.query<{ id: string }>("SELECT id::text AS id FROM vouchers ORDER BY random() LIMIT 2000");
-  process.stdout.write(`${JSON.stringify({ ...result, api: server.url, token: api.services.auth.tokens.issue(input.auditor).token, ids: ids.map((r) => r.id) })}\n`);
-  // "rss" asks for the resident set now; the end of stdin stops the server.
-  createInterface({ input: process.stdin }).on("line", (line) => {
-    if (line === "rss") process.stdout.write(`${JSON.stringify({ rssMiB: process.memoryUsage().rss / 2 ** 20 })}\n`);
-  });
-  process.stdin.on("end", () => process.exit(0));
-}
-
 /** Starts a worker and resolves with its first JSON line (log lines may come first). */
 function startWorker(input: object): { child: ChildProcess; lines: Lines; first: Promise<string> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench/mirror.ts", "--worker", JSON.stringify(input)], {
+  const child = spawn(process.execPath, nodeArgs("compiled", "scripts/bench/workers/backfill.ts", [JSON.stringify(input)]), {
     cwd: ROOT,
     stdio: ["pipe", "pipe", "inherit"],
   });
@@ -95,6 +69,29 @@ async function stopWorker(child: ChildProcess): Promise<void> {
   });
 }
 
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+interface Verified {
+  seconds: number;
+  events: number;
+  ok: boolean;
+}
+
+/** `npm run verify` as an auditor runs it on the mirror `env` names (RPC_URL given: the CLI reads the store itself). */
+async function runVerify(env: Record<string, string>): Promise<Verified> {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [compiled("service/verify/cli.ts"), "--json"], {
+    cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code === 2) throw new Error(`npm run verify could not verify the benchmark's mirror (exit 2)`);
+  const report = JSON.parse(out) as { events: number; ok: boolean };
+  return { seconds, events: report.events, ok: code === 0 && report.ok };
+}
+
 interface Row {
   name: string;
   value: number;
@@ -108,6 +105,40 @@ interface Row {
   met?: boolean;
 }
 
+/** The start-up rows of one store: compiled against tsx, launch to listening, to /health, and CPU time. */
+function launchRows(launches: Record<"compiled" | "tsx", Launch[]>, store: string, size: string): Row[] {
+  const of = (runner: "compiled" | "tsx", pick: (l: Launch) => number | undefined) => {
+    const values = launches[runner].map(pick).filter((v): v is number => v !== undefined);
+    return { value: Math.round(median(values)), min: Math.round(Math.min(...values)), max: Math.round(Math.max(...values)), runs: values.length };
+  };
+  const where = `on a synced ${size} mirror, ${store}`;
+  const measures = [
+    ["launch to listening", (l: Launch) => l.listeningMs],
+    ["launch to the first /health answer", (l: Launch) => l.healthMs],
+    ["CPU time to listening", (l: Launch) => l.cpuMs],
+  ] as const;
+  return measures.flatMap(([what, pick]) => {
+    const tsx = of("tsx", pick);
+    const compiledRun = of("compiled", pick);
+    return [
+      {
+        name: `service start-up ${where}, compiled: ${what}`, unit: "ms", ...compiledRun, baseline: tsx.value,
+        ratio: Math.round((compiledRun.value / tsx.value) * 1000) / 1000,
+        ...(what === "launch to listening" ? { goal: "≤ 1,000 ms", met: compiledRun.value <= 1000 } : {}),
+      },
+      { name: `service start-up ${where}, tsx: ${what}`, unit: "ms", ...tsx },
+    ];
+  });
+}
+
+function launchLine(launches: Record<"compiled" | "tsx", Launch[]>, store: string, events: number): string {
+  const cell = (list: Launch[]) => {
+    const cpu = list.map((l) => l.cpuMs).filter((v): v is number => v !== undefined);
+    return `${Math.round(median(list.map((l) => l.listeningMs)))} / ${Math.round(median(list.map((l) => l.healthMs)))} / ${cpu.length === 0 ? "–" : Math.round(median(cpu))}`;
+  };
+  return `| ${store} | ${events.toLocaleString("en-US")} | ${cell(launches.compiled)} | ${cell(launches.tsx)} |`;
+}
+
 async function main(): Promise<void> {
   const { deployTestLedger, SHANGHAI } = await import("../../test/service/helpers/ledger.js");
   const { startNode } = await import("../../test/service/helpers/node.js");
@@ -118,6 +149,14 @@ async function main(): Promise<void> {
   const sizes = quick ? [10_000] : [10_000, 100_000, 1_000_000];
   /** PGlite is the single-machine store of `npm start`; beyond this size only PostgreSQL is measured. */
   const pgliteUpTo = 100_000;
+  /**
+   * `npm run verify` reads every voucher back from the contract (one eth_call each, 8 in flight): at a million events
+   * that is 333,000 calls, beyond the time limit of the whole benchmark, so it is measured up to this size on
+   * PostgreSQL (an auditor's store), and on PGlite at the smallest size only (not in the quick run).
+   */
+  const verifyUpTo = 100_000;
+  /** The bare sweep is repeated up to this size; the million-event one (about 10 s) runs once. */
+  const sweepRunsUpTo = 100_000;
   const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
   const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
   const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
@@ -130,6 +169,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const table: string[] = [];
   const notes: string[] = [];
+  const launchTable: string[] = [];
   const started = Date.now();
   try {
     const t = await deployTestLedger(node.url);
@@ -170,17 +210,36 @@ async function main(): Promise<void> {
     ];
     /** Voucher-by-id throughput at the smallest size, per store: the growth ratios' baseline. */
     const firstRate = new Map<string, number>();
-    table.push("| events | store | backfill events/s (min–max) | peak RSS | by id req/s | by id p99 at 1,000 req/s | API RSS |");
-    table.push("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+    table.push(
+      "| events | store | backfill events/s (min–max) | bare sweep logs/s | backfill / sweep | peak RSS | by id req/s | " +
+        "by id p99 at 1,000 req/s | API RSS | verify s (events/s) |",
+    );
+    table.push("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const size of sizes) {
       const growing = Date.now();
       const made = await grower.growTo(size);
       process.stderr.write(`chain grown to ${made} issue events (+ setup) in ${((Date.now() - growing) / 1000).toFixed(1)} s\n`);
+      const sweeps: Sweep[] = [];
+      const sweepTo = await t.provider.getBlockNumber();
+      for (let run = 0; run < (size <= sweepRunsUpTo ? runs : 1); run++) {
+        sweeps.push(await bareSweep({
+          url: node.url, addresses: [baseEnv.LEDGER_ADDRESS, await t.manager.getAddress()], fromBlock: t.deploymentBlock,
+          toBlock: sweepTo, initialRange: Number(baseEnv.GETLOGS_INITIAL_RANGE), targetLogs: 5000,
+        }));
+      }
+      const sweepRates = sweeps.map((w) => w.logs / w.seconds);
+      const sweepRate = median(sweepRates);
+      process.stderr.write(`bare eth_getLogs sweep ${label(size)}: ${sweeps[0]!.logs} logs in ${sweeps[0]!.requests} requests, ${Math.round(sweepRate)} logs/s\n`);
+      rows.push({
+        name: `bare eth_getLogs sweep (fetch and parse), ${label(size)} events`, value: Math.round(sweepRate), unit: "logs/s",
+        min: Math.round(Math.min(...sweepRates)), max: Math.round(Math.max(...sweepRates)), runs: sweeps.length,
+      });
       for (const backend of backends.filter((b) => b.name === "PostgreSQL" || size <= pgliteUpTo)) {
         const samples: Backfill[] = [];
         let closed: Sample[] = [];
         let rate: Sample[] = [];
         let apiRss = 0;
+        let verified: Verified | undefined;
         for (let run = 0; run < runs; run++) {
           const db = await backend.make();
           const serve = run === runs - 1;
@@ -209,6 +268,17 @@ async function main(): Promise<void> {
               const errors = [...closed, ...rate].reduce((sum, s) => sum + s.errors, 0);
               if (errors > 0) notes.push(`${errors} non-200 answers from the API on the ${label(size)} ${backend.name} mirror.`);
             }
+            await stopWorker(worker.child);
+            if (serve && size === sizes[0] && (!quick || backend.name === "PGlite")) {
+              const launches = await compareLaunches({ ...baseEnv, ...db.env }, runs);
+              launchRows(launches, backend.name, label(size)).forEach((row) => rows.push(row));
+              launchTable.push(launchLine(launches, backend.name, answer.events));
+            }
+            if (serve && size <= (backend.name === "PostgreSQL" ? verifyUpTo : quick ? 0 : sizes[0]!)) {
+              verified = await runVerify({ ...baseEnv, ...db.env });
+              process.stderr.write(`verify ${backend.name} ${label(size)}: ${verified.events} events in ${verified.seconds.toFixed(1)} s\n`);
+              if (!verified.ok) notes.push(`npm run verify found differences on the ${label(size)} ${backend.name} mirror.`);
+            }
           } finally {
             await stopWorker(worker.child);
             await db.drop();
@@ -227,8 +297,18 @@ async function main(): Promise<void> {
         rows.push({
           name: `backfill, ${where}`, value: Math.round(med), unit: "events/s", min: Math.round(sorted[0]!),
           max: Math.round(sorted[sorted.length - 1]!), runs: samples.length,
-          ...(backend.name === "PostgreSQL" && size >= 100_000 ? { goal: "≥ 10,000 events/s", met: med >= 10_000 } : {}),
+          baseline: Math.round(sweepRate), ratio: round(med / sweepRate, 3),
+          ...(backend.name === "PostgreSQL" && size >= 100_000 ? { goal: "≥ 0.5× the bare sweep", met: med >= sweepRate / 2 } : {}),
         });
+        if (sweeps[0]!.logs !== events) notes.push(`The bare sweep read ${sweeps[0]!.logs} logs where the ${label(size)} ${backend.name} mirror has ${events}.`);
+        if (verified !== undefined) {
+          const verifyRate = verified.events / verified.seconds;
+          rows.push({ name: `npm run verify, ${where}: wall time`, value: round(verified.seconds, 1), unit: "s", runs: 1 });
+          rows.push({
+            name: `npm run verify, ${where}: events/s`, value: Math.round(verifyRate), unit: "events/s", runs: 1,
+            baseline: Math.round(med), ratio: round(verifyRate / med, 3), goal: "≥ the backfill's speed", met: verifyRate >= med,
+          });
+        }
         rows.push({ name: `peak RSS of the backfill, ${where}`, value: Math.round(peak), unit: "MiB", runs: samples.length });
         rows.push({
           name: `voucher by id, ${where}: requests/s (16 in flight)`, value: Math.round(byId.rps), unit: "req/s",
@@ -244,7 +324,9 @@ async function main(): Promise<void> {
         table.push(
           `| ${events.toLocaleString("en-US")} | ${backend.name} | ${Math.round(med).toLocaleString("en-US")} ` +
             `(${Math.round(sorted[0]!).toLocaleString("en-US")}–${Math.round(sorted[sorted.length - 1]!).toLocaleString("en-US")}) | ` +
-            `${Math.round(peak)} MiB | ${Math.round(byId.rps)} | ${round(atRate.p99, 2)} ms | ${Math.round(apiRss)} MiB |`,
+            `${Math.round(sweepRate).toLocaleString("en-US")} | ${(med / sweepRate).toFixed(2)} | ` +
+            `${Math.round(peak)} MiB | ${Math.round(byId.rps)} | ${round(atRate.p99, 2)} ms | ${Math.round(apiRss)} MiB | ` +
+            `${verified === undefined ? "" : `${verified.seconds.toFixed(1)} (${Math.round(verified.events / verified.seconds).toLocaleString("en-US")})`} |`,
         );
       }
     }
@@ -255,7 +337,12 @@ async function main(): Promise<void> {
     `Events made by issueBatch (200 vouchers a transaction; 3 events a voucher: VoucherIssued, Locked, TransferSingle). ` +
       `Each backfill is cold, into an empty store, in its own process, with the API's indexes in place as the service ` +
       `keeps them; PGlite is measured up to ${label(pgliteUpTo)} events. The voucher-by-id ratio is to the smallest mirror ` +
-      `of the same store. ${runs} runs each; the part took ${Math.round((Date.now() - started) / 1000)} s.`,
+      `of the same store. The bare eth_getLogs sweep (fetch and JSON-parse, one request at a time, the mirror's range ` +
+      `sizes) is the ceiling of each backfill; it is run ${runs} times up to ${label(sweepRunsUpTo)} events, once above. ` +
+      `npm run verify (compiled, reading the store itself) runs once, on PostgreSQL up to ${label(verifyUpTo)} events` +
+      `${quick ? "" : `, on PGlite at ${label(sizes[0]!)}`}. The ` +
+      `service's start-up is measured on the synced ${label(sizes[0]!)} mirror${quick ? " (PGlite only in the quick run)" : ""}, ` +
+      `compiled against tsx, ${runs} launches each, alternating. ${runs} runs each; the part took ${Math.round((Date.now() - started) / 1000)} s.`,
   );
   const report = {
     part: "mirror",
@@ -269,7 +356,11 @@ async function main(): Promise<void> {
   await mkdir(join(ROOT, "bench-results"), { recursive: true });
   await writeFile(join(ROOT, "bench-results", "mirror.json"), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\n### ${report.title}\n\n${table.join("\n")}\n`);
+  console.log(
+    `### The service's start-up on a synced ${label(sizes[0]!)} mirror (median of ${runs}, ms)\n\n` +
+      "| store | events | compiled: to listening / to /health / CPU | tsx: to listening / to /health / CPU |\n| --- | ---: | ---: | ---: |\n" +
+      `${launchTable.join("\n")}\n`,
+  );
 }
 
-if (args[0] === "--worker") await worker();
-else await main();
+await main();

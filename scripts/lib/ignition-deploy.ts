@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 
 import type { NetworkConnection } from "hardhat/types/network";
 
@@ -14,6 +13,7 @@ import {
   readDeployment,
   writeDeployment,
 } from "../../service/domain/deployment.js";
+import { fromRoot } from "../../service/internal/paths.js";
 import { ROLE } from "../../service/domain/roles-v1.js";
 
 export interface IgnitionDeployOptions {
@@ -34,7 +34,7 @@ export interface IgnitionDeployOptions {
 }
 
 /** Where Ignition keeps its journals, as hardhat.config.ts sets `paths.ignition`. */
-export const JOURNALS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "ignition", "deployments");
+export const JOURNALS_DIR = fromRoot("scripts", "ignition", "deployments");
 
 /** The journal folder of a deployment on an HTTP network (Ignition keeps none for the in-process network). */
 export function journalDir(chainId: number, options: Pick<IgnitionDeployOptions, "deploymentId" | "journalsDir">) {

@@ -1,19 +1,16 @@
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { type EventFragment, getAddress, Interface, type ParamType, type Result } from "ethers";
 
 import { ledgerV2Interface, paymentLedgerInterface, registryInterface } from "../domain/abi-v2.js";
 import { DecodeError } from "../internal/errors.js";
+import { fromRoot } from "../internal/paths.js";
 import type { RawLog } from "./rpc.js";
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Where `npx hardhat build` writes the ABIs the service decodes with. */
 export const ARTIFACTS = {
-  ledger: join(ROOT, "artifacts/contracts/ComputeVoucher.sol/ComputeVoucher.json"),
-  accessManager: join(ROOT, "artifacts/@openzeppelin/contracts/access/manager/AccessManager.sol/AccessManager.json"),
+  ledger: fromRoot("artifacts/contracts/ComputeVoucher.sol/ComputeVoucher.json"),
+  accessManager: fromRoot("artifacts/@openzeppelin/contracts/access/manager/AccessManager.sol/AccessManager.json"),
 };
 
 /** Which contract a log is of: the ledger and its AccessManager; for ledger v2 also its registry and payment ledger. */

@@ -5,8 +5,10 @@ import { fileURLToPath } from "node:url";
 
 import express, { type RequestHandler } from "express";
 
+import { fromRoot } from "../internal/paths.js";
+
 /** Where the dashboard's files are: one HTML page, one stylesheet, plain ES modules (no build step). */
-export const DASHBOARD_DIR = join(import.meta.dirname, "public");
+export const DASHBOARD_DIR = fromRoot("service", "dashboard", "public");
 
 /**
  * The browser libraries the page imports by their package names (the import map of index.html), served from the

@@ -1,9 +1,10 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { getAddress, isAddress } from "ethers";
 import { z } from "zod";
+
+import { fromRoot } from "../internal/paths.js";
 
 /**
  * Where a deployment of the ledger is recorded. v1: `chain-<id>.json`; v2: `ledger-v2-chain-<id>.json`, beside it.
@@ -13,7 +14,7 @@ import { z } from "zod";
  * ignores the folder. The record's shape lives here, with the rest of the ledger's vocabulary, so that the service
  * does not import the admin scripts.
  */
-export const DEPLOYMENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts", "deployments");
+export const DEPLOYMENTS_DIR = fromRoot("scripts", "deployments");
 
 const address = z
   .string()

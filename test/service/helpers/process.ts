@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+
 import { ROOT, stopChild } from "./node.js";
 
 export interface MirrorProcess {
@@ -16,10 +18,14 @@ export interface MirrorProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `service/main.ts` (with tsx) as a separate process with `env`, logging at info so tests can follow it. */
-export function spawnMirror(env: Record<string, string>): MirrorProcess {
+/**
+ * Starts `service/main.ts` (with tsx; with `compiled`, dist/service/main.js as `npm run service` runs it, which the
+ * caller builds first) as a separate process with `env`, logging at info so tests can follow it.
+ */
+export function spawnMirror(env: Record<string, string>, options: { compiled?: boolean } = {}): MirrorProcess {
   // `node --import tsx`, not the tsx wrapper: one process, so that a SIGKILL reaches the mirror itself.
-  const child = spawn(process.execPath, ["--import", "tsx", "service/main.ts"], {
+  const args = options.compiled === true ? [join(ROOT, "dist", "service", "main.js")] : ["--import", "tsx", "service/main.ts"];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     // PORT 0: the API of each spawned process listens on a free port, so that several can run at once.
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env, LOG_LEVEL: "info" },
