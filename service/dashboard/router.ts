@@ -15,6 +15,8 @@ export const DASHBOARD_DIR = join(import.meta.dirname, "public");
 const VENDOR: { name: string; entry: string }[] = [
   { name: "@noble/hashes", entry: "@noble/hashes/sha3.js" },
   { name: "i18next", entry: "i18next" },
+  // Apache ECharts: the page imports its one-file ES module build, dist/echarts.esm.min.js.
+  { name: "echarts", entry: "echarts" },
 ];
 
 /** The import map of the page (its one inline script), and the CSP source that allows exactly it. */
