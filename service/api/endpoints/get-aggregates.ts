@@ -49,7 +49,9 @@ const dayText = (day: number): string => new Date(day * 86_400_000).toISOString(
 function periodsOf(interval: Interval, from: string, to: string): string[] {
   const out: string[] = [];
   if (interval === "day") {
-    for (let d = dayNumber(from); d <= dayNumber(to); d += 1) out.push(dayText(d));
+    // Past the bound, one more than the most is enough for the refusal.
+    const last = Math.min(dayNumber(to), dayNumber(from) + MAX_PERIODS);
+    for (let d = dayNumber(from); d <= last; d += 1) out.push(dayText(d));
     return out;
   }
   let [y, m] = [Number(from.slice(0, 4)), Number(from.slice(5, 7))];

@@ -133,7 +133,7 @@ describe("audit API: aggregates per period and city", function () {
         const before = await f.client.get("/v1/aggregates?from=2000-01-01&to=2000-01-31", token);
         expect(before.json.buckets).to.deep.equal([]);
         expect(before.json.periods).to.have.length(31);
-        for (const query of [`from=${last}&to=${first}`, `from=2000-01-01&to=2002-01-01`, "interval=week", "from=2026-13-01", "to=yesterday"]) {
+        for (const query of [`from=${last}&to=${first}`, `from=2000-01-01&to=2002-01-01`, "from=0001-01-01&to=9999-12-31", "interval=week", "from=2026-13-01", "to=yesterday"]) {
           const bad = await f.client.get(`/v1/aggregates?${query}`, token);
           expect(bad.status, query).to.equal(400);
           expect(bad.json.code, query).to.equal("VALIDATION_FAILED");
