@@ -328,6 +328,20 @@ describe("Dashboard (browser)", function () {
         expect(listed).to.equal(records.length);
         await open("/");
       }
+      // Per month: the last 12 months, as the API sums them.
+      const months = await api<any>("/v1/aggregates?interval=month");
+      await page.getByTestId("chart-interval").selectOption("month");
+      await page.locator(`[data-testid=chart][data-from="${months.from}"] canvas`).waitFor();
+      const perMonth = await page.evaluate(async () => {
+        const echarts = await import("echarts");
+        const option: any = (echarts.getInstanceByDom((globalThis as any).document.querySelector("[data-testid=chart-canvas]")) as any).getOption();
+        return { periods: option.xAxis[0].data as string[], issued: option.series[0].data as number[] };
+      });
+      expect(perMonth.periods).to.deep.equal(months.periods);
+      expect(perMonth.periods).to.have.length(12);
+      expect(perMonth.issued).to.deep.equal((months.periods as string[]).map((period) =>
+        Number(yuan((months.buckets as any[]).filter((b) => b.period === period).reduce((sum, b) => sum + cents(b.issued), 0n)))));
+      await open("/");
   };
 
   it("opens a city with its figures and its vouchers", async function () {
