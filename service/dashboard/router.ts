@@ -17,6 +17,8 @@ export const DASHBOARD_DIR = fromRoot("service", "dashboard", "public");
 const VENDOR: { name: string; entry: string }[] = [
   { name: "@noble/hashes", entry: "@noble/hashes/sha3.js" },
   { name: "i18next", entry: "i18next" },
+  // Apache ECharts: the page imports its one-file ES module build, dist/echarts.esm.min.js.
+  { name: "echarts", entry: "echarts" },
 ];
 
 /** The import map of the page (its one inline script), and the CSP source that allows exactly it. */

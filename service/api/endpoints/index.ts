@@ -1,4 +1,5 @@
 import type { AnyEndpoint } from "../endpoint.js";
+import { getAggregates } from "./get-aggregates.js";
 import { getCity } from "./get-city.js";
 import { getDataCenter } from "./get-data-center.js";
 import { getVerify } from "./get-verify.js";
@@ -24,7 +25,7 @@ import { postAuthNonce } from "./post-auth-nonce.js";
 /** Every endpoint of the API, in the order of the OpenAPI document. */
 export const ENDPOINTS: readonly AnyEndpoint[] = [
   postAuthNonce, postAuthLogin,
-  listCities, getCity,
+  listCities, getCity, getAggregates,
   listVouchers, getVoucher,
   listRedemptions,
   listDataCenters, getDataCenter,

@@ -5,7 +5,7 @@ import { dataCentersView, dataCenterView } from "./data-centers.js";
 import { fill, h, table } from "./dom.js";
 import { eventsView } from "./events.js";
 import { initI18n, integer, language, setLanguage, t, translateStatic } from "./i18n.js";
-import { cityView, overviewView } from "./overview.js";
+import { cityView, overviewView, redemptionsView } from "./overview.js";
 import { signInWithWallet } from "./siwe.js";
 import { vouchersView, voucherView } from "./vouchers.js";
 
@@ -25,6 +25,7 @@ const ROUTES = [
   [/^\/city\/(\d+)$/, cityView, "overview"],
   [/^\/vouchers$/, vouchersView, "vouchers"],
   [/^\/voucher\/(\d+)$/, voucherView, "vouchers"],
+  [/^\/redemptions$/, redemptionsView, "overview"],
   [/^\/data-centers$/, dataCentersView, "data-centers"],
   [/^\/data-center\/(0x[0-9a-fA-F]{40})$/, dataCenterView, "data-centers"],
   [/^\/events$/, eventsView, "events"],

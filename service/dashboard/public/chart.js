@@ -1,62 +1,124 @@
 // @ts-check
-/** A small cumulative line chart as inline SVG (no library). */
+/**
+ * The chart of issued and redeemed per day or month, drawn by Apache ECharts from the API's aggregates
+ * (GET /v1/aggregates), never from the raw event log. A click on a bar opens the records behind it.
+ */
+import * as echarts from "echarts";
 
-const SVG = "http://www.w3.org/2000/svg";
+import { request } from "./api.js";
+import { amount, h, link, route, table } from "./dom.js";
+import { language, money, t } from "./i18n.js";
 
-/** @param {string} tag @param {Record<string, string | number>} attrs @param {string} [text] */
-function s(tag, attrs, text) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, String(value));
-  if (text !== undefined) el.textContent = text;
-  return el;
+/** The series drawn: the field of the aggregate, its CSS colour variable, and the records behind a bar. */
+const SERIES = /** @type {const} */ ([
+  { key: "issued", color: "--issued" },
+  { key: "redeemed", color: "--redeemed" },
+]);
+
+/** Adds two decimal amounts exactly (as the API gives them, in yuan). @param {string} a @param {string} b */
+function addAmounts(a, b) {
+  const cents = (/** @type {string} */ x) => {
+    const [whole = "0", fraction = ""] = x.split(".");
+    return BigInt(whole) * 100n + BigInt(fraction.padEnd(2, "0").slice(0, 2));
+  };
+  const sum = cents(a) + cents(b);
+  return `${sum / 100n}.${(sum % 100n).toString().padStart(2, "0")}`;
 }
 
 /**
- * Cumulative step lines over time.
- * @param {{name: string, cls: string, points: {t: number, v: number}[]}[]} series  points: time (ms) and increment, any order
- * @param {{width?: number, height?: number, title: string, empty: string, yLabel: (v: number) => string, tLabel: (t: number) => string}} options  labels of the axes: amounts, instants (ms)
+ * The figures per period (summed over the cities of the answer), in the order of `periods`.
+ * @param {any} aggregates  the API's answer
+ * @returns {{period: string, issued: string, redeemed: string}[]}
  */
-export function cumulativeChart(series, options) {
-  const width = options.width ?? 720;
-  const height = options.height ?? 220;
-  const pad = { left: 96, right: 40, top: 12, bottom: 28 };
-  const lines = series.map((serie) => {
-    const sorted = [...serie.points].sort((a, b) => a.t - b.t);
-    let total = 0;
-    return { ...serie, steps: sorted.map((p) => ({ t: p.t, v: (total += p.v) })) };
+export function totalsPerPeriod(aggregates) {
+  /** @type {Map<string, {period: string, issued: string, redeemed: string}>} */
+  const rows = new Map(aggregates.periods.map((/** @type {string} */ p) => [p, { period: p, issued: "0.00", redeemed: "0.00" }]));
+  for (const b of aggregates.buckets) {
+    const row = rows.get(b.period);
+    if (row === undefined) continue;
+    row.issued = addAmounts(row.issued, b.issued);
+    row.redeemed = addAmounts(row.redeemed, b.redeemed);
+  }
+  return [...rows.values()];
+}
+
+/** The first instant of a day or month (Asia/Shanghai) and the first of the next, as ISO text. @param {string} period */
+export function periodRange(period) {
+  const start = period.length === 7 ? `${period}-01` : period;
+  const next = new Date(`${start}T00:00:00Z`);
+  if (period.length === 7) next.setUTCMonth(next.getUTCMonth() + 1);
+  else next.setUTCDate(next.getUTCDate() + 1);
+  return { from: `${start}T00:00:00+08:00`, to: `${next.toISOString().slice(0, 10)}T00:00:00+08:00` };
+}
+
+/** The page of the records behind a bar: the vouchers issued, or the redemptions made, in that period (and city). @param {string} key @param {string} period @param {number | undefined} city */
+export function drillDownRoute(key, period, city) {
+  const { from, to } = periodRange(period);
+  return key === "issued" ? route("/vouchers", { city, issuedFrom: from, issuedTo: to }) : route("/redemptions", { city, from, to });
+}
+
+/**
+ * The chart (and the same figures as a table, for screen readers and small screens), for one city or all.
+ * @param {{city?: number, interval: "day" | "month", live: () => boolean}} options
+ */
+export async function aggregateChart(options) {
+  const aggregates = await request("/v1/aggregates", { interval: options.interval, city: options.city });
+  const rows = totalsPerPeriod(aggregates);
+  const title = options.city === undefined ? t("chart.title") : t("chart.titleCity", { city: options.city });
+  const box = h("div", { class: "chart", role: "img", "aria-label": t("chart.aria", { title, from: aggregates.from, to: aggregates.to }), "data-testid": "chart-canvas" });
+  const style = getComputedStyle(document.documentElement);
+  const figure = h(
+    "figure",
+    { class: "chart-box", "data-testid": "chart", "data-from": aggregates.from, "data-to": aggregates.to, "data-as-of-block": aggregates.asOfBlock },
+    box,
+    h("figcaption", {}, t("chart.caption", { from: aggregates.from, to: aggregates.to, block: aggregates.asOfBlock })),
+    h(
+      "details",
+      {},
+      h("summary", {}, t("chart.table")),
+      table(
+        [t("chart.period"), ...SERIES.map((s) => t(`chart.${s.key}`))],
+        rows.filter((r) => r.issued !== "0.00" || r.redeemed !== "0.00").map((r) => [
+          r.period,
+          ...SERIES.map((s) => link(drillDownRoute(s.key, r.period, options.city), amount(r[s.key]))),
+        ]),
+        { caption: title, numeric: [1, 2], empty: t("chart.empty"), testid: "chart-table" },
+      ),
+    ),
+  );
+  const chart = echarts.init(box, undefined, { renderer: "canvas" });
+  chart.setOption({
+    animation: false,
+    aria: { enabled: true },
+    grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+    legend: { top: 0, data: SERIES.map((s) => t(`chart.${s.key}`)) },
+    // Rich-text tooltips are drawn by ECharts itself: no inline styles, which the page's CSP refuses.
+    tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: (/** @type {number} */ v) => money(v.toFixed(2)).shown },
+    xAxis: { type: "category", data: rows.map((r) => r.period), axisLabel: { hideOverlap: true } },
+    yAxis: { type: "value", axisLabel: { formatter: (/** @type {number} */ v) => money(v.toFixed(2)).shown } },
+    series: SERIES.map((s) => ({
+      name: t(`chart.${s.key}`),
+      type: "bar",
+      barMinHeight: 2,
+      itemStyle: { color: style.getPropertyValue(s.color).trim() || undefined },
+      data: rows.map((r) => Number(r[s.key])),
+    })),
   });
-  const all = lines.flatMap((l) => l.steps);
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": options.title });
-  svg.append(s("title", {}, options.title));
-  if (all.length === 0) {
-    svg.append(s("text", { x: width / 2, y: height / 2, "text-anchor": "middle", class: "axis" }, options.empty));
-    return svg;
-  }
-  let t0 = Math.min(...all.map((p) => p.t));
-  let t1 = Math.max(...all.map((p) => p.t), Date.now());
-  if (t1 - t0 < 60_000) t0 = t1 - 60_000;
-  const vMax = Math.max(...all.map((p) => p.v), 1);
-  const x = (/** @type {number} */ t) => pad.left + ((t - t0) / (t1 - t0)) * (width - pad.left - pad.right);
-  const y = (/** @type {number} */ v) => height - pad.bottom - (v / vMax) * (height - pad.top - pad.bottom);
-  for (let i = 0; i <= 4; i += 1) {
-    const v = (vMax * i) / 4;
-    svg.append(s("line", { x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v), class: "grid" }));
-    svg.append(s("text", { x: pad.left - 6, y: y(v) + 4, "text-anchor": "end", class: "axis" }, options.yLabel(v)));
-  }
-  for (const [t, anchor] of /** @type {const} */ ([[t0, "start"], [(t0 + t1) / 2, "middle"], [t1, "end"]])) {
-    svg.append(s("text", { x: x(t), y: height - 8, "text-anchor": anchor, class: "axis" }, options.tLabel(t)));
-  }
-  for (const line of lines) {
-    const first = line.steps[0];
-    if (first === undefined) continue;
-    let d = `M${x(first.t).toFixed(1)},${y(0).toFixed(1)}`;
-    let last = 0;
-    for (const p of line.steps) {
-      d += `V${y(last).toFixed(1)}H${x(p.t).toFixed(1)}V${y(p.v).toFixed(1)}`;
-      last = p.v;
+  chart.on("click", (/** @type {any} */ point) => {
+    const serie = SERIES[point.seriesIndex];
+    const row = rows[point.dataIndex];
+    if (serie !== undefined && row !== undefined) location.hash = `#${drillDownRoute(serie.key, row.period, options.city)}`;
+  });
+  // Resizes with its box (the window, the phone's rotation); stops when the page has moved on.
+  const observer = new ResizeObserver(() => {
+    if (!options.live() || !box.isConnected) {
+      observer.disconnect();
+      chart.dispose();
+      return;
     }
-    d += `H${x(t1).toFixed(1)}`;
-    svg.append(s("path", { d, class: `line ${line.cls}` }));
-  }
-  return svg;
+    chart.resize();
+  });
+  observer.observe(box);
+  box.setAttribute("lang", language());
+  return figure;
 }

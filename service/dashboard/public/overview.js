@@ -1,14 +1,11 @@
 // @ts-check
 /** Overview (every city, the conservation check, the chart, the mirror's lag) and one city's page. */
 import { collect, request } from "./api.js";
-import { cumulativeChart } from "./chart.js";
+import { aggregateChart } from "./chart.js";
 import {
-  amount, decimalsOf, fill, finalBadge, h, hash, link, major, minor, provenanceCells, provenanceHeaders, refText, stat, table, time,
+  amount, decimalsOf, field, fill, finalBadge, h, hash, link, major, minor, provenanceCells, provenanceHeaders, refText, route, stat, table, time,
 } from "./dom.js";
 import { dateTime, integer, language, money, t } from "./i18n.js";
-
-/** The most events the chart reads (per event type); beyond, the chart says it is truncated. */
-export const CHART_EVENT_LIMIT = 5000;
 
 /**
  * The conservation check of a city: issued = redeemed + revoked + expired + outstanding with outstanding ≥ 0, and
@@ -56,41 +53,26 @@ export function lagStats(status) {
 }
 
 /**
- * The chart of issued and redeemed over time, from the event trail (optionally one city's).
- * @param {number} decimals @param {number} [city]
+ * The chart of issued and redeemed per day (last 30 days) or month (last 12), from the API's aggregates, in `slot`;
+ * a choice of the interval above it.
+ * @param {import("./app.js").ViewContext} ctx @param {HTMLElement} slot @param {number} [city]
  */
-async function issuedRedeemedChart(decimals, city) {
-  const [issued, redeemed] = await Promise.all([
-    collect("/v1/events", { event: "VoucherIssued" }, CHART_EVENT_LIMIT),
-    collect("/v1/events", { event: "VoucherRedeemed" }, CHART_EVENT_LIMIT),
-  ]);
-  const scale = 10 ** decimals;
-  const points = (/** @type {any[]} */ events, /** @type {string} */ field) =>
-    events
-      .filter((e) => city === undefined || Number(e.args.city) === city)
-      .map((e) => ({ t: Date.parse(e.timestamp), v: Number(e.args[field]) / scale }));
-  const svg = cumulativeChart(
-    [
-      { name: t("chart.issued"), cls: "issued", points: points(issued.items, "faceValue") },
-      { name: t("chart.redeemed"), cls: "redeemed", points: points(redeemed.items, "amount") },
-    ],
-    { title: city === undefined ? t("chart.title") : t("chart.titleCity", { city }), yLabel: (v) => money(v.toFixed(2)).shown, tLabel: dateTime, empty: t("chart.empty") },
+async function issuedRedeemedChart(ctx, slot, city) {
+  const interval = ctx.query.interval === "month" ? "month" : "day";
+  const select = h(
+    "select",
+    {
+      id: "chart-interval",
+      "data-testid": "chart-interval",
+      onchange: (/** @type {Event} */ event) => {
+        const value = /** @type {HTMLSelectElement} */ (event.target).value;
+        location.hash = `#${route(city === undefined ? "/" : `/city/${city}`, { interval: value === "day" ? undefined : value })}`;
+      },
+    },
+    ["day", "month"].map((i) => h("option", { value: i, selected: i === interval }, t(`chart.${i}`))),
   );
-  const truncated = issued.truncated || redeemed.truncated;
-  return h(
-    "figure",
-    { class: "chart-box", "data-testid": "chart" },
-    svg,
-    h(
-      "figcaption",
-      {},
-      h("span", { class: "key issued" }, t("chart.issued")),
-      h("span", { class: "key redeemed" }, t("chart.redeemed")),
-      " ",
-      t("chart.caption"),
-      truncated ? h("strong", { class: "warn" }, " ", t("chart.truncated", { limit: integer(CHART_EVENT_LIMIT) })) : null,
-    ),
-  );
+  const node = await aggregateChart({ city, interval, live: ctx.live });
+  if (ctx.live()) fill(slot, h("div", { class: "filters" }, field("chart-interval", t("chart.interval"), select)), node);
 }
 
 /** @param {any[]} cities */
@@ -142,10 +124,7 @@ export async function overviewView(ctx) {
     h("section", {}, h("h2", {}, t("chart.title")), chart),
   );
   if (cities.items.length === 0) fill(chart, h("p", { class: "muted" }, t("overview.noCity")));
-  else {
-    const node = await issuedRedeemedChart(decimalsOf(cities.items[0].budget));
-    if (ctx.live()) fill(chart, node);
-  }
+  else await issuedRedeemedChart(ctx, chart);
 }
 
 /** @param {import("./app.js").ViewContext} ctx */
@@ -184,8 +163,19 @@ export async function cityView(ctx) {
     h("section", {}, h("div", { class: "section-head" }, h("h2", {}, t("nav.vouchers")), ctx.csvButton("/v1/vouchers", vouchersQuery, `vouchers-${code}.csv`)), ctx.pagedList("/v1/vouchers", vouchersQuery, voucherColumns, { caption: t("city.vouchersCaption", { city: city.name }) })),
     h("section", {}, h("div", { class: "section-head" }, h("h2", {}, t("city.redemptions")), ctx.csvButton("/v1/redemptions", redemptionsQuery, `redemptions-${code}.csv`)), ctx.pagedList("/v1/redemptions", redemptionsQuery, redemptionColumns, { caption: t("city.redemptionsCaption", { city: city.name }) })),
   );
-  const node = await issuedRedeemedChart(decimalsOf(city.budget), code);
-  if (ctx.live()) fill(chart, node);
+  await issuedRedeemedChart(ctx, chart, code);
+}
+
+/** Redemptions of a city (or all) in a time range: where a bar of the chart leads. @param {import("./app.js").ViewContext} ctx */
+export async function redemptionsView(ctx) {
+  const { city, from, to } = ctx.query;
+  const query = { city, from, to };
+  fill(
+    ctx.main,
+    h("h1", {}, t("redemptions.title")),
+    h("p", { "data-testid": "redemption-range" }, t("redemptions.range", { city: city ?? t("redemptions.allCities"), from: dateTime(from ?? null), to: dateTime(to ?? null) })),
+    h("section", {}, h("div", { class: "section-head" }, h("h2", {}, t("city.redemptions")), ctx.csvButton("/v1/redemptions", query, "redemptions.csv")), ctx.pagedList("/v1/redemptions", query, redemptionColumns, { caption: t("redemptions.title"), testid: "redemptions" })),
+  );
 }
 
 /** Columns of a voucher list. */

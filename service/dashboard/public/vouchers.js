@@ -4,7 +4,7 @@ import { collect, request } from "./api.js";
 import {
   amount, field, fill, finalBadge, h, hash, link, provenanceCells, provenanceHeaders, refText, route, stat, table, time,
 } from "./dom.js";
-import { integer, money, t } from "./i18n.js";
+import { dateTime, integer, money, t } from "./i18n.js";
 import { statusBadge, voucherColumns } from "./overview.js";
 
 /** The most vouchers scanned for an application reference given as text (the API has no filter for it). */
@@ -14,7 +14,7 @@ const STATUSES = ["Active", "Redeemed", "Revoked", "Expired", "Reissued"];
 /** @param {import("./app.js").ViewContext} ctx */
 export async function vouchersView(ctx) {
   const q = (ctx.query.q ?? "").trim();
-  const { city, status, holder } = ctx.query;
+  const { city, status, holder, issuedFrom, issuedTo } = ctx.query;
   const input = h("input", { id: "voucher-q", name: "q", value: q, placeholder: t("vouchers.searchPlaceholder"), size: 60, "data-testid": "voucher-search" });
   const cityInput = h("input", { id: "voucher-city", name: "city", value: city ?? "", placeholder: "310000", size: 9, inputmode: "numeric" });
   const statusSelect = h("select", { id: "voucher-status", name: "status" }, h("option", { value: "" }, t("vouchers.anyStatus")), STATUSES.map((s) => h("option", { value: s, selected: s === status }, t(`status.${s}`))));
@@ -43,11 +43,11 @@ export async function vouchersView(ctx) {
   );
   const results = h("section", {});
   fill(ctx.main, h("h1", {}, t("nav.vouchers")), form, results);
-  const filters = { city, status, holder };
+  const filters = { city, status, holder, issuedFrom, issuedTo };
   if (q === "") {
     fill(
       results,
-      h("div", { class: "section-head" }, h("h2", {}, holder === undefined ? t("vouchers.all") : h("span", {}, t("vouchers.of"), " ", hash(holder))), ctx.csvButton("/v1/vouchers", filters, "vouchers.csv")),
+      h("div", { class: "section-head" }, h("h2", {}, holder === undefined ? t("vouchers.all") : h("span", {}, t("vouchers.of"), " ", hash(holder))), issuedFrom === undefined && issuedTo === undefined ? null : h("p", { "data-testid": "issued-range" }, t("vouchers.issuedRange", { from: dateTime(issuedFrom ?? null), to: dateTime(issuedTo ?? null) })), ctx.csvButton("/v1/vouchers", filters, "vouchers.csv")),
       ctx.pagedList("/v1/vouchers", filters, voucherColumns, { caption: t("vouchers.all"), testid: "vouchers" }),
     );
     return;

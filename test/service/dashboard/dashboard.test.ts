@@ -245,9 +245,104 @@ describe("Dashboard (browser)", function () {
       ]);
     }
     expect(await page.getByTestId("lag-value").locator(".value").innerText()).to.match(W.blocks);
-    await page.locator("[data-testid=chart] svg path.line.issued").waitFor();
+    await page.getByTestId("chart-canvas").locator("canvas").waitFor();
     await screenshot("overview");
   });
+
+  for (const language of ["zh-CN", "en"] as const) {
+    it(`draws the chart from the API's aggregates, not the raw event log, with the API's figures, ¥ and dates, and a bar opens its records, in ${language}`, async function () {
+      await setLanguage(language);
+      try {
+        await chartAgainstApi(language);
+      } finally {
+        await setLanguage("zh-CN");
+      }
+    });
+  }
+
+  /** The chart of the overview in `language`: drawn from the aggregates, with their figures; a bar opens its records. */
+  const chartAgainstApi = async (language: Language) => {
+      const paths: string[] = [];
+      const listen = (request: { url(): string }) => paths.push(new URL(request.url()).pathname);
+      page.on("request", listen);
+      await open("/vouchers");
+      await open("/");
+      page.off("request", listen);
+      expect(paths).to.include("/v1/aggregates");
+      expect(paths.filter((p) => p.startsWith("/v1/events")), "the page reads no event log for the chart").to.deep.equal([]);
+      // The API's figures per day (summed over the cities), as the page's chart and its table must have them.
+      const aggregates = await api<any>("/v1/aggregates?interval=day");
+      const cents = (a: string) => BigInt(a.replace(".", ""));
+      const yuan = (c: bigint) => `${c / 100n}.${String(c % 100n).padStart(2, "0")}`;
+      const totals = (aggregates.periods as string[]).map((period) => {
+        const of = (aggregates.buckets as any[]).filter((b) => b.period === period);
+        return { period, issued: yuan(of.reduce((sum, b) => sum + cents(b.issued), 0n)), redeemed: yuan(of.reduce((sum, b) => sum + cents(b.redeemed), 0n)) };
+      });
+      const active = totals.filter((r) => r.issued !== "0.00" || r.redeemed !== "0.00");
+      expect(active.length, "the demo issued and redeemed in the last 30 days").to.be.greaterThan(0);
+      const drawn = await page.evaluate(async () => {
+        const echarts = await import("echarts");
+        const chart: any = echarts.getInstanceByDom((globalThis as any).document.querySelector("[data-testid=chart-canvas]"));
+        const option = chart.getOption();
+        return {
+          periods: option.xAxis[0].data as string[],
+          series: (option.series as any[]).map((s) => s.data as number[]),
+          labels: [0, 1234567.5, 98765.4].map((v) => option.yAxis[0].axisLabel.formatter(v) as string),
+        };
+      });
+      expect(drawn.periods).to.deep.equal(totals.map((r) => r.period));
+      expect(drawn.periods.every((p) => /^\d{4}-\d{2}-\d{2}$/.test(p))).to.equal(true);
+      expect(drawn.series).to.deep.equal([totals.map((r) => Number(r.issued)), totals.map((r) => Number(r.redeemed))]);
+      expect(drawn.labels).to.deep.equal([shown("0.00", language), shown("1234567.50", language), shown("98765.40", language)]);
+      const rows = await page.getByTestId("chart-table").locator("tbody tr").evaluateAll((trs: any[]) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td: any) => td.textContent)));
+      expect(rows).to.deep.equal(active.map((r) => [r.period, shown(r.issued, language), shown(r.redeemed, language)]));
+
+      // A real click on the bars of a day with both: the vouchers issued that day, then the redemptions made that day.
+      const day = active.findLast((r) => r.issued !== "0.00" && r.redeemed !== "0.00") ?? active[active.length - 1]!;
+      const index = totals.indexOf(day);
+      for (const [series, key] of [[0, "issued"], [1, "redeemed"]] as const) {
+        if (day[key] === "0.00") continue;
+        await page.getByTestId("chart-canvas").scrollIntoViewIfNeeded();
+        const point = await page.evaluate(async ({ series, index }) => {
+          const echarts = await import("echarts");
+          const box = (globalThis as any).document.querySelector("[data-testid=chart-canvas]");
+          const bar = (echarts.getInstanceByDom(box) as any).getModel().getSeriesByIndex(series).getData().getItemLayout(index);
+          const rect = box.getBoundingClientRect();
+          return { x: rect.left + bar.x + bar.width / 2, y: rect.top + bar.y + bar.height / 2 };
+        }, { series, index });
+        await page.mouse.click(point.x, point.y);
+        const from = `${day.period}T00:00:00+08:00`;
+        const next = new Date(Date.parse(`${day.period}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+        const to = `${next}T00:00:00+08:00`;
+        const range = new URLSearchParams(key === "issued" ? { issuedFrom: from, issuedTo: to } : { from, to });
+        const target = `#/${key === "issued" ? "vouchers" : "redemptions"}`;
+        await page.waitForFunction((h) => (globalThis as any).location.hash.startsWith(h), target);
+        expect(await page.evaluate(() => (globalThis as any).location.hash)).to.equal(`${target}?${range}`);
+        await page.locator(".list p.count").first().waitFor();
+        const records = await all<any>(`/v1/${key === "issued" ? "vouchers" : "redemptions"}?${range}`);
+        expect(records.length).to.be.greaterThan(0);
+        // Re-issued vouchers are listed at their re-issue time but are no new issuance.
+        const sum = yuan(records.filter((r) => key !== "issued" || r.reissuedFrom === null).reduce((total, r) => total + cents(key === "issued" ? r.faceValue : r.amount), 0n));
+        expect(sum, "the records behind the bar add up to its figure").to.equal(key === "issued" ? day.issued : day.redeemed);
+        const listed = await page.locator(".list tbody tr").count();
+        expect(listed).to.equal(records.length);
+        await open("/");
+      }
+      // Per month: the last 12 months, as the API sums them.
+      const months = await api<any>("/v1/aggregates?interval=month");
+      await page.getByTestId("chart-interval").selectOption("month");
+      await page.locator(`[data-testid=chart][data-from="${months.from}"] canvas`).waitFor();
+      const perMonth = await page.evaluate(async () => {
+        const echarts = await import("echarts");
+        const option: any = (echarts.getInstanceByDom((globalThis as any).document.querySelector("[data-testid=chart-canvas]")) as any).getOption();
+        return { periods: option.xAxis[0].data as string[], issued: option.series[0].data as number[] };
+      });
+      expect(perMonth.periods).to.deep.equal(months.periods);
+      expect(perMonth.periods).to.have.length(12);
+      expect(perMonth.issued).to.deep.equal((months.periods as string[]).map((period) =>
+        Number(yuan((months.buckets as any[]).filter((b) => b.period === period).reduce((sum, b) => sum + cents(b.issued), 0n)))));
+      await open("/");
+  };
 
   it("opens a city with its figures and its vouchers", async function () {
     const city = await api<any>("/v1/cities/310000");
