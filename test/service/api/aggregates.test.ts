@@ -34,10 +34,10 @@ async function expectedFromChain(t: TestLedger, period: (day: string) => string,
     }
   };
   const { ledger } = t;
-  await add((await ledger.queryFilter(ledger.filters.VoucherIssued())) as EventLog[], (f, a) => { f.issued += a.faceValue as bigint; f.issuedCount++; });
-  await add((await ledger.queryFilter(ledger.filters.VoucherRedeemed())) as EventLog[], (f, a) => { f.redeemed += a.amount as bigint; f.redeemedCount++; });
-  await add((await ledger.queryFilter(ledger.filters.VoucherRevoked())) as EventLog[], (f, a) => { f.revoked += a.amount as bigint; });
-  await add((await ledger.queryFilter(ledger.filters.VoucherExpired())) as EventLog[], (f, a) => { f.expired += a.amount as bigint; });
+  await add((await ledger.queryFilter(ledger.filters.VoucherIssued())) as unknown as EventLog[], (f, a) => { f.issued += a.faceValue as bigint; f.issuedCount++; });
+  await add((await ledger.queryFilter(ledger.filters.VoucherRedeemed())) as unknown as EventLog[], (f, a) => { f.redeemed += a.amount as bigint; f.redeemedCount++; });
+  await add((await ledger.queryFilter(ledger.filters.VoucherRevoked())) as unknown as EventLog[], (f, a) => { f.revoked += a.amount as bigint; });
+  await add((await ledger.queryFilter(ledger.filters.VoucherExpired())) as unknown as EventLog[], (f, a) => { f.expired += a.amount as bigint; });
   return [...sums.values()]
     .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : a.city - b.city))
     .map((f) => ({
