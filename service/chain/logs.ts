@@ -1,7 +1,7 @@
 import type { Logger } from "../internal/logger.js";
 import { RangeTooLargeError, RpcError } from "../internal/errors.js";
 import { withRetry } from "../internal/retry.js";
-import type { RawLog, Rpc } from "./rpc.js";
+import { AnswerTooLargeError, type RawLog, type Rpc } from "./rpc.js";
 
 export interface LogFetcherOptions {
   rpc: Rpc;
@@ -55,6 +55,11 @@ export function createLogFetcher(options: LogFetcherOptions): LogFetcher {
     async fetch(from, maxTo, beforeCall) {
       /** The range the last try asked for. */
       let to = from;
+      /**
+       * Set when an answer was cut short at the cap: its last block starts the next request, and only that block is
+       * known to be dense, so the range after the narrowed answer is one block, and grows again from there.
+       */
+      let cut = false;
       /** One try: narrowed at once, without a wait, while the node refuses a range of more than one block. */
       const once = async () => {
         for (;;) {
@@ -64,7 +69,9 @@ export function createLogFetcher(options: LogFetcherOptions): LogFetcher {
             const width = to - from + 1;
             const maxLogs = width > 1 ? options.targetLogs * ANSWER_CAP : undefined;
             const logs = await options.rpc.getLogs({ addresses: options.addresses, fromBlock: from, toBlock: to, maxLogs });
-            if (logs.length > options.targetLogs) {
+            if (cut) {
+              range = 1;
+            } else if (logs.length > options.targetLogs) {
               // As many blocks as held the target at this answer's density, and at most half of this range.
               const fits = Math.floor((options.targetLogs * width) / logs.length);
               range = Math.max(1, Math.min(Math.floor(range / 2), fits));
@@ -84,6 +91,7 @@ export function createLogFetcher(options: LogFetcherOptions): LogFetcher {
               next = suggestion.size;
             }
             range = Math.max(1, next);
+            if (error instanceof AnswerTooLargeError) cut = true;
             options.logger.debug({ from, to, range, suggestion }, "eth_getLogs range refused; narrowing");
           }
         }

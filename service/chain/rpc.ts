@@ -105,6 +105,9 @@ const LOG_BLOCK = /"blockNumber"\s*:\s*"(0x[0-9a-fA-F]+)"/g;
 /** Longer than any {@link LOG_BLOCK} match: where the scan of the next chunk starts again, at the latest. */
 const LOG_BLOCK_OVERLAP = 96;
 
+/** An `eth_getLogs` answer the client stopped reading because it held more logs than asked for (`maxLogs`). */
+export class AnswerTooLargeError extends RangeTooLargeError {}
+
 interface LogCap {
   maxLogs: number;
   fromBlock: number;
@@ -147,7 +150,7 @@ async function readLogs(response: Response, { maxLogs, fromBlock }: LogCap): Pro
       await reader.cancel().catch(() => undefined);
       const message = `eth_getLogs: the answer holds more than ${maxLogs} logs (read up to block ${last}); asking for less`;
       const suggestion = last > first ? { to: last - 1 } : first > fromBlock ? { to: first - 1 } : { size: 1 };
-      throw new RangeTooLargeError(message, suggestion);
+      throw new AnswerTooLargeError(message, suggestion);
     }
   }
 }
