@@ -123,8 +123,10 @@ async function readLogs(response: Response, { maxLogs, fromBlock }: LogCap): Pro
   if (response.body === null) return "";
   const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const decoder = new TextDecoder();
-  let text = "";
-  let scanned = 0;
+  /** The pieces of text read so far, joined once at the end (scanning one growing string would copy it each time). */
+  const parts: string[] = [];
+  /** The end of the text before this piece: a log's key may begin there and end in this piece. */
+  let carry = "";
   let logs = 0;
   let first: number | undefined;
   let last: number | undefined;
@@ -135,17 +137,21 @@ async function readLogs(response: Response, { maxLogs, fromBlock }: LogCap): Pro
     } catch (error) {
       throw new RpcError(`RPC node's eth_getLogs answer broke off: ${(error as Error).message}`, { cause: error });
     }
-    if (chunk.done) return text + decoder.decode();
-    text += decoder.decode(chunk.value, { stream: true });
-    const pattern = new RegExp(LOG_BLOCK.source, "g");
-    pattern.lastIndex = scanned;
-    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    if (chunk.done) {
+      parts.push(decoder.decode());
+      return parts.join("");
+    }
+    const piece = decoder.decode(chunk.value, { stream: true });
+    parts.push(piece);
+    const scan = carry + piece;
+    // A match that ends within the carry was whole in the scan before, and counted there.
+    for (const match of scan.matchAll(LOG_BLOCK)) {
+      if (match.index + match[0].length <= carry.length) continue;
       logs++;
       last = quantity(match[1]);
       first ??= last;
-      scanned = pattern.lastIndex;
     }
-    scanned = Math.max(scanned, text.length - LOG_BLOCK_OVERLAP);
+    carry = scan.slice(-LOG_BLOCK_OVERLAP);
     if (logs > maxLogs && first !== undefined && last !== undefined) {
       await reader.cancel().catch(() => undefined);
       const message = `eth_getLogs: the answer holds more than ${maxLogs} logs (read up to block ${last}); asking for less`;
