@@ -141,20 +141,21 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
   }
 
-  /** Consecutive whole blocks `[from, to]` of a range, and their logs in chain order: what one commit writes. */
-  interface Slice {
+  /** Consecutive whole blocks `[from, to]` of a range, and their logs in chain order. */
+  interface Slice<T = RawLog> {
     from: number;
     to: number;
-    logs: RawLog[];
+    logs: T[];
   }
 
   /**
    * A range read and checked against itself: the headers it needs (those of every slice's ends included) and its
-   * logs in slices of whole blocks, each of at most the fetcher's target (or one block), still to be committed.
+   * events decoded, in slices of whole blocks of at most the fetcher's target each (or one block): what one commit
+   * writes.
    */
   interface Batch {
     headers: Map<number, BlockHeader>;
-    slices: Slice[];
+    slices: Slice<NewEvent>[];
   }
 
   /**
@@ -187,8 +188,7 @@ export function createSyncer(deps: SyncerDeps): Syncer {
   /**
    * Reads `[from, to]` with `to <= maxTo` as far as the adaptive range goes: the logs, the headers of the blocks with
    * logs, of both ends and of every block from `head - FINALITY_DEPTH` (the block that becomes final) up, all chained
-   * by parent hash. The header of `to` is read before and after the logs. The logs are decoded later, one slice at
-   * a time, as each is committed.
+   * by parent hash. The header of `to` is read before and after the logs.
    */
   async function read(from: number, maxTo: number, head: number): Promise<Batch> {
     const windowStart = Math.max(from, head - deps.finalityDepth);
@@ -217,7 +217,7 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     if (pinned?.hash !== end.hash) {
       throw new ChainMovedError(`block ${to} changed while its logs were read; re-reading`);
     }
-    return { headers, slices };
+    return { headers, slices: slices.map((s) => ({ from: s.from, to: s.to, logs: decode(s.logs, headers) })) };
   }
 
   /**
@@ -271,17 +271,19 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     if (current === undefined || current.from !== from) throw new Error(`bug: the range read does not start at block ${from}`);
     const to = current.to;
     // The slices left for the next steps: those below the window of the head the range was read at, which no reorg
-    // can touch. Slices in the window are read again (a reorg may have replaced them since).
+    // can touch. Slices in the window are read again (a reorg may have replaced them since). The next range is read
+    // ahead only while the last slice is written, and only when that slice holds at most the target: a block alone
+    // over the target is all the work in flight.
     const kept = rest.filter((s) => s.to <= readAt - deps.finalityDepth);
     if (kept.length > 0) ahead = { from: to + 1, head: readAt, batch: Promise.resolve({ headers: batch.headers, slices: kept }) };
-    else if (rest.length === 0 && to < head) readAhead(to + 1, head);
+    else if (rest.length === 0 && to < head && current.logs.length <= fetcher.targetLogs) readAhead(to + 1, head);
     // The block that becomes final, and the headers to keep: every one from it (or from `from`, when it is the
     // checkpoint or below) up to `to`, so that the kept headers run unbroken from the final block to the checkpoint.
     const final = Math.min(to, head - deps.finalityDepth);
     const keepFrom = Math.max(from, final);
     const headers = [...batch.headers.values()].filter((h) => h.number >= keepFrom && h.number <= to);
     if (headers.length !== to - keepFrom + 1) throw new Error(`bug: headers ${keepFrom}..${to} were not all read`);
-    const events = decode(current.logs, batch.headers);
+    const events = current.logs;
     const { final: finalized } = await store.commit({ events, headers, to: batch.headers.get(to)!, final });
     logger.debug({ from, to, finalized, events: events.length, range: fetcher.range(), head }, "range committed");
     return (last = { head, indexed: to, finalized, caughtUp: to >= head });
