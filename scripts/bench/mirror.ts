@@ -1,6 +1,8 @@
 /**
- * Mirror benchmark, as the log grows. One local chain (anvil on 127.0.0.1) is grown by `issueBatch` to 10,000,
- * 100,000 and 1,000,000 ledger events (10,000 only with --quick or BENCH_QUICK=1). At each size:
+ * Mirror benchmark, as the log grows. One local chain (anvil on 127.0.0.1) starts with SPARSE_BLOCKS sparse blocks
+ * (a voucher every tenth: the adaptive `eth_getLogs` range widens over them) and is then grown by `issueBatch`, in
+ * dense blocks, to 10,000, 100,000 and 1,000,000 ledger events (10,000 only with --quick or BENCH_QUICK=1;
+ * `--sizes 10000,100000` picks sizes). At each size:
  *
  * - cold backfills of the whole log into PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test,
  *   a fresh schema each run) and into PGlite (a fresh folder; up to 100,000 events), each in its own child process
@@ -143,10 +145,12 @@ async function main(): Promise<void> {
   const { deployTestLedger, SHANGHAI } = await import("../../test/service/helpers/ledger.js");
   const { startNode } = await import("../../test/service/helpers/node.js");
   const { ROLE } = await import("../../service/domain/roles-v1.js");
+  const { mineSparse } = await import("../../test/service/helpers/shapes.js");
   const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
   const runsArg = args.indexOf("--runs");
   const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
-  const sizes = quick ? [10_000] : [10_000, 100_000, 1_000_000];
+  const sizesArg = args.indexOf("--sizes");
+  const sizes = sizesArg >= 0 ? args[sizesArg + 1]!.split(",").map(Number) : quick ? [10_000] : [10_000, 100_000, 1_000_000];
   /** PGlite is the single-machine store of `npm start`; beyond this size only PostgreSQL is measured. */
   const pgliteUpTo = 100_000;
   /**
@@ -165,6 +169,7 @@ async function main(): Promise<void> {
   // events that is gigabytes, and the chain stalls. The mirror reads only logs and headers, which pruning keeps.
   // Its time per block also grows with the state, so blocks hold PER_BLOCK batches (about 8,400 events).
   const PER_BLOCK = 14;
+  const SPARSE_BLOCKS = 300;
   const node = await startNode("anvil", { extraArgs: ["--prune-history", "64", "--gas-limit", String(PER_BLOCK * 30_000_000)] });
   const rows: Row[] = [];
   const table: string[] = [];
@@ -175,6 +180,8 @@ async function main(): Promise<void> {
     const t = await deployTestLedger(node.url);
     const auditor = Wallet.createRandom();
     await (await t.manager.connect(t.signers.governor).grantRole(ROLE.AUDITOR, auditor.address, 0)).wait();
+    // Sparse blocks first, then dense ones: the shape that once made one answer about 100 times the target.
+    await mineSparse(t, SPARSE_BLOCKS, 10);
     const grower = await chainGrower(t, SHANGHAI, "BENCH", PER_BLOCK);
     const baseEnv = {
       RPC_URL: node.url, LEDGER_ADDRESS: await t.ledger.getAddress(), DEPLOYMENT_BLOCK: String(t.deploymentBlock),
@@ -334,7 +341,8 @@ async function main(): Promise<void> {
     await node.stop();
   }
   notes.unshift(
-    `Events made by issueBatch (200 vouchers a transaction; 3 events a voucher: VoucherIssued, Locked, TransferSingle). ` +
+    `The chain: ${SPARSE_BLOCKS} sparse blocks (a voucher every tenth), then blocks of ${PER_BLOCK} issueBatch of 200 vouchers ` +
+      `(3 events a voucher: VoucherIssued, Locked, TransferSingle; ~8,400 events a block). ` +
       `Each backfill is cold, into an empty store, in its own process, with the API's indexes in place as the service ` +
       `keeps them; PGlite is measured up to ${label(pgliteUpTo)} events. The voucher-by-id ratio is to the smallest mirror ` +
       `of the same store. The bare eth_getLogs sweep (fetch and JSON-parse, one request at a time, the mirror's range ` +

@@ -1,14 +1,18 @@
 import type { Logger } from "../internal/logger.js";
 import { RangeTooLargeError, RpcError } from "../internal/errors.js";
 import { withRetry } from "../internal/retry.js";
-import type { RawLog, Rpc } from "./rpc.js";
+import { AnswerTooLargeError, type RawLog, type Rpc } from "./rpc.js";
 
 export interface LogFetcherOptions {
   rpc: Rpc;
   addresses: string[];
   initialRange: number;
   maxRange: number;
-  /** The range grows while answers stay below half of this many logs, and shrinks when they go above it. */
+  /**
+   * The range grows while answers stay below half of this many logs, and shrinks when they go above it; an answer
+   * of more than {@link ANSWER_CAP} times this many logs over more than one block is cut short and asked again
+   * narrower.
+   */
   targetLogs: number;
   logger: Logger;
   /** Transient failures retried here before the error goes up to the sync loop. */
@@ -25,12 +29,21 @@ export interface LogFetcher {
   fetch(from: number, maxTo: number, beforeCall?: (to: number) => Promise<void>): Promise<{ to: number; logs: RawLog[] }>;
   /** The current range, in blocks (for logs and tests). */
   range(): number;
+  /** The logs an answer should hold: the sync commits at most this many events a transaction (or one block). */
+  readonly targetLogs: number;
 }
 
+/** No answer over more than one block is held beyond this many times the target: the node is asked for fewer blocks. */
+export const ANSWER_CAP = 2;
+
 /**
- * `eth_getLogs` in adaptive block ranges: doubles the range while answers are small, halves it when they are large,
- * takes the range a node proposes when it refuses one (or halves it when the node names none), and retries
- * transient failures (timeouts, dropped connections, 5xx) with exponential backoff and half the range.
+ * `eth_getLogs` in adaptive block ranges: doubles the range while answers are small; when one is larger than the
+ * target, shrinks it at once to as many blocks as held the target at the density just seen (at most half the
+ * range); takes the range a node proposes when it refuses one (or halves it when the node names none), and retries
+ * transient failures (timeouts, dropped connections, 5xx) with exponential backoff and half the range. An answer
+ * over more than one block stops being read once it holds more than {@link ANSWER_CAP} times the target (as when
+ * sparse blocks made the range wide and dense ones follow), and is asked again up to the last block it had
+ * reached: what one answer can hold is bounded before it is read, whatever the chain's shape.
  */
 export function createLogFetcher(options: LogFetcherOptions): LogFetcher {
   let range = options.initialRange;
@@ -38,18 +51,31 @@ export function createLogFetcher(options: LogFetcherOptions): LogFetcher {
 
   return {
     range: () => range,
+    targetLogs: options.targetLogs,
     async fetch(from, maxTo, beforeCall) {
       /** The range the last try asked for. */
       let to = from;
+      /**
+       * Set when an answer was cut short at the cap: its last block starts the next request, and only that block is
+       * known to be dense, so the range after the narrowed answer is one block, and grows again from there.
+       */
+      let cut = false;
       /** One try: narrowed at once, without a wait, while the node refuses a range of more than one block. */
       const once = async () => {
         for (;;) {
           to = Math.min(maxTo, from + range - 1);
           try {
             await beforeCall?.(to);
-            const logs = await options.rpc.getLogs({ addresses: options.addresses, fromBlock: from, toBlock: to });
-            if (logs.length > options.targetLogs) range = Math.max(1, Math.floor(range / 2));
-            else if (logs.length < options.targetLogs / 2 && to - from + 1 >= range) {
+            const width = to - from + 1;
+            const maxLogs = width > 1 ? options.targetLogs * ANSWER_CAP : undefined;
+            const logs = await options.rpc.getLogs({ addresses: options.addresses, fromBlock: from, toBlock: to, maxLogs });
+            if (cut) {
+              range = 1;
+            } else if (logs.length > options.targetLogs) {
+              // As many blocks as held the target at this answer's density, and at most half of this range.
+              const fits = Math.floor((options.targetLogs * width) / logs.length);
+              range = Math.max(1, Math.min(Math.floor(range / 2), fits));
+            } else if (logs.length < options.targetLogs / 2 && to - from + 1 >= range) {
               range = Math.min(options.maxRange, range * 2);
             }
             return { to, logs };
@@ -65,6 +91,7 @@ export function createLogFetcher(options: LogFetcherOptions): LogFetcher {
               next = suggestion.size;
             }
             range = Math.max(1, next);
+            if (error instanceof AnswerTooLargeError) cut = true;
             options.logger.debug({ from, to, range, suggestion }, "eth_getLogs range refused; narrowing");
           }
         }

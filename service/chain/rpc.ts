@@ -26,6 +26,11 @@ export interface LogFilter {
   addresses: string[];
   fromBlock: number;
   toBlock: number;
+  /**
+   * Stop reading the answer once it holds more than this many logs, and throw a {@link RangeTooLargeError} that
+   * proposes the blocks read in full before the last one seen: an answer is never held beyond this size.
+   */
+  maxLogs?: number;
 }
 
 /** A block: its number, or the head ("latest"), or the head with the node's pending transactions ("pending"). */
@@ -212,6 +217,67 @@ function parseLog(raw: unknown): RawLog {
   };
 }
 
+/** `"blockNumber": "0x…"`: one in every log of an `eth_getLogs` answer, and nowhere else in it. */
+const LOG_BLOCK = /"blockNumber"\s*:\s*"(0x[0-9a-fA-F]+)"/g;
+/** Longer than any {@link LOG_BLOCK} match: where the scan of the next chunk starts again, at the latest. */
+const LOG_BLOCK_OVERLAP = 96;
+
+/** An `eth_getLogs` answer the client stopped reading because it held more logs than asked for (`maxLogs`). */
+export class AnswerTooLargeError extends RangeTooLargeError {}
+
+interface LogCap {
+  maxLogs: number;
+  fromBlock: number;
+}
+
+/**
+ * Reads an `eth_getLogs` answer as it arrives, counting its logs, and stops reading (closing the connection) once
+ * it holds more than `maxLogs`. It then throws a {@link RangeTooLargeError} that proposes to end the range before
+ * the last block seen, whose logs may not all have arrived. When every log seen is in one block, it proposes the
+ * blocks before that one, or that block alone when it is the first.
+ */
+async function readLogs(response: Response, { maxLogs, fromBlock }: LogCap): Promise<string> {
+  if (response.body === null) return "";
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  const decoder = new TextDecoder();
+  /** The pieces of text read so far, joined once at the end (scanning one growing string would copy it each time). */
+  const parts: string[] = [];
+  /** The end of the text before this piece: a log's key may begin there and end in this piece. */
+  let carry = "";
+  let logs = 0;
+  let first: number | undefined;
+  let last: number | undefined;
+  for (;;) {
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      throw new RpcError(`RPC node's eth_getLogs answer broke off: ${(error as Error).message}`, { cause: error });
+    }
+    if (chunk.done) {
+      parts.push(decoder.decode());
+      return parts.join("");
+    }
+    const piece = decoder.decode(chunk.value, { stream: true });
+    parts.push(piece);
+    const scan = carry + piece;
+    // A match that ends within the carry was whole in the scan before, and counted there.
+    for (const match of scan.matchAll(LOG_BLOCK)) {
+      if (match.index + match[0].length <= carry.length) continue;
+      logs++;
+      last = quantity(match[1]);
+      first ??= last;
+    }
+    carry = scan.slice(-LOG_BLOCK_OVERLAP);
+    if (logs > maxLogs && first !== undefined && last !== undefined) {
+      await reader.cancel().catch(() => undefined);
+      const message = `eth_getLogs: the answer holds more than ${maxLogs} logs (read up to block ${last}); asking for less`;
+      const suggestion = last > first ? { to: last - 1 } : first > fromBlock ? { to: first - 1 } : { size: 1 };
+      throw new AnswerTooLargeError(message, suggestion);
+    }
+  }
+}
+
 /**
  * The service's one JSON-RPC client (the mirror, the API, verify and the relay): over HTTP (fetch), with batches, a
  * timeout per request (RPC_TIMEOUT_MS), and errors sorted into the service's tree: anything from the transport is an
@@ -223,7 +289,7 @@ export function createRpc(options: RpcOptions): Rpc {
   const maxBatch = options.maxBatch ?? 100;
   let nextId = 1;
 
-  async function post(body: unknown): Promise<unknown> {
+  async function post(body: unknown, cap?: LogCap): Promise<unknown> {
     let response: Response | undefined;
     // A request that died with a reused keep-alive socket (the server closed it first) is sent once more at once:
     // every call is a read but `eth_sendRawTransaction`, and a signed transaction sent twice is the same one (the
@@ -242,7 +308,7 @@ export function createRpc(options: RpcOptions): Rpc {
         throw new RpcError(`RPC request to ${options.url} failed: ${(error as Error).message} ${cause}`, { cause: error });
       }
     }
-    const text = await response.text().catch(() => "");
+    const text = response.ok && cap !== undefined ? await readLogs(response, cap) : await response.text().catch(() => "");
     if (!response.ok) {
       const error = new RpcError(`RPC node answered HTTP ${response.status}: ${text.slice(0, 200)}`);
       // Some providers put the range error in a 4xx body.
@@ -271,9 +337,9 @@ export function createRpc(options: RpcOptions): Rpc {
     return response.result;
   }
 
-  async function call(method: string, params: unknown[]): Promise<unknown> {
+  async function call(method: string, params: unknown[], cap?: LogCap): Promise<unknown> {
     const id = nextId++;
-    const response = (await post({ jsonrpc: "2.0", id, method, params })) as JsonRpcResponse;
+    const response = (await post({ jsonrpc: "2.0", id, method, params }, cap)) as JsonRpcResponse;
     return unwrap(method, response);
   }
 
@@ -352,9 +418,11 @@ export function createRpc(options: RpcOptions): Rpc {
       return bigQuantity("eth_maxPriorityFeePerGas", await call("eth_maxPriorityFeePerGas", []));
     },
     async getLogs(filter) {
-      const result = await call("eth_getLogs", [
-        { address: filter.addresses, fromBlock: hex(filter.fromBlock), toBlock: hex(filter.toBlock) },
-      ]);
+      const result = await call(
+        "eth_getLogs",
+        [{ address: filter.addresses, fromBlock: hex(filter.fromBlock), toBlock: hex(filter.toBlock) }],
+        filter.maxLogs === undefined ? undefined : { maxLogs: filter.maxLogs, fromBlock: filter.fromBlock },
+      );
       if (!Array.isArray(result)) throw new RpcError("eth_getLogs did not return an array");
       return result.map(parseLog);
     },

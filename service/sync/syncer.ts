@@ -141,11 +141,48 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
   }
 
-  /** A range read and checked against itself: its logs, the headers it needs, its events decoded. */
+  /** Consecutive whole blocks `[from, to]` of a range, and their logs in chain order. */
+  interface Slice<T = RawLog> {
+    from: number;
+    to: number;
+    logs: T[];
+  }
+
+  /**
+   * A range read and checked against itself: the headers it needs (those of every slice's ends included) and its
+   * events decoded, in slices of whole blocks of at most the fetcher's target each (or one block): what one commit
+   * writes.
+   */
   interface Batch {
-    to: BlockHeader;
     headers: Map<number, BlockHeader>;
-    events: NewEvent[];
+    slices: Slice<NewEvent>[];
+  }
+
+  /**
+   * Cuts `logs` (sorted, covering `[from, to]`) into slices of whole blocks holding at most `target` logs each, or
+   * one block when that block alone holds more. Each slice but the last ends at its last block with logs; the last
+   * one ends at `to`.
+   */
+  function slice(logs: RawLog[], from: number, to: number, target: number): Slice[] {
+    const slices: Slice[] = [];
+    let start = 0;
+    let sliceFrom = from;
+    while (start < logs.length) {
+      let end = start;
+      for (;;) {
+        let next = end;
+        while (next < logs.length && logs[next]!.blockNumber === logs[end]!.blockNumber) next++;
+        if (end > start && next - start > target) break;
+        end = next;
+        if (end >= logs.length) break;
+      }
+      const sliceTo = end >= logs.length ? to : logs[end - 1]!.blockNumber;
+      slices.push({ from: sliceFrom, to: sliceTo, logs: logs.slice(start, end) });
+      sliceFrom = sliceTo + 1;
+      start = end;
+    }
+    if (slices.length === 0) slices.push({ from, to, logs: [] });
+    return slices;
   }
 
   /**
@@ -159,7 +196,9 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     const { to, logs } = await fetcher.fetch(from, maxTo, async (to) => {
       pinned = await rpc.header(to);
     });
-    const wanted = new Set<number>([from, to, ...logs.map((l) => l.blockNumber)]);
+    logs.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+    const slices = slice(logs, from, to, fetcher.targetLogs);
+    const wanted = new Set<number>([from, to, ...logs.map((l) => l.blockNumber), ...slices.map((s) => s.from)]);
     for (let n = windowStart; n <= to; n++) wanted.add(n);
     const numbers = [...wanted].sort((a, b) => a - b);
     const fetched = await rpc.headers(numbers);
@@ -178,12 +217,14 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     if (pinned?.hash !== end.hash) {
       throw new ChainMovedError(`block ${to} changed while its logs were read; re-reading`);
     }
-    return { to: end, headers, events: decode(logs, headers) };
+    return { headers, slices: slices.map((s) => ({ from: s.from, to: s.to, logs: decode(s.logs, headers) })) };
   }
 
   /**
    * The next range, read while the current one is being written: only below the unfinalized window (so it needs
    * no window headers and no reorg can touch it), and used only if the next step starts exactly where it does.
+   * Also what is left of a range read (its slices not yet committed), for the next step; a range is read ahead only
+   * while the last slice of the one before is written, so at most one answer waits besides the one being written.
    */
   let ahead: { from: number; head: number; batch: Promise<Batch> } | undefined;
   function readAhead(from: number, head: number): void {
@@ -217,22 +258,34 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     }
 
     const from = checkpoint.number + 1;
-    // A range read ahead lies below `its head - FINALITY_DEPTH`; usable while the head has not gone down since.
-    const batch = prefetched?.from === from && prefetched.head <= head ? await prefetched.batch : await read(from, head, head);
+    // A range read ahead, and what is left of a range read, lie below `its head - FINALITY_DEPTH`; usable while the
+    // head has not gone down since.
+    const usable = prefetched?.from === from && prefetched.head <= head;
+    const readAt = usable ? prefetched.head : head;
+    const batch = usable ? await prefetched.batch : await read(from, head, head);
     const first = batch.headers.get(from)!;
     if (checkpoint.number >= 0 && first.parentHash !== checkpoint.hash) {
       throw new ChainMovedError(`block ${from} does not extend the checkpoint ${checkpoint.hash}; re-checking`);
     }
-    const to = batch.to.number;
-    if (to < head) readAhead(to + 1, head);
+    const [current, ...rest] = batch.slices;
+    if (current === undefined || current.from !== from) throw new Error(`bug: the range read does not start at block ${from}`);
+    const to = current.to;
+    // The slices left for the next steps: those below the window of the head the range was read at, which no reorg
+    // can touch. Slices in the window are read again (a reorg may have replaced them since). The next range is read
+    // ahead only while the last slice is written, and only when that slice holds at most the target: a block alone
+    // over the target is all the work in flight.
+    const kept = rest.filter((s) => s.to <= readAt - deps.finalityDepth);
+    if (kept.length > 0) ahead = { from: to + 1, head: readAt, batch: Promise.resolve({ headers: batch.headers, slices: kept }) };
+    else if (rest.length === 0 && to < head && current.logs.length <= fetcher.targetLogs) readAhead(to + 1, head);
     // The block that becomes final, and the headers to keep: every one from it (or from `from`, when it is the
     // checkpoint or below) up to `to`, so that the kept headers run unbroken from the final block to the checkpoint.
     const final = Math.min(to, head - deps.finalityDepth);
     const keepFrom = Math.max(from, final);
-    const headers = [...batch.headers.values()].filter((h) => h.number >= keepFrom);
+    const headers = [...batch.headers.values()].filter((h) => h.number >= keepFrom && h.number <= to);
     if (headers.length !== to - keepFrom + 1) throw new Error(`bug: headers ${keepFrom}..${to} were not all read`);
-    const { final: finalized } = await store.commit({ events: batch.events, headers, to: batch.to, final });
-    logger.debug({ from, to, finalized, events: batch.events.length, range: fetcher.range(), head }, "range committed");
+    const events = current.logs;
+    const { final: finalized } = await store.commit({ events, headers, to: batch.headers.get(to)!, final });
+    logger.debug({ from, to, finalized, events: events.length, range: fetcher.range(), head }, "range committed");
     return (last = { head, indexed: to, finalized, caughtUp: to >= head });
   }
 
