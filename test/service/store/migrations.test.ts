@@ -1,11 +1,11 @@
 import { expect } from "chai";
 
-import { loadConfig } from "../../service/internal/config.js";
-import { createLogger } from "../../service/internal/logger.js";
-import { openDatabase } from "../../service/store/database.js";
-import { applyMigrations, migrate, MIGRATIONS } from "../../service/store/migrations.js";
-import { createMirrorStore } from "../../service/store/store.js";
-import { backends, testDatabases } from "./helpers/mirror.js";
+import { loadConfig } from "../../../service/internal/config.js";
+import { createLogger } from "../../../service/internal/logger.js";
+import { openDatabase } from "../../../service/store/database.js";
+import { applyMigrations, migrate, MIGRATIONS } from "../../../service/store/migrations.js";
+import { createMirrorStore } from "../../../service/store/store.js";
+import { backends, testDatabases } from "../helpers/mirror.js";
 
 const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 

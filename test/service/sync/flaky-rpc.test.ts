@@ -2,10 +2,10 @@ import { createServer, type Server } from "node:http";
 
 import { expect } from "chai";
 
-import { dump, expectMirrorEqualsChain } from "./helpers/compare.js";
-import { deployTestLedger, runWorkload, type TestLedger } from "./helpers/ledger.js";
-import { backends, mirrorEnv, newDatabase, syncAndRead, type TestDatabase } from "./helpers/mirror.js";
-import { freePort, type LocalNode, startNode } from "./helpers/node.js";
+import { dump, expectMirrorEqualsChain } from "../helpers/compare.js";
+import { deployTestLedger, runWorkload, type TestLedger } from "../helpers/ledger.js";
+import { backends, mirrorEnv, newDatabase, syncAndRead, type TestDatabase } from "../helpers/mirror.js";
+import { freePort, type LocalNode, startNode } from "../helpers/node.js";
 
 interface Proxy {
   url: string;

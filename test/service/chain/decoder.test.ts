@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { type EventFragment, type Interface, type ParamType, getAddress, zeroPadValue } from "ethers";
 import fc from "fast-check";
 
-import { type Abis, createDecoder, loadAbis } from "../../service/chain/abi.js";
-import type { RawLog } from "../../service/chain/rpc.js";
-import { DecodeError } from "../../service/internal/errors.js";
+import { type Abis, createDecoder, loadAbis } from "../../../service/chain/abi.js";
+import type { RawLog } from "../../../service/chain/rpc.js";
+import { DecodeError } from "../../../service/internal/errors.js";
 
 const LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const MANAGER = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";

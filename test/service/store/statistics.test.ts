@@ -4,10 +4,10 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 
-import { createLogger } from "../../service/internal/logger.js";
-import { type Database, openDatabase } from "../../service/store/database.js";
-import { migrate } from "../../service/store/migrations.js";
-import { createMirrorStore, type NewEvent } from "../../service/store/store.js";
+import { createLogger } from "../../../service/internal/logger.js";
+import { type Database, openDatabase } from "../../../service/store/database.js";
+import { migrate } from "../../../service/store/migrations.js";
+import { createMirrorStore, type NewEvent } from "../../../service/store/store.js";
 
 const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 
-import { createLogFetcher } from "../../service/chain/logs.js";
-import type { LogFilter, RawLog, Rpc } from "../../service/chain/rpc.js";
-import { RpcError } from "../../service/internal/errors.js";
-import { createLogger } from "../../service/internal/logger.js";
+import { createLogFetcher } from "../../../service/chain/logs.js";
+import type { LogFilter, RawLog, Rpc } from "../../../service/chain/rpc.js";
+import { RpcError } from "../../../service/internal/errors.js";
+import { createLogger } from "../../../service/internal/logger.js";
 
 /** A node with `perBlock` logs in every block that times out on any answer over `maxLogs` logs. */
 function denseNode(perBlock: number, maxLogs: number): { rpc: Rpc; asked: [number, number][] } {

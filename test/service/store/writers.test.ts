@@ -1,10 +1,10 @@
 import { expect } from "chai";
 
-import { expectMirrorEqualsChain } from "./helpers/compare.js";
-import { deployTestLedger, runWorkload, type TestLedger } from "./helpers/ledger.js";
-import { backends, mirrorEnv, newDatabase, type TestDatabase, withMirror } from "./helpers/mirror.js";
-import { type LocalNode, startNode } from "./helpers/node.js";
-import { type MirrorProcess, spawnMirror } from "./helpers/process.js";
+import { expectMirrorEqualsChain } from "../helpers/compare.js";
+import { deployTestLedger, runWorkload, type TestLedger } from "../helpers/ledger.js";
+import { backends, mirrorEnv, newDatabase, type TestDatabase, withMirror } from "../helpers/mirror.js";
+import { type LocalNode, startNode } from "../helpers/node.js";
+import { type MirrorProcess, spawnMirror } from "../helpers/process.js";
 
 describe("one writer at a time", function () {
   let node: LocalNode;

@@ -1,13 +1,13 @@
 import { expect } from "chai";
 
-import { NodeBehindError, ReorgTooDeepError } from "../../service/internal/errors.js";
-import type { Mirror } from "../../service/mirror.js";
-import type { Queryable } from "../../service/store/database.js";
-import { dump, expectMirrorEqualsChain } from "./helpers/compare.js";
-import { grow, snapshot } from "./helpers/fork.js";
-import { deployTestLedger, runWorkload, type TestLedger } from "./helpers/ledger.js";
-import { backends, mirrorEnv, syncAndRead, testDatabases, withMirror } from "./helpers/mirror.js";
-import { type LocalNode, type NodeKind, rpcCall, startNode } from "./helpers/node.js";
+import { NodeBehindError, ReorgTooDeepError } from "../../../service/internal/errors.js";
+import type { Mirror } from "../../../service/mirror.js";
+import type { Queryable } from "../../../service/store/database.js";
+import { dump, expectMirrorEqualsChain } from "../helpers/compare.js";
+import { grow, snapshot } from "../helpers/fork.js";
+import { deployTestLedger, runWorkload, type TestLedger } from "../helpers/ledger.js";
+import { backends, mirrorEnv, syncAndRead, testDatabases, withMirror } from "../helpers/mirror.js";
+import { type LocalNode, type NodeKind, rpcCall, startNode } from "../helpers/node.js";
 
 /** What a step throws (undefined when it succeeds). */
 const stepError = (m: Mirror) => m.syncer!.step().then(() => undefined, (e: unknown) => e);
