@@ -314,7 +314,7 @@ describe("scheme files (conformance)", function () {
       await expect(book.recordPayment(beijing, buyer, 2023, 200_000n * CNY + 1n, keccakText("salt:transfer-1")))
         .to.be.revertedWithCustomError(s.f.payments, "PaymentLedgerExceedsPayable")
         .withArgs(beijing, buyer, 200_000n * CNY + 1n, 200_000n * CNY);
-      await book.recordPayment(beijing, buyer, 2023, 150_000n * CNY, keccakText("salt:transfer-1"));
+      await (await book.recordPayment(beijing, buyer, 2023, 150_000n * CNY, keccakText("salt:transfer-1"))).wait();
       await expect(book.recordPayment(beijing, buyer, 2023, 50_000n * CNY + 1n, keccakText("salt:transfer-2")))
         .to.be.revertedWithCustomError(s.f.payments, "PaymentLedgerExceedsPayable")
         .withArgs(beijing, buyer, 50_000n * CNY + 1n, 50_000n * CNY);
@@ -325,13 +325,13 @@ describe("scheme files (conformance)", function () {
       await approvedBeijingClaim(s);
       const [beijing, buyer] = [s.programmes.beijing, s.f.entities.startup];
       const book = s.f.payments.connect(s.f.finance);
-      await book.recordPayment(beijing, buyer, 2023, 200_000n * CNY, keccakText("salt:transfer-1"));
+      await (await book.recordPayment(beijing, buyer, 2023, 200_000n * CNY, keccakText("salt:transfer-1"))).wait();
       const reason = encodeBytes32String("wrong-account");
       await expect(book.correctEntry(1, reason))
         .to.emit(s.f.payments, "EntryCorrected")
         .withArgs(1n, beijing, buyer, 1, 200_000n * CNY, reason, s.f.finance.address);
       expect(await s.f.payments.payableTo(beijing, buyer)).to.equal(200_000n * CNY);
-      await book.recordPayment(beijing, buyer, 2023, 200_000n * CNY, keccakText("salt:transfer-2"));
+      await (await book.recordPayment(beijing, buyer, 2023, 200_000n * CNY, keccakText("salt:transfer-2"))).wait();
       expect(await s.f.payments.payableTo(beijing, buyer)).to.equal(0n);
     });
 
