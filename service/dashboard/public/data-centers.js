@@ -48,6 +48,8 @@ export async function dataCentersView(ctx) {
 /** @param {import("./app.js").ViewContext} ctx */
 export async function dataCenterView(ctx) {
   const d = await request(`/v1/data-centers/${ctx.params[0]}`);
+  // A view superseded while it waited (another route, a language switch) leaves the page to the newer one.
+  if (!ctx.live()) return;
   const redemptions = { dataCenter: d.address };
   fill(
     ctx.main,

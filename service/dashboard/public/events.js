@@ -85,6 +85,8 @@ export async function eventsView(ctx) {
     address: h("input", { id: "filter-address", name: "address", value: query.address ?? "", placeholder: "0x…", size: 44 }),
   };
   const decimals = await currencyDecimals();
+  // A view superseded while it waited (another route, a language switch) leaves the page to the newer one.
+  if (!ctx.live()) return;
   const form = h(
     "form",
     {

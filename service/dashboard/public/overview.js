@@ -91,6 +91,8 @@ function citiesTable(cities) {
 /** @param {import("./app.js").ViewContext} ctx */
 export async function overviewView(ctx) {
   const [status, cities] = await Promise.all([request("/status", {}, { auth: false }), collect("/v1/cities", {}, 1000)]);
+  // A view superseded while it waited (another route, a language switch) leaves the page to the newer one.
+  if (!ctx.live()) return;
   const chart = h("div", { class: "chart-slot" }, h("p", { class: "muted" }, t("chart.loading")));
   const verifyOut = h("span", { class: "muted" });
   fill(
@@ -131,6 +133,8 @@ export async function overviewView(ctx) {
 export async function cityView(ctx) {
   const code = Number(ctx.params[0]);
   const city = await request(`/v1/cities/${code}`);
+  // A view superseded while it waited (another route, a language switch) leaves the page to the newer one.
+  if (!ctx.live()) return;
   const vouchersQuery = { city: code, ...(ctx.query.status === undefined ? {} : { status: ctx.query.status }) };
   const redemptionsQuery = { city: code };
   const chart = h("div", { class: "chart-slot" }, h("p", { class: "muted" }, t("chart.loading")));

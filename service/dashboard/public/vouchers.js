@@ -93,6 +93,8 @@ function stepDetail(step) {
 /** @param {import("./app.js").ViewContext} ctx */
 export async function voucherView(ctx) {
   const v = await request(`/v1/vouchers/${ctx.params[0]}`);
+  // A view superseded while it waited (another route, a language switch) leaves the page to the newer one.
+  if (!ctx.live()) return;
   fill(
     ctx.main,
     h("h1", {}, t("voucher.heading"), " ", refText(v.applicationRefText, v.applicationRef)),
