@@ -122,9 +122,12 @@ export function bookCte(filter: (programme: string) => string): string {
  * has committed — as the ledger's tally counts it: what was issued to it, less what revocations, expiries and claims
  * rejected on closed vouchers returned, which is what its vouchers redeemed, claimed, hold and still have.
  */
+/** What one voucher (`v`) counts against its company's tally and its year's budget, before clawbacks. */
+export const VOUCHER_COMMITTED_SQL = "(v.remaining + v.held + v.redeemed + v.claimed)";
+
 export const CAPS_CTE = `caps AS (
   SELECT v.programme, v.entity, CASE WHEN p.cap_lifetime THEN 0 ELSE v.year END AS year, p.cap_per_company AS cap,
-         sum(v.remaining + v.held + v.redeemed + v.claimed) AS used
+         sum(${VOUCHER_COMMITTED_SQL}) AS used
     FROM v2_vouchers v JOIN v2_programmes p ON p.id = v.programme
    WHERE p.cap_per_company > 0
    GROUP BY 1, 2, 3, 4
@@ -138,12 +141,5 @@ export const percentSql = (part: string, whole: string): string =>
 export const perGpuHourSql = (amount: string, centihours: string): string =>
   `CASE WHEN (${centihours}) = 0 THEN NULL ELSE round((${amount}) * 100 / (${centihours}))::text END`;
 
-/** Hundredths of GPU-hours as a decimal string ("720.00"). */
-export function gpuHours(centihours: unknown): string {
-  const value = BigInt(String(centihours));
-  return `${value / 100n}.${(value % 100n).toString().padStart(2, "0")}`;
-}
-
-export const gpuHoursSchema = z.string().regex(/^[0-9]+\.[0-9]{2}$/).meta({ description: "Metered GPU-hours" });
 export const percentSchema = z.string().regex(/^-?[0-9]+\.[0-9]{2}$/).nullable()
   .meta({ description: "In percent, two decimals; null when the base is zero" });

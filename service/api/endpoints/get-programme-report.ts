@@ -3,8 +3,9 @@ import { z } from "zod";
 import { notFound, v2Scope } from "../auth/access.js";
 import { defineEndpoint } from "../endpoint.js";
 import { amountSchema, timeSchema } from "../format.js";
+import { gpuHours, gpuHoursSchema } from "../records-v2.js";
 import {
-  AS_OF_SQL, bookCte, dayInput, flowsCte, gpuHours, gpuHoursSchema, MAX_REPORT_PERIODS, PERIOD_KINDS, percentSchema, percentSql,
+  AS_OF_SQL, bookCte, dayInput, flowsCte, MAX_REPORT_PERIODS, PERIOD_KINDS, percentSchema, percentSql,
   periodParams, periodsSql, perGpuHourSql, REPORT_TIME_ZONE, requestedPeriods,
 } from "../reports-v2.js";
 import { programmeInput } from "./v2-inputs.js";

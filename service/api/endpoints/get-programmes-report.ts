@@ -3,8 +3,9 @@ import { z } from "zod";
 import { forbidden, v2Scope } from "../auth/access.js";
 import { defineEndpoint } from "../endpoint.js";
 import { amountSchema } from "../format.js";
+import { gpuHours, gpuHoursSchema } from "../records-v2.js";
 import {
-  AS_OF_SQL, bookCte, CAPS_CTE, fiscalYearOf, flowsCte, gpuHours, gpuHoursSchema, midnightOf, percentSchema, percentSql, REPORT_TIME_ZONE,
+  AS_OF_SQL, bookCte, CAPS_CTE, fiscalYearOf, flowsCte, midnightOf, percentSchema, percentSql, REPORT_TIME_ZONE,
 } from "../reports-v2.js";
 import { yearInput } from "./v2-inputs.js";
 

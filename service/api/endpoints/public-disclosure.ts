@@ -5,8 +5,8 @@ import { decodeCursor, encodeCursor, pageQueryShape } from "../cursor.js";
 import { amountSchema, hashSchema } from "../format.js";
 import { defineList } from "../list.js";
 import { createFilters } from "../records.js";
-import { AS_OF_SQL, fiscalYearOf, flowsCte, REPORT_TIME_ZONE } from "../reports-v2.js";
-import { FUNDING_LEVEL, PROGRAMME_KIND } from "../../domain/ledger-v2.js";
+import { programmeSchema } from "../records-v2.js";
+import { AS_OF_SQL, fiscalYearOf, flowsCte, REPORT_TIME_ZONE, VOUCHER_COMMITTED_SQL } from "../reports-v2.js";
 import { programmeInput, yearInput } from "./v2-inputs.js";
 
 /**
@@ -28,18 +28,9 @@ const yearSchema = z.strictObject({
   companies: int.meta({ description: "Companies in the year's published list" }),
 });
 
-const publicProgrammeSchema = z
-  .strictObject({
-    id: int,
-    name: z.string(),
-    level: z.enum(FUNDING_LEVEL),
-    region: int.meta({ description: "GB/T 2260 code of the funding body's region" }),
-    kind: z.enum(PROGRAMME_KIND),
-    firstYear: int,
-    yearCount: int,
-    paused: z.boolean(),
-    years: z.array(yearSchema),
-  })
+const publicProgrammeSchema = programmeSchema
+  .pick({ id: true, name: true, level: true, region: true, kind: true, firstYear: true, yearCount: true, paused: true })
+  .extend({ years: z.array(yearSchema) })
   .meta({ id: "PublicProgramme" });
 
 const companyRefSchema = z
@@ -79,7 +70,7 @@ const DISCLOSURE_CTES = `${flowsCte(all)},
   list AS (
     SELECT b.programme, b.year, x.entity, sum(x.committed) AS committed, sum(x.subsidy) AS subsidy
       FROM bounds b JOIN (
-        SELECT v.programme, v.year, v.entity, v.remaining + v.held + v.redeemed + v.claimed AS committed, 0 AS subsidy, NULL::bigint AS at
+        SELECT v.programme, v.year, v.entity, ${VOUCHER_COMMITTED_SQL} AS committed, 0 AS subsidy, NULL::bigint AS at
           FROM v2_vouchers v
         UNION ALL
         SELECT f.programme, NULL, f.beneficiary, 0, f.amount, f.at FROM flows f
