@@ -186,6 +186,26 @@ describe("audit API: ledger v2's reports, statements, alerts and public disclosu
     for (const x of fixtures) expect(kinds(await alerts(x), "supplierSuspended")).to.deep.equal([]);
   });
 
+  it("returns to the budget what a claim rejected after its voucher was revoked held, at the rejection", async function () {
+    const f = t.f;
+    const id = await issueVoucher(f, "B-2", 100_000n * CNY, f.holder.address, 0n, BigInt(P2));
+    issues.push({ programme: P2, year: 2026, face: 100_000n * CNY, entity: startup, at: (await latest()).timestamp });
+    const held = await signedClaim(f, id, 40_000n * CNY, 30);
+    const claimId = await submitClaim(f, held.claim, held.signature);
+    const revoked = await send(f.ledger.connect(f.issuer).revoke(id, encodeBytes32String("withdrawn")));
+    returned.push({ programme: P2, year: 2026, amount: 60_000n * CNY, at: revoked.at });
+    const rejected = await send(f.ledger.connect(f.issuer).rejectClaim(claimId, encodeBytes32String("no-proof")));
+    returned.push({ programme: P2, year: 2026, amount: 40_000n * CNY, at: rejected.at });
+    await syncAll();
+    const period = await f.ledger.getPeriod(P2, 2026);
+    const committed = period.issued - period.revoked - period.expired - period.clawedBack;
+    expect(committed).to.equal(500_000n * CNY);
+    for (const x of fixtures) {
+      const res = await x.fx.client.get(`/v2/programmes/${P2}/report?period=month&from=2026-12-01&to=2026-12-31`, x.governor);
+      expect(res.json.periods.map((p: Item) => p.committed), x.backend).to.deep.equal([cny(committed)]);
+    }
+  });
+
   it("counts an event at 23:59 on 31 December (Shanghai) in December, and one at midnight in January of the next year", async function () {
     for (const x of fixtures) expect(kinds(await alerts(x), "voucherExpiring")).to.deep.equal([]);
     await redeem("supplier", 30_000n * CNY, 1, 72_000n, at("2026-12-31T23:59:00+08:00"));
