@@ -10,7 +10,7 @@ import type { FoldEvent } from "./fold.js";
 import { applyV2Event, emptyV2State, type LedgerV2State } from "./fold-v2.js";
 
 export interface VerifyTargetV2 extends VerifyTarget {
-  v2: { registry: string; payments: string };
+  v2: { registry: string; payments: string; safe?: string };
 }
 
 export interface VerifyReportV2 {
@@ -51,7 +51,7 @@ export interface VerifyV2Deps {
 async function readEvents(deps: VerifyV2Deps): Promise<FoldEvent[]> {
   const { target } = deps;
   const decoder = createDecoder(await loadAbisV2(), { ...target, ...target.v2 });
-  const addresses = [target.ledger, target.accessManager, target.v2.registry, target.v2.payments];
+  const addresses = [target.ledger, target.accessManager, target.v2.registry, target.v2.payments, ...(target.v2.safe === undefined ? [] : [target.v2.safe])];
   return readDecodedLogs(deps.rpc, decoder, addresses, target.deploymentBlock, deps.atBlock, deps.logger);
 }
 

@@ -9,6 +9,7 @@ import { getVoucherV2 } from "./get-voucher-v2.js";
 import { listCities } from "./list-cities.js";
 import { listClaims } from "./list-claims.js";
 import { listCompanies } from "./list-companies.js";
+import { listGovernanceOperations } from "./list-governance-operations.js";
 import { listPayments } from "./list-payments.js";
 import { listProgrammes } from "./list-programmes.js";
 import { listRedemptionsV2 } from "./list-redemptions-v2.js";
@@ -17,6 +18,7 @@ import { listDataCenters } from "./list-data-centers.js";
 import { listEvents } from "./list-events.js";
 import { listRedemptions } from "./list-redemptions.js";
 import { listRoles } from "./list-roles.js";
+import { listSafeTransactions } from "./list-safe-transactions.js";
 import { listVouchers } from "./list-vouchers.js";
 import { getHealth, getMetrics, getReady, getStatus } from "./ops.js";
 import { postAuthLogin } from "./post-auth-login.js";
@@ -32,6 +34,7 @@ export const ENDPOINTS: readonly AnyEndpoint[] = [
   listEvents,
   listRoles,
   listProgrammes, getProgramme, listCompanies, listVouchersV2, getVoucherV2, listRedemptionsV2, listClaims, listPayments,
+  listGovernanceOperations, listSafeTransactions,
   getVerify,
   getHealth, getReady, getStatus, getMetrics,
 ];
