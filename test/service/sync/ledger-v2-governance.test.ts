@@ -11,7 +11,10 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { approveOnChain, executeProposal, proposeSafeTx } from "../../../scripts/lib/governance/proposal.js";
 import { deployScheme, type SchemeDeployment } from "../../../scripts/lib/ledger-deploy.js";
 import { type V2Deployment, v2DeploymentPath, writeV2Deployment } from "../../../service/domain/deployment.js";
+import { createRpc } from "../../../service/chain/rpc.js";
 import { ROLE } from "../../../service/domain/roles.js";
+import { createLogger } from "../../../service/internal/logger.js";
+import { verifyLedgerV2, type VerifyTargetV2 } from "../../../service/verify/verify-v2.js";
 import { executeWithOwners } from "../../helpers/safe.js";
 import { CATEGORY, CLASS, CNY, FIXTURE_RATIOS, fiscalYear, now, programmeRules } from "../../helpers/scheme-fixture.js";
 import { API_TEST_ENV, startApiFixtureOn, tokenFor } from "../api/helpers.js";
@@ -208,6 +211,22 @@ describe("mirror of ledger v2: who acted (scheduled operations, the Safe's signe
       });
       expect(rebuilt).to.deep.equal(synced);
 
+      // The verifier's own fold of the chain's logs agrees row by row, and names a tampered operation and Safe transaction.
+      await withMirror(env, async (m) => {
+        const rpc = createRpc({ url: node.url, timeoutMs: 10_000 });
+        const target = m.target as VerifyTargetV2;
+        expect(target.v2?.safe).to.equal(g.d.safe);
+        const atBlock = (await m.store.checkpoint())!.number;
+        const logger = createLogger({ level: "silent" });
+        const intact = await verifyLedgerV2({ rpc, target, logger, db: m.store.db, atBlock });
+        expect(intact.differences).to.deep.equal([]);
+        await m.store.db.query("UPDATE v2_operations SET status = 'Executed' WHERE status = 'Cancelled'");
+        await m.store.db.query("UPDATE v2_safe_transactions SET signers = signers[1:1] WHERE safe_nonce = 0");
+        await m.store.db.query("DELETE FROM v2_acts WHERE event_name = 'BudgetSet'");
+        const tampered = await verifyLedgerV2({ rpc, target, logger, db: m.store.db, atBlock });
+        expect(tampered.differences.map((d) => `${d.entity} ${d.field}`).sort()).to.deep.equal(["operation events", "operation status", "safe transaction signers"]);
+        await m.store.db.transaction((tx) => m.store.rebuild(tx));
+      });
       envs.set(backend, env);
     });
   }
