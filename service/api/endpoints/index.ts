@@ -14,6 +14,7 @@ import { listCities } from "./list-cities.js";
 import { listCaps } from "./list-caps.js";
 import { listClaims } from "./list-claims.js";
 import { listCompanies } from "./list-companies.js";
+import { listGovernanceOperations } from "./list-governance-operations.js";
 import { listPayments } from "./list-payments.js";
 import { listProgrammes } from "./list-programmes.js";
 import { listRedemptionsV2 } from "./list-redemptions-v2.js";
@@ -22,6 +23,7 @@ import { listDataCenters } from "./list-data-centers.js";
 import { listEvents } from "./list-events.js";
 import { listRedemptions } from "./list-redemptions.js";
 import { listRoles } from "./list-roles.js";
+import { listSafeTransactions } from "./list-safe-transactions.js";
 import { listVouchers } from "./list-vouchers.js";
 import { getHealth, getMetrics, getReady, getStatus } from "./ops.js";
 import { postAuthLogin } from "./post-auth-login.js";
@@ -40,6 +42,7 @@ export const ENDPOINTS: readonly AnyEndpoint[] = [
   listProgrammes, getProgramme, listCompanies, listVouchersV2, getVoucherV2, listRedemptionsV2, listClaims, listPayments,
   getProgrammeReport, getProgrammesReport, listCaps, getSupplierStatement, getBeneficiaryStatement, getAlerts,
   listPublicProgrammes, getPublicDisclosure,
+  listGovernanceOperations, listSafeTransactions,
   getVerify,
   getHealth, getReady, getStatus, getMetrics,
 ];
