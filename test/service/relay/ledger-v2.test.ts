@@ -1,0 +1,214 @@
+import { expect } from "chai";
+import { encodeBytes32String, Wallet } from "ethers";
+
+import {
+  type ConsentV2,
+  CONSENT_TYPES_V2,
+  domainOf,
+  type RedemptionBodyV2,
+  RedemptionProblem,
+  signConsentV2,
+  signRedemptionV2,
+} from "../../../service/client/index.js";
+import { consentDigestV2 } from "../../../service/domain/redemption-v2.js";
+import { devAccountKey } from "../../../service/internal/config.js";
+import { CLASS, CNY, DAY, issueVoucher, makeConsent, now, YEAR } from "../../helpers/scheme-fixture.js";
+import { deployTestLedgerV2, mirrorEnvV2, type TestLedgerV2 } from "../helpers/ledger-v2.js";
+import { backends, newDatabase, type TestDatabase } from "../helpers/mirror.js";
+import { type LocalNode, rpcCall, startNode } from "../helpers/node.js";
+import { eventually, readOut, type Service, startServiceWith, TEST_RELAYER_KEYS } from "./helpers/scenario.js";
+
+const FACE = 1_000_000n * CNY;
+const RELAYERS = TEST_RELAYER_KEYS.map((key) => new Wallet(key).address);
+
+for (const backend of backends()) {
+  describe(`relay: ledger v2 redemptions through POST /v2/redemptions (${backend})`, function () {
+    let node: LocalNode;
+    let t: TestLedgerV2;
+    let db: TestDatabase;
+    let service: Service;
+    // The fixture's holder and suppliers (Hardhat's dev accounts 5, 8 and 9), as the client library signs: with keys.
+    const holder = new Wallet(devAccountKey(5));
+    const holder2 = new Wallet(devAccountKey(6));
+    const supplier = new Wallet(devAccountKey(8));
+    const otherSupplier = new Wallet(devAccountKey(9));
+    let invoice = 100;
+    let refs = 0;
+
+    before(async function () {
+      node = await startNode("hardhat");
+      t = await deployTestLedgerV2(node.url);
+      expect([t.f.holder.address, t.f.holder2.address, t.f.supplier.address, t.f.otherSupplier.address]).to.deep.equal(
+        [holder.address, holder2.address, supplier.address, otherSupplier.address],
+      );
+      // A block every 250 ms besides each transaction's: confirmations (finality) come without new transactions.
+      await rpcCall(node.url, "evm_setIntervalMining", [250]);
+      db = await newDatabase(backend);
+      service = await startServiceWith(mirrorEnvV2(node.url, t, db));
+    });
+
+    after(async function () {
+      await service?.stop();
+      await node?.stop();
+      await db?.drop();
+    });
+
+    const voucher = (owner = holder.address) => issueVoucher(t.f, `RELAY-V2-${++refs}`, FACE, owner);
+
+    /** A signed v2 body as the client library builds it: the holder's consent (the fixture's terms), the supplier's request. */
+    async function bodyOf(
+      id: bigint,
+      amount: bigint,
+      o: { overrides?: Partial<ConsentV2>; signer?: Wallet; from?: Wallet; nonce?: bigint; invoice?: number } = {},
+    ): Promise<RedemptionBodyV2> {
+      const from = o.from ?? supplier;
+      const info = await service.clientV2.signingInfo(from.address);
+      const consent = await makeConsent(t.f, id, amount, o.invoice ?? ++invoice, o.overrides);
+      const signed = await signConsentV2(o.signer ?? holder, domainOf(info.consentDomain), consent);
+      return signRedemptionV2(from, signed, {
+        ledger: info.ledger,
+        forwarderDomain: domainOf(info.forwarderDomain),
+        nonce: o.nonce ?? BigInt(info.nextNonce!),
+        deadline: (await now(t.f.ethers)) + DAY,
+      });
+    }
+
+    const relayerNonces = () => Promise.all(RELAYERS.map((a) => rpcCall(node.url, "eth_getTransactionCount", [a, "pending"])));
+    const requestCount = async () => (await readOut<unknown[]>(service, "/test/relay/requests")).length;
+
+    /** Posts a body that must be refused with `code`, and checks that nothing was stored or sent. */
+    async function refused(b: RedemptionBodyV2, code: string): Promise<RedemptionProblem> {
+      const [nonces, stored] = [await relayerNonces(), await requestCount()];
+      let problem: RedemptionProblem | undefined;
+      try {
+        const accepted = await service.clientV2.submit(b);
+        expect.fail(`accepted: ${JSON.stringify(accepted)}`);
+      } catch (error) {
+        if (!(error instanceof RedemptionProblem)) throw error;
+        problem = error;
+      }
+      expect(problem.code, problem.message).to.equal(code);
+      expect(problem.status).to.equal(422);
+      expect(problem.problem.detail).to.be.a("string").and.not.equal("");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await relayerNonces(), "no relayer transaction").to.deep.equal(nonces);
+      expect(await requestCount(), "no stored request").to.equal(stored);
+      return problem;
+    }
+
+    it("redeems end to end: 202, confirmed on chain for the supplier, visible in the mirror's v2 redemptions", async function () {
+      const id = await voucher();
+      const b = await bodyOf(id, 3_000n * CNY);
+      const accepted = await service.clientV2.submit(b);
+      expect(accepted).to.deep.include({ existing: false, status: "queued", invoiceNumberHash: b.consent.invoiceNumberHash });
+      expect(accepted.statusUrl).to.equal(`/v2/redemptions/requests/${accepted.id}`);
+      const done = await service.clientV2.wait(accepted.id, supplier, { intervalMs: 100 });
+      expect(done.status, done.reason ?? "").to.equal("confirmed");
+      expect(done).to.deep.include({ supplier: supplier.address, voucherId: id.toString(), programme: Number(t.f.programme), amount: "300000" });
+      expect(await t.f.ledger.balanceOf(holder.address, id)).to.equal(FACE - 3_000n * CNY);
+      const { signature: _signature, ...consent } = b.consent;
+      const digest = consentDigestV2(domainOf((await service.clientV2.signingInfo()).consentDomain), consent);
+      expect(digest).to.equal(await t.f.ledger.consentDigest(consent));
+      const mirrored = await eventually(async () => {
+        const rows = await readOut<{ invoice_number_hash: string; supplier: string; programme: number; amount: string; transaction_hash: string; consent_digest: string }[]>(
+          service,
+          "/test/mirror/v2-redemptions",
+        );
+        return rows.find((r) => r.invoice_number_hash === b.consent.invoiceNumberHash);
+      }, "the mirror to see the redemption");
+      expect(mirrored).to.deep.include({ supplier: supplier.address, amount: "300000", transaction_hash: done.transactionHash, consent_digest: digest });
+      expect(Number(mirrored.programme)).to.equal(Number(t.f.programme));
+      // The same request again is the stored one.
+      expect(await service.clientV2.submit(b)).to.deep.include({ id: accepted.id, existing: true, status: "confirmed" });
+      const final = await service.clientV2.wait(accepted.id, supplier, { intervalMs: 100, final: true });
+      expect(final.final).to.equal(true);
+    });
+
+    it("takes a batch: each item answered in its place, both redeemed", async function () {
+      const id = await voucher();
+      const nonce = BigInt((await service.clientV2.signingInfo(supplier.address)).nextNonce!);
+      const a = await bodyOf(id, 1_000n * CNY, { nonce });
+      const b = await bodyOf(id, 2_000n * CNY, { nonce: nonce + 1n });
+      const bad = { ...a, consent: { ...a.consent, amount: -1n } };
+      const results = await service.clientV2.submitBatch([a, b, bad]);
+      expect(results.map((r) => r.status)).to.deep.equal([202, 202, 400]);
+      expect(results[2]!.problem?.code).to.equal("VALIDATION_FAILED");
+      for (const r of results.slice(0, 2)) {
+        const done = await service.clientV2.wait(r.accepted!.id, supplier, { intervalMs: 100 });
+        expect(done.status, done.reason ?? "").to.equal("confirmed");
+      }
+      expect(await t.f.ledger.balanceOf(holder.address, id)).to.equal(FACE - 3_000n * CNY);
+    });
+
+    describe("refusals at admission, with nothing stored or sent", function () {
+      it("refuses a consent whose deadline has passed, and one that runs longer than 90 days", async function () {
+        const id = await voucher();
+        const t0 = await now(t.f.ethers);
+        const expired = await refused(await bodyOf(id, 1_000n * CNY, { overrides: { deadline: t0 - 10n } }), "CONSENT_EXPIRED");
+        expect(expired.problem.error).to.equal("VoucherLedgerConsentExpired");
+        await refused(await bodyOf(id, 1_000n * CNY, { overrides: { deadline: t0 + 91n * DAY } }), "CONSENT_TOO_LONG");
+      });
+
+      it("refuses a request of another supplier than the consent names, and an unaccredited supplier", async function () {
+        const id = await voucher();
+        const mismatch = await bodyOf(id, 1_000n * CNY, { overrides: { supplier: otherSupplier.address } });
+        const p = await refused(mismatch, "REQUEST_MISMATCH");
+        expect(p.problem.detail).to.include(`the consent's supplier ${otherSupplier.address}`);
+        const unaccredited = await refused(
+          await bodyOf(id, 1_000n * CNY, { from: otherSupplier, overrides: { supplier: otherSupplier.address } }),
+          "NOT_ACCREDITED",
+        );
+        expect(unaccredited.problem.detail).to.include(`supplier ${otherSupplier.address} is not accredited for programme ${t.f.programme}`);
+      });
+
+      it("refuses an invoice this programme already paid", async function () {
+        const id = await voucher();
+        const number = ++invoice;
+        const first = await makeConsent(t.f, id, 1_000n * CNY, number);
+        const signature = await holder.signTypedData(domainOf((await service.clientV2.signingInfo()).consentDomain), CONSENT_TYPES_V2, first);
+        await (await t.f.ledger.connect(t.f.supplier).redeem(first, signature)).wait();
+        await refused(await bodyOf(id, 500n * CNY, { invoice: number }), "INVOICE_USED");
+      });
+
+      it("refuses a redemption between related parties", async function () {
+        const id = await voucher();
+        const r = t.f.registry.connect(t.f.governor);
+        await (await r.recordRelation(t.f.entities.startup, t.f.entities.supplier, encodeBytes32String("shareholder"))).wait();
+        try {
+          await refused(await bodyOf(id, 1_000n * CNY), "RELATED_PARTIES");
+        } finally {
+          await (await r.clearRelation(t.f.entities.startup, t.f.entities.supplier, encodeBytes32String("sold"))).wait();
+        }
+        await refused(await bodyOf(id, 1_000n * CNY, { overrides: { unrelated: false } }), "UNDECLARED_RELATION");
+      });
+
+      it("refuses a compute class the supplier is not accredited for", async function () {
+        const id = await voucher();
+        const r = t.f.registry.connect(t.f.governor);
+        const t0 = await now(t.f.ethers);
+        await (await r.accredit(t.f.entities.supplier, t.f.programme, t0, t0 + 3n * YEAR, 0b01)).wait();
+        try {
+          const p = await refused(await bodyOf(id, 1_000n * CNY, { overrides: { computeClass: CLASS.OTHER, invoiceTotal: 10_000n * CNY } }), "CLASS_NOT_ACCREDITED");
+          expect(p.problem.args).to.deep.include({ computeClass: String(CLASS.OTHER) });
+        } finally {
+          await (await r.accredit(t.f.entities.supplier, t.f.programme, t0, t0 + 3n * YEAR, 0b11)).wait();
+        }
+      });
+
+      it("refuses a consent the holder cancelled, and one in the new epoch not signed by the holder", async function () {
+        const id = await voucher(holder2.address);
+        await (await t.f.ledger.connect(t.f.holder2).cancelConsents()).wait();
+        await refused(await bodyOf(id, 1_000n * CNY, { signer: holder2 }), "CONSENT_CANCELLED");
+        await refused(await bodyOf(id, 1_000n * CNY, { signer: holder, overrides: { epoch: 1 } }), "INVALID_CONSENT");
+      });
+    });
+
+    it("serves ledger v2's endpoints only: v1's POST /v1/redemptions is not there", async function () {
+      const response = await fetch(`${service.url}/v1/redemptions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      expect(response.status).to.equal(404);
+      const info = await service.clientV2.signingInfo();
+      expect(info.consentDomain).to.deep.include({ name: "VoucherLedger", version: "2", verifyingContract: await t.f.ledger.getAddress() });
+      expect(info.forwarder).to.equal(await t.f.forwarder.getAddress());
+    });
+  });
+}
