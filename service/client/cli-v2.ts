@@ -28,7 +28,7 @@ Ledger v2 (a service whose ledger is v2: LEDGER_VERSION=2):
       --amount 300.00            what the voucher pays, in the currency, at most the programme's ratio of the total
       --invoice-total 1000.00    the invoice's total, in the currency
       --class N                  the invoice's compute class (the governor's list: 1 domestic, 2 other, …)
-      --invoice NUMBER           the invoice's number: 20 digits, or CODE-NUMBER (hashed as the README's "Invoices" says)
+      --invoice NUMBER           the invoice's number: 20 digits, or CODE-NUMBER (hashed as the README's "Identities on chain" says)
       --service-from DATE        the service period, YYYY-MM-DD to YYYY-MM-DD (inclusive)
       --service-to DATE
       --gpu-hours 720.00         metered GPU-hours (two decimals)

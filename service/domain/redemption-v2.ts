@@ -25,7 +25,7 @@ export const LEDGER_V2_REDEMPTION_ABI = [
   "function decimals() view returns (uint8)",
   "function eip712Domain() view returns (bytes1 fields, string name, string version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] extensions)",
   "function getAccount(address account) view returns ((uint32 entity, uint8 category, uint8 roles, bool related, uint32 consentEpoch))",
-  "function invoicePaidBy(bytes32 invoiceKey, uint32 programme) view returns (uint64)",
+  "function invoicePaidBy(bytes32 invoiceKey_, uint32 programme) view returns (uint64)",
   "error VoucherLedgerUnknownVoucher(uint256 id)",
   "error VoucherLedgerInactive(uint256 id, uint8 status)",
   "error VoucherLedgerFrozen(uint256 id)",

@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import { expect } from "chai";
 import { encodeBytes32String, Wallet } from "ethers";
 
@@ -10,15 +15,17 @@ import {
   signConsentV2,
   signRedemptionV2,
 } from "../../../service/client/index.js";
+import { dateOfDay, dayOfInstant, invoiceNumberHash } from "../../../service/domain/identity.js";
 import { consentDigestV2 } from "../../../service/domain/redemption-v2.js";
 import { devAccountKey } from "../../../service/internal/config.js";
-import { CLASS, CNY, DAY, issueVoucher, makeConsent, now, YEAR } from "../../helpers/scheme-fixture.js";
+import { CLASS, CNY, DAY, invoiceNumber, issueVoucher, makeConsent, now, YEAR } from "../../helpers/scheme-fixture.js";
 import { deployTestLedgerV2, mirrorEnvV2, type TestLedgerV2 } from "../helpers/ledger-v2.js";
 import { backends, newDatabase, type TestDatabase } from "../helpers/mirror.js";
 import { type LocalNode, rpcCall, startNode } from "../helpers/node.js";
 import { eventually, readOut, type Service, startServiceWith, TEST_RELAYER_KEYS } from "./helpers/scenario.js";
 
-const FACE = 1_000_000n * CNY;
+/** Small vouchers: the programme caps a company at CNY 8m a year. */
+const FACE = 100_000n * CNY;
 const RELAYERS = TEST_RELAYER_KEYS.map((key) => new Wallet(key).address);
 
 for (const backend of backends()) {
@@ -201,6 +208,60 @@ for (const backend of backends()) {
         await refused(await bodyOf(id, 1_000n * CNY, { signer: holder2 }), "CONSENT_CANCELLED");
         await refused(await bodyOf(id, 1_000n * CNY, { signer: holder, overrides: { epoch: 1 } }), "INVALID_CONSENT");
       });
+    });
+
+    it("runs the client CLI's v2 commands end to end: the start-up signs, the supplier redeems and reads the confirmed status", async function () {
+      const dir = await mkdtemp(join(tmpdir(), "cvl-cli-v2-"));
+      const run = (args: string[], env: Record<string, string>) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+          execFile(process.execPath, ["--import", "tsx", "service/client/cli.ts", ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+            resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
+          );
+        });
+      try {
+        const ref = `RELAY-V2-CLI-${++refs}`;
+        await issueVoucher(t.f, ref, FACE);
+        const today = dayOfInstant(await now(t.f.ethers));
+        for (const doc of ["contract", "invoice", "payment"]) await writeFile(join(dir, `${doc}.pdf`), `${doc} ${Date.now()}`);
+        const consentFile = join(dir, "consent.json");
+        const number = invoiceNumber(++invoice);
+        const sign = [
+          "v2", "consent", "sign", "--service", service.url, "--programme", String(t.f.programme), "--ref", ref, "--supplier", supplier.address,
+          "--amount", "300.00", "--invoice-total", "1000.00", "--class", String(CLASS.DOMESTIC), "--invoice", number,
+          "--service-from", dateOfDay(today - 10), "--service-to", dateOfDay(today - 1), "--gpu-hours", "720.00", "--contract-date", dateOfDay(today - 30),
+          "--contract-file", join(dir, "contract.pdf"), "--invoice-file", join(dir, "invoice.pdf"), "--payment-file", join(dir, "payment.pdf"),
+          "--out", consentFile,
+        ];
+        const undeclared = await run(sign, { HOLDER_PRIVATE_KEY: holder.privateKey });
+        expect(undeclared.code).to.equal(2);
+        expect(undeclared.stderr).to.include("--declare-unrelated");
+        const signed = await run([...sign, "--declare-unrelated"], { HOLDER_PRIVATE_KEY: holder.privateKey });
+        expect(signed.code, signed.stderr).to.equal(0);
+        const file = JSON.parse(await readFile(consentFile, "utf8")) as { consent: Record<string, unknown>; salts: Record<string, string> };
+        expect(file.consent).to.deep.include({ amount: "30000", invoiceTotal: "100000", invoiceNumberHash: invoiceNumberHash(number), gpuCentihours: "72000", unrelated: true });
+        expect(Object.keys(file.salts)).to.deep.equal(["contract", "invoice", "payment"]);
+        const redeemed = await run(["v2", "redeem", "--consent", consentFile, "--wait", "--json"], { SUPPLIER_PRIVATE_KEY: supplier.privateKey });
+        expect(redeemed.code, redeemed.stderr).to.equal(0);
+        const id = (JSON.parse(redeemed.stdout.split("\n}\n")[0] + "}") as { id: string }).id;
+        const status = await run(["v2", "status", "--service", service.url, id], { SUPPLIER_PRIVATE_KEY: supplier.privateKey });
+        expect(status.code, status.stderr).to.equal(0);
+        expect(status.stdout).to.include(`request ${id}: confirmed, 300.00 CNY`).and.include(`(programme ${t.f.programme}) for supplier ${supplier.address}`);
+        const voucherId = await t.f.ledger.voucherId(t.f.programme, encodeBytes32String(ref));
+        expect(await t.f.ledger.balanceOf(holder.address, voucherId)).to.equal(FACE - 30_000n);
+        // Sent again, the consent's invoice has this supplier's confirmed request: that one is the answer.
+        const again = await run(["v2", "redeem", "--consent", consentFile], { SUPPLIER_PRIVATE_KEY: supplier.privateKey });
+        expect(again.code, again.stderr).to.equal(0);
+        expect(again.stdout).to.include(`already known: request ${id} (confirmed)`);
+        // 30% of another class's invoice, whose ratio is 20%: refused at admission with the ledger's reason, exit 1.
+        const over = [...sign.slice(0, sign.indexOf("--class")), "--class", String(CLASS.OTHER), "--invoice", invoiceNumber(++invoice),
+          ...sign.slice(sign.indexOf("--service-from")), "--declare-unrelated"];
+        expect((await run(over, { HOLDER_PRIVATE_KEY: holder.privateKey })).code).to.equal(0);
+        const refusal = await run(["v2", "redeem", "--consent", consentFile], { SUPPLIER_PRIVATE_KEY: supplier.privateKey });
+        expect(refusal.code).to.equal(1);
+        expect(refusal.stderr).to.equal("refused: OVER_RATIO (422): the amount 30000 is more than 20% of the invoice total 100000\n");
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it("serves ledger v2's endpoints only: v1's POST /v1/redemptions is not there", async function () {
