@@ -2,13 +2,13 @@ import { createServer, type Server } from "node:http";
 
 import { expect } from "chai";
 
-import { dump, expectMirrorEqualsChain } from "./helpers/compare.js";
-import { grow, snapshot } from "./helpers/fork.js";
-import { deployTestLedger, rng, runWorkload, type TestLedger } from "./helpers/ledger.js";
-import { backends, mirrorEnv, newDatabase, syncAndRead, type TestDatabase } from "./helpers/mirror.js";
-import { freePort, type LocalNode, startNode } from "./helpers/node.js";
-import { type MirrorProcess, spawnMirror } from "./helpers/process.js";
-import { eventually } from "./relay/helpers/scenario.js";
+import { dump, expectMirrorEqualsChain } from "../helpers/compare.js";
+import { grow, snapshot } from "../helpers/fork.js";
+import { deployTestLedger, rng, runWorkload, type TestLedger } from "../helpers/ledger.js";
+import { backends, mirrorEnv, newDatabase, syncAndRead, type TestDatabase } from "../helpers/mirror.js";
+import { freePort, type LocalNode, startNode } from "../helpers/node.js";
+import { type MirrorProcess, spawnMirror } from "../helpers/process.js";
+import { eventually } from "../relay/helpers/scenario.js";
 
 interface HoldingProxy {
   url: string;

@@ -1,17 +1,17 @@
 import { expect } from "chai";
 
-import { createApi, startHttpServer } from "../../service/api/index.js";
-import { loadConfig } from "../../service/internal/config.js";
-import { ReorgTooDeepError } from "../../service/internal/errors.js";
-import { createLogger } from "../../service/internal/logger.js";
-import { type Mirror, openMirror } from "../../service/mirror.js";
-import { type Client, createClient, tokenFor } from "./api/helpers.js";
-import { grow, snapshot } from "./helpers/fork.js";
-import { deployTestLedger, runWorkload, type TestLedger } from "./helpers/ledger.js";
-import { backends, mirrorEnv, syncAndRead, testDatabases, withMirror } from "./helpers/mirror.js";
-import { freePort, type LocalNode, startNode } from "./helpers/node.js";
-import { type MirrorProcess, spawnMirror } from "./helpers/process.js";
-import { eventually } from "./relay/helpers/scenario.js";
+import { createApi, startHttpServer } from "../../../service/api/index.js";
+import { loadConfig } from "../../../service/internal/config.js";
+import { ReorgTooDeepError } from "../../../service/internal/errors.js";
+import { createLogger } from "../../../service/internal/logger.js";
+import { type Mirror, openMirror } from "../../../service/mirror.js";
+import { type Client, createClient, tokenFor } from "../api/helpers.js";
+import { grow, snapshot } from "../helpers/fork.js";
+import { deployTestLedger, runWorkload, type TestLedger } from "../helpers/ledger.js";
+import { backends, mirrorEnv, syncAndRead, testDatabases, withMirror } from "../helpers/mirror.js";
+import { freePort, type LocalNode, startNode } from "../helpers/node.js";
+import { type MirrorProcess, spawnMirror } from "../helpers/process.js";
+import { eventually } from "../relay/helpers/scenario.js";
 
 const API_ENV = {
   PORT: "0",
