@@ -1,8 +1,8 @@
 /**
  * Start-up of the service (service/main.ts) on a mirror that is already synced: the time from launching `node` to
- * the "audit API listening" log line, and to the first answer of GET /health, with the CPU time the process had used
- * by the listening line (read from /proc, so it is less disturbed by the other processes of a shared machine than
- * the wall time). Each launch is stopped with SIGTERM and waited for before the next, so that the store is free.
+ * its listening log record (`"event":"api.listening"`), and to the first answer of GET /health, with the CPU time the
+ * process had used by that record (read from /proc, so it is less disturbed by the other processes of a shared
+ * machine than the wall time). Each launch is stopped with SIGTERM and waited for before the next, so that the store is free.
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -13,7 +13,7 @@ import { nodeArgs, type Runner } from "./service.js";
 
 export interface Launch {
   runner: Runner;
-  /** Launch to the "audit API listening" log line. */
+  /** Launch to the listening log record. */
   listeningMs: number;
   /** Launch to the first 200 of GET /health. */
   healthMs: number;
@@ -27,6 +27,16 @@ async function cpuTimeMs(pid: number): Promise<number | undefined> {
     const stat = await readFile(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A log line as its JSON record; undefined for a line that is not one. */
+function parseRecord(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
@@ -49,10 +59,11 @@ export async function launchService(runner: Runner, env: Record<string, string>,
       const timer = setTimeout(() => reject(new Error(`the service did not listen within ${timeoutMs} ms:\n${output}`)), timeoutMs);
       createInterface({ input: child.stdout }).on("line", (line) => {
         output += `${line}\n`;
-        if (!line.includes('"audit API listening"')) return;
+        const record = parseRecord(line);
+        if (record?.event !== "api.listening") return;
         const ms = elapsed();
         clearTimeout(timer);
-        resolve({ url: (JSON.parse(line) as { url: string }).url, ms, cpu: cpuTimeMs(child.pid!) });
+        resolve({ url: String(record.url), ms, cpu: cpuTimeMs(child.pid!) });
       });
       void exited.then((code) => reject(new Error(`the service exited with ${code} before it listened:\n${output}`)));
     });
