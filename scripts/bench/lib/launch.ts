@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 
+import { parseLogRecord } from "../../../service/internal/logger.js";
 import { PROJECT_ROOT } from "../../../service/internal/paths.js";
 import { nodeArgs, type Runner } from "./service.js";
 
@@ -32,16 +33,6 @@ async function cpuTimeMs(pid: number): Promise<number | undefined> {
   }
 }
 
-/** A log line as its JSON record; undefined for a line that is not one. */
-function parseRecord(line: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(line);
-    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Launches the service with `env` (PORT 0, LOG_LEVEL info are set here) until it listens and answers /health. */
 export async function launchService(runner: Runner, env: Record<string, string>, timeoutMs = 60_000): Promise<Launch> {
   const started = process.hrtime.bigint();
@@ -59,7 +50,7 @@ export async function launchService(runner: Runner, env: Record<string, string>,
       const timer = setTimeout(() => reject(new Error(`the service did not listen within ${timeoutMs} ms:\n${output}`)), timeoutMs);
       createInterface({ input: child.stdout }).on("line", (line) => {
         output += `${line}\n`;
-        const record = parseRecord(line);
+        const record = parseLogRecord(line);
         if (record?.event !== "api.listening") return;
         const ms = elapsed();
         clearTimeout(timer);

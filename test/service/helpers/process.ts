@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 
+import { parseLogRecord } from "../../../service/internal/logger.js";
 import { ROOT, stopChild } from "./node.js";
 
 /** What a log line is matched on: its `event` field (a string), or a predicate over the parsed record. */
@@ -29,16 +30,6 @@ export interface LoggedProcess {
 /** A started service (service/main.ts). */
 export type MirrorProcess = LoggedProcess;
 
-/** A line as its JSON record; undefined for a line that is not a JSON object. */
-function record(line: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(line);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Spawns `node args` in the repository with exactly `env` and follows its JSON log records: the one way a test starts
  * a child process of ours and waits for it (`waitFor` an event, `listening()` for its port).
@@ -55,7 +46,7 @@ export function spawnLogged(args: string[], env: Record<string, string | undefin
       buffers.set(stream, parts.pop() ?? "");
       for (const line of parts) {
         lines.push(line);
-        const parsed = record(line);
+        const parsed = parseLogRecord(line);
         if (parsed === undefined) continue;
         for (const w of [...waiters]) {
           if (matches(w.match, parsed)) {
@@ -72,7 +63,7 @@ export function spawnLogged(args: string[], env: Record<string, string | undefin
   const describe = (match: LogMatch) => (typeof match === "string" ? `"event":"${match}"` : "the predicate");
   const waitFor = (match: LogMatch, timeoutMs = 60_000): Promise<Record<string, unknown>> => {
     for (const line of lines) {
-      const parsed = record(line);
+      const parsed = parseLogRecord(line);
       if (parsed !== undefined && matches(match, parsed)) return Promise.resolve(parsed);
     }
     return new Promise((resolve, reject) => {
@@ -90,7 +81,7 @@ export function spawnLogged(args: string[], env: Record<string, string | undefin
       const listened = await waitFor("api.listening", timeoutMs);
       return { url: String(listened.url), port: Number(listened.port) };
     },
-    parsed: () => lines.map((line) => record(line) ?? { msg: line }),
+    parsed: () => lines.map((line) => parseLogRecord(line) ?? { msg: line }),
     output: () => lines.join("\n"),
     stop: (signal) => stopChild(child, signal),
   };
