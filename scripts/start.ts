@@ -4,7 +4,8 @@
  * - Without RPC_URL (embedded defaults): starts a local chain (anvil, from the npm package) on 127.0.0.1:8545
  *   (CHAIN_PORT) whose state is kept in <DATA_DIR>/chain, deploys the ledger to it with the Ignition module, sets up
  *   the demo scheme (scripts/demo.ts), and runs the service (mirror + audit API + relay + dashboard) on PGlite in
- *   <DATA_DIR> (.data by default), on http://127.0.0.1:8080 unless PORT says otherwise. The service's JSON log goes to
+ *   <DATA_DIR> (.data by default), on http://127.0.0.1:8080 unless PORT says otherwise. A port of 0 is any free
+ *   port: the chain and the service report the one they bound, and <DATA_DIR>/stack.json records both. The service's JSON log goes to
  *   <DATA_DIR>/service.log; the terminal gets the banner (demo accounts, a ready auditor token, the dashboard's
  *   one-click link, ready client commands) and, on a terminal, one status line. While nothing happens, the chain
  *   mines an empty block a second until the last activity is FINALITY_DEPTH blocks deep (scripts/lib/idle-finality.ts).
@@ -27,6 +28,7 @@ import pg from "pg";
 
 import { createTokens, loadOrCreateSecret, readSecretFile, secretKey } from "../service/internal/tokens.js";
 import { loadConfig, parseEnv } from "../service/internal/config.js";
+import { parseLogRecord } from "../service/internal/logger.js";
 import { PROJECT_ROOT } from "../service/internal/paths.js";
 import { localStackFiles, lockHolder, readStackState, removeStackState, type StackState, writeStackState } from "../service/internal/local-stack.js";
 import { DEMO_ACCOUNTS, DEMO_REDEEMABLE, devAccount, setUpDemo } from "./demo.js";
@@ -35,15 +37,16 @@ import { type Deployment, deploymentPath, readDeployment, writeDeployment } from
 import { deployTo } from "./tasks/actions/deploy.js";
 
 const ROOT = PROJECT_ROOT;
+/** The ports asked for; 0: any free port, which the chain and the service report once they listen. */
 const CHAIN_PORT = Number(process.env.CHAIN_PORT ?? 8545);
-const CHAIN_URL = `http://127.0.0.1:${CHAIN_PORT}`;
 const port = Number(process.env.PORT ?? 8080);
 const DATA_DIR = resolve(process.env.DATA_DIR ?? join(ROOT, ".data"));
 /** Ignition's deployment id (journal folder) for the chain npm start runs. */
 const IGNITION_ID = "npm-start";
 /** How often the idle chain mines an empty block until its last activity is final. */
 const IDLE_BLOCK_MS = 1000;
-const apiUrl = `http://127.0.0.1:${port}`;
+/** The service's address as configured (before it runs: with PORT=0 the running stack's is in its state file). */
+const configuredApiUrl = `http://127.0.0.1:${port}`;
 /**
  * Whether this script runs compiled (dist/scripts/start.js, as `npm start` runs it) or from its sources under tsx (as
  * the tests run it). The service is started the same way, so that a test never runs an out-of-date dist/.
@@ -114,7 +117,7 @@ async function printToken(): Promise<void> {
       fail(`${(error as Error).message} (fix it in the environment)`);
     }
   }
-  const serviceUrl = state?.serviceUrl ?? apiUrl;
+  const serviceUrl = state?.serviceUrl ?? configuredApiUrl;
   const token = auditorToken(secret, ttl, state?.auditor ?? devAccount(DEMO_ACCOUNTS.auditor).address);
   process.stderr.write(
     `An auditor sign-in for the local stack at ${serviceUrl}, valid ${Math.round(ttl / 60)} minutes:\n` +
@@ -183,13 +186,13 @@ async function production(): Promise<void> {
 }
 
 /** Deploys the ledger to the local chain with the Ignition module, as `npx hardhat ledger deploy` does. */
-async function deployLocal(chainDir: string): Promise<Deployment> {
+async function deployLocal(chainDir: string, chainUrl: string): Promise<Deployment> {
   // The Ignition journal of an earlier chain would describe contracts that no longer exist.
   await rm(join(ROOT, "scripts", "ignition", "deployments", IGNITION_ID), { recursive: true, force: true });
   // Hardhat loads hardhat.config.ts and its tasks, which are TypeScript: compiled, this script has no tsx loaded yet.
   if (COMPILED) (await import("tsx/esm/api")).register();
   const hre = (await import("hardhat")).default;
-  const connection = await hre.network.create({ network: "localhost", override: { url: CHAIN_URL } });
+  const connection = await hre.network.create({ network: "localhost", override: { url: chainUrl } });
   try {
     return await deployTo(connection, {
       deploymentId: IGNITION_ID,
@@ -229,7 +232,7 @@ function logLineInWords(line: string): string | undefined {
  * The terminal's output while the stack runs: lines, and on a terminal one status line kept at the bottom (head,
  * indexed block, finality), redrawn every 2 s.
  */
-function createConsole(serviceUrl: string) {
+function createConsole() {
   const tty = process.stdout.isTTY === true;
   let status = "";
   let timer: NodeJS.Timeout | undefined;
@@ -239,7 +242,7 @@ function createConsole(serviceUrl: string) {
     process.stdout.write(`${line}\n`);
     draw();
   };
-  const refresh = async () => {
+  const refresh = async (serviceUrl: string) => {
     try {
       const s = (await (await fetch(`${serviceUrl}/status`, { signal: AbortSignal.timeout(2000) })).json()) as {
         head: number; indexed: number; lag: number; finalizedBlock: number;
@@ -252,10 +255,10 @@ function createConsole(serviceUrl: string) {
   };
   return {
     say,
-    startStatus() {
+    startStatus(serviceUrl: string) {
       if (!tty) return;
-      void refresh();
-      timer = setInterval(() => void refresh(), 2000);
+      void refresh(serviceUrl);
+      timer = setInterval(() => void refresh(serviceUrl), 2000);
     },
     stopStatus() {
       clearInterval(timer);
@@ -265,8 +268,10 @@ function createConsole(serviceUrl: string) {
   };
 }
 
-function banner(options: { deployment: Deployment; chainDir: string; token: string; ttlSeconds: number; logFile: string }): string {
-  const { deployment, token } = options;
+function banner(options: {
+  deployment: Deployment; chainDir: string; chainUrl: string; apiUrl: string; token: string; ttlSeconds: number; logFile: string;
+}): string {
+  const { deployment, token, apiUrl } = options;
   const address = (index: number) => devAccount(index).address;
   const key = (index: number) => devAccount(index).privateKey;
   const invoice = hexlify(randomBytes(32));
@@ -278,7 +283,7 @@ function banner(options: { deployment: Deployment; chainDir: string; token: stri
   return `
 The compute-voucher ledger is running.
 
-  chain        ${CHAIN_URL} (anvil, chain ${deployment.chainId}, saved in ${options.chainDir}), ledger ${deployment.ledger}
+  chain        ${options.chainUrl} (anvil, chain ${deployment.chainId}, saved in ${options.chainDir}), ledger ${deployment.ledger}
   dashboard    ${apiUrl}/
   audit API    ${apiUrl}/v1     docs ${apiUrl}/docs     OpenAPI ${apiUrl}/openapi.json
   operations   ${apiUrl}/status  ${apiUrl}/metrics
@@ -306,11 +311,33 @@ Admin tasks (ledger v2) work against this chain with --network localhost: npx ha
 Ctrl-C stops everything.`;
 }
 
+/**
+ * What a child says on stdout once it listens: each line goes to `onLine`, which calls `report` with the address when
+ * it sees it. Rejects if the child exits first or `timeoutMs` passes.
+ */
+function reported(child: ChildProcess, what: string, timeoutMs: number, onLine: (line: string, report: (value: string) => void) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not say where it listens within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    const report = (value: string) => {
+      clearTimeout(timer);
+      resolve(value);
+    };
+    lines(child.stdout, (line) => onLine(line, report));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} stopped (exit ${code})`));
+    });
+  });
+}
+
+/** anvil's words once it listens (it has no machine-readable form): "Listening on 127.0.0.1:8545". */
+const ANVIL_LISTENING = /^Listening on (127\.0\.0\.1:\d+)$/;
+
 async function embedded(): Promise<void> {
-  if (await portInUse(CHAIN_PORT)) {
+  if (CHAIN_PORT !== 0 && (await portInUse(CHAIN_PORT))) {
     fail(`port ${CHAIN_PORT} is in use: stop what runs there (another "npm start" or "npm run chain"), start with CHAIN_PORT=<another port>, or set RPC_URL to use that node`);
   }
-  if (await portInUse(port)) fail(`port ${port} is in use: stop what runs there, or start with PORT=<another port>`);
+  if (port !== 0 && (await portInUse(port))) fail(`port ${port} is in use: stop what runs there, or start with PORT=<another port>`);
   const dataDir = DATA_DIR;
   const files = localStackFiles(dataDir);
   const other = await readStackState(dataDir);
@@ -335,7 +362,7 @@ async function embedded(): Promise<void> {
     fail(`${(error as Error).message} (fix it in the environment)`);
   }
   const finalityDepth = process.env.FINALITY_DEPTH ?? "2";
-  const out = createConsole(apiUrl);
+  const out = createConsole();
 
   const children: ChildProcess[] = [];
   let keeper: { stop(): Promise<void> } | undefined;
@@ -359,13 +386,14 @@ async function embedded(): Promise<void> {
 
   try {
     // anvil keeps the chain in the data folder (written every few seconds and on exit), so the next start resumes it.
+    // Not --silent: its stdout says the port it bound (CHAIN_PORT=0: any free one); the rest of it (every call) is
+    // dropped, as --silent would, and its stderr shown.
     const chain = spawn(
       join(ROOT, "node_modules", ".bin", "anvil"),
-      ["--host", "127.0.0.1", "--port", String(CHAIN_PORT), "--accounts", "20", "--state", stateFile, "--state-interval", "2", "--silent"],
+      ["--host", "127.0.0.1", "--port", String(CHAIN_PORT), "--accounts", "20", "--state", stateFile, "--state-interval", "2"],
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
     children.push(chain);
-    lines(chain.stdout, (line) => out.say(`[chain] ${line}`));
     lines(chain.stderr, (line) => out.say(`[chain] ${line}`));
     chain.once("exit", (code) => {
       if (!stopping) {
@@ -373,10 +401,14 @@ async function embedded(): Promise<void> {
         void stop(1);
       }
     });
+    const chainUrl = `http://${await reported(chain, "the local chain", 60_000, (line, report) => {
+      const match = ANVIL_LISTENING.exec(line.trim());
+      if (match !== null) report(match[1]!);
+    })}`;
     const chainId = await waitFor(
       "the local chain",
       async () => {
-        const response = await fetch(CHAIN_URL, {
+        const response = await fetch(chainUrl, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
@@ -385,8 +417,8 @@ async function embedded(): Promise<void> {
       },
       60_000,
     );
-    const provider = new JsonRpcProvider(CHAIN_URL, chainId, { staticNetwork: true, cacheTimeout: -1 });
-    console.log(`[chain] anvil on ${CHAIN_URL}, ${resuming ? `resumed from ${stateFile}` : "a new chain"}`);
+    const provider = new JsonRpcProvider(chainUrl, chainId, { staticNetwork: true, cacheTimeout: -1 });
+    console.log(`[chain] anvil on ${chainUrl}, ${resuming ? `resumed from ${stateFile}` : "a new chain"}`);
     let deployment = await savedDeployment(provider, chainDir);
     if (deployment === undefined) {
       if (resuming) {
@@ -395,10 +427,10 @@ async function embedded(): Promise<void> {
             `blocks were saved?): start afresh with "npm start -- --reset"`,
         );
       }
-      deployment = await deployLocal(chainDir);
+      deployment = await deployLocal(chainDir, chainUrl);
     }
     const state: StackState = {
-      pid: process.pid, ready: false, serviceUrl: apiUrl, rpcUrl: CHAIN_URL, chainId: deployment.chainId,
+      pid: process.pid, ready: false, serviceUrl: configuredApiUrl, rpcUrl: chainUrl, chainId: deployment.chainId,
       deploymentFile: deploymentPath(deployment.chainId, chainDir), auditor: devAccount(DEMO_ACCOUNTS.auditor).address,
       tokenTtlSeconds: apiConfig.tokenTtlSeconds, startedAt: new Date().toISOString(),
     };
@@ -407,7 +439,7 @@ async function embedded(): Promise<void> {
     await writeDeployment(deployment, deploymentPath(deployment.chainId));
     await setUpDemo(provider, deployment, (line) => console.log(`[demo] ${line.replace(/^demo: /, "")}`));
     provider.destroy();
-    keeper = keepFinalizing({ url: CHAIN_URL, depth: Number(finalityDepth), intervalMs: IDLE_BLOCK_MS });
+    keeper = keepFinalizing({ url: chainUrl, depth: Number(finalityDepth), intervalMs: IDLE_BLOCK_MS });
 
     // The local stack keeps everything in the data folder (PGlite), so that it resumes as a whole.
     const { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
@@ -418,17 +450,11 @@ async function embedded(): Promise<void> {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: {
-        ...inherited, RPC_URL: CHAIN_URL, DATA_DIR: dataDir, DEPLOYMENT_FILE: state.deploymentFile, PORT: String(port),
+        ...inherited, RPC_URL: chainUrl, DATA_DIR: dataDir, DEPLOYMENT_FILE: state.deploymentFile, PORT: String(port),
         FINALITY_DEPTH: finalityDepth, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", AUTH_SECRET: secret,
       },
     });
     children.push(service);
-    // The JSON log goes to the file; warnings and errors also to the terminal, in words.
-    lines(service.stdout, (line) => {
-      log.write(`${line}\n`);
-      const words = logLineInWords(line);
-      if (words !== undefined) out.say(`[service] ${words}`);
-    });
     lines(service.stderr, (line) => out.say(`[service] ${line}`));
     service.once("exit", (code) => {
       if (!stopping) {
@@ -436,11 +462,21 @@ async function embedded(): Promise<void> {
         void stop(1);
       }
     });
+    // The JSON log goes to the file; warnings and errors also to the terminal, in words. Its `api.listening` record
+    // says where the service listens (PORT=0: any free port).
+    const apiUrl = await reported(service, "the service", 120_000, (line, report) => {
+      log.write(`${line}\n`);
+      const words = logLineInWords(line);
+      if (words !== undefined) out.say(`[service] ${words}`);
+      const record = parseLogRecord(line);
+      if (record?.event === "api.listening" && typeof record.port === "number") report(`http://127.0.0.1:${record.port}`);
+    });
     await waitFor("the service", async () => ((await fetch(`${apiUrl}/ready`)).ok ? true : undefined), 120_000);
-    await writeStackState(dataDir, { ...state, ready: true });
     const token = auditorToken(secret, apiConfig.tokenTtlSeconds, state.auditor);
-    out.say(banner({ deployment, chainDir, token, ttlSeconds: apiConfig.tokenTtlSeconds, logFile: files.serviceLog }));
-    out.startStatus();
+    out.say(banner({ deployment, chainDir, chainUrl, apiUrl, token, ttlSeconds: apiConfig.tokenTtlSeconds, logFile: files.serviceLog }));
+    // Ready once the banner is out: a script (or test) that waits for the state file finds the banner printed.
+    await writeStackState(dataDir, { ...state, serviceUrl: apiUrl, ready: true });
+    out.startStatus(apiUrl);
   } catch (error) {
     if (stopping) return;
     out.say(`npm start: ${(error as Error).message}`);

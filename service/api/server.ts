@@ -86,10 +86,17 @@ export async function startHttpServer(api: Api, options: { host?: string; port?:
   });
   const address = server.address() as AddressInfo;
   const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  api.services.logger.info({ url: `http://${shown}:${address.port}` }, "audit API listening");
+  const url = `http://${shown}:${address.port}`;
+  // The bound port as a structured record (PORT=0 binds any free port): what a parent process waits for, so it is
+  // logged below LOG_LEVEL too (not when silent).
+  const logger = api.services.logger;
+  (logger.level === "silent" || logger.isLevelEnabled("info") ? logger : logger.child({}, { level: "info" })).info(
+    { event: "api.listening", port: address.port, url },
+    "audit API listening",
+  );
   return {
     server,
-    url: `http://${shown}:${address.port}`,
+    url,
     port: address.port,
     close: () =>
       new Promise<void>((resolve) => {

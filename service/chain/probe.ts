@@ -1,5 +1,8 @@
 import { getCreateAddress } from "ethers";
 
+import { RpcAnswerError } from "../internal/errors.js";
+import { createRpc } from "./rpc.js";
+
 /**
  * What an Ethereum JSON-RPC node and its EVM support, read from the node itself: the facts that decide whether the
  * ledger can be deployed there (README, "Chains"). The EVM is probed with `eth_call` (or `eth_estimateGas`) of
@@ -86,14 +89,17 @@ const codeOfSize = (bytes: number) => `0x61${bytes.toString(16).padStart(4, "0")
 
 const ONE = `0x${"0".repeat(63)}1`;
 
+/** The node's words for a failed request: what it answered (httpSend), or what the transport or provider said. */
 function message(error: unknown): string {
   const e = error as { shortMessage?: string; message?: string; error?: { message?: string } };
-  const text = e.error?.message ?? e.shortMessage ?? e.message ?? String(error);
+  const answered = error instanceof RpcAnswerError && error.rpcMessage !== "" ? error.rpcMessage : undefined;
+  const text = answered ?? e.error?.message ?? e.shortMessage ?? e.message ?? String(error);
   return text.split("\n")[0]!.slice(0, 160);
 }
 
 /** The JSON-RPC error code of a failed request, where the transport kept it. */
 function errorCode(error: unknown): number | undefined {
+  if (error instanceof RpcAnswerError) return error.rpcCode;
   const e = error as { code?: unknown; error?: { code?: unknown } };
   const code = typeof e.error?.code === "number" ? e.error.code : e.code;
   return typeof code === "number" ? code : undefined;
@@ -290,40 +296,14 @@ export function refusal(probe: ChainProbe, where: string): string | undefined {
   return `refusing to deploy to ${where}: ${reasons.join("; ")}`;
 }
 
-/** A JSON-RPC error as the node sent it. */
-export class RpcFailure extends Error {
-  override readonly name = "RpcFailure";
-  constructor(
-    message: string,
-    readonly code: number | undefined,
-  ) {
-    super(message);
-  }
-}
-
 /**
- * Plain JSON-RPC over HTTP to `url`: what the node itself answers, with nothing in between (Hardhat's provider answers
- * eth_sign and eth_sendTransaction itself for the accounts a network configures).
+ * Plain JSON-RPC over HTTP to `url`, through the service's one RPC client (chain/rpc.ts): what the node itself
+ * answers, with nothing in between (Hardhat's provider answers eth_sign and eth_sendTransaction itself for the
+ * accounts a network configures). A node's error is an {@link RpcAnswerError} with its code and words.
  */
 export function httpSend(url: string, timeoutMs = 30_000): RpcSend {
-  let id = 0;
-  return async (method, params) => {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await response.text();
-    let body: { result?: unknown; error?: { code?: number; message?: string } };
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
-      throw new RpcFailure(`${method}: HTTP ${response.status}, not JSON-RPC: ${text.slice(0, 80)}`, undefined);
-    }
-    if (body.error !== undefined) throw new RpcFailure(body.error.message ?? JSON.stringify(body.error), body.error.code);
-    return body.result;
-  };
+  const rpc = createRpc({ url, timeoutMs });
+  return (method, params) => rpc.call(method, params);
 }
 
 /** An EIP-1193 provider (Hardhat's `connection.provider`) as an {@link RpcSend}. */

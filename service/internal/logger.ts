@@ -17,3 +17,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     formatters: { log: (object) => JSON.parse(JSON.stringify(object, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))) as Record<string, unknown> },
   });
 }
+
+/** A log line (pino's JSON, one a line) as its record; undefined for a line that is not a JSON object. */
+export function parseLogRecord(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -160,7 +160,7 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
     await Promise.all(locks.map((l) => l.release()));
     throw error;
   }
-  logger.info({ relayers, forwarder: chain.forwarder, ledgerVersion: version }, "relay started");
+  logger.info({ event: "relay.started", relayers, forwarder: chain.forwarder, ledgerVersion: version }, "relay started");
   return {
     version,
     chain,

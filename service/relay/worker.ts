@@ -63,7 +63,7 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
         return true;
       }
       if (ACCEPTED_SEND_ERRORS.test(`${error.rpcMessage} ${JSON.stringify(error.data ?? "")}`)) return true;
-      logger.error({ hash, err: error.message }, "the node refused a relay transaction");
+      logger.error({ event: "relay.refused", hash, err: error.message }, "the node refused a relay transaction");
       return false;
     }
   }

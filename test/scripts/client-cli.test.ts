@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 
 import { formatAmount, parseAmount } from "../../service/client/index.js";
-import { freePort, ROOT } from "../service/helpers/node.js";
+import { ROOT, unusedPort } from "../service/helpers/node.js";
 import { runToEnd } from "../service/helpers/process.js";
 
 /** `npm run client -- …` as a person types it; resolves with its exit code and output. */
@@ -20,7 +20,7 @@ describe("the client CLI (npm run client)", function () {
   this.timeout(60_000);
 
   before(async function () {
-    nowhere = `http://127.0.0.1:${await freePort()}`;
+    nowhere = `http://127.0.0.1:${await unusedPort()}`;
   });
 
   it("prints its usage and exits 0 with --help and -h", async function () {

@@ -78,8 +78,7 @@ describe("the compiled service (dist/)", function () {
       };
       const service = spawnMirror(env, { compiled: true });
       try {
-        const listening = await service.waitFor(/audit API listening/);
-        const url = String(listening.url);
+        const { url } = await service.listening();
         await service.waitFor("sync.caught-up");
         const status = (await (await fetch(`${url}/status`)).json()) as { indexed: number };
         expect(status.indexed).to.be.at.least(head);

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,8 +5,9 @@ import { join } from "node:path";
 import { expect } from "chai";
 
 import { blockScript, outcomes, readmeExamples } from "../helpers/readme-examples.js";
-import { freePort, ROOT } from "../service/helpers/node.js";
+import { ROOT } from "../service/helpers/node.js";
 import { runToEnd } from "../service/helpers/process.js";
+import { startStack, type StartedStack } from "./helpers/stack.js";
 
 /**
  * Runs every README block marked `<!-- example: after npm start -->` against a fresh `npm start`, in the README's
@@ -17,20 +17,20 @@ import { runToEnd } from "../service/helpers/process.js";
  * test's chain through a config that extends hardhat.config.ts (in cache/, git-ignored).
  */
 describe("README examples after npm start", function () {
-  let stack: ChildProcess | undefined;
+  let stack: StartedStack | undefined;
   let dataDir: string;
-  let output = "";
   const overrideDir = join(ROOT, "cache", "readme-test");
 
   after(async function () {
     this.timeout(60_000);
-    if (stack?.pid !== undefined && stack.exitCode === null) {
-      process.kill(-stack.pid, "SIGINT");
+    const child = stack?.child;
+    if (child?.pid !== undefined && child.exitCode === null) {
+      process.kill(-child.pid, "SIGINT");
       const done = await Promise.race([
-        new Promise<boolean>((resolve) => stack!.once("exit", () => resolve(true))),
+        stack!.exited.then(() => true),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000)),
       ]);
-      if (!done) process.kill(-stack.pid, "SIGKILL");
+      if (!done) process.kill(-child.pid, "SIGKILL");
     }
     await rm(overrideDir, { recursive: true, force: true });
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
@@ -41,9 +41,9 @@ describe("README examples after npm start", function () {
     const blocks = readmeExamples(ROOT);
     // Quick start, Tasks, Verify and the client CLI at least: a marker lost in an edit must not pass unnoticed.
     expect(blocks.length).to.be.at.least(4);
-    const [port, chainPort] = [await freePort(), await freePort()];
     dataDir = await mkdtemp(join(tmpdir(), "cvl-readme-"));
-    const chainUrl = `http://127.0.0.1:${chainPort}`;
+    stack = startStack({ DATA_DIR: dataDir });
+    const { port, rpcUrl: chainUrl } = await stack.running();
     await mkdir(overrideDir, { recursive: true });
     const config = join(overrideDir, "hardhat.config.ts");
     await writeFile(
@@ -51,19 +51,6 @@ describe("README examples after npm start", function () {
       `import config from "../../hardhat.config.js";\n` +
         `export default { ...config, networks: { ...config.networks, localhost: { type: "http", chainType: "l1", url: ${JSON.stringify(chainUrl)} } } };\n`,
     );
-
-    stack = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port), CHAIN_PORT: String(chainPort), DATA_DIR: dataDir },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    stack.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    stack.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    for (const deadline = Date.now() + 240_000; !output.includes("The compute-voucher ledger is running."); ) {
-      if (stack.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not become ready:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
 
     const rewrite = (command: string) =>
       command

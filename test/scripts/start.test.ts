@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -9,29 +9,14 @@ import { expect } from "chai";
 
 import { DEMO_ACCOUNTS, devAccount } from "../../scripts/demo.js";
 import { deploymentPath } from "../../service/domain/deployment.js";
-import { ROOT, freePort, rpcCall, startNode } from "../service/helpers/node.js";
+import { listenLocal, ROOT, rpcCall, startNode, unusedPort } from "../service/helpers/node.js";
 import { runToEnd } from "../service/helpers/process.js";
+import { type StackAddress, type StartedStack, startStack } from "./helpers/stack.js";
 
-interface Started {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
+type Started = StartedStack;
 
-/** Runs `scripts/start.ts` (what `npm start` runs) as its own process group with `env`. */
-function start(env: Record<string, string>, args: string[] = []): Started {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
+/** `npm start` as a test runs it: logging at warn unless `env` says otherwise, on free ports (PORT=0, CHAIN_PORT=0). */
+const start = (env: Record<string, string> & { DATA_DIR: string }, args: string[] = []): Started => startStack({ LOG_LEVEL: "warn", ...env }, args);
 
 /** Runs a command of this repository to its end; a command that waits silently fails the test. */
 const run = runToEnd;
@@ -47,14 +32,8 @@ function shell(extra: Record<string, string>): Record<string, string | undefined
 /** `npm run verify` as a person types it after `npm start`: no configuration but the data folder. */
 const verifyCli = (env: Record<string, string>, args: string[] = []) => run([TSX, "service/verify/cli.ts", ...args], shell(env));
 
-async function untilRunning(s: Started, timeoutMs = 240_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!s.output().includes("The compute-voucher ledger is running.")) {
-    if (s.child.exitCode !== null) throw new Error(`npm start exited with ${s.child.exitCode}:\n${s.output()}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not become ready:\n${s.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** Waits for the stack's state file to say it runs (written after the banner): where it listens. */
+const untilRunning = (s: Started): Promise<StackAddress> => s.running();
 
 /** Ctrl-C, as a person would; resolves with the exit code once every process of the group is gone. */
 async function interrupt(s: Started): Promise<number | null> {
@@ -123,12 +102,11 @@ describe("npm start", function () {
 
   it("becomes ready on a clean data folder, stops on Ctrl-C, and resumes the same chain and mirror the next time", async function () {
     this.timeout(600_000);
-    const ports = { PORT: String(await freePort()), CHAIN_PORT: String(await freePort()) };
-    const env = { ...ports, DATA_DIR: dataDir };
+    const env = { DATA_DIR: dataDir };
 
     const first = start({ ...env, LOG_LEVEL: "info" });
     running.push(first);
-    await untilRunning(first);
+    const ports = await untilRunning(first);
     expect(first.output()).to.include("a new chain");
     expect(first.output()).to.include("36 vouchers issued, 24 redemptions, 1 revocation");
     // The banner in words: the service's JSON log lines go to the data folder, not to the terminal.
@@ -137,40 +115,40 @@ describe("npm start", function () {
     expect(logged.length).to.be.greaterThan(3);
     for (const line of logged) expect(JSON.parse(line)).to.have.property("level").that.is.a("number");
     expect((await stat(join(dataDir, "auth-secret"))).mode & 0o777).to.equal(0o600);
-    const before = await snapshot(Number(ports.PORT), first.output());
+    const before = await snapshot(ports.port, first.output());
     expect(before.events.length).to.be.greaterThan(100);
     const firstToken = tokenOf(first.output());
 
     // A second npm start on the same data folder is refused with one line, whatever its ports.
-    const twin = start({ PORT: String(await freePort()), CHAIN_PORT: String(await freePort()), DATA_DIR: dataDir });
+    const twin = start({ DATA_DIR: dataDir });
     running.push(twin);
     expect(await twin.exited).to.equal(1);
     expect(twin.output().trim().split("\n")).to.have.length(1);
     expect(twin.output()).to.match(new RegExp(`^npm start: the data folder .* is in use by process ${first.child.pid}.*DATA_DIR=`));
 
     expect(await interrupt(first)).to.equal(0);
-    expect(await portFree(Number(ports.PORT))).to.equal(true);
-    expect(await portFree(Number(ports.CHAIN_PORT))).to.equal(true);
+    expect(await portFree(ports.port)).to.equal(true);
+    expect(await portFree(ports.chainPort)).to.equal(true);
     expect(existsSync(join(dataDir, "stack.json")), "the running stack's record is removed on the way out").to.equal(false);
 
     const second = start(env);
     running.push(second);
-    await untilRunning(second);
+    const secondPorts = await untilRunning(second);
     expect(second.output()).to.include("resumed from");
     expect(second.output()).to.include("the demo scheme is set up already");
-    const after = await snapshot(Number(ports.PORT), second.output());
+    const after = await snapshot(secondPorts.port, second.output());
     expect(after.cities).to.deep.equal(before.cities);
     expect(after.events).to.deep.equal(before.events);
     expect(after.indexed).to.be.at.least(before.indexed);
     // The first start's token outlives the restart: the key is the data folder's.
-    expect(((await get(Number(ports.PORT), "/v1/cities", firstToken)) as { items: unknown[] }).items).to.have.length(2);
+    expect(((await get(secondPorts.port, "/v1/cities", firstToken)) as { items: unknown[] }).items).to.have.length(2);
     expect(await interrupt(second)).to.equal(0);
 
     const third = start(env, ["--reset"]);
     running.push(third);
-    await untilRunning(third);
+    const thirdPorts = await untilRunning(third);
     expect(third.output()).to.include("a new chain");
-    const fresh = await snapshot(Number(ports.PORT), third.output());
+    const fresh = await snapshot(thirdPorts.port, third.output());
     expect(fresh.events.length).to.equal(before.events.length);
     // a new chain: the same demo, in blocks with other hashes
     expect(fresh.events[0]!.blockHash).to.not.equal(before.events[0]!.blockHash);
@@ -181,10 +159,9 @@ describe("npm start", function () {
     this.timeout(600_000);
     const dir = await mkdtemp(join(tmpdir(), "cvl-start-local-"));
     extraDirs.push(dir);
-    const [port, chainPort] = [await freePort(), await freePort()];
-    const s = start({ PORT: String(port), CHAIN_PORT: String(chainPort), DATA_DIR: dir });
+    const s = start({ DATA_DIR: dir });
     running.push(s);
-    await untilRunning(s);
+    const { port, chainPort } = await untilRunning(s);
 
     // npm run verify finds the running stack in the data folder and asks its service, which holds the mirror.
     const report = await verifyCli({ DATA_DIR: dir });
@@ -256,7 +233,7 @@ describe("npm start", function () {
       const local = await verifyCli({ DATA_DIR: dir });
       expect(local.code).to.equal(2);
       expect(local.stderr).to.match(/^npm run verify: no local stack is running in .*\n$/);
-      const direct = await verifyCli({ DATA_DIR: dir, RPC_URL: `http://127.0.0.1:${await freePort()}` });
+      const direct = await verifyCli({ DATA_DIR: dir, RPC_URL: `http://127.0.0.1:${await unusedPort()}` });
       expect(direct.code).to.equal(2);
       expect(direct.stderr).to.match(new RegExp(`^npm run verify: the data folder .* is in use by process ${holder.pid} [^\n]*\n$`));
     } finally {
@@ -267,10 +244,9 @@ describe("npm start", function () {
   it("refuses a port in use with one line that says what to do, and starts nothing", async function () {
     this.timeout(60_000);
     const blocker = createServer();
-    const busy = await freePort();
-    await new Promise<void>((resolve) => blocker.listen(busy, "127.0.0.1", () => resolve()));
+    const busy = Number(new URL(await listenLocal(blocker)).port);
     try {
-      const s = start({ PORT: String(await freePort()), CHAIN_PORT: String(busy), DATA_DIR: dataDir });
+      const s = start({ CHAIN_PORT: String(busy), DATA_DIR: dataDir });
       running.push(s);
       expect(await s.exited).to.equal(1);
       const lines = s.output().trim().split("\n");
@@ -283,7 +259,7 @@ describe("npm start", function () {
 
   it("refuses an unreachable node, an unreachable database and a bad setting, each with one line saying what to do", async function () {
     this.timeout(120_000);
-    const dead = String(await freePort());
+    const dead = String(await unusedPort());
     const node = await startNode("anvil");
     try {
       const cases: [Record<string, string>, RegExp][] = [
@@ -295,7 +271,7 @@ describe("npm start", function () {
         [{ RPC_URL: node.url, FINALITY_DEPTH: "-1" }, /^npm start: configuration: FINALITY_DEPTH is invalid .*\(fix it in the environment\)$/],
       ];
       for (const [env, expected] of cases) {
-        const s = start({ PORT: String(await freePort()), DATA_DIR: dataDir, ...env });
+        const s = start({ DATA_DIR: dataDir, ...env });
         running.push(s);
         expect(await s.exited).to.equal(1);
         const lines = s.output().trim().split("\n");

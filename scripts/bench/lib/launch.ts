@@ -1,19 +1,20 @@
 /**
  * Start-up of the service (service/main.ts) on a mirror that is already synced: the time from launching `node` to
- * the "audit API listening" log line, and to the first answer of GET /health, with the CPU time the process had used
- * by the listening line (read from /proc, so it is less disturbed by the other processes of a shared machine than
- * the wall time). Each launch is stopped with SIGTERM and waited for before the next, so that the store is free.
+ * its listening log record (`"event":"api.listening"`), and to the first answer of GET /health, with the CPU time the
+ * process had used by that record (read from /proc, so it is less disturbed by the other processes of a shared
+ * machine than the wall time). Each launch is stopped with SIGTERM and waited for before the next, so that the store is free.
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 
+import { parseLogRecord } from "../../../service/internal/logger.js";
 import { PROJECT_ROOT } from "../../../service/internal/paths.js";
 import { nodeArgs, type Runner } from "./service.js";
 
 export interface Launch {
   runner: Runner;
-  /** Launch to the "audit API listening" log line. */
+  /** Launch to the listening log record. */
   listeningMs: number;
   /** Launch to the first 200 of GET /health. */
   healthMs: number;
@@ -49,10 +50,11 @@ export async function launchService(runner: Runner, env: Record<string, string>,
       const timer = setTimeout(() => reject(new Error(`the service did not listen within ${timeoutMs} ms:\n${output}`)), timeoutMs);
       createInterface({ input: child.stdout }).on("line", (line) => {
         output += `${line}\n`;
-        if (!line.includes('"audit API listening"')) return;
+        const record = parseLogRecord(line);
+        if (record?.event !== "api.listening") return;
         const ms = elapsed();
         clearTimeout(timer);
-        resolve({ url: (JSON.parse(line) as { url: string }).url, ms, cpu: cpuTimeMs(child.pid!) });
+        resolve({ url: String(record.url), ms, cpu: cpuTimeMs(child.pid!) });
       });
       void exited.then((code) => reject(new Error(`the service exited with ${code} before it listened:\n${output}`)));
     });

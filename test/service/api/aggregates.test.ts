@@ -3,10 +3,11 @@ import { type EventLog, Wallet } from "ethers";
 
 import { MAX_PERIODS } from "../../../service/api/endpoints/get-aggregates.js";
 import { ROLE } from "../../../service/domain/roles-v1.js";
+import { overEachBackend } from "../helpers/backends.js";
 import { BEIJING, deployTestLedger, runWorkload, SHANGHAI, type TestLedger } from "../helpers/ledger.js";
-import { backends } from "../helpers/mirror.js";
 import { type LocalNode, rpcCall, startNode } from "../helpers/node.js";
-import { type ApiFixture, startApiFixture, tokenFor } from "./helpers.js";
+import { tokenFor } from "./helpers.js";
+
 
 const cny = (fen: bigint) => `${fen / 100n}.${(fen % 100n).toString().padStart(2, "0")}`;
 /** The Asia/Shanghai calendar day of a block time (seconds). */
@@ -73,75 +74,65 @@ describe("audit API: aggregates per period and city", function () {
     await node?.stop();
   });
 
-  for (const backend of backends()) {
-    describe(`over ${backend}`, function () {
-      let f: ApiFixture;
-      let token: string;
-
-      before(async function () {
-        f = await startApiFixture(node.url, t, backend);
-        token = await tokenFor(f.client, auditor);
-      });
-
-      after(async function () {
-        await f?.close();
-      });
-
-      it("sums issued, redeemed, revoked and expired per Shanghai day and city exactly as the chain's logs do", async function () {
-        const r = await f.client.get(`/v1/aggregates?from=${first}&to=${last}`, token);
-        expect(r.status).to.equal(200);
-        expect(r.json).to.include({ interval: "day", from: first, to: last, timeZone: "Asia/Shanghai", currency: "CNY" });
-        expect(r.json.asOfBlock).to.equal(await t.provider.getBlockNumber());
-        expect(r.json.buckets).to.deep.equal(await expectedFromChain(t, (day) => day));
-        const periods = r.json.periods as string[];
-        expect(periods[0]).to.equal(first);
-        expect(periods[periods.length - 1]).to.equal(last);
-        expect(periods.length).to.be.greaterThan(31);
-        expect(new Set((r.json.buckets as Bucket[]).map((b) => b.period)).size, "activity on three days").to.equal(3);
-      });
-
-      it("sums per month to each city's counters", async function () {
-        const r = await f.client.get(`/v1/aggregates?interval=month&from=${first}&to=${last}`, token);
-        const buckets = r.json.buckets as Bucket[];
-        expect(buckets).to.deep.equal(await expectedFromChain(t, (day) => day.slice(0, 7)));
-        expect(r.json.periods).to.deep.equal([...new Set([first.slice(0, 7), ...buckets.map((b) => b.period), last.slice(0, 7)])].sort());
-        for (const city of [SHANGHAI, BEIJING]) {
-          const counters = await t.ledger.getCityCounters(city);
-          const total = (k: "issued" | "redeemed" | "revoked" | "expired") =>
-            cny(buckets.filter((b) => b.city === city).reduce((sum, b) => sum + BigInt(b[k].replace(".", "")), 0n));
-          expect({ issued: total("issued"), redeemed: total("redeemed"), revoked: total("revoked"), expired: total("expired") })
-            .to.deep.equal({ issued: cny(counters.issued), redeemed: cny(counters.redeemed), revoked: cny(counters.revoked), expired: cny(counters.expired) });
-        }
-      });
-
-      it("answers one city, an issuer its own city only, and refuses a data center", async function () {
-        const one = await f.client.get(`/v1/aggregates?from=${first}&to=${last}&city=${BEIJING}`, token);
-        expect(one.json.buckets).to.deep.equal(await expectedFromChain(t, (day) => day, BEIJING));
-        const issuer = await tokenFor(f.client, t.signers.shanghaiIssuer);
-        const own = await f.client.get(`/v1/aggregates?from=${first}&to=${last}`, issuer);
-        expect(own.json.buckets).to.deep.equal(await expectedFromChain(t, (day) => day, SHANGHAI));
-        expect((await f.client.get(`/v1/aggregates?city=${BEIJING}`, issuer)).status).to.equal(403);
-        const dataCenter = await tokenFor(f.client, t.signers.dataCenter);
-        expect((await f.client.get("/v1/aggregates", dataCenter)).status).to.equal(403);
-        expect((await f.client.get("/v1/aggregates")).status).to.equal(401);
-      });
-
-      it("covers only the range asked, and refuses a reversed range, too many periods and a bad interval", async function () {
-        const r = await f.client.get(`/v1/aggregates?from=${last}&to=${last}`, token);
-        expect(r.json.periods).to.deep.equal([last]);
-        expect(r.json.buckets).to.deep.equal((await expectedFromChain(t, (day) => day)).filter((b) => b.period === last));
-        const before = await f.client.get("/v1/aggregates?from=2000-01-01&to=2000-01-31", token);
-        expect(before.json.buckets).to.deep.equal([]);
-        expect(before.json.periods).to.have.length(31);
-        for (const query of [`from=${last}&to=${first}`, `from=2000-01-01&to=2002-01-01`, "from=0001-01-01&to=9999-12-31", "interval=week", "from=2026-13-01", "to=yesterday"]) {
-          const bad = await f.client.get(`/v1/aggregates?${query}`, token);
-          expect(bad.status, query).to.equal(400);
-          expect(bad.json.code, query).to.equal("VALIDATION_FAILED");
-        }
-        const widest = await f.client.get(`/v1/aggregates?interval=month&from=2000-01-01&to=2030-06-30`, token);
-        expect(widest.json.periods).to.have.length(366);
-        expect(MAX_PERIODS).to.equal(366);
-      });
+  overEachBackend(() => ({ nodeUrl: node.url, t, auditor }), (api) => {
+    it("sums issued, redeemed, revoked and expired per Shanghai day and city exactly as the chain's logs do", async function () {
+      const { f, token } = api();
+      const r = await f.client.get(`/v1/aggregates?from=${first}&to=${last}`, token);
+      expect(r.status).to.equal(200);
+      expect(r.json).to.include({ interval: "day", from: first, to: last, timeZone: "Asia/Shanghai", currency: "CNY" });
+      expect(r.json.asOfBlock).to.equal(await t.provider.getBlockNumber());
+      expect(r.json.buckets).to.deep.equal(await expectedFromChain(t, (day) => day));
+      const periods = r.json.periods as string[];
+      expect(periods[0]).to.equal(first);
+      expect(periods[periods.length - 1]).to.equal(last);
+      expect(periods.length).to.be.greaterThan(31);
+      expect(new Set((r.json.buckets as Bucket[]).map((b) => b.period)).size, "activity on three days").to.equal(3);
     });
-  }
+
+    it("sums per month to each city's counters", async function () {
+      const { f, token } = api();
+      const r = await f.client.get(`/v1/aggregates?interval=month&from=${first}&to=${last}`, token);
+      const buckets = r.json.buckets as Bucket[];
+      expect(buckets).to.deep.equal(await expectedFromChain(t, (day) => day.slice(0, 7)));
+      expect(r.json.periods).to.deep.equal([...new Set([first.slice(0, 7), ...buckets.map((b) => b.period), last.slice(0, 7)])].sort());
+      for (const city of [SHANGHAI, BEIJING]) {
+        const counters = await t.ledger.getCityCounters(city);
+        const total = (k: "issued" | "redeemed" | "revoked" | "expired") =>
+          cny(buckets.filter((b) => b.city === city).reduce((sum, b) => sum + BigInt(b[k].replace(".", "")), 0n));
+        expect({ issued: total("issued"), redeemed: total("redeemed"), revoked: total("revoked"), expired: total("expired") })
+          .to.deep.equal({ issued: cny(counters.issued), redeemed: cny(counters.redeemed), revoked: cny(counters.revoked), expired: cny(counters.expired) });
+      }
+    });
+
+    it("answers one city, an issuer its own city only, and refuses a data center", async function () {
+      const { f, token } = api();
+      const one = await f.client.get(`/v1/aggregates?from=${first}&to=${last}&city=${BEIJING}`, token);
+      expect(one.json.buckets).to.deep.equal(await expectedFromChain(t, (day) => day, BEIJING));
+      const issuer = await tokenFor(f.client, t.signers.shanghaiIssuer);
+      const own = await f.client.get(`/v1/aggregates?from=${first}&to=${last}`, issuer);
+      expect(own.json.buckets).to.deep.equal(await expectedFromChain(t, (day) => day, SHANGHAI));
+      expect((await f.client.get(`/v1/aggregates?city=${BEIJING}`, issuer)).status).to.equal(403);
+      const dataCenter = await tokenFor(f.client, t.signers.dataCenter);
+      expect((await f.client.get("/v1/aggregates", dataCenter)).status).to.equal(403);
+      expect((await f.client.get("/v1/aggregates")).status).to.equal(401);
+    });
+
+    it("covers only the range asked, and refuses a reversed range, too many periods and a bad interval", async function () {
+      const { f, token } = api();
+      const r = await f.client.get(`/v1/aggregates?from=${last}&to=${last}`, token);
+      expect(r.json.periods).to.deep.equal([last]);
+      expect(r.json.buckets).to.deep.equal((await expectedFromChain(t, (day) => day)).filter((b) => b.period === last));
+      const before = await f.client.get("/v1/aggregates?from=2000-01-01&to=2000-01-31", token);
+      expect(before.json.buckets).to.deep.equal([]);
+      expect(before.json.periods).to.have.length(31);
+      for (const query of [`from=${last}&to=${first}`, `from=2000-01-01&to=2002-01-01`, "from=0001-01-01&to=9999-12-31", "interval=week", "from=2026-13-01", "to=yesterday"]) {
+        const bad = await f.client.get(`/v1/aggregates?${query}`, token);
+        expect(bad.status, query).to.equal(400);
+        expect(bad.json.code, query).to.equal("VALIDATION_FAILED");
+      }
+      const widest = await f.client.get(`/v1/aggregates?interval=month&from=2000-01-01&to=2030-06-30`, token);
+      expect(widest.json.periods).to.have.length(366);
+      expect(MAX_PERIODS).to.equal(366);
+    });
+  });
 });

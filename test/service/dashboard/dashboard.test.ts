@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -12,7 +11,8 @@ import { type Browser, chromium, type Page } from "playwright-core";
 
 import { DEMO_ACCOUNTS, devAccount, redeemAs } from "../../../scripts/demo.js";
 import { deploymentPath, readDeployment } from "../../../service/domain/deployment.js";
-import { freePort, ROOT } from "../helpers/node.js";
+import { startStack, type StartedStack } from "../../scripts/helpers/stack.js";
+import { ROOT } from "../helpers/node.js";
 import { runToEnd } from "../helpers/process.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -52,27 +52,6 @@ const WORDS = {
 } as const;
 const W = WORDS["zh-CN"];
 
-interface Stack {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
-
-/** `scripts/start.ts` (chain, demo scheme, service) on free ports, in its own process group. */
-function startStack(env: Record<string, string>): Stack {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  const output: string[] = [];
-  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output, exited };
-}
-
 /** Whether any process of the group led by `pid` is still running. */
 function groupAlive(pid: number): boolean {
   try {
@@ -86,7 +65,7 @@ function groupAlive(pid: number): boolean {
 describe("Dashboard (browser)", function () {
   this.timeout(180_000);
 
-  let stack: Stack | undefined;
+  let stack: StartedStack | undefined;
   let dataDir: string;
   let browser: Browser | undefined;
   let page: Page;
@@ -123,22 +102,14 @@ describe("Dashboard (browser)", function () {
       console.log(`      skipped: ${CHROMIUM} is missing (CI installs Debian's chromium with apt-get)`);
       this.skip();
     }
-    const [port, chainPort] = [await freePort(), await freePort()];
-    baseUrl = `http://127.0.0.1:${port}`;
-    chainUrl = `http://127.0.0.1:${chainPort}`;
     dataDir = await mkdtemp(join(tmpdir(), "dashboard-test-"));
-    stack = startStack({ PORT: String(port), CHAIN_PORT: String(chainPort), DATA_DIR: dataDir, LOG_LEVEL: "warn" });
-    const started = stack;
-    link = await new Promise<string>((resolve, reject) => {
-      const pattern = new RegExp(`${baseUrl.replace(/\./g, "\\.")}/#token=(\\S+)`);
-      const look = () => {
-        const match = pattern.exec(started.output.join(""));
-        if (match !== null) resolve(match[0]);
-      };
-      started.child.stdout?.on("data", look);
-      void started.exited.then((code) => reject(new Error(`npm start exited (${code}) before printing the link:\n${started.output.join("").slice(-3000)}`)));
-      look();
-    });
+    // On free ports (PORT=0, CHAIN_PORT=0): the stack's state file says which, once it runs.
+    stack = startStack({ DATA_DIR: dataDir, LOG_LEVEL: "warn" });
+    ({ serviceUrl: baseUrl, rpcUrl: chainUrl } = await stack.running());
+    // The banner's one-click link, as a person copies it.
+    const match = new RegExp(`${baseUrl.replace(/\./g, "\\.")}/#token=(\\S+)`).exec(stack.output());
+    if (match === null) throw new Error(`npm start printed no dashboard link:\n${stack.output().slice(-3000)}`);
+    link = match[0];
     token = decodeURIComponent(link.split("#token=")[1]!);
     browser = await chromium.launch({
       executablePath: CHROMIUM,

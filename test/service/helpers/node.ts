@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { type AddressInfo, createServer, type Server } from "node:net";
 import { join } from "node:path";
 
 export type NodeKind = "hardhat" | "anvil";
@@ -13,17 +13,33 @@ export interface LocalNode {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
+/**
+ * Starts `server` on a port of 127.0.0.1 the system picks (port 0) and resolves with its URL: bound before it is
+ * known, so that no other process can take it in between.
+ */
+export async function listenLocal(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+      server.off("error", reject);
+      resolve();
     });
   });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/**
+ * A TCP port of 127.0.0.1 that was free a moment ago: for an address that should refuse connections (a node that is
+ * not there). Not for a child to bind: it may be taken before the child binds it. Children bind port 0 and report
+ * the port they bound (`listening()` of helpers/process.ts; startNode).
+ */
+export async function unusedPort(): Promise<number> {
+  const server = createServer();
+  server.unref();
+  await listenLocal(server);
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** Sends one JSON-RPC call with fetch. */
@@ -58,37 +74,77 @@ function anvilHardfork(extraArgs: string[]): string[] {
 }
 
 /**
- * Starts Hardhat's node or anvil as a separate process on a free port of 127.0.0.1 and waits until it answers.
- * Each block holds one transaction (automine), as on both nodes by default. `extraArgs` go to the node as they are.
+ * The address a node prints once it listens, each in its own words (neither has a machine-readable form; anvil's
+ * `--json` leaves this line as it is): anvil "Listening on 127.0.0.1:N", Hardhat "... JSON-RPC server at
+ * http://127.0.0.1:N/".
+ */
+const NODE_LISTENING: Record<NodeKind, RegExp> = {
+  anvil: /^Listening on (127\.0\.0\.1:\d+)$/,
+  hardhat: /JSON-RPC server at http:\/\/(127\.0\.0\.1:\d+)\/?$/,
+};
+
+/**
+ * Starts Hardhat's node or anvil as a separate process on port 0 of 127.0.0.1 (the node binds a free port and prints
+ * it) and waits until it answers. Each block holds one transaction (automine), as on both nodes by default.
+ * `extraArgs` go to the node as they are.
  */
 export async function startNode(kind: NodeKind, options: { extraArgs?: string[] } = {}): Promise<LocalNode> {
-  const port = await freePort();
   const bin = join(ROOT, "node_modules", ".bin", kind);
   const args = [
     ...(kind === "hardhat"
-      ? ["node", "--port", String(port), "--hostname", "127.0.0.1"]
-      : ["--port", String(port), "--host", "127.0.0.1", "--silent", ...anvilHardfork(options.extraArgs ?? [])]),
+      ? ["node", "--port", "0", "--hostname", "127.0.0.1"]
+      : ["--port", "0", "--host", "127.0.0.1", ...anvilHardfork(options.extraArgs ?? [])]),
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(bin, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], detached: false });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2000);
+  const child = spawn(bin, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: false });
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-2000);
+  };
+  child.stderr.on("data", keep);
+  const stop = () => stopChild(child);
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind} did not say where it listens within 60 s: ${output}`)), 60_000);
+    let pending = "";
+    const onData = (chunk: Buffer) => {
+      keep(chunk);
+      const parts = (pending + chunk.toString()).split("\n");
+      pending = parts.pop() ?? "";
+      for (const line of parts) {
+        const match = NODE_LISTENING[kind].exec(line.trim());
+        if (match === null) continue;
+        clearTimeout(timer);
+        // Both nodes log every call from now on: read and dropped, so that a full pipe never stalls the node.
+        child.stdout.off("data", onData);
+        child.stdout.resume();
+        resolve(match[1]!);
+        return;
+      }
+    };
+    child.stdout.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} exited with ${code}: ${output}`));
+    });
+  }).catch((error: unknown) => {
+    child.kill("SIGKILL");
+    throw error;
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${address}`;
+  const port = Number(address.split(":")[1]);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${kind} exited with ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${kind} exited with ${child.exitCode}: ${output}`);
     try {
       await rpcCall(url, "eth_chainId");
       break;
     } catch {
       if (Date.now() > deadline) {
         child.kill("SIGKILL");
-        throw new Error(`${kind} did not answer on ${url}: ${stderr}`);
+        throw new Error(`${kind} did not answer on ${url}: ${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-  return { kind, url, port, stop: () => stopChild(child) };
+  return { kind, url, port, stop };
 }

@@ -1,85 +1,101 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 
+import { parseLogRecord } from "../../../service/internal/logger.js";
 import { ROOT, stopChild } from "./node.js";
 
-export interface MirrorProcess {
+/** What a log line is matched on: its `event` field (a string), or a predicate over the parsed record. */
+export type LogMatch = string | ((record: Record<string, unknown>) => boolean);
+
+/** A child process whose stdout and stderr carry JSON log records (pino's, one a line), followed by the test. */
+export interface LoggedProcess {
   child: ChildProcess;
-  /** The log lines (pino JSON) printed so far. */
+  /** The lines printed so far (stdout and stderr). */
   lines: string[];
   /**
-   * Resolves with the first log line (past or future) whose `event` field is `message` (a string: the structured way
-   * to wait), whose message matches (a RegExp), or for which `message` is true.
+   * Resolves with the first log record (past or future) whose `event` field is `match` (a string), or for which
+   * `match` is true. Lines that are not JSON records never match: tests wait on fields, not on words.
    */
-  waitFor(message: string | RegExp | ((line: Record<string, unknown>) => boolean), timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitFor(match: LogMatch, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** The service's HTTP address, from its `api.listening` record (the port it bound; PORT=0 binds any free one). */
+  listening(timeoutMs?: number): Promise<{ url: string; port: number }>;
   /** The log lines printed so far, parsed (a line that is not JSON as `{ msg }`). */
   parsed(): Record<string, unknown>[];
+  /** The lines printed so far, as one text (for failure messages). */
+  output: () => string;
   exited: Promise<number | null>;
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
+/** A started service (service/main.ts). */
+export type MirrorProcess = LoggedProcess;
+
 /**
- * Starts `service/main.ts` (with tsx; with `compiled`, dist/service/main.js as `npm run service` runs it, which the
- * caller builds first) as a separate process with `env`, logging at info so tests can follow it.
+ * Spawns `node args` in the repository with exactly `env` and follows its JSON log records: the one way a test starts
+ * a child process of ours and waits for it (`waitFor` an event, `listening()` for its port).
  */
-export function spawnMirror(env: Record<string, string>, options: { compiled?: boolean } = {}): MirrorProcess {
-  // `node --import tsx`, not the tsx wrapper: one process, so that a SIGKILL reaches the mirror itself.
-  const args = options.compiled === true ? [join(ROOT, "dist", "service", "main.js")] : ["--import", "tsx", "service/main.ts"];
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    // PORT 0: the API of each spawned process listens on a free port, so that several can run at once.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env, LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export function spawnLogged(args: string[], env: Record<string, string | undefined>, what = "the process"): LoggedProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
-  type Match = string | RegExp | ((line: Record<string, unknown>) => boolean);
-  const matches = (match: Match, line: Record<string, unknown>) =>
-    typeof match === "string" ? line.event === match : match instanceof RegExp ? match.test(String(line.msg)) : match(line);
-  const parse = (line: string): Record<string, unknown> => {
-    try {
-      return JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return { msg: line };
-    }
-  };
-  const waiters: { message: Match; resolve: (line: Record<string, unknown>) => void }[] = [];
-  let buffer = "";
-  const onData = (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split("\n");
-    buffer = parts.pop() ?? "";
-    for (const line of parts) {
-      lines.push(line);
-      const parsed = parse(line);
-      for (const w of [...waiters]) {
-        if (matches(w.message, parsed)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(parsed);
+  const matches = (match: LogMatch, parsed: Record<string, unknown>) => (typeof match === "string" ? parsed.event === match : match(parsed));
+  const waiters: { match: LogMatch; resolve: (line: Record<string, unknown>) => void }[] = [];
+  const buffers = new Map<NodeJS.ReadableStream, string>();
+  const follow = (stream: NodeJS.ReadableStream) =>
+    stream.on("data", (chunk: Buffer) => {
+      const parts = ((buffers.get(stream) ?? "") + chunk.toString()).split("\n");
+      buffers.set(stream, parts.pop() ?? "");
+      for (const line of parts) {
+        lines.push(line);
+        const parsed = parseLogRecord(line);
+        if (parsed === undefined) continue;
+        for (const w of [...waiters]) {
+          if (matches(w.match, parsed)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(parsed);
+          }
         }
       }
-    }
-  };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
+    });
+  follow(child.stdout);
+  follow(child.stderr);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const tail = () => lines.slice(-20).join("\n");
+  const describe = (match: LogMatch) => (typeof match === "string" ? `"event":"${match}"` : "the predicate");
+  const waitFor = (match: LogMatch, timeoutMs = 60_000): Promise<Record<string, unknown>> => {
+    for (const line of lines) {
+      const parsed = parseLogRecord(line);
+      if (parsed !== undefined && matches(match, parsed)) return Promise.resolve(parsed);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no log record matching ${describe(match)} in ${timeoutMs} ms:\n${tail()}`)), timeoutMs);
+      waiters.push({ match, resolve: (line) => { clearTimeout(timer); resolve(line); } });
+      void exited.then(() => setTimeout(() => reject(new Error(`${what} exited before logging ${describe(match)}:\n${tail()}`)), 200));
+    });
+  };
   return {
     child,
     lines,
     exited,
-    parsed: () => lines.map(parse),
-    waitFor(message, timeoutMs = 60_000) {
-      for (const line of lines) {
-        const parsed = parse(line);
-        if (line.startsWith("{") && matches(message, parsed)) return Promise.resolve(parsed);
-      }
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no log line matching ${message} in ${timeoutMs} ms:\n${lines.slice(-20).join("\n")}`)), timeoutMs);
-        waiters.push({ message, resolve: (line) => { clearTimeout(timer); resolve(line); } });
-        void exited.then(() => setTimeout(() => reject(new Error(`the mirror exited before logging ${message}:\n${lines.slice(-20).join("\n")}`)), 200));
-      });
+    waitFor,
+    async listening(timeoutMs) {
+      const listened = await waitFor("api.listening", timeoutMs);
+      return { url: String(listened.url), port: Number(listened.port) };
     },
+    parsed: () => lines.map((line) => parseLogRecord(line) ?? { msg: line }),
+    output: () => lines.join("\n"),
     stop: (signal) => stopChild(child, signal),
   };
+}
+
+/**
+ * Starts `service/main.ts` (with tsx; with `compiled`, dist/service/main.js as `npm run service` runs it, which the
+ * caller builds first) as a separate process with `env`, logging at info so tests can follow it. PORT is 0 unless
+ * `env` says otherwise: the API listens on a free port, which `listening()` reports.
+ */
+export function spawnMirror(env: Record<string, string>, options: { compiled?: boolean } = {}): MirrorProcess {
+  // `node --import tsx`, not the tsx wrapper: one process, so that a SIGKILL reaches the mirror itself.
+  const args = options.compiled === true ? [join(ROOT, "dist", "service", "main.js")] : ["--import", "tsx", "service/main.ts"];
+  return spawnLogged(args, { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env, LOG_LEVEL: "info" }, "the mirror");
 }
 
 export interface Finished {

@@ -14,9 +14,9 @@ describe("relay: the service process (service/main.ts) on ledger v2", function (
       const t = await deployTestLedgerV2(node.url);
       const service = spawnMirror({ ...mirrorEnvV2(node.url, t, db), RELAYER_KEYS: TEST_RELAYER_KEYS.join(",") });
       try {
-        const started = await service.waitFor(/^relay started$/);
+        const started = await service.waitFor("relay.started");
         expect(started.ledgerVersion).to.equal(2);
-        const listening = await service.waitFor(/audit API listening/);
+        const listening = await service.waitFor("api.listening");
         const url = String(listening.url);
         const info = (await (await fetch(`${url}/v2/redemptions/signing-info?dataCenter=${t.f.supplier.address}`)).json()) as Record<string, unknown>;
         expect(info).to.deep.include({ ledger: await t.f.ledger.getAddress(), forwarder: await t.f.forwarder.getAddress(), nextNonce: "0" });

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { createRedemptionClient } from "../../../service/client/index.js";
 import { toWire } from "../../../service/domain/redemption-wire.js";
 import { type ApiFixture, startApiFixture } from "../api/helpers.js";
-import { freePort } from "../helpers/node.js";
+import { listenLocal } from "../helpers/node.js";
 import { body, eventually, type Scenario, setUp } from "./helpers/scenario.js";
 
 /** A JSON-RPC proxy in front of a real node that holds every `eth_call` for `delayMs` (a slow chain node). */
@@ -25,9 +25,7 @@ async function startSlowProxy(target: string): Promise<{ url: string; delayMs: n
       forward().catch(() => res.destroy());
     });
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  proxy.url = `http://127.0.0.1:${port}`;
+  proxy.url = await listenLocal(server);
   proxy.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
   return proxy;
 }

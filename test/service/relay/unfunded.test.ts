@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
 
+import { parseLogRecord } from "../../../service/internal/logger.js";
 import { rpcCall } from "../helpers/node.js";
 import { body, FACE, type Scenario, type Service, setUp, startService } from "./helpers/scenario.js";
 
@@ -30,7 +31,7 @@ describe("relay: a relayer the node refuses until it is funded", function () {
     const b = await body(s, service.client, 0, dc, { amount: 7000n });
     const accepted = await service.client.submit(b);
     // The node refuses what the relayer signed, more than once (the first send, then the nonce-gap filler again).
-    const refusals = () => service.output().split("\n").filter((l) => l.includes("the node refused a relay transaction")).length;
+    const refusals = () => service.output().split("\n").filter((l) => parseLogRecord(l)?.event === "relay.refused").length;
     for (const deadline = Date.now() + 60_000; refusals() < 3; ) {
       if (Date.now() > deadline) throw new Error(`the node did not refuse the relayer's transactions: ${service.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));

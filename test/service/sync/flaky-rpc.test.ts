@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { dump, expectMirrorEqualsChain } from "../helpers/compare.js";
 import { deployTestLedger, runWorkload, type TestLedger } from "../helpers/ledger.js";
 import { backends, mirrorEnv, newDatabase, syncAndRead, type TestDatabase } from "../helpers/mirror.js";
-import { freePort, type LocalNode, startNode } from "../helpers/node.js";
+import { listenLocal, type LocalNode, startNode } from "../helpers/node.js";
 
 interface Proxy {
   url: string;
@@ -59,10 +59,9 @@ async function startProxy(target: string, maxRange: number, failEvery: number): 
       forward().catch(() => res.destroy());
     });
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const url = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     stats,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };

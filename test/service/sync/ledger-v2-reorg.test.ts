@@ -1,29 +1,16 @@
 import { expect } from "chai";
 
-import { dumpV2, deployTestLedgerV2, expectV2MirrorEqualsChain, mirrorEnvV2, runV2Workload, type TestLedgerV2 } from "../helpers/ledger-v2.js";
-import { backends, syncAndRead, testDatabases } from "../helpers/mirror.js";
-import { type LocalNode, startNode } from "../helpers/node.js";
+import { dumpV2, expectV2MirrorEqualsChain, mirrorEnvV2, runV2Workload } from "../helpers/ledger-v2.js";
+import { ledgerV2Chain } from "../helpers/backends.js";
+import { backends, syncAndRead } from "../helpers/mirror.js";
 
 describe("mirror of ledger v2 through reorgs (anvil)", function () {
-  let node: LocalNode;
-  let t: TestLedgerV2;
-  const { fresh, dropAll } = testDatabases();
-
-  before(async function () {
-    // The fixture's finance officer is the 20th development account.
-    node = await startNode("anvil", { extraArgs: ["--accounts", "20"] });
-    t = await deployTestLedgerV2(node.url);
-    await runV2Workload(t);
-  });
-
-  after(async function () {
-    await dropAll();
-    await t?.connection.close();
-    await node?.stop();
-  });
+  // The fixture's finance officer is the 20th development account.
+  const chain = ledgerV2Chain("anvil", { extraArgs: ["--accounts", "20"] });
 
   for (const backend of backends()) {
     it(`replaces blocks the ${backend} mirror has read (claims, payments, registry changes) and ends equal to the chain and to a fresh sync`, async function () {
+      const { node, t, fresh } = chain();
       const db = await fresh(backend);
       const env = mirrorEnvV2(node.url, t, db);
       const provider = t.connection.ethers.provider;

@@ -1,28 +1,15 @@
 import { expect } from "chai";
 
-import { dumpV2, deployTestLedgerV2, expectV2MirrorEqualsChain, mirrorEnvV2, runV2Workload, type TestLedgerV2 } from "../helpers/ledger-v2.js";
-import { backends, syncAndRead, testDatabases, withMirror } from "../helpers/mirror.js";
-import { type LocalNode, startNode } from "../helpers/node.js";
+import { dumpV2, expectV2MirrorEqualsChain, mirrorEnvV2, runV2Workload } from "../helpers/ledger-v2.js";
+import { ledgerV2Chain } from "../helpers/backends.js";
+import { backends, syncAndRead, withMirror } from "../helpers/mirror.js";
 
 describe("mirror of ledger v2 (Hardhat's node)", function () {
-  let node: LocalNode;
-  let t: TestLedgerV2;
-  const { fresh, dropAll } = testDatabases();
-
-  before(async function () {
-    node = await startNode("hardhat");
-    t = await deployTestLedgerV2(node.url);
-    await runV2Workload(t);
-  });
-
-  after(async function () {
-    await dropAll();
-    await t?.connection.close();
-    await node?.stop();
-  });
+  const chain = ledgerV2Chain("hardhat");
 
   for (const backend of backends()) {
     it(`backfills into ${backend}, follows a second round, and equals the chain's views each time`, async function () {
+      const { node, t, fresh } = chain();
       const db = await fresh(backend);
       const env = mirrorEnvV2(node.url, t, db);
       const backfilled = await syncAndRead(env, (m) => expectV2MirrorEqualsChain(m.store.db, t, node.url));

@@ -6,7 +6,7 @@ import type { NewEvent } from "../../../service/store/store.js";
 import { expectMirrorEqualsChain } from "../helpers/compare.js";
 import { deployTestLedger, type TestLedger } from "../helpers/ledger.js";
 import { backends, mirrorEnv, testDatabases, withMirror } from "../helpers/mirror.js";
-import { freePort, type LocalNode, startNode } from "../helpers/node.js";
+import { listenLocal, type LocalNode, startNode } from "../helpers/node.js";
 import { mineDense, mineSparse } from "../helpers/shapes.js";
 
 /** An `eth_getLogs` the mirror asked for, and how many logs the node's whole answer held (read by the proxy). */
@@ -37,10 +37,9 @@ async function startRecorder(target: string): Promise<{ url: string; asked: Aske
       forward().catch(() => res.destroy());
     });
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const url = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     asked,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };

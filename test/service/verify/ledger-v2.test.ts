@@ -3,30 +3,17 @@ import { expect } from "chai";
 import { createRpc } from "../../../service/chain/rpc.js";
 import { createLogger } from "../../../service/internal/logger.js";
 import { verifyLedgerV2, type VerifyTargetV2 } from "../../../service/verify/verify-v2.js";
-import { deployTestLedgerV2, mirrorEnvV2, runV2Workload, type TestLedgerV2 } from "../helpers/ledger-v2.js";
-import { backends, syncAndRead, testDatabases, withMirror } from "../helpers/mirror.js";
-import { type LocalNode, startNode } from "../helpers/node.js";
+import { mirrorEnvV2 } from "../helpers/ledger-v2.js";
+import { ledgerV2Chain } from "../helpers/backends.js";
+import { backends, syncAndRead, withMirror } from "../helpers/mirror.js";
 
 describe("verify: ledger v2 from the chain alone", function () {
-  let node: LocalNode;
-  let t: TestLedgerV2;
-  const { fresh, dropAll } = testDatabases();
   const logger = createLogger({ level: "silent" });
-
-  before(async function () {
-    node = await startNode("hardhat");
-    t = await deployTestLedgerV2(node.url);
-    await runV2Workload(t);
-  });
-
-  after(async function () {
-    await dropAll();
-    await t?.connection.close();
-    await node?.stop();
-  });
+  const chain = ledgerV2Chain("hardhat");
 
   for (const backend of backends()) {
     it(`finds no difference in an intact ${backend} mirror, and names each tampered row`, async function () {
+      const { node, t, fresh } = chain();
       const env = mirrorEnvV2(node.url, t, await fresh(backend));
       await syncAndRead(env, async () => undefined);
       await withMirror(env, async (m) => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 
 import { id as keccakText, Wallet } from "ethers";
@@ -16,7 +16,8 @@ import {
 import type { RedemptionBody } from "../../../../service/domain/redemption-wire.js";
 import { deployTestLedger, SHANGHAI, type TestLedger } from "../../helpers/ledger.js";
 import { type BackendKind, mirrorEnv, newDatabase, type TestDatabase } from "../../helpers/mirror.js";
-import { freePort, type LocalNode, type NodeKind, ROOT, rpcCall, startNode, stopChild } from "../../helpers/node.js";
+import { type LocalNode, type NodeKind, rpcCall, startNode } from "../../helpers/node.js";
+import { spawnLogged } from "../../helpers/process.js";
 
 export const FACE = 10n ** 12n;
 const DAY = 86_400n;
@@ -130,24 +131,23 @@ export interface Service {
 /** Relayer accounts the tests use (Hardhat's dev accounts 17 and 18; 0–9 belong to the test ledger). */
 export const TEST_RELAYER_KEYS = [devAccountKey(17), devAccountKey(18)];
 
-/** Starts the service (mirror + relay) as a child process on a free port and waits until it serves. */
+/** Starts the service (mirror + relay) as a child process on a free port (PORT=0) and waits until it serves. */
 export async function startService(s: Scenario, env: Record<string, string> = {}): Promise<Service> {
   return startServiceWith(await mirrorEnv(s.node.url, s.t, s.db), env);
 }
 
 /**
- * Starts the service with a mirror's environment (v1's `mirrorEnv`, or v2's `mirrorEnvV2`), on a free port, with the
- * test relayers and two confirmations for finality.
+ * Starts the service with a mirror's environment (v1's `mirrorEnv`, or v2's `mirrorEnvV2`), on a port it picks
+ * (PORT=0, read from its `api.listening` record), with the test relayers and two confirmations for finality.
  */
 export async function startServiceWith(mirror: Record<string, string>, env: Record<string, string> = {}): Promise<Service> {
-  const port = await freePort();
   // The scenario's own database only: a DATABASE_URL inherited from the shell (CI sets one) would point the child at
   // a shared PostgreSQL schema that may hold another run's checkpoint.
   const { DATABASE_URL: _url, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
   const fullEnv = {
     ...inherited,
     ...mirror,
-    PORT: String(port),
+    PORT: "0",
     FINALITY_DEPTH: "2",
     LOG_LEVEL: process.env.RELAY_TEST_LOG_LEVEL ?? "warn",
     RELAYER_KEYS: TEST_RELAYER_KEYS.join(","),
@@ -155,38 +155,18 @@ export async function startServiceWith(mirror: Record<string, string>, env: Reco
     ...env,
   };
   // node itself (with tsx as a loader), not the tsx wrapper: a SIGKILL must reach the process that serves.
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "server.ts")], {
-    cwd: ROOT,
-    env: fullEnv,
-    stdio: ["ignore", "pipe", "pipe"],
+  const service = spawnLogged(["--import", "tsx", join(import.meta.dirname, "server.ts")], fullEnv, "the service");
+  const { url } = await service.listening().catch(async (error: unknown) => {
+    await service.stop("SIGKILL");
+    throw error;
   });
-  let out = "";
-  const append = (chunk: Buffer) => {
-    out = (out + chunk.toString()).slice(-20_000);
-  };
-  child.stderr.on("data", append);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the service did not start: ${out}`)), 60_000);
-    child.stdout.on("data", (chunk: Buffer) => {
-      append(chunk);
-      if (out.includes('"listening"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the service exited with ${code}: ${out}`));
-    });
-  });
-  const url = `http://127.0.0.1:${port}`;
   return {
     url,
     client: createRedemptionClient({ baseUrl: url }),
     clientV2: createRedemptionClientV2({ baseUrl: url }),
-    child,
-    output: () => out,
-    stop: (signal = "SIGTERM") => stopChild(child, signal),
+    child: service.child,
+    output: service.output,
+    stop: service.stop,
   };
 }
 

@@ -1,9 +1,10 @@
 /**
  * The service as the relay's tests (and the benchmark) run it: the mirror's writer and the relay in one process,
  * the relay's router on a minimal Express 5 app, and two read-outs for the tests (the mirror's redemptions, the
- * relay's requests). Prints `{"listening":port}` on stdout once it serves. service/main.ts wires the same relay into
+ * relay's requests). Prints the `{"event":"api.listening","port":…}` record on stdout once it serves. service/main.ts wires the same relay into
  * the production process, next to the audit API.
  */
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 
 import express from "express";
@@ -44,7 +45,9 @@ async function serve(): Promise<void> {
     );
   });
   const server = app.listen(config.port, "127.0.0.1", () => {
-    process.stdout.write(`${JSON.stringify({ listening: config.port })}\n`);
+    // The record service/api/server.ts logs, written whatever the log level: the port bound (PORT=0: any free one).
+    const { port } = server.address() as AddressInfo;
+    process.stdout.write(`${JSON.stringify({ event: "api.listening", port, url: `http://127.0.0.1:${port}` })}\n`);
   });
   answerParserRefusals(server);
 

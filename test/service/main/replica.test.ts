@@ -1,17 +1,17 @@
 import { expect } from "chai";
 
-import { createApi, startHttpServer } from "../../service/api/index.js";
-import { loadConfig } from "../../service/internal/config.js";
-import { ReorgTooDeepError } from "../../service/internal/errors.js";
-import { createLogger } from "../../service/internal/logger.js";
-import { type Mirror, openMirror } from "../../service/mirror.js";
-import { type Client, createClient, tokenFor } from "./api/helpers.js";
-import { grow, snapshot } from "./helpers/fork.js";
-import { deployTestLedger, runWorkload, type TestLedger } from "./helpers/ledger.js";
-import { backends, mirrorEnv, syncAndRead, testDatabases, withMirror } from "./helpers/mirror.js";
-import { freePort, type LocalNode, startNode } from "./helpers/node.js";
-import { type MirrorProcess, spawnMirror } from "./helpers/process.js";
-import { eventually } from "./relay/helpers/scenario.js";
+import { createApi, startHttpServer } from "../../../service/api/index.js";
+import { loadConfig } from "../../../service/internal/config.js";
+import { ReorgTooDeepError } from "../../../service/internal/errors.js";
+import { createLogger } from "../../../service/internal/logger.js";
+import { type Mirror, openMirror } from "../../../service/mirror.js";
+import { type Client, createClient, tokenFor } from "../api/helpers.js";
+import { grow, snapshot } from "../helpers/fork.js";
+import { deployTestLedger, runWorkload, type TestLedger } from "../helpers/ledger.js";
+import { backends, mirrorEnv, syncAndRead, testDatabases, withMirror } from "../helpers/mirror.js";
+import { type LocalNode, startNode } from "../helpers/node.js";
+import { type MirrorProcess, spawnMirror } from "../helpers/process.js";
+import { eventually } from "../relay/helpers/scenario.js";
 
 const API_ENV = {
   PORT: "0",
@@ -125,11 +125,11 @@ describe("read-only replicas at the edge of finality, on anvil", function () {
       const { t, revert } = await ledgerWithDeepFork(node.url, 110);
       const env = await mirrorEnv(node.url, t, await fresh("postgres"), { FINALITY_DEPTH: "2", ...API_ENV });
       await withApi(env, async () => undefined);
-      const port = await freePort();
-      const replica = spawnMirror({ ...env, READ_ONLY: "true", PORT: String(port) });
+      const replica = spawnMirror({ ...env, READ_ONLY: "true" });
       children.push(replica);
+      const { url } = await replica.listening();
       const get = async (path: string) => {
-        const response = await fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined);
+        const response = await fetch(`${url}${path}`).catch(() => undefined);
         return response === undefined ? undefined : { status: response.status, json: (await response.json()) as Record<string, unknown> };
       };
       await eventually(async () => ((await get("/ready"))?.status === 200 ? true : undefined), "the replica to answer ready");

@@ -5,9 +5,9 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 
-import { deployTestLedger, type TestLedger } from "./helpers/ledger.js";
-import { type LocalNode, startNode } from "./helpers/node.js";
-import { runToEnd } from "./helpers/process.js";
+import { deployTestLedger, type TestLedger } from "../helpers/ledger.js";
+import { type LocalNode, startNode } from "../helpers/node.js";
+import { runToEnd } from "../helpers/process.js";
 
 /**
  * The entry points parse the whole configuration before they open anything: a bad value of any key, with a reachable

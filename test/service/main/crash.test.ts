@@ -2,13 +2,13 @@ import { createServer, type Server } from "node:http";
 
 import { expect } from "chai";
 
-import { dump, expectMirrorEqualsChain } from "./helpers/compare.js";
-import { grow, snapshot } from "./helpers/fork.js";
-import { deployTestLedger, rng, runWorkload, type TestLedger } from "./helpers/ledger.js";
-import { backends, mirrorEnv, newDatabase, syncAndRead, type TestDatabase } from "./helpers/mirror.js";
-import { freePort, type LocalNode, startNode } from "./helpers/node.js";
-import { type MirrorProcess, spawnMirror } from "./helpers/process.js";
-import { eventually } from "./relay/helpers/scenario.js";
+import { dump, expectMirrorEqualsChain } from "../helpers/compare.js";
+import { grow, snapshot } from "../helpers/fork.js";
+import { deployTestLedger, rng, runWorkload, type TestLedger } from "../helpers/ledger.js";
+import { backends, mirrorEnv, newDatabase, syncAndRead, type TestDatabase } from "../helpers/mirror.js";
+import { listenLocal, type LocalNode, startNode } from "../helpers/node.js";
+import { type MirrorProcess, spawnMirror } from "../helpers/process.js";
+import { eventually } from "../relay/helpers/scenario.js";
 
 interface HoldingProxy {
   url: string;
@@ -41,10 +41,9 @@ async function startHoldingProxy(target: string): Promise<HoldingProxy> {
       forward().catch(() => res.destroy());
     });
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const url = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     hold(matches) {
       let released!: () => void;
       const promise = new Promise<void>((resolve) => {
@@ -134,13 +133,13 @@ describe("a stop signal together with a fatal error", function () {
       await grow(t, 6, 121);
       const db = await newDatabase(backend);
       databases.push(db);
-      const port = await freePort();
-      const env = await mirrorEnv(proxy.url, t, db, { FINALITY_DEPTH: "2", PORT: String(port) });
+      const env = await mirrorEnv(proxy.url, t, db, { FINALITY_DEPTH: "2" });
       const mirror = spawnMirror(env);
       children.push(mirror);
+      const { url } = await mirror.listening();
       const head = await t.provider.getBlockNumber();
       const status = async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/status`).catch(() => undefined);
+        const response = await fetch(`${url}/status`).catch(() => undefined);
         return response?.ok === true ? ((await response.json()) as { indexed: number }) : undefined;
       };
       await eventually(async () => ((await status())?.indexed === head ? true : undefined), "the mirror to catch up");
