@@ -8,6 +8,7 @@ import type { Logger } from "../internal/logger.js";
 import type { Database } from "../store/database.js";
 import type { SyncStatus } from "../sync/syncer.js";
 import { type AnyVerifyReport, verifyLedger } from "../verify/verify.js";
+import { openAccessLog } from "./access-log.js";
 import { createAuthService } from "./auth/service.js";
 import { createChainView } from "./chain-view.js";
 import type { ApiServices, ApiTarget } from "./context.js";
@@ -122,10 +123,11 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     ...(mirror.syncer === undefined ? {} : { generation: () => mirror.syncer!.status() }),
   });
   const metrics = createMetrics({ chain, db });
+  const accessLog = openAccessLog(config, mirror.store.db);
   let verifying: Promise<AnyVerifyReport> | undefined;
   const services: ApiServices = {
     config: api, db, format, chain, auth, metrics, logger, target: mirror.target, finalityDepth: config.finalityDepth,
-    profile: mirror.profile,
+    profile: mirror.profile, accessLog, registry: config.readOnly ? undefined : mirror.store.db,
     verify() {
       verifying ??= verifyLedger({ rpc, target: mirror.target, logger, db, historicalCalls: mirror.profile.historicalCalls }).finally(() => {
         verifying = undefined;
@@ -175,6 +177,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
       chain.close();
       await verifying?.catch(() => undefined);
       await db.close();
+      await accessLog.close();
     },
   };
 }

@@ -336,6 +336,15 @@ export function loadVerifyConfig(source: Record<string, string | undefined> = pr
 }
 
 /**
+ * The database the service opens (DATABASE_URL and DATABASE_SCHEMA, or DATA_DIR), for tools that read or write it
+ * without the chain (the identity registry's backup).
+ */
+export function loadDatabaseConfig(source: Record<string, string | undefined> = process.env): { database: Config["database"]; logLevel: Env["LOG_LEVEL"] } {
+  const env = parseEnv(source, { LOG_LEVEL: "warn" });
+  return { database: mirrorSection(env, "").database, logLevel: env.LOG_LEVEL };
+}
+
+/**
  * The relay's accounts on chain `chainId`: RELAYER_KEYS, or without it on a development chain (31337) Hardhat's
  * account #19; any other chain requires the key (throws a {@link ConfigError}).
  */

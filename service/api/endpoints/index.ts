@@ -6,6 +6,7 @@ import { getVerify } from "./get-verify.js";
 import { getProgramme } from "./get-programme.js";
 import { getVoucher } from "./get-voucher.js";
 import { getVoucherV2 } from "./get-voucher-v2.js";
+import { listAccessLog } from "./list-access-log.js";
 import { listCities } from "./list-cities.js";
 import { listClaims } from "./list-claims.js";
 import { listCompanies } from "./list-companies.js";
@@ -21,6 +22,7 @@ import { listVouchers } from "./list-vouchers.js";
 import { getHealth, getMetrics, getReady, getStatus } from "./ops.js";
 import { postAuthLogin } from "./post-auth-login.js";
 import { postAuthNonce } from "./post-auth-nonce.js";
+import { postRegistry } from "./post-registry.js";
 
 /** Every endpoint of the API, in the order of the OpenAPI document. */
 export const ENDPOINTS: readonly AnyEndpoint[] = [
@@ -32,6 +34,7 @@ export const ENDPOINTS: readonly AnyEndpoint[] = [
   listEvents,
   listRoles,
   listProgrammes, getProgramme, listCompanies, listVouchersV2, getVoucherV2, listRedemptionsV2, listClaims, listPayments,
+  postRegistry, listAccessLog,
   getVerify,
   getHealth, getReady, getStatus, getMetrics,
 ];
