@@ -1,16 +1,18 @@
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
 import { parse as parseCsv } from "csv-parse/sync";
 import { id as keccakText, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
+import hre from "hardhat";
 
 import { creditCodeHash, documentCommitment } from "../../../service/domain/identity.js";
 import { loadConfig } from "../../../service/internal/config.js";
 import { createLogger } from "../../../service/internal/logger.js";
 import { openDatabase } from "../../../service/store/database.js";
 import { main as registryCli } from "../../../service/store/registry-cli.js";
+import { taskRunner } from "../../helpers/ledger-tasks.js";
 import { CNY, CODES, creditCode, invoiceNumber, issueVoucher, signedConsent } from "../../helpers/scheme-fixture.js";
 import { deployTestLedgerV2, mirrorEnvV2, runV2Workload, type TestLedgerV2 } from "../helpers/ledger-v2.js";
 import { backends, newDatabase } from "../helpers/mirror.js";
@@ -125,6 +127,42 @@ describe("identity registry: names off chain, checked against the chain, logged 
         for (const c of companies) expect(c.identity).to.equal(null);
       });
 
+      it("is loaded from a CSV by an issuer's task (npx hardhat identity load), every row checked first, in Chinese under a Chinese LANG", async function () {
+        const run = taskRunner(hre, t.connection);
+        const dir = await mkdtemp(join(tmpdir(), "cvl-identity-"));
+        const task = (file: string, extra: Record<string, unknown> = {}) =>
+          run("identity load", { file, service: fx.http.url, ledger: t.deployment.ledger, as: t.f.issuer.address, ...extra });
+        const saved = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL };
+        process.env.LANG = "zh_CN.UTF-8";
+        process.env.LC_ALL = "";
+        try {
+          const typo = join(dir, "typo.csv");
+          await writeFile(typo, `\uFEFFcredit_code,name\r\n${CODES.startup},${NAMES.startup}\r\n${CODES.company.slice(0, 17)}X,${NAMES.company}\r\n`);
+          const local = await task(typo);
+          expect(local.code).to.equal(1);
+          expect(local.err).to.include("第 3 行").and.include("校验码");
+          const unknown = join(dir, "unknown.csv");
+          await writeFile(unknown, `credit_code,name,name_en\n${CODES.startup},${NAMES.startup},\n${creditCode(31)},未登记的公司,Nobody Ltd.\n`);
+          const remote = await task(unknown);
+          expect(remote.code).to.equal(1);
+          expect(remote.err).to.include("第 3 行").and.include("链上没有以此统一社会信用代码登记的企业");
+          expect(await registryCounts(fx)).to.deep.equal([0, 0, 0]);
+        } finally {
+          for (const [key, value] of Object.entries(saved)) {
+            if (value === undefined) delete process.env[key];
+            else process.env[key] = value;
+          }
+        }
+        const invoices = join(dir, "invoices.csv");
+        await writeFile(invoices, `supplier_credit_code,invoice_number\n${CODES.supplier},${invoiceNumber(1001)}\n${CODES.supplier},${invoiceNumber(1010)}\n`);
+        expect((await task(invoices, { dryRun: true })).out).to.include("2 invoice numbers");
+        expect(await registryCounts(fx)).to.deep.equal([0, 0, 0]);
+        const loaded = await task(invoices);
+        expect(loaded.code, loaded.err).to.equal(0);
+        expect(loaded.out).to.include("2 invoice numbers checked against the chain");
+        expect(await registryCounts(fx)).to.deep.equal([0, 2, 0]);
+      });
+
       it("loads companies, invoice numbers and salts, and shows names and numbers beside every hash", async function () {
         const res = await upload(issuer, goodRecords());
         expect(res.status, res.text).to.equal(200);
@@ -235,7 +273,6 @@ describe("identity registry: names off chain, checked against the chain, logged 
         expect(restored.companies).to.have.length(4);
         expect(restored.salts).to.deep.equal([{ commitment: COMMITMENT, salt: SALT, documentHash: DOCUMENT_HASH }]);
         // A file with a record the chain does not confirm is refused whole.
-        const { writeFile } = await import("node:fs/promises");
         const bad = join(dir, "bad.json");
         await writeFile(bad, JSON.stringify({ ...restored, companies: [...restored.companies, { creditCode: creditCode(77), name: "x", nameEn: null }] }));
         expect(await registryCli(["import", bad], fx.env)).to.equal(1);
