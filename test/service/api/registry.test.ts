@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,8 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { id as keccakText, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import hre from "hardhat";
 
-import { creditCodeHash, documentCommitment } from "../../../service/domain/identity.js";
+import { creditCodeHash, documentCommitment, invoiceNumberHash } from "../../../service/domain/identity.js";
+import { invoiceKey } from "../../../service/domain/ledger-v2.js";
 import { loadConfig } from "../../../service/internal/config.js";
 import { createLogger } from "../../../service/internal/logger.js";
 import { openDatabase } from "../../../service/store/database.js";
@@ -16,7 +18,7 @@ import { taskRunner } from "../../helpers/ledger-tasks.js";
 import { CNY, CODES, creditCode, invoiceNumber, issueVoucher, signedConsent } from "../../helpers/scheme-fixture.js";
 import { deployTestLedgerV2, mirrorEnvV2, runV2Workload, type TestLedgerV2 } from "../helpers/ledger-v2.js";
 import { backends, newDatabase } from "../helpers/mirror.js";
-import { type LocalNode, startNode } from "../helpers/node.js";
+import { type LocalNode, ROOT, startNode } from "../helpers/node.js";
 import { API_TEST_ENV, type ApiFixture, startApiFixtureOn, tokenFor } from "./helpers.js";
 
 type Item = Record<string, unknown>;
@@ -77,6 +79,23 @@ describe("identity registry: names off chain, checked against the chain, logged 
   after(async function () {
     await t?.connection.close();
     await node?.stop();
+  });
+
+  it("recomputes the chain's hashes from a code, a number, a document and its salt as the README's lines do", async function () {
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    const block = /<!-- example: check it yourself -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, "the README's check-it-yourself block").to.be.a("string");
+    const dir = await mkdtemp(join(tmpdir(), "cvl-check-"));
+    const script = block!.replaceAll("contract.txt", join(dir, "contract.txt"));
+    const run = spawnSync("bash", ["-euo", "pipefail", "-c", script], { cwd: ROOT, encoding: "utf8" });
+    expect(run.status, run.stderr).to.equal(0);
+    const h = invoiceNumberHash("26330000000000001001");
+    const salt = `0x${"2a".repeat(32)}`;
+    expect(run.stdout.trim().split("\n")).to.deep.equal([
+      creditCodeHash("91330100MA2H3K4L50"),
+      `${h} ${invoiceKey(3, h)}`,
+      documentCommitment(salt, keccak256(toUtf8Bytes("算力服务合同 No. 2026-001"))),
+    ]);
   });
 
   for (const backend of backends()) {
@@ -272,6 +291,24 @@ describe("identity registry: names off chain, checked against the chain, logged 
         expect(restored).to.deep.equal(await strip(first));
         expect(restored.companies).to.have.length(4);
         expect(restored.salts).to.deep.equal([{ commitment: COMMITMENT, salt: SALT, documentHash: DOCUMENT_HASH }]);
+        if (backend === "postgres") {
+          // The README's pg_dump of the registry's tables, restored with psql into an emptied registry.
+          const { DATABASE_URL: url, DATABASE_SCHEMA: schema } = fx.env as { DATABASE_URL: string; DATABASE_SCHEMA: string };
+          const dump = join(dir, "registry.sql");
+          const dumped = spawnSync("pg_dump", [url, "--data-only", `--table=${schema}.registry_*`, "--file", dump], { encoding: "utf8" });
+          expect(dumped.status, dumped.stderr).to.equal(0);
+          const writer = await openDatabase(config.database, { logger: createLogger({ level: "silent" }), writer: true });
+          try {
+            for (const table of ["registry_companies", "registry_invoices", "registry_salts", "registry_access_log"]) await writer.query(`DELETE FROM ${table}`);
+          } finally {
+            await writer.close();
+          }
+          const restoredDump = spawnSync("psql", [url, "--single-transaction", "--set", "ON_ERROR_STOP=1", "--file", dump], { encoding: "utf8" });
+          expect(restoredDump.status, restoredDump.stderr).to.equal(0);
+          const third = join(dir, "third.json");
+          expect(await registryCli(["export", third], fx.env)).to.equal(0);
+          expect(await strip(third)).to.deep.equal(await strip(first));
+        }
         // A file with a record the chain does not confirm is refused whole.
         const bad = join(dir, "bad.json");
         await writeFile(bad, JSON.stringify({ ...restored, companies: [...restored.companies, { creditCode: creditCode(77), name: "x", nameEn: null }] }));
