@@ -153,6 +153,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
 
   // Bodies are read only by the endpoints that take one (an unknown route stays a 404 whatever its body).
   const json = express.json({ limit: api.bodyLimitBytes, strict: true });
+  // An identity-registry load carries a whole file in one body: it is written all or none.
+  const registryJson = express.json({ limit: api.registryBodyLimitBytes, strict: true });
   const router = express.Router();
   for (const endpoint of ENDPOINTS) {
     const before =
@@ -161,7 +163,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
         : endpoint.path.startsWith("/v1/auth/")
           ? [auth.limitByIp]
           : [];
-    if (endpoint.body !== undefined) before.push(json);
+    if (endpoint.body !== undefined) before.push(endpoint.id === "postRegistry" ? registryJson : json);
     mount(router, endpoint, before, handlerOf(endpoint, services, { validateResponses: api.validateResponses }));
   }
   app.use(router);

@@ -103,6 +103,7 @@ const apiKeys = {
   API_REQUEST_TIMEOUT_MS: int(100).default(10_000),
   API_STATEMENT_TIMEOUT_MS: int(100).default(5_000),
   API_BODY_LIMIT_BYTES: int(256).max(1_048_576).default(16_384),
+  API_REGISTRY_BODY_LIMIT_BYTES: int(256).max(67_108_864).default(4_194_304),
   API_READY_MAX_LAG: int(0).default(2),
   /** Check every response against its schema before sending (tests). */
   API_VALIDATE_RESPONSES: boolean.default(false),
@@ -189,6 +190,8 @@ export interface ApiConfig {
   requestTimeoutMs: number;
   statementTimeoutMs: number;
   bodyLimitBytes: number;
+  /** The largest body of an identity-registry load (POST /v2/registry), which holds a whole file. */
+  registryBodyLimitBytes: number;
   readyMaxLag: number;
   /** Check every response against its schema before sending (tests). */
   validateResponses: boolean;
@@ -302,6 +305,7 @@ function apiSection(env: Env): ApiConfig {
     requestTimeoutMs: env.API_REQUEST_TIMEOUT_MS,
     statementTimeoutMs: env.API_STATEMENT_TIMEOUT_MS,
     bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
+    registryBodyLimitBytes: env.API_REGISTRY_BODY_LIMIT_BYTES,
     readyMaxLag: env.API_READY_MAX_LAG,
     validateResponses: env.API_VALIDATE_RESPONSES,
   };

@@ -136,6 +136,12 @@ describe("identity registry: names off chain, checked against the chain, logged 
         // A wrong check character is refused before the chain is asked.
         const typo = await upload(issuer, { companies: [{ creditCode: `${CODES.startup.slice(0, 17)}X`, name: "x" }] });
         expect(typo.json.errors[0].message).to.match(/check character/);
+        // A whole file goes in one body, larger than the API's other bodies may be (API_REGISTRY_BODY_LIMIT_BYTES).
+        const many = { invoices: Array.from({ length: 400 }, (_, i) => ({ supplierCreditCode: CODES.supplier, invoiceNumber: invoiceNumber(20_000 + i) })) };
+        expect(JSON.stringify(many).length).to.be.greaterThan(16_384);
+        const large = await upload(issuer, many);
+        expect(large.status, large.text).to.equal(422);
+        expect(large.json.errors).to.have.length(400);
         expect(await registryCounts(fx)).to.deep.equal([0, 0, 0]);
       });
 
