@@ -162,7 +162,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
         ? [auth.authenticate, ...auth.limitByCaller]
         : endpoint.path.startsWith("/v1/auth/")
           ? [auth.limitByIp]
-          : [];
+          : endpoint.path.startsWith("/public/")
+            ? [auth.limitPublic]
+            : [];
     if (endpoint.body !== undefined) before.push(endpoint.id === "postRegistry" ? registryJson : json);
     mount(router, endpoint, before, handlerOf(endpoint, services, { validateResponses: api.validateResponses }));
   }

@@ -41,11 +41,11 @@ function evidence(row: Row): z.input<typeof evidenceSchema> {
 }
 
 /** Hundredths of GPU-hours as a decimal string of GPU-hours ("720.00"). */
-const gpuHours = (centihours: unknown) => {
+export const gpuHours = (centihours: unknown): string => {
   const value = BigInt(String(centihours));
   return `${value / 100n}.${(value % 100n).toString().padStart(2, "0")}`;
 };
-const gpuHoursSchema = z.string().regex(/^[0-9]+\.[0-9]{2}$/).meta({ description: "Metered GPU-hours" });
+export const gpuHoursSchema = z.string().regex(/^[0-9]+\.[0-9]{2}$/).meta({ description: "Metered GPU-hours" });
 
 // ------------------------------------------------------------------------------------------------------------------
 

@@ -1,13 +1,18 @@
 import type { AnyEndpoint } from "../endpoint.js";
 import { getAggregates } from "./get-aggregates.js";
+import { getAlerts } from "./get-alerts.js";
 import { getCity } from "./get-city.js";
 import { getDataCenter } from "./get-data-center.js";
 import { getVerify } from "./get-verify.js";
 import { getProgramme } from "./get-programme.js";
+import { getProgrammeReport } from "./get-programme-report.js";
+import { getProgrammesReport } from "./get-programmes-report.js";
+import { getBeneficiaryStatement, getSupplierStatement } from "./get-statements.js";
 import { getVoucher } from "./get-voucher.js";
 import { getVoucherV2 } from "./get-voucher-v2.js";
 import { listAccessLog } from "./list-access-log.js";
 import { listCities } from "./list-cities.js";
+import { listCaps } from "./list-caps.js";
 import { listClaims } from "./list-claims.js";
 import { listCompanies } from "./list-companies.js";
 import { listPayments } from "./list-payments.js";
@@ -23,6 +28,7 @@ import { getHealth, getMetrics, getReady, getStatus } from "./ops.js";
 import { postAuthLogin } from "./post-auth-login.js";
 import { postAuthNonce } from "./post-auth-nonce.js";
 import { postRegistry } from "./post-registry.js";
+import { getPublicDisclosure, listPublicProgrammes } from "./public-disclosure.js";
 
 /** Every endpoint of the API, in the order of the OpenAPI document. */
 export const ENDPOINTS: readonly AnyEndpoint[] = [
@@ -34,7 +40,9 @@ export const ENDPOINTS: readonly AnyEndpoint[] = [
   listEvents,
   listRoles,
   listProgrammes, getProgramme, listCompanies, listVouchersV2, getVoucherV2, listRedemptionsV2, listClaims, listPayments,
+  getProgrammeReport, getProgrammesReport, listCaps, getSupplierStatement, getBeneficiaryStatement, getAlerts,
   postRegistry, listAccessLog,
+  listPublicProgrammes, getPublicDisclosure,
   getVerify,
   getHealth, getReady, getStatus, getMetrics,
 ];

@@ -220,6 +220,11 @@ describe("identity registry: names off chain, checked against the chain, logged 
         const one = (await fx.client.get(`/v2/vouchers/${String(redemptions[0]!.voucherId)}`, governor)).json;
         expect(one.redemptions[0].supplierIdentity.name).to.equal(NAMES.supplier);
 
+        // The public disclosure (公示) names the companies it lists, without sign-in.
+        const disclosure = await fx.client.get(`/public/v2/programmes/1/disclosure?year=${t.f.year}`);
+        expect(disclosure.status, disclosure.text).to.equal(200);
+        expect((disclosure.json.items as { company: Item }[]).map((i) => i.company)).to.deep.include({ id: startup, creditCodeHash: creditCodeHash(CODES.startup), name: NAMES.startup });
+
         // The CSV export has the same names, a formula-like name neutralised.
         const csv = await fx.client.get("/v2/companies?format=csv", governor);
         const rows = parseCsv<Record<string, string>>(csv.text.replace(/^\uFEFF/, ""), { columns: true });
