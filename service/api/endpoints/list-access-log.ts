@@ -49,7 +49,7 @@ export const listAccessLog = defineList({
     return async (after, limit) => {
       const page = filters.page("id", after, ["bigint"], limit);
       return ctx.db.query(
-        `SELECT id::text, at, address, access, endpoint, filters, record_count, records FROM registry_access_log ${page.where} ORDER BY id LIMIT ${page.limit}`,
+        `SELECT id, id::text AS entry_id, at, address, access, endpoint, filters, record_count, records FROM registry_access_log ${page.where} ORDER BY id LIMIT ${page.limit}`,
         page.params,
       );
     };
@@ -58,7 +58,7 @@ export const listAccessLog = defineList({
   map: (row) => {
     const json = <T>(value: unknown): T => (typeof value === "string" ? JSON.parse(value) : value) as T;
     return {
-      id: String(row.id), at: new Date(row.at as string | Date).toISOString(), address: String(row.address), access: String(row.access),
+      id: String(row.entry_id), at: new Date(row.at as string | Date).toISOString(), address: String(row.address), access: String(row.access),
       endpoint: String(row.endpoint), filters: json<Record<string, unknown>>(row.filters), recordCount: Number(row.record_count),
       records: json<string[]>(row.records),
     };

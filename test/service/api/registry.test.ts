@@ -220,6 +220,12 @@ describe("identity registry: names off chain, checked against the chain, logged 
         const one = (await fx.client.get(`/v2/vouchers/${String(redemptions[0]!.voucherId)}`, governor)).json;
         expect(one.redemptions[0].supplierIdentity.name).to.equal(NAMES.supplier);
 
+        // The reports name them too: companies against their caps, and a company's statement.
+        const caps = (await fx.client.get("/v2/reports/caps?programme=1", governor)).json.items as Item[];
+        expect(caps.find((c) => c.company === startup)!.companyIdentity).to.include({ name: NAMES.startup });
+        const statement = (await fx.client.get(`/v2/statements/suppliers/${supplierEntity}`, governor)).json;
+        expect(statement.companyIdentity).to.include({ creditCode: CODES.supplier, name: NAMES.supplier });
+
         // The public disclosure (公示) names the companies it lists, without sign-in.
         const disclosure = await fx.client.get(`/public/v2/programmes/1/disclosure?year=${t.f.year}`);
         expect(disclosure.status, disclosure.text).to.equal(200);
@@ -247,6 +253,8 @@ describe("identity registry: names off chain, checked against the chain, logged 
         expect(after.some((e) => e.address === t.f.holder.address && e.access === "company" && e.endpoint === "listVouchersV2")).to.equal(true);
         expect(after.some((e) => e.endpoint === "listCompanies" && (e.filters as Item).format === undefined && Number(e.recordCount) >= 4)).to.equal(true);
         expect(after.some((e) => e.endpoint === "getVoucherV2")).to.equal(true);
+        expect(after.some((e) => e.endpoint === "listCaps")).to.equal(true);
+        expect(after.some((e) => e.endpoint === "getSupplierStatement" && (e.records as string[])[0] === `company ${Number(t.f.entities.supplier)}`)).to.equal(true);
 
         for (const token of [issuer, holder]) {
           const refused = await fx.client.get("/v2/access-log", token);
