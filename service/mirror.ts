@@ -10,7 +10,8 @@ import { ConfigError, FatalError, WrongChainError } from "./internal/errors.js";
 import type { Logger } from "./internal/logger.js";
 import { withRetry } from "./internal/retry.js";
 import { openDatabase } from "./store/database.js";
-import { migrate, MIGRATIONS, schemaVersion } from "./store/migrations.js";
+import { migrate, schemaVersion } from "./store/migrations.js";
+import { migrateRegistry, REGISTRY_MIGRATIONS } from "./store/registry.js";
 import { createMirrorStore, type MirrorStore } from "./store/store.js";
 import { createSyncer, NO_HASH, type Syncer } from "./sync/syncer.js";
 
@@ -156,11 +157,12 @@ export async function openMirror({ config, logger, signal, onLockLost }: MirrorD
     const store = createMirrorStore(db, { ledgerVersion: target.v2 === undefined ? 1 : 2 });
     if (config.readOnly) {
       const version = await schemaVersion(db);
-      const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+      // The identity registry's migrations (300+) come after every other: a replica needs them for names too.
+      const latest = REGISTRY_MIGRATIONS[REGISTRY_MIGRATIONS.length - 1]!.version;
       if (version < latest) throw new FatalError("SCHEMA_BEHIND", `the database schema is at ${version}, this service needs ${latest}: start the writer first`);
       return { target, profile, store, syncer: undefined, close: () => db.close() };
     }
-    const applied = await migrate(db);
+    const applied = [...(await migrate(db)), ...(await migrateRegistry(db))];
     if (applied.length > 0) logger.info({ applied }, "migrations applied");
     const existing = await store.checkpoint();
     if (existing === undefined) {

@@ -13,6 +13,7 @@ type Option = [name: string, description: string];
 const registry: Loader = () => import("./actions/v2-registry.js");
 const vouchers: Loader = () => import("./actions/v2-vouchers.js");
 const finance: Loader = () => import("./actions/v2-finance.js");
+const identity: Loader = () => import("./actions/v2-identity.js");
 
 function define(id: string[], description: string, loader: Loader, name: string, options: Option[] = [], flags: Option[] = []): TaskDefinition {
   let builder = task(id, description)
@@ -208,6 +209,19 @@ export const ledgerTasks: TaskDefinition[] = [
     [["repayment", "Money the payee paid back after a clawback"]],
   ),
   define(["payment", "correct"], "Reverse an entry by a correction", finance, "paymentCorrect", [["entry", "Entry id"], REASON]),
+
+  emptyTask("identity", "The identity registry off chain: names and credit codes, invoice numbers, document salts").build(),
+  define(
+    ["identity", "load"],
+    "Load a CSV of names and credit codes, invoice numbers or document salts into the audit service, checked against the chain (ISSUER)",
+    identity,
+    "identityLoad",
+    [
+      ["file", "CSV: credit_code,name[,name_en] | supplier_credit_code,invoice_number | commitment,salt,document_hash"],
+      ["service", "The audit service's URL (its PUBLIC_URL), which checks and writes the records"],
+    ],
+    [["dryRun", "Check every row; send nothing"]],
+  ),
 
   define(["statement"], "A payee's statement for a fiscal year or month, rebuilt from the chain's events", finance, "statement", [
     ["payee", "The payee: credit code or number"],

@@ -8,6 +8,7 @@ import type { Logger } from "../internal/logger.js";
 import type { Database } from "../store/database.js";
 import type { SyncStatus } from "../sync/syncer.js";
 import { type AnyVerifyReport, verifyLedger } from "../verify/verify.js";
+import { openAccessLog } from "./access-log.js";
 import { createAuthService } from "./auth/service.js";
 import { createChainView } from "./chain-view.js";
 import type { ApiServices, ApiTarget } from "./context.js";
@@ -122,10 +123,11 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
     ...(mirror.syncer === undefined ? {} : { generation: () => mirror.syncer!.status() }),
   });
   const metrics = createMetrics({ chain, db });
+  const accessLog = openAccessLog(config, mirror.store.db);
   let verifying: Promise<AnyVerifyReport> | undefined;
   const services: ApiServices = {
     config: api, db, format, chain, auth, metrics, logger, target: mirror.target, finalityDepth: config.finalityDepth,
-    profile: mirror.profile,
+    profile: mirror.profile, accessLog, registry: config.readOnly ? undefined : mirror.store.db,
     verify() {
       verifying ??= verifyLedger({ rpc, target: mirror.target, logger, db, historicalCalls: mirror.profile.historicalCalls }).finally(() => {
         verifying = undefined;
@@ -151,6 +153,8 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
 
   // Bodies are read only by the endpoints that take one (an unknown route stays a 404 whatever its body).
   const json = express.json({ limit: api.bodyLimitBytes, strict: true });
+  // An identity-registry load carries a whole file in one body: it is written all or none.
+  const registryJson = express.json({ limit: api.registryBodyLimitBytes, strict: true });
   const router = express.Router();
   for (const endpoint of ENDPOINTS) {
     const before =
@@ -161,7 +165,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
           : endpoint.path.startsWith("/public/")
             ? [auth.limitPublic]
             : [];
-    if (endpoint.body !== undefined) before.push(json);
+    if (endpoint.body !== undefined) before.push(endpoint.id === "postRegistry" ? registryJson : json);
     mount(router, endpoint, before, handlerOf(endpoint, services, { validateResponses: api.validateResponses }));
   }
   app.use(router);
@@ -177,6 +181,7 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
       chain.close();
       await verifying?.catch(() => undefined);
       await db.close();
+      await accessLog.close();
     },
   };
 }

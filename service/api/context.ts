@@ -2,7 +2,8 @@ import type { Request, Response } from "express";
 
 import type { ChainProfile } from "../chain/profile.js";
 import type { Logger } from "../internal/logger.js";
-import type { Queryable } from "../store/database.js";
+import type { Database, Queryable } from "../store/database.js";
+import type { AccessLog } from "./access-log.js";
 import type { AnyVerifyReport } from "../verify/verify.js";
 import type { Access } from "./auth/access.js";
 import type { AuthService } from "./auth/service.js";
@@ -33,6 +34,10 @@ export interface ApiServices {
   finalityDepth: number;
   /** What the chain's node can answer (service/chain/profile.ts). */
   profile: ChainProfile;
+  /** The log of reads of company-identifying data (service/api/identities.ts). */
+  accessLog: AccessLog;
+  /** The database the identity registry is written to: the writer's; undefined in a read-only replica. */
+  registry: Database | undefined;
   /** Runs the verifier against this API's mirror (one run at a time; concurrent callers share it). */
   verify(): Promise<AnyVerifyReport>;
 }

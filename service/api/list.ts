@@ -4,6 +4,7 @@ import type { RequestContext } from "./context.js";
 import { csvColumns, streamCsv } from "./csv.js";
 import { type CursorKey, type KeyType, decodeCursor, encodeCursor, MAX_LIMIT, pageQueryShape } from "./cursor.js";
 import { type Endpoint, STREAMED } from "./endpoint.js";
+import { carriesIdentity, logIdentifyingRead } from "./identities.js";
 import type { ProblemCode } from "./problem.js";
 
 /** Fetches the rows strictly after `after` in the list's order, at most `limit` of them. */
@@ -31,6 +32,11 @@ export interface ListSpec<P extends z.ZodType | undefined, F extends z.ZodRawSha
   ): Promise<PageFetcher<Row>>;
   key(row: Row): CursorKey;
   map(row: Row, ctx: RequestContext): z.input<I>;
+  /**
+   * The id of a record for the access log (ledger v2's lists): every answer whose records carry company-identifying
+   * data (service/api/identities.ts) is logged with the ids of those records.
+   */
+  recordId?: (item: z.input<I>) => string;
 }
 
 /**
@@ -71,6 +77,12 @@ export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawSh
         format?: "json" | "csv";
       } & Record<string, unknown>;
       let after = decodeCursor(spec.id, cursor, spec.keyTypes);
+      const logged = async (items: z.input<I>[]) => {
+        if (spec.recordId === undefined) return items;
+        const ids = items.filter((item) => carriesIdentity(item as Record<string, unknown>)).map(spec.recordId);
+        await logIdentifyingRead(ctx, spec.id, filters, ids);
+        return items;
+      };
       const fetch = await spec.plan(
         { params: input.params, query: filters as unknown as z.output<z.ZodObject<F>> },
         ctx,
@@ -83,7 +95,7 @@ export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawSh
           const rows = await fetch(after, MAX_LIMIT);
           if (rows.length < MAX_LIMIT) done = true;
           if (rows.length > 0) after = spec.key(rows[rows.length - 1]!);
-          return rows.map((row) => spec.map(row, ctx));
+          return logged(rows.map((row) => spec.map(row, ctx)));
         });
         return STREAMED;
       }
@@ -91,7 +103,7 @@ export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawSh
       const page = rows.slice(0, limit);
       const more = rows.length > limit;
       return {
-        items: page.map((row) => spec.map(row, ctx)),
+        items: await logged(page.map((row) => spec.map(row, ctx))),
         nextCursor: more ? encodeCursor(spec.id, spec.key(page[page.length - 1]!)) : null,
       };
     },

@@ -5,11 +5,13 @@ import { CLAIM_STATUS, ENTRY_KIND, FUNDING_LEVEL, PROGRAMME_KIND, VOUCHER_STATUS
 import type { RequestContext } from "./context.js";
 import { authorisationFrom, authorisationOfEvent, authorisationSchema, authorisationSql } from "./records-governance.js";
 import { addressSchema, amountSchema, bytes32Text, hashSchema, provenance, provenanceShape, timeSchema, tokenIdSchema } from "./format.js";
+import { companyIdentitySchema, identity, identityOf, invoiceNumberOf, invoiceNumberSchema } from "./identities.js";
 
 /**
  * Ledger v2's records on the wire (the `/v2/…` lists): the v2 tables' rows (service/store/migrations-v2.ts) as
  * amounts in the currency, checksummed addresses, ISO times and dates. Companies appear by number and credit-code
- * hash: their names live off chain.
+ * hash, and with their name and credit code where the identity registry has them (`…Identity`, service/api/identities.ts);
+ * invoices by number hash, and with their number (`invoiceNumber`) where it has it.
  */
 
 type Row = Record<string, unknown>;
@@ -121,6 +123,7 @@ export const companySchema = z
   .strictObject({
     id: int.meta({ description: "The company's number in the scheme registry" }),
     creditCodeHash: hashSchema.meta({ description: "Hash of its unified social credit code (README: Companies)" }),
+    identity: companyIdentitySchema,
     beneficiary: z.boolean(),
     supplier: z.boolean(),
     category: int.meta({ description: "Beneficiary category; 0 for a supplier only" }),
@@ -135,6 +138,7 @@ export const companySchema = z
   .meta({ id: "Company" });
 
 export const COMPANY_COLUMNS = `e.id, e.credit_code_hash, e.is_beneficiary, e.is_supplier, e.category, e.relations, e.registered_block::text,
+  ${identityOf("e.id")} AS identity,
   (SELECT coalesce(json_agg(json_build_object('address', a.account, 'active', a.active) ORDER BY a.added_block, a.account), '[]')
      FROM v2_entity_addresses a WHERE a.entity = e.id) AS addresses,
   (SELECT coalesce(json_agg(json_build_object('programme', c.programme, 'validFrom', c.valid_from, 'validUntil', c.valid_until,
@@ -145,7 +149,7 @@ export function companyRecord(row: Row, ctx: RequestContext): z.input<typeof com
   const f = ctx.format;
   const json = <T>(value: unknown): T => (typeof value === "string" ? JSON.parse(value) : value) as T;
   return {
-    id: num(row, "id"), creditCodeHash: text(row, "credit_code_hash"), beneficiary: row.is_beneficiary === true,
+    id: num(row, "id"), creditCodeHash: text(row, "credit_code_hash"), identity: identity(row.identity), beneficiary: row.is_beneficiary === true,
     supplier: row.is_supplier === true, category: num(row, "category"), relations: num(row, "relations"),
     addresses: json<{ address: string; active: boolean }[]>(row.addresses).map((a) => ({ address: f.address(a.address), active: a.active })),
     accreditations: json<Record<string, unknown>[]>(row.accreditations).map((a) => ({
@@ -164,6 +168,7 @@ export const voucherV2Schema = z
     programme: int,
     holder: addressSchema,
     company: int,
+    companyIdentity: companyIdentitySchema,
     applicationRef: hashSchema,
     applicationRefText: z.string().nullable(),
     faceValue: amountSchema,
@@ -185,12 +190,13 @@ export const voucherV2Schema = z
 
 export const VOUCHER_V2_COLUMNS = `id::text, programme, holder, entity, application_ref, face_value::text, remaining::text, held::text,
   redeemed::text, claimed::text, status, frozen, reissue_to, year, issued_at::text, expires_at::text, issued_block::text, issued_tx,
-  updated_block::text`;
+  updated_block::text, ${identityOf("v2_vouchers.entity")} AS company_identity`;
 
 export function voucherV2Record(row: Row, ctx: RequestContext): z.input<typeof voucherV2Schema> {
   const f = ctx.format;
   return {
     id: text(row, "id"), programme: num(row, "programme"), holder: f.address(row.holder), company: num(row, "entity"),
+    companyIdentity: identity(row.company_identity),
     applicationRef: text(row, "application_ref"), applicationRefText: bytes32Text(row.application_ref),
     faceValue: f.amount(row.face_value), remaining: f.amount(row.remaining), held: f.amount(row.held), redeemed: f.amount(row.redeemed),
     claimed: f.amount(row.claimed), status: text(row, "status") as never, frozen: row.frozen === true,
@@ -205,6 +211,7 @@ export function voucherV2Record(row: Row, ctx: RequestContext): z.input<typeof v
 const invoiceShape = {
   invoiceKey: hashSchema,
   invoiceNumberHash: hashSchema,
+  invoiceNumber: invoiceNumberSchema,
   invoiceTotal: amountSchema,
   computeClass: int,
   serviceFrom: day,
@@ -216,15 +223,18 @@ const invoiceShape = {
 
 function invoiceFields(row: Row, ctx: RequestContext) {
   return {
-    invoiceKey: text(row, "invoice_key"), invoiceNumberHash: text(row, "invoice_number_hash"), invoiceTotal: ctx.format.amount(row.invoice_total),
+    invoiceKey: text(row, "invoice_key"), invoiceNumberHash: text(row, "invoice_number_hash"),
+    invoiceNumber: row.invoice_number === null || row.invoice_number === undefined ? null : text(row, "invoice_number"), invoiceTotal: ctx.format.amount(row.invoice_total),
     computeClass: num(row, "compute_class"), serviceFrom: dateOfDay(num(row, "service_from_day")), serviceTo: dateOfDay(num(row, "service_to_day")),
     gpuHours: gpuHours(row.gpu_centihours), contractDate: dateOfDay(num(row, "contract_day")), evidence: evidence(row),
   };
 }
 
-const INVOICE_COLUMNS = `invoice_key, invoice_number_hash, invoice_total::text, compute_class, service_from_day, service_to_day,
+/** The invoice's columns of `table` (v2_redemptions or v2_claims), with the identities of its supplier and buyer. */
+const invoiceColumns = (table: string) => `invoice_key, invoice_number_hash, invoice_total::text, compute_class, service_from_day, service_to_day,
   gpu_centihours::text, contract_day, contract_commitment, invoice_commitment, payment_commitment, assessment_commitment,
-  electricity_kwh::text`;
+  electricity_kwh::text, ${invoiceNumberOf(`${table}.invoice_key`)} AS invoice_number,
+  ${identityOf(`${table}.supplier_entity`)} AS supplier_identity, ${identityOf(`${table}.beneficiary_entity`)} AS beneficiary_identity`;
 
 export const redemptionV2Schema = z
   .strictObject({
@@ -232,9 +242,11 @@ export const redemptionV2Schema = z
     voucherId: tokenIdSchema,
     programme: int,
     supplierCompany: int,
+    supplierIdentity: companyIdentitySchema,
     supplier: addressSchema,
     holder: addressSchema,
     beneficiaryCompany: int,
+    beneficiaryIdentity: companyIdentitySchema,
     consentDigest: hashSchema,
     amount: amountSchema,
     remaining: amountSchema,
@@ -245,13 +257,14 @@ export const redemptionV2Schema = z
 
 export const REDEMPTION_V2_COLUMNS = `block_number::text, block_hash, log_index, block_timestamp::text, transaction_hash, voucher_id::text,
   programme, supplier_entity, supplier, holder, beneficiary_entity, consent_digest, amount::text, remaining::text, clawed_back::text,
-  ${INVOICE_COLUMNS}`;
+  ${invoiceColumns("v2_redemptions")}`;
 
 export function redemptionV2Record(row: Row, ctx: RequestContext): z.input<typeof redemptionV2Schema> {
   const f = ctx.format;
   return {
     ...provenance(f, row), voucherId: text(row, "voucher_id"), programme: num(row, "programme"), supplierCompany: num(row, "supplier_entity"),
-    supplier: f.address(row.supplier), holder: f.address(row.holder), beneficiaryCompany: num(row, "beneficiary_entity"),
+    supplierIdentity: identity(row.supplier_identity), supplier: f.address(row.supplier), holder: f.address(row.holder),
+    beneficiaryCompany: num(row, "beneficiary_entity"), beneficiaryIdentity: identity(row.beneficiary_identity),
     consentDigest: text(row, "consent_digest"), amount: f.amount(row.amount), remaining: f.amount(row.remaining),
     clawedBack: f.amount(row.clawed_back), ...invoiceFields(row, ctx),
   };
@@ -266,7 +279,9 @@ export const claimSchema = z
     programme: int,
     holder: addressSchema,
     beneficiaryCompany: int,
+    beneficiaryIdentity: companyIdentitySchema,
     supplierCompany: int,
+    supplierIdentity: companyIdentitySchema,
     supplier: addressSchema.meta({ description: "The supplier address that signed the attestation" }),
     attestationDigest: hashSchema,
     amount: amountSchema,
@@ -289,7 +304,7 @@ export const claimSchema = z
 
 export const CLAIM_COLUMNS = `claim_id::text, voucher_id::text, programme, holder, beneficiary_entity, supplier_entity, supplier,
   attestation_digest, amount::text, amount_paid::text, status, review_until::text, decided_by, decided_at::text, by_rule,
-  decision_reason, clawed_back::text, submitted_at::text, submitted_block::text, submitted_tx, ${INVOICE_COLUMNS},
+  decision_reason, clawed_back::text, submitted_at::text, submitted_block::text, submitted_tx, ${invoiceColumns("v2_claims")},
   CASE WHEN decided_block IS NULL THEN NULL
     ELSE ${authorisationOfEvent(["ClaimApproved", "ClaimRejected"], "decided_block", "claimId", "claim_id::text")} END AS decision_authorisation`;
 
@@ -297,7 +312,8 @@ export function claimRecord(row: Row, ctx: RequestContext): z.input<typeof claim
   const f = ctx.format;
   return {
     claimId: text(row, "claim_id"), voucherId: text(row, "voucher_id"), programme: num(row, "programme"), holder: f.address(row.holder),
-    beneficiaryCompany: num(row, "beneficiary_entity"), supplierCompany: num(row, "supplier_entity"), supplier: f.address(row.supplier),
+    beneficiaryCompany: num(row, "beneficiary_entity"), beneficiaryIdentity: identity(row.beneficiary_identity),
+    supplierCompany: num(row, "supplier_entity"), supplierIdentity: identity(row.supplier_identity), supplier: f.address(row.supplier),
     attestationDigest: text(row, "attestation_digest"), amount: f.amount(row.amount), amountPaid: f.amount(row.amount_paid),
     status: text(row, "status") as never, reviewUntil: f.time(row.review_until),
     decidedBy: row.decided_by === null ? null : f.address(row.decided_by),
@@ -318,6 +334,7 @@ export const paymentSchema = z
     kind: z.enum(ENTRY_KIND),
     programme: int,
     payee: int.meta({ description: "The payee's company" }),
+    payeeIdentity: companyIdentitySchema,
     year: int.meta({ description: "The fiscal year it belongs to" }),
     amount: amountSchema,
     referenceCommitment: hashSchema.meta({ description: "Salted commitment to the bank transfer record" }),
@@ -334,7 +351,7 @@ export const paymentSchema = z
   .meta({ id: "PaymentEntry" });
 
 export const PAYMENT_COLUMNS = `p.entry_id::text, p.kind, p.programme, p.payee, p.year, p.amount::text, p.reference_commitment,
-  p.recorded_at::text, p.actor, p.corrected, p.block_number::text, p.transaction_hash,
+  p.recorded_at::text, p.actor, p.corrected, p.block_number::text, p.transaction_hash, ${identityOf("p.payee")} AS payee_identity,
   (SELECT coalesce(json_agg(json_build_object('reason', c.reason, 'by', c.actor, 'at', c.block_timestamp, 'blockNumber', c.block_number,
      'authorisation', ${authorisationSql("c.block_hash", "c.log_index")}) ORDER BY c.block_number, c.log_index), '[]')
      FROM v2_corrections c WHERE c.entry_id = p.entry_id) AS corrections,
@@ -345,6 +362,7 @@ export function paymentRecord(row: Row, ctx: RequestContext): z.input<typeof pay
   const corrections = (typeof row.corrections === "string" ? JSON.parse(row.corrections) : row.corrections) as Record<string, unknown>[];
   return {
     entryId: text(row, "entry_id"), kind: text(row, "kind") as never, programme: num(row, "programme"), payee: num(row, "payee"),
+    payeeIdentity: identity(row.payee_identity),
     year: num(row, "year"), amount: f.amount(row.amount), referenceCommitment: text(row, "reference_commitment"),
     recordedAt: f.time(row.recorded_at), recordedBy: f.address(row.actor), authorisation: authorisationFrom(row.authorisation, ctx),
     corrected: row.corrected === true,

@@ -1,4 +1,4 @@
-import { keccak256, toUtf8Bytes } from "ethers";
+import { keccak256, solidityPackedKeccak256, toUtf8Bytes } from "ethers";
 
 /**
  * How the ledger names companies and invoices on chain: deterministic, domain-separated hashes, so that one company
@@ -116,4 +116,13 @@ export function dayOfInstant(seconds: bigint | number): number {
 /** The unix seconds of 00:00 China Standard Time on a calendar date. */
 export function instantOfDate(isoDate: string): bigint {
   return BigInt(dayNumber(isoDate) * 86_400 - 8 * 3600);
+}
+
+/**
+ * The salted commitment to a private document (a contract, an invoice document, a proof of payment) that a consent
+ * and a redemption carry: `keccak256(salt ‖ keccak256(document))` (solidityPacked bytes32, bytes32). Whoever holds the
+ * document (or its keccak256) and the salt can open it; the chain learns nothing of the document.
+ */
+export function documentCommitment(salt: string, documentHash: string): string {
+  return solidityPackedKeccak256(["bytes32", "bytes32"], [salt, documentHash]);
 }

@@ -104,6 +104,7 @@ const apiKeys = {
   API_REQUEST_TIMEOUT_MS: int(100).default(10_000),
   API_STATEMENT_TIMEOUT_MS: int(100).default(5_000),
   API_BODY_LIMIT_BYTES: int(256).max(1_048_576).default(16_384),
+  API_REGISTRY_BODY_LIMIT_BYTES: int(256).max(67_108_864).default(4_194_304),
   API_READY_MAX_LAG: int(0).default(2),
   /** Check every response against its schema before sending (tests). */
   API_VALIDATE_RESPONSES: boolean.default(false),
@@ -190,6 +191,8 @@ export interface ApiConfig {
   requestTimeoutMs: number;
   statementTimeoutMs: number;
   bodyLimitBytes: number;
+  /** The largest body of an identity-registry load (POST /v2/registry), which holds a whole file. */
+  registryBodyLimitBytes: number;
   readyMaxLag: number;
   /** Check every response against its schema before sending (tests). */
   validateResponses: boolean;
@@ -304,6 +307,7 @@ function apiSection(env: Env): ApiConfig {
     requestTimeoutMs: env.API_REQUEST_TIMEOUT_MS,
     statementTimeoutMs: env.API_STATEMENT_TIMEOUT_MS,
     bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
+    registryBodyLimitBytes: env.API_REGISTRY_BODY_LIMIT_BYTES,
     readyMaxLag: env.API_READY_MAX_LAG,
     validateResponses: env.API_VALIDATE_RESPONSES,
   };
@@ -335,6 +339,15 @@ export function loadVerifyConfig(source: Record<string, string | undefined> = pr
     dataDir: env.DATA_DIR,
     mirror: env.RPC_URL === undefined ? undefined : mirrorSection(env, env.RPC_URL),
   };
+}
+
+/**
+ * The database the service opens (DATABASE_URL and DATABASE_SCHEMA, or DATA_DIR), for tools that read or write it
+ * without the chain (the identity registry's backup).
+ */
+export function loadDatabaseConfig(source: Record<string, string | undefined> = process.env): { database: Config["database"]; logLevel: Env["LOG_LEVEL"] } {
+  const env = parseEnv(source, { LOG_LEVEL: "warn" });
+  return { database: mirrorSection(env, "").database, logLevel: env.LOG_LEVEL };
 }
 
 /**

@@ -24,6 +24,8 @@ export const PROBLEM_TITLES_ZH_CN = {
   SIWE_INVALID: "以太坊登录（SIWE）消息被拒绝",
   FORBIDDEN: "该地址没有读取此内容的角色",
   NOT_FOUND: "没有这条记录",
+  REGISTRY_MISMATCH: "身份登记中的记录与链上不符",
+  NOT_WRITER: "身份登记只能由镜像的写入进程写入",
   RATE_LIMITED: "请求过多",
 
   INVALID_SIGNATURE: "算力服务商的签名与请求不符",

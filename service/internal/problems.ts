@@ -37,6 +37,8 @@ export const PROBLEMS = {
   FORBIDDEN: { status: 403, title: "The address has no role that may read this" },
   NOT_FOUND: { status: 404, title: "No such record" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
+  REGISTRY_MISMATCH: { status: 422, title: "A record of the identity registry does not match the chain" },
+  NOT_WRITER: { status: 503, title: "Only the mirror's writer writes the identity registry", retryAfterSeconds: 5 },
 
   // The redemption relay.
   INVALID_SIGNATURE: { status: 401, title: "The data center's signature does not match the request" },

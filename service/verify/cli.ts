@@ -50,7 +50,7 @@ export function printReport(report: AnyVerifyReport, write: (line: string) => vo
   }
   write(`  ${report.differences.length} difference(s):`);
   for (const d of report.differences) {
-    write(`  - ${d.against}: ${d.entity} ${d.key} ${d.field}: chain says ${d.expected}, ${d.against} says ${d.actual}` +
+    write(`  - ${d.against}: ${d.entity} ${d.key} ${d.field}: ${d.against === "registry" ? "must open" : "chain says"} ${d.expected}, ${d.against} says ${d.actual}` +
       (d.block === null ? "" : ` (last changed in block ${d.block})`));
   }
 }

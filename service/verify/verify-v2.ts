@@ -4,6 +4,7 @@ import { CLAIM_STATUS, ENTRY_KIND, INVOICE_FLAG, VOUCHER_FLAG, VOUCHER_STATUS_V2
 import { ChainRefusedError } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import type { Queryable } from "../store/database.js";
+import { registryMismatches } from "../store/registry.js";
 import { inPool, readDecodedLogs, type VerifyTarget, viewCaller } from "./chain.js";
 import type { Difference } from "./difference.js";
 import type { FoldEvent } from "./fold.js";
@@ -21,7 +22,7 @@ export interface VerifyReportV2 {
   events: number;
   checked: {
     programmes: number; periods: number; vouchers: number; claims: number; invoices: number; redemptions: number; payments: number;
-    companies: number; accreditations: number; payees: number;
+    companies: number; accreditations: number; payees: number; registry: number;
   };
   /** The block whose state the contracts' views were read in (ledger v2 is verified only where past state can be read). */
   contractBlock: number;
@@ -268,6 +269,17 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
     }
   }
 
+  // The identity registry: each record must still open a hash on chain, as the mirror (just compared) holds it.
+  let registryChecked = 0;
+  if (db !== undefined) {
+    const { checked, mismatches } = await registryMismatches(db);
+    registryChecked = checked;
+    for (const m of mismatches) {
+      const [entity, ...key] = m.path.split(" ");
+      differences.push({ against: "registry", entity: entity!, key: key.join(" "), field: "(record)", expected: "a hash on chain", actual: m.message, block: null });
+    }
+  }
+
   return {
     chainId: target.chainId,
     ledger: target.ledger,
@@ -276,6 +288,7 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
     checked: {
       programmes: s.programmes.size, periods: s.periods.size, vouchers: s.vouchers.size, claims: s.claims.size, invoices: s.invoices.size,
       redemptions: s.redemptions.size, payments: s.entries.size, companies: s.entities.size, accreditations: s.accreditations.size, payees: payees.length,
+      registry: registryChecked,
     },
     contractBlock: atBlock,
     historicalCalls: true,

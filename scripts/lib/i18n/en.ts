@@ -83,6 +83,24 @@ export const en = {
   "batch.chunkSize": "--chunk-size must be a positive number",
   "batch.unreadable": "cannot read the batch file {{file}}: {{detail}}",
   "batch.problems": "{{file}} has {{count}} problem(s); nothing was sent:\n{{problems}}",
+  // The identity registry's files (ledger/identity-file.ts, ledger/identity-load.ts)
+  "identity.hex": '"{{value}}" is not 0x and 64 hexadecimal digits',
+  "identity.name": "a name has 1 to 200 characters",
+  "identity.duplicate": "the same record is already on line {{line}}",
+  "identity.kind.companies": "companies",
+  "identity.kind.invoices": "invoice numbers",
+  "identity.kind.salts": "document salts",
+  "identity.problems": "{{file}} has {{count}} problem(s); nothing was sent:\n{{problems}}",
+  "identity.checked": "{{file}}: {{count}} {{kind}}, every row in order (dry run: nothing sent)",
+  "identity.loaded": "{{file}}: {{count}} {{kind}} checked against the chain and written to the identity registry of {{service}}",
+  "identity.refused": "{{file}}: the service refused {{count}} record(s) that do not match the chain; nothing was written:\n{{problems}}",
+  "identity.noCompany": "no company is registered on chain with this credit code",
+  "identity.noInvoice": "the supplier has no invoice on chain with this number",
+  "identity.saltWrong": "the salt and the document's hash do not give the commitment",
+  "identity.noCommitment": "no redemption or claim on chain carries this commitment",
+  "identity.unreachable": "the service at {{service}} does not answer ({{detail}}): is it running?",
+  "identity.serviceUrl": '--service "{{service}}" is not a URL (the audit service, such as http://127.0.0.1:8080)',
+  "identity.serviceRefused": "the service refused ({{status}} {{code}}): {{detail}}",
 };
 
 export type MessageKey = keyof typeof en;

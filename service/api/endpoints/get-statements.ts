@@ -7,6 +7,7 @@ import { ApiError, defineEndpoint, STREAMED } from "../endpoint.js";
 import { amountSchema, hashSchema, timeSchema } from "../format.js";
 import { AS_OF_SQL, dayInput, fiscalYearOf, midnightOf, REPORT_TIME_ZONE } from "../reports-v2.js";
 import { companyInput, programmeInput } from "./v2-inputs.js";
+import { companyIdentitySchema, identity, identityOf, logIdentifyingRead } from "../identities.js";
 
 const int = z.number().int();
 const LINE_KINDS = ["redemption", "claim", "clawback", "payment", "repayment"] as const;
@@ -38,6 +39,7 @@ const totalsSchema = z.strictObject({
 const statementSchema = z
   .strictObject({
     company: int,
+    companyIdentity: companyIdentitySchema,
     role: z.enum(["supplier", "beneficiary"]),
     from: z.iso.date(),
     to: z.iso.date(),
@@ -144,8 +146,11 @@ function defineStatement(role: Role, id: string, path: string) {
         });
         return STREAMED;
       }
+      const named = await ctx.db.query<Row>(`SELECT ${identityOf("$1::int")} AS identity`, [params.entity]);
+      const companyIdentity = identity(named[0]?.identity);
+      if (companyIdentity !== null) await logIdentifyingRead(ctx, id, { ...params, ...query }, [`company ${params.entity}`]);
       return {
-        company: params.entity, role, from, to, timeZone: REPORT_TIME_ZONE, currency: f.currency, asOfBlock: Number(asOf.block),
+        company: params.entity, companyIdentity, role, from, to, timeZone: REPORT_TIME_ZONE, currency: f.currency, asOfBlock: Number(asOf.block),
         totals: rows.filter((r) => r.row === "total").sort((a, b) => Number(a.programme) - Number(b.programme)).map((r) => ({
           programme: Number(r.programme), opening: f.amount(r.opening), earned: f.amount(r.earned), paid: f.amount(r.paid),
           payable: f.amount(r.payable),

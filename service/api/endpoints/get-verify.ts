@@ -5,7 +5,9 @@ import { defineEndpoint } from "../endpoint.js";
 
 const differenceSchema = z
   .strictObject({
-    against: z.enum(["contract", "mirror"]).meta({ description: "What the state rebuilt from the chain's logs was compared with" }),
+    against: z.enum(["contract", "mirror", "registry"]).meta({
+      description: "What the state rebuilt from the chain's logs was compared with: the contract, the mirror, or the identity registry (ledger v2)",
+    }),
     entity: z.string().meta({ example: "voucher" }),
     key: z.string(),
     field: z.string(),
@@ -36,6 +38,7 @@ const reportSchema = z
         programmes: z.number().int(), periods: z.number().int(), vouchers: z.number().int(), claims: z.number().int(),
         invoices: z.number().int(), redemptions: z.number().int(), payments: z.number().int(), companies: z.number().int(),
         accreditations: z.number().int(), payees: z.number().int(),
+        registry: z.number().int().meta({ description: "Records of the identity registry checked against the chain" }),
       }).meta({ description: "Ledger v2: what was compared" }),
     ]),
     mirrorCompared: z.boolean().meta({ description: "Whether the mirror's event log was compared, up to atBlock" }),

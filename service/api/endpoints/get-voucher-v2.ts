@@ -3,6 +3,7 @@ import { z } from "zod";
 import { notFound, v2Scope } from "../auth/access.js";
 import { defineEndpoint } from "../endpoint.js";
 import { tokenIdInput } from "../format.js";
+import { carriesIdentity, logIdentifyingRead } from "../identities.js";
 import {
   CLAIM_COLUMNS, claimRecord, claimSchema, REDEMPTION_V2_COLUMNS, redemptionV2Record, redemptionV2Schema, VOUCHER_V2_COLUMNS,
   voucherV2Record, voucherV2Schema,
@@ -41,10 +42,12 @@ export const getVoucherV2 = defineEndpoint({
       `SELECT ${REDEMPTION_V2_COLUMNS} FROM v2_redemptions WHERE voucher_id = $1::numeric ORDER BY block_number, log_index`, [params.id],
     );
     const claims = await ctx.db.query(`SELECT ${CLAIM_COLUMNS} FROM v2_claims WHERE voucher_id = $1::numeric ORDER BY claim_id`, [params.id]);
-    return {
+    const answer = {
       ...voucherV2Record(rows[0], ctx),
       redemptions: redemptions.map((r) => redemptionV2Record(r, ctx)),
       claims: claims.map((c) => claimRecord(c, ctx)),
     };
+    if (carriesIdentity(answer)) await logIdentifyingRead(ctx, "getVoucherV2", { id: params.id }, [`voucher ${answer.id}`]);
+    return answer;
   },
 });

@@ -10,6 +10,7 @@ import { getProgrammesReport } from "./get-programmes-report.js";
 import { getBeneficiaryStatement, getSupplierStatement } from "./get-statements.js";
 import { getVoucher } from "./get-voucher.js";
 import { getVoucherV2 } from "./get-voucher-v2.js";
+import { listAccessLog } from "./list-access-log.js";
 import { listCities } from "./list-cities.js";
 import { listCaps } from "./list-caps.js";
 import { listClaims } from "./list-claims.js";
@@ -28,6 +29,7 @@ import { listVouchers } from "./list-vouchers.js";
 import { getHealth, getMetrics, getReady, getStatus } from "./ops.js";
 import { postAuthLogin } from "./post-auth-login.js";
 import { postAuthNonce } from "./post-auth-nonce.js";
+import { postRegistry } from "./post-registry.js";
 import { getPublicDisclosure, listPublicProgrammes } from "./public-disclosure.js";
 
 /** Every endpoint of the API, in the order of the OpenAPI document. */
@@ -41,6 +43,7 @@ export const ENDPOINTS: readonly AnyEndpoint[] = [
   listRoles,
   listProgrammes, getProgramme, listCompanies, listVouchersV2, getVoucherV2, listRedemptionsV2, listClaims, listPayments,
   getProgrammeReport, getProgrammesReport, listCaps, getSupplierStatement, getBeneficiaryStatement, getAlerts,
+  postRegistry, listAccessLog,
   listPublicProgrammes, getPublicDisclosure,
   listGovernanceOperations, listSafeTransactions,
   getVerify,

@@ -6,6 +6,7 @@ import { defineList } from "../list.js";
 import { createFilters } from "../records.js";
 import { CAPS_CTE, percentSchema, percentSql } from "../reports-v2.js";
 import { companyInput, programmeInput, yearInput } from "./v2-inputs.js";
+import { companyIdentitySchema, identity, identityOf } from "../identities.js";
 
 const int = z.number().int();
 
@@ -13,6 +14,7 @@ const capSchema = z
   .strictObject({
     programme: int,
     company: int,
+    companyIdentity: companyIdentitySchema,
     year: int.nullable().meta({ description: "The fiscal year the cap counts; null for a cap over the programme's life" }),
     used: amountSchema.meta({ description: "Committed to the company: issued less what revocations, expiries and rejected claims returned" }),
     cap: amountSchema,
@@ -53,7 +55,7 @@ export const listCaps = defineList({
       return ctx.db.query(
         `WITH ${CAPS_CTE}
          SELECT caps.programme, caps.entity, caps.year, caps.used::text, caps.cap::text, (caps.cap - caps.used)::text AS left_,
-                ${percentSql("caps.used", "caps.cap")} AS use_percent
+                ${percentSql("caps.used", "caps.cap")} AS use_percent, ${identityOf("caps.entity")} AS company_identity
            FROM caps ${page.where} ORDER BY caps.programme, caps.entity, caps.year LIMIT ${page.limit}`,
         page.params,
       );
@@ -61,8 +63,9 @@ export const listCaps = defineList({
   },
   key: (row) => [Number(row.programme), Number(row.entity), Number(row.year)],
   map: (row, ctx) => ({
-    programme: Number(row.programme), company: Number(row.entity), year: Number(row.year) === 0 ? null : Number(row.year),
+    programme: Number(row.programme), company: Number(row.entity), companyIdentity: identity(row.company_identity), year: Number(row.year) === 0 ? null : Number(row.year),
     used: ctx.format.amount(row.used), cap: ctx.format.amount(row.cap), left: ctx.format.amount(row.left_),
     usePercent: (row.use_percent as string | null) ?? null,
   }),
+  recordId: (item) => `cap ${item.programme}:${item.company}:${item.year ?? "life"}`,
 });

@@ -46,4 +46,5 @@ export const listClaims = defineList({
   },
   key: (row) => [String(row.claim_id)],
   map: (row, ctx) => claimRecord(row, ctx),
+  recordId: (item) => `claim ${item.claimId}`,
 });

@@ -44,4 +44,5 @@ export const listCompanies = defineList({
   },
   key: (row) => [Number(row.id)],
   map: (row, ctx) => companyRecord(row, ctx),
+  recordId: (item) => `company ${item.id}`,
 });

@@ -40,4 +40,5 @@ export const listPayments = defineList({
   },
   key: (row) => [String(row.entry_id)],
   map: (row, ctx) => paymentRecord(row, ctx),
+  recordId: (item) => `payment ${item.entryId}`,
 });

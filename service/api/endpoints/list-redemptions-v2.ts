@@ -52,4 +52,5 @@ export const listRedemptionsV2 = defineList({
   },
   key: (row) => [Number(row.block_number), Number(row.log_index)],
   map: (row, ctx) => redemptionV2Record(row, ctx),
+  recordId: (item) => `redemption ${item.blockNumber}:${item.logIndex}`,
 });

@@ -42,4 +42,5 @@ export const listVouchersV2 = defineList({
   },
   key: (row) => [String(row.id)],
   map: (row, ctx) => voucherV2Record(row, ctx),
+  recordId: (item) => `voucher ${item.id}`,
 });

@@ -161,11 +161,17 @@ export const getPublicDisclosure = defineEndpoint({
     const programme = programmeOf(head, f);
     const items = rows.filter((r) => r.row === "item");
     const page = items.slice(0, query.limit);
+    // The published list names the companies (公示): their names from the identity registry, where it has them.
+    const hashes = page.map((r) => String(r.credit_code_hash));
+    const named = await ctx.db.query<{ h: string; name: string }>(
+      "SELECT credit_code_hash AS h, name FROM registry_companies WHERE credit_code_hash = ANY($1::text[])", [hashes],
+    );
+    const names = new Map(named.map((n) => [String(n.h), String(n.name)]));
     const totals = programme.years.find((y) => y.year === year) ?? { year, budget: f.amount(0), committed: f.amount(0), subsidy: f.amount(0), companies: 0 };
     return {
       programme, fiscalYear: year, timeZone: REPORT_TIME_ZONE, currency: f.currency, asOfBlock: Number(asOf.block), totals,
       items: page.map((r) => ({
-        company: { id: Number(r.entity), creditCodeHash: String(r.credit_code_hash), name: null },
+        company: { id: Number(r.entity), creditCodeHash: String(r.credit_code_hash), name: names.get(String(r.credit_code_hash)) ?? null },
         committed: f.amount(r.committed), subsidy: f.amount(r.subsidy),
       })),
       nextCursor: items.length > query.limit ? encodeCursor("getPublicDisclosure", [Number(page[page.length - 1]!.entity)]) : null,
