@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -11,27 +11,7 @@ import { DEMO_ACCOUNTS, devAccount } from "../../scripts/demo.js";
 import { deploymentPath } from "../../service/domain/deployment.js";
 import { ROOT, freePort, rpcCall, startNode } from "../service/helpers/node.js";
 import { runToEnd } from "../service/helpers/process.js";
-
-interface Started {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-/** Runs `scripts/start.ts` (what `npm start` runs) as its own process group with `env`. */
-function start(env: Record<string, string>, args: string[] = []): Started {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
+import { interrupt, killAll, start, type Started, tokenOf, untilRunning } from "./helpers/start.js";
 
 /** Runs a command of this repository to its end; a command that waits silently fails the test. */
 const run = runToEnd;
@@ -47,34 +27,12 @@ function shell(extra: Record<string, string>): Record<string, string | undefined
 /** `npm run verify` as a person types it after `npm start`: no configuration but the data folder. */
 const verifyCli = (env: Record<string, string>, args: string[] = []) => run([TSX, "service/verify/cli.ts", ...args], shell(env));
 
-async function untilRunning(s: Started, timeoutMs = 240_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!s.output().includes("The compute-voucher ledger is running.")) {
-    if (s.child.exitCode !== null) throw new Error(`npm start exited with ${s.child.exitCode}:\n${s.output()}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not become ready:\n${s.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** Ctrl-C, as a person would; resolves with the exit code once every process of the group is gone. */
-async function interrupt(s: Started): Promise<number | null> {
-  if (s.child.exitCode === null) process.kill(-s.child.pid!, "SIGINT");
-  const code = await s.exited;
-  return code;
-}
-
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once("error", () => resolve(false));
     server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
-}
-
-function tokenOf(output: string): string {
-  const match = /Bearer ([^"\s]+)/.exec(output);
-  if (match === null) throw new Error(`no token in:\n${output}`);
-  return match[1]!;
 }
 
 async function get(port: number, path: string, token: string): Promise<unknown> {
@@ -109,15 +67,7 @@ describe("npm start", function () {
   });
 
   after(async function () {
-    for (const s of running) {
-      if (s.child.exitCode === null) {
-        try {
-          process.kill(-s.child.pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
-    }
+    killAll(running);
     for (const dir of [dataDir, ...extraDirs]) await rm(dir, { recursive: true, force: true });
   });
 
