@@ -77,6 +77,8 @@ describe("npm start -- --ledger=v2", function () {
     expect(first.output()).to.include("a new chain").and.include("(ledger v2)");
     expect(first.output()).to.include("the redemption relay submits to ledger v1 only");
     const token = tokenOf(first.output());
+    const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { ledgerVersion: number };
+    expect(status.ledgerVersion, "the ledger the mirror follows, as /status says").to.equal(2);
     const v2 = await lists(port, token);
 
     // Programmes: every programme of the four scheme files, by its name; budgets as the files say.
