@@ -158,7 +158,7 @@ export async function companiesView(ctx) {
       row: (c) => [
         company(c.id), [c.beneficiary ? t("v2.role.beneficiary") : null, c.supplier ? t("v2.role.supplier") : null].filter(Boolean).join(" / "),
         categoryName(c.category), hash(c.creditCodeHash), c.addresses.map((/** @type {any} */ a) => h("div", {}, hash(a.address))),
-        c.accreditations.length === 0 ? "—" : c.accreditations.map((/** @type {any} */ a) => h("div", {}, programmeLink(programmes, a.programme), " ", h("span", { class: "muted" }, a.classes.map(className).join("、")))),
+        c.accreditations.length === 0 ? "—" : c.accreditations.map((/** @type {any} */ a) => h("div", { class: "inline-links" }, programmeLink(programmes, a.programme), " ", h("span", { class: "muted" }, a.classes.map(className).join("、")))),
         integer(c.relations),
       ],
     }, { caption: t("v2.companies.all"), testid: "v2-companies" }),
