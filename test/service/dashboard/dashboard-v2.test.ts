@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,11 +8,12 @@ import { expect } from "chai";
 import { parse as parseCsv } from "csv-parse/sync";
 import { type Browser, chromium, type Page } from "playwright-core";
 
-import { freePort } from "../helpers/node.js";
+import { freePort, ROOT } from "../helpers/node.js";
 import { interrupt, killAll, start, type Started, tokenOf, untilRunning } from "../../scripts/helpers/start.js";
 import { type Language, shown, shownTime } from "./shown.js";
 
 const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS === "1";
 
 /** The navigation's words, as the locale files give them. */
 const NAV = {
@@ -69,6 +70,12 @@ describe("Dashboard on ledger v2 (browser)", function () {
   };
   /** The texts of a list's body rows, cell by cell. */
   const rows = (testid: string) => page.getByTestId(testid).locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => (td as any).innerText.trim())));
+  /** With DASHBOARD_SCREENSHOTS=1, the page as it is now, for the README (service/dashboard/screenshots/). */
+  const screenshot = async (name: string) => {
+    if (!SCREENSHOTS) return;
+    await mkdir(join(ROOT, "service", "dashboard", "screenshots"), { recursive: true });
+    await page.screenshot({ path: join(ROOT, "service", "dashboard", "screenshots", `${name}.png`), type: "png" });
+  };
   let axeSource: string | undefined;
   const accessibilityProblems = async (): Promise<string[]> => {
     axeSource ??= await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -135,6 +142,7 @@ describe("Dashboard on ledger v2 (browser)", function () {
         ]);
       }
       expect(programmes.some((p) => p.voucherCount > 0 && p.periods.some((x: any) => x.committed !== "0.00"))).to.equal(true);
+      if (language === "zh-CN") await screenshot("v2-programmes");
 
       await open("/v2/companies");
       expect(await rows("v2-companies")).to.have.length((await items("/v2/companies")).length);
@@ -170,6 +178,7 @@ describe("Dashboard on ledger v2 (browser)", function () {
       await page.waitForFunction((n) => (globalThis as any).location.hash.includes("supplier=") &&
         (globalThis as any).document.querySelector('[data-testid="v2-redemptions"] p.count')?.getAttribute("data-count") === String(n), expected.length);
       expect((await rows("v2-redemptions")).map((r) => r[4])).to.deep.equal(expected.map((r) => shown(r.amount, language)));
+      if (language === "zh-CN") await screenshot("v2-redemptions");
       // A date range: the day of the redemptions holds them all, the day before none.
       const day = shownTime(sample.timestamp).slice(0, 10);
       const before = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
@@ -245,6 +254,7 @@ describe("Dashboard on ledger v2 (browser)", function () {
               [...(globalThis as any).document.querySelectorAll("main td")].filter((td: any) => (globalThis as any).getComputedStyle(td).display === "table-cell").length,
             );
             if (unflowed > 0) problems.push(`${route} at 390 px: ${unflowed} table cells do not reflow`);
+            if (language === "zh-CN" && route === "/v2/claims") await screenshot("v2-phone");
           }
         }
       }
