@@ -36,7 +36,7 @@ import { localStackFiles, lockHolder, readStackState, removeStackState, type Sta
 import { DEMO_ACCOUNTS, DEMO_REDEEMABLE, devAccount, setUpDemo } from "./demo.js";
 import { setUpDemoV2 } from "./demo-v2.js";
 import { DEMO_COMPANIES, V2_ACCOUNTS } from "./lib/demo/plan-v2.js";
-import { LOCAL_SAFE_OWNERS } from "./lib/ledger/deployment.js";
+import { deployLedgerV2, LOCAL_SAFE_OWNERS } from "./lib/ledger/deployment.js";
 import { keepFinalizing } from "./lib/idle-finality.js";
 import {
   type Deployment,
@@ -240,7 +240,6 @@ async function deployLocalV2(chainDir: string): Promise<V2Deployment> {
   await rm(join(ROOT, "scripts", "ignition", "deployments", IGNITION_ID_V2), { recursive: true, force: true });
   if (COMPILED) (await import("tsx/esm/api")).register();
   const hre = (await import("hardhat")).default;
-  const { deployLedgerV2 } = await import("./lib/ledger/deployment.js");
   const connection = await hre.network.create({ network: "localhost", override: { url: CHAIN_URL } });
   try {
     return await deployLedgerV2(connection, {
