@@ -4,7 +4,7 @@ import { DEV_CHAIN_ID, loadConfig, type ServiceConfig } from "./internal/config.
 import { ChainRefusedError, isRetryable, ServiceError } from "./internal/errors.js";
 import { createLogger } from "./internal/logger.js";
 import { openMirror } from "./mirror.js";
-import { createRelay, createRelayRouter, RELAY_DOCUMENTED, relayDepsFor, type Relay } from "./relay/index.js";
+import { createRelay, createRelayRouter, relayDepsFor, relayDocumented, type Relay } from "./relay/index.js";
 
 /**
  * `npm run service`: the mirror's writer (backfill, then follow the head), the redemption relay and the HTTP API
@@ -45,9 +45,7 @@ async function main(): Promise<number> {
     });
     let relay: Relay | undefined;
     if (!config.readOnly && service.relay.relayerKeys === undefined && mirror.target.chainId !== DEV_CHAIN_ID) {
-      logger.warn("RELAYER_KEYS is not set: the redemption relay is off (POST /v1/redemptions answers 404)");
-    } else if (mirror.target.v2 !== undefined) {
-      logger.warn("the redemption relay submits to ledger v1 only: it is off while the mirror follows ledger v2");
+      logger.warn("RELAYER_KEYS is not set: the redemption relay is off (POST /v1/redemptions and /v2/redemptions answer 404)");
     } else if (!config.readOnly) {
       relay = await createRelay({
         ...relayDepsFor(config, service.relay, mirror, logger),
@@ -66,7 +64,7 @@ async function main(): Promise<number> {
         ? []
         : [createRelayRouter({ relay, checkTimeoutMs: apiConfig.requestTimeoutMs, onError: (error) => logger.error({ err: String(error) }, "relay endpoint failed") })]),
     ];
-    const api = await createApi({ config, api: apiConfig, mirror, logger, routers, documented: relay === undefined ? [] : [RELAY_DOCUMENTED] });
+    const api = await createApi({ config, api: apiConfig, mirror, logger, routers, documented: relay === undefined ? [] : [relayDocumented(relay.version)] });
     const http = await startHttpServer(api).catch(async (error: unknown) => {
       await api.close();
       await relay?.stop();

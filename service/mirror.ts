@@ -20,7 +20,7 @@ export interface Target {
   accessManager: string;
   deploymentBlock: number;
   /** Set when the mirror follows ledger v2: its scheme registry and payment ledger, whose logs it follows too. */
-  v2?: { registry: string; payments: string };
+  v2?: { registry: string; payments: string; safe?: string };
 }
 
 export interface Mirror {
@@ -63,8 +63,14 @@ async function resolveV2Target(config: Config, rpc: Rpc, chainId: number): Promi
     ledger: deployment.ledger,
     accessManager: deployment.accessManager,
     deploymentBlock: deployment.deploymentBlock,
-    v2: { registry: deployment.registry, payments: deployment.payments },
+    v2: { registry: deployment.registry, payments: deployment.payments, ...(deployment.safe === undefined ? {} : { safe: deployment.safe }) },
   };
+}
+
+/** The contracts the mirror follows besides the ledger and its AccessManager: v2's registry, payments and Safe. */
+export function v2Addresses(target: Target): string[] {
+  if (target.v2 === undefined) return [];
+  return [target.v2.registry, target.v2.payments, ...(target.v2.safe === undefined ? [] : [target.v2.safe])];
 }
 
 /** Finds the ledger on chain `chainId` (the profile's): from the configuration, or from the chain's deployment file. */
@@ -176,7 +182,7 @@ export async function openMirror({ config, logger, signal, onLockLost }: MirrorD
     const decoder = createDecoder(abis, { ...target, ...target.v2 });
     const fetcher = createLogFetcher({
       rpc,
-      addresses: [target.ledger, target.accessManager, ...(target.v2 === undefined ? [] : [target.v2.registry, target.v2.payments])],
+      addresses: [target.ledger, target.accessManager, ...v2Addresses(target)],
       ...config.getLogs,
       logger,
       signal,

@@ -158,7 +158,9 @@ export async function createApi(deps: ApiDeps): Promise<Api> {
         ? [auth.authenticate, ...auth.limitByCaller]
         : endpoint.path.startsWith("/v1/auth/")
           ? [auth.limitByIp]
-          : [];
+          : endpoint.path.startsWith("/public/")
+            ? [auth.limitPublic]
+            : [];
     if (endpoint.body !== undefined) before.push(json);
     mount(router, endpoint, before, handlerOf(endpoint, services, { validateResponses: api.validateResponses }));
   }

@@ -16,8 +16,8 @@ export interface ApiTarget {
   ledger: string;
   accessManager: string;
   deploymentBlock: number;
-  /** Set when the mirror follows ledger v2 (its scheme registry and payment ledger). */
-  v2?: { registry: string; payments: string };
+  /** Ledger v2's other contracts (and the Safe that holds ADMIN), when the mirror follows v2. */
+  v2?: { registry: string; payments: string; safe?: string };
 }
 
 /** What every handler may use: built once by createApi and handed down, never imported as a singleton. */

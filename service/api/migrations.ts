@@ -1,5 +1,6 @@
 import type { Database } from "../store/database.js";
 import { applyMigrations, type Migration } from "../store/migrations.js";
+import { REPORTS_MIGRATION } from "./migrations-reports.js";
 
 /**
  * The API's additions to the schema (versions from 100, after the mirror's own, in the same schema_migrations
@@ -26,6 +27,7 @@ export const API_MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX IF NOT EXISTS api_events_city ON events ((args->>'city'), block_number, log_index)",
     ],
   },
+  REPORTS_MIGRATION,
 ];
 
 /** Applies the API's migrations the database has not seen; run by the writer after the mirror's `migrate`. */

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { dateOfDay } from "../domain/identity.js";
 import { CLAIM_STATUS, ENTRY_KIND, FUNDING_LEVEL, PROGRAMME_KIND, VOUCHER_STATUS_V2 } from "../domain/ledger-v2.js";
 import type { RequestContext } from "./context.js";
+import { authorisationFrom, authorisationOfEvent, authorisationSchema, authorisationSql } from "./records-governance.js";
 import { addressSchema, amountSchema, bytes32Text, hashSchema, provenance, provenanceShape, timeSchema, tokenIdSchema } from "./format.js";
 
 /**
@@ -39,11 +40,11 @@ function evidence(row: Row): z.input<typeof evidenceSchema> {
 }
 
 /** Hundredths of GPU-hours as a decimal string of GPU-hours ("720.00"). */
-const gpuHours = (centihours: unknown) => {
+export const gpuHours = (centihours: unknown): string => {
   const value = BigInt(String(centihours));
   return `${value / 100n}.${(value % 100n).toString().padStart(2, "0")}`;
 };
-const gpuHoursSchema = z.string().regex(/^[0-9]+\.[0-9]{2}$/).meta({ description: "Metered GPU-hours" });
+export const gpuHoursSchema = z.string().regex(/^[0-9]+\.[0-9]{2}$/).meta({ description: "Metered GPU-hours" });
 
 // ------------------------------------------------------------------------------------------------------------------
 
@@ -273,6 +274,7 @@ export const claimSchema = z
     status: z.enum(CLAIM_STATUS),
     reviewUntil: timeSchema,
     decidedBy: addressSchema.nullable(),
+    decisionAuthorisation: authorisationSchema.meta({ description: "Who acted behind decidedBy (a delayed call, a Safe transaction); null if it acted itself" }),
     decidedAt: timeSchema.nullable(),
     byRule: z.boolean().nullable().meta({ description: "Approved by the programme's rule once the review window passed" }),
     reason: hashSchema.nullable(),
@@ -287,7 +289,9 @@ export const claimSchema = z
 
 export const CLAIM_COLUMNS = `claim_id::text, voucher_id::text, programme, holder, beneficiary_entity, supplier_entity, supplier,
   attestation_digest, amount::text, amount_paid::text, status, review_until::text, decided_by, decided_at::text, by_rule,
-  decision_reason, clawed_back::text, submitted_at::text, submitted_block::text, submitted_tx, ${INVOICE_COLUMNS}`;
+  decision_reason, clawed_back::text, submitted_at::text, submitted_block::text, submitted_tx, ${INVOICE_COLUMNS},
+  CASE WHEN decided_block IS NULL THEN NULL
+    ELSE ${authorisationOfEvent(["ClaimApproved", "ClaimRejected"], "decided_block", "claimId", "claim_id::text")} END AS decision_authorisation`;
 
 export function claimRecord(row: Row, ctx: RequestContext): z.input<typeof claimSchema> {
   const f = ctx.format;
@@ -296,7 +300,8 @@ export function claimRecord(row: Row, ctx: RequestContext): z.input<typeof claim
     beneficiaryCompany: num(row, "beneficiary_entity"), supplierCompany: num(row, "supplier_entity"), supplier: f.address(row.supplier),
     attestationDigest: text(row, "attestation_digest"), amount: f.amount(row.amount), amountPaid: f.amount(row.amount_paid),
     status: text(row, "status") as never, reviewUntil: f.time(row.review_until),
-    decidedBy: row.decided_by === null ? null : f.address(row.decided_by), decidedAt: row.decided_at === null ? null : f.time(row.decided_at),
+    decidedBy: row.decided_by === null ? null : f.address(row.decided_by),
+    decisionAuthorisation: authorisationFrom(row.decision_authorisation, ctx), decidedAt: row.decided_at === null ? null : f.time(row.decided_at),
     byRule: row.by_rule === null ? null : row.by_rule === true,
     reason: row.decision_reason === null ? null : text(row, "decision_reason"),
     reasonText: row.decision_reason === null ? null : bytes32Text(row.decision_reason),
@@ -318,8 +323,11 @@ export const paymentSchema = z
     referenceCommitment: hashSchema.meta({ description: "Salted commitment to the bank transfer record" }),
     recordedAt: timeSchema,
     recordedBy: addressSchema,
+    authorisation: authorisationSchema.meta({ description: "Who acted behind recordedBy (a delayed call, a Safe transaction); null if it acted itself" }),
     corrected: z.boolean(),
-    corrections: z.array(z.strictObject({ reason: hashSchema, reasonText: z.string().nullable(), by: addressSchema, at: timeSchema, blockNumber: int })),
+    corrections: z.array(z.strictObject({
+      reason: hashSchema, reasonText: z.string().nullable(), by: addressSchema, authorisation: authorisationSchema, at: timeSchema, blockNumber: int,
+    })),
     blockNumber: int,
     transactionHash: hashSchema,
   })
@@ -327,8 +335,10 @@ export const paymentSchema = z
 
 export const PAYMENT_COLUMNS = `p.entry_id::text, p.kind, p.programme, p.payee, p.year, p.amount::text, p.reference_commitment,
   p.recorded_at::text, p.actor, p.corrected, p.block_number::text, p.transaction_hash,
-  (SELECT coalesce(json_agg(json_build_object('reason', c.reason, 'by', c.actor, 'at', c.block_timestamp, 'blockNumber', c.block_number)
-     ORDER BY c.block_number, c.log_index), '[]') FROM v2_corrections c WHERE c.entry_id = p.entry_id) AS corrections`;
+  (SELECT coalesce(json_agg(json_build_object('reason', c.reason, 'by', c.actor, 'at', c.block_timestamp, 'blockNumber', c.block_number,
+     'authorisation', ${authorisationSql("c.block_hash", "c.log_index")}) ORDER BY c.block_number, c.log_index), '[]')
+     FROM v2_corrections c WHERE c.entry_id = p.entry_id) AS corrections,
+  ${authorisationOfEvent(["PaymentRecorded", "RepaymentRecorded"], "p.block_number", "entryId", "p.entry_id::text")} AS authorisation`;
 
 export function paymentRecord(row: Row, ctx: RequestContext): z.input<typeof paymentSchema> {
   const f = ctx.format;
@@ -336,9 +346,10 @@ export function paymentRecord(row: Row, ctx: RequestContext): z.input<typeof pay
   return {
     entryId: text(row, "entry_id"), kind: text(row, "kind") as never, programme: num(row, "programme"), payee: num(row, "payee"),
     year: num(row, "year"), amount: f.amount(row.amount), referenceCommitment: text(row, "reference_commitment"),
-    recordedAt: f.time(row.recorded_at), recordedBy: f.address(row.actor), corrected: row.corrected === true,
+    recordedAt: f.time(row.recorded_at), recordedBy: f.address(row.actor), authorisation: authorisationFrom(row.authorisation, ctx),
+    corrected: row.corrected === true,
     corrections: corrections.map((c) => ({
-      reason: String(c.reason), reasonText: bytes32Text(c.reason), by: f.address(c.by), at: f.time(c.at), blockNumber: Number(c.blockNumber),
+      reason: String(c.reason), reasonText: bytes32Text(c.reason), by: f.address(c.by), authorisation: authorisationFrom(c.authorisation, ctx), at: f.time(c.at), blockNumber: Number(c.blockNumber),
     })),
     blockNumber: num(row, "block_number"), transactionHash: text(row, "transaction_hash"),
   };

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 
 import { type EventFragment, getAddress, Interface, type ParamType, type Result } from "ethers";
 
-import { ledgerV2Interface, paymentLedgerInterface, registryInterface } from "../domain/abi-v2.js";
+import { ledgerV2Interface, paymentLedgerInterface, registryInterface, safeInterface } from "../domain/abi-v2.js";
 import { DecodeError } from "../internal/errors.js";
 import { fromRoot } from "../internal/paths.js";
 import type { RawLog } from "./rpc.js";
@@ -13,8 +13,11 @@ export const ARTIFACTS = {
   accessManager: fromRoot("artifacts/@openzeppelin/contracts/access/manager/AccessManager.sol/AccessManager.json"),
 };
 
-/** Which contract a log is of: the ledger and its AccessManager; for ledger v2 also its registry and payment ledger. */
-export type ContractKind = "ledger" | "accessManager" | "registry" | "payments";
+/**
+ * Which contract a log is of: the ledger and its AccessManager; for ledger v2 also its registry and payment ledger,
+ * and the Safe that holds ADMIN.
+ */
+export type ContractKind = "ledger" | "accessManager" | "registry" | "payments" | "safe";
 
 export interface Abis {
   ledger: Interface;
@@ -22,6 +25,8 @@ export interface Abis {
   /** Ledger v2's scheme registry and payment ledger. */
   registry?: Interface;
   payments?: Interface;
+  /** The Safe (SafeL2) that holds ledger v2's ADMIN. */
+  safe?: Interface;
 }
 
 /** JSON-safe decoded arguments: integers as decimal strings, addresses checksummed, bytes as 0x hex. */
@@ -56,6 +61,7 @@ export async function loadAbisV2(): Promise<Required<Abis>> {
     ledger: ledgerV2Interface,
     registry: registryInterface,
     payments: paymentLedgerInterface,
+    safe: safeInterface,
     accessManager: await readAbi(ARTIFACTS.accessManager),
   };
 }
@@ -168,7 +174,7 @@ export interface Decoder {
  */
 export function createDecoder(
   abis: Abis,
-  addresses: { ledger: string; accessManager: string; registry?: string; payments?: string },
+  addresses: { ledger: string; accessManager: string; registry?: string; payments?: string; safe?: string },
   options: { fast?: boolean } = {},
 ): Decoder {
   const useFast = options.fast ?? true;
@@ -182,7 +188,7 @@ export function createDecoder(
     [addresses.ledger.toLowerCase(), { kind: "ledger", iface: abis.ledger, events: index(abis.ledger) }],
     [addresses.accessManager.toLowerCase(), { kind: "accessManager", iface: abis.accessManager, events: index(abis.accessManager) }],
   ]);
-  for (const kind of ["registry", "payments"] as const) {
+  for (const kind of ["registry", "payments", "safe"] as const) {
     const address = addresses[kind];
     const iface = abis[kind];
     if (address === undefined) continue;

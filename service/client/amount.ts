@@ -54,3 +54,19 @@ export function voucherIdOf(city: number, applicationRef: string): bigint {
   }
   return BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["uint32", "bytes32"], [city, ref])));
 }
+
+/**
+ * Ledger v2's voucher id: the programme in the top 32 bits, then the low 224 bits of `keccak256(abi.encode(uint32
+ * programme, bytes32 applicationRef))` (`VoucherLedger.voucherId`).
+ */
+export function voucherIdV2Of(programme: number, applicationRef: string): bigint {
+  if (!Number.isInteger(programme) || programme <= 0 || programme > 0xffffffff) throw new RangeError(`the programme ${programme} is not a programme number`);
+  let ref: string;
+  try {
+    ref = encodeBytes32String(applicationRef);
+  } catch {
+    throw new RangeError(`the application reference "${applicationRef}" is longer than 31 bytes`);
+  }
+  const low = BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["uint32", "bytes32"], [programme, ref]))) & ((1n << 224n) - 1n);
+  return (BigInt(programme) << 224n) | low;
+}

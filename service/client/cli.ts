@@ -5,13 +5,14 @@
  * Exit codes: 0 done, 1 refused or failed, 2 usage.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import { getAddress, isAddress, keccak256, Wallet } from "ethers";
+import { getAddress, isAddress, keccak256 } from "ethers";
 import { z } from "zod";
 
-import { checkAmountForm, formatAmount, parseAmount, voucherIdOf } from "./amount.js";
+import { formatAmount, voucherIdOf } from "./amount.js";
+import { amount, here, integer, keyFrom, need, stringify, UsageError, type Values } from "./cli-args.js";
+import { runV2, V2_OPTIONS, V2_USAGE } from "./cli-v2.js";
 import { createRedemptionClient, RedemptionProblem } from "./client.js";
 import { signConsent, signRedemption } from "./sign.js";
 import { domainOf } from "../domain/signing-v1.js";
@@ -47,12 +48,7 @@ const USAGE = `Usage: npm run client -- COMMAND OPTIONS
 
   Add --json to print the service's answers as JSON. --help prints this text.
   Exit codes: 0 done, 1 refused or failed, 2 usage.
-`;
-
-class UsageError extends Error {}
-
-/** Paths are the person's: relative to where `npm run client` was typed (npm runs scripts in the package's folder). */
-const here = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
+${V2_USAGE}`;
 
 const consentFileSchema = z.object({
   consent: z.object({
@@ -63,53 +59,6 @@ const consentFileSchema = z.object({
 });
 
 const requestFileSchema = z.object({ id: z.string().min(1), service: z.string().optional() });
-
-async function keyFrom(prefix: "HOLDER" | "DATA_CENTER"): Promise<Wallet> {
-  const key = process.env[`${prefix}_PRIVATE_KEY`];
-  if (key !== undefined && key !== "") {
-    try {
-      return new Wallet(key);
-    } catch {
-      throw new UsageError(`${prefix}_PRIVATE_KEY is not a private key`);
-    }
-  }
-  const keystore = process.env[`${prefix}_KEYSTORE`];
-  if (keystore !== undefined && keystore !== "") {
-    const password = process.env[`${prefix}_KEYSTORE_PASSWORD`];
-    if (password === undefined) throw new UsageError(`${prefix}_KEYSTORE_PASSWORD is required with ${prefix}_KEYSTORE`);
-    const wallet = await Wallet.fromEncryptedJson(await readFile(here(keystore), "utf8"), password);
-    return wallet as unknown as Wallet;
-  }
-  throw new UsageError(`set ${prefix}_PRIVATE_KEY, or ${prefix}_KEYSTORE and ${prefix}_KEYSTORE_PASSWORD`);
-}
-
-type Values = Record<string, string | boolean | undefined>;
-
-function need(values: Values, flag: string): string {
-  const value = values[flag];
-  if (typeof value !== "string" || value === "") throw new UsageError(`--${flag} is required (npm run client -- --help)`);
-  return value;
-}
-
-function integer(values: Values, flag: string): bigint {
-  const value = need(values, flag);
-  if (!/^(0|[1-9][0-9]*)$/.test(value)) throw new UsageError(`--${flag} must be a whole number, not ${JSON.stringify(value)}`);
-  return BigInt(value);
-}
-
-/** The amount of `--flag` in minor units; without `decimals`, only its form is checked (the service says them). */
-function amount(values: Values, flag: string, decimals: number): bigint;
-function amount(values: Values, flag: string): undefined;
-function amount(values: Values, flag: string, decimals?: number): bigint | undefined {
-  try {
-    if (decimals !== undefined) return parseAmount(need(values, flag), decimals);
-    checkAmountForm(need(values, flag));
-    return undefined;
-  } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(`--${flag}: ${error.message}`);
-    throw error;
-  }
-}
 
 /** The voucher of `consent sign`: --voucher ID, or --city CODE with --ref REFERENCE. */
 function voucherOf(values: Values): bigint {
@@ -124,7 +73,6 @@ function voucherOf(values: Values): bigint {
   return voucherIdOf(Number(city), ref);
 }
 
-const stringify = (value: unknown) => JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
 
 /** One request's status in words. */
 function describe(view: RequestView, currency: string, decimals: number): string {
@@ -144,6 +92,7 @@ const OPTIONS = {
   "invoice-file": { type: "string" }, "invoice-hash": { type: "string" }, "valid-days": { type: "string", default: "7" },
   out: { type: "string" }, consent: { type: "string" }, request: { type: "string" }, wait: { type: "boolean", default: false },
   gas: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false },
+  ...V2_OPTIONS,
 } as const;
 
 async function main(argv: string[]): Promise<number> {
@@ -154,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const [command, sub, ...rest] = positionals;
   const write = (line: string) => process.stdout.write(`${line}\n`);
+  if (command === "v2") return runV2(values, positionals.slice(1), write);
   const client = (service = need(values, "service")) => createRedemptionClient({ baseUrl: service });
 
   if (command === "consent" && sub === "sign" && rest.length === 0) {

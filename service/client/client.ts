@@ -55,11 +55,18 @@ export interface RedemptionClient {
   wait(id: string, dataCenter: Signer, options?: { intervalMs?: number; timeoutMs?: number; final?: boolean }): Promise<RequestView>;
 }
 
-/** The typed client of the redemption endpoints. */
-export function createRedemptionClient(options: RedemptionClientOptions): RedemptionClient {
+/** How a client calls the service: JSON in and out, a problem+json answer thrown as a {@link RedemptionProblem}. */
+export interface ServiceCaller {
+  call: (path: string, init?: RequestInit) => Promise<{ status: number; body: unknown }>;
+  post: (path: string, body: unknown) => Promise<{ status: number; body: unknown }>;
+  /** The `Authorization: EIP191 …` header with which `signer` reads its request `id`. */
+  authorization: (id: string, signer: Signer) => Promise<string>;
+}
+
+/** The calls of the v1 and v2 clients alike. */
+export function serviceCaller(options: RedemptionClientOptions): ServiceCaller {
   const base = options.baseUrl.replace(/\/+$/, "");
   const doFetch = options.fetch ?? fetch;
-
   async function call(path: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
     const response = await doFetch(`${base}${path}`, init);
     const text = await response.text();
@@ -72,8 +79,34 @@ export function createRedemptionClient(options: RedemptionClientOptions): Redemp
     }
     return { status: response.status, body };
   }
-  const post = (path: string, body: unknown) =>
-    call(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return {
+    call,
+    post: (path, body) => call(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    async authorization(id, signer) {
+      const timestamp = Math.floor(Date.now() / 1000);
+      const signature = await signer.signMessage(readAuthMessage(id, timestamp));
+      return `EIP191 ${await signer.getAddress()}.${timestamp}.${signature}`;
+    },
+  };
+}
+
+/** Polls `read` until the request is confirmed (final, if asked) or failed, or `timeoutMs` passes (which throws). */
+export async function waitFor<V extends { id: string; status: string; final: boolean | null }>(
+  read: () => Promise<V>,
+  options: { intervalMs?: number; timeoutMs?: number; final?: boolean } = {},
+): Promise<V> {
+  const until = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    const view = await read();
+    if (view.status === "failed" || (view.status === "confirmed" && (!options.final || view.final === true))) return view;
+    if (Date.now() > until) throw new Error(`request ${view.id} is still ${view.status} after waiting`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
+  }
+}
+
+/** The typed client of the redemption endpoints (ledger v1; client-v2.ts has ledger v2's). */
+export function createRedemptionClient(options: RedemptionClientOptions): RedemptionClient {
+  const { call, post, authorization } = serviceCaller(options);
 
   const client: RedemptionClient = {
     async signingInfo(dataCenter) {
@@ -89,23 +122,10 @@ export function createRedemptionClient(options: RedemptionClientOptions): Redemp
       return batchResultSchema.parse(body).results;
     },
     async status(id, dataCenter) {
-      const timestamp = Math.floor(Date.now() / 1000);
-      const signature = await dataCenter.signMessage(readAuthMessage(id, timestamp));
-      const address = await dataCenter.getAddress();
-      const { body } = await call(`/v1/redemptions/requests/${id}`, {
-        headers: { authorization: `EIP191 ${address}.${timestamp}.${signature}` },
-      });
+      const { body } = await call(`/v1/redemptions/requests/${id}`, { headers: { authorization: await authorization(id, dataCenter) } });
       return statusSchema.parse(body);
     },
-    async wait(id, dataCenter, waitOptions = {}) {
-      const until = Date.now() + (waitOptions.timeoutMs ?? 120_000);
-      for (;;) {
-        const view = await client.status(id, dataCenter);
-        if (view.status === "failed" || (view.status === "confirmed" && (!waitOptions.final || view.final === true))) return view;
-        if (Date.now() > until) throw new Error(`request ${id} is still ${view.status} after waiting`);
-        await new Promise((resolve) => setTimeout(resolve, waitOptions.intervalMs ?? 500));
-      }
-    },
+    wait: (id, dataCenter, waitOptions = {}) => waitFor(() => client.status(id, dataCenter), waitOptions),
   };
   return client;
 }

@@ -103,6 +103,33 @@ export const REGISTRY_VIEWS = [
   "function categoryName(uint8 id) view returns (string)",
 ] as const;
 
+/**
+ * Every event of the Safe that holds ADMIN: SafeL2 1.5.0 (@safe-global/safe-smart-account, as deployed), the variant
+ * whose SafeMultiSigTransaction carries the signatures. test/service/domain/abi-v2.test.ts checks them against its
+ * artifact.
+ */
+export const SAFE_EVENTS = [
+  "event AddedOwner(address indexed owner)",
+  "event ApproveHash(bytes32 indexed approvedHash, address indexed owner)",
+  "event ChangedFallbackHandler(address indexed handler)",
+  "event ChangedGuard(address indexed guard)",
+  "event ChangedModuleGuard(address indexed moduleGuard)",
+  "event ChangedThreshold(uint256 threshold)",
+  "event DisabledModule(address indexed module)",
+  "event EnabledModule(address indexed module)",
+  "event ExecutionFailure(bytes32 indexed txHash, uint256 payment)",
+  "event ExecutionFromModuleFailure(address indexed module)",
+  "event ExecutionFromModuleSuccess(address indexed module)",
+  "event ExecutionSuccess(bytes32 indexed txHash, uint256 payment)",
+  "event RemovedOwner(address indexed owner)",
+  "event SafeModuleTransaction(address module, address to, uint256 value, bytes data, uint8 operation)",
+  "event SafeMultiSigTransaction(address to, uint256 value, bytes data, uint8 operation, uint256 safeTxGas, uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, bytes signatures, bytes additionalInfo)",
+  "event SafeReceived(address indexed sender, uint256 value)",
+  "event SafeSetup(address indexed initiator, address[] owners, uint256 threshold, address initializer, address fallbackHandler)",
+  "event SignMsg(bytes32 indexed msgHash)",
+] as const;
+
 export const ledgerV2Interface = new Interface([...LEDGER_V2_EVENTS, ...LEDGER_V2_VIEWS]);
+export const safeInterface = new Interface(SAFE_EVENTS);
 export const registryInterface = new Interface([...REGISTRY_EVENTS, ...REGISTRY_VIEWS]);
 export const paymentLedgerInterface = new Interface([...PAYMENT_LEDGER_EVENTS, ...PAYMENT_LEDGER_VIEWS]);

@@ -110,6 +110,11 @@ export const v2DeploymentSchema = z.object({
   payments: address,
   accessManager: address,
   forwarder: address,
+  /**
+   * The Safe that holds ADMIN: the mirror follows its events too, to name the owners who signed each of its
+   * transactions. Absent in records written before the Safe was recorded (and for a deployer kept as ADMIN).
+   */
+  safe: address.optional(),
   /** Block of the AccessManager's deployment: the mirror follows events from here. */
   deploymentBlock: z.number().int().nonnegative(),
   deploymentBlockHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),

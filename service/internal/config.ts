@@ -99,6 +99,7 @@ const apiKeys = {
   API_RATE_LIMIT_PER_ADDRESS: int(1).default(1200),
   API_RATE_LIMIT_PER_TOKEN: int(1).default(1200),
   API_RATE_LIMIT_AUTH_PER_IP: int(1).default(60),
+  API_RATE_LIMIT_PUBLIC_PER_IP: int(1).default(300),
   API_RATE_LIMIT_WINDOW_MS: int(1000).default(60_000),
   API_REQUEST_TIMEOUT_MS: int(100).default(10_000),
   API_STATEMENT_TIMEOUT_MS: int(100).default(5_000),
@@ -185,7 +186,7 @@ export interface ApiConfig {
   tokenTtlSeconds: number;
   nonceTtlSeconds: number;
   messageMaxAgeSeconds: number;
-  rateLimit: { perAddress: number; perToken: number; authPerIp: number; windowMs: number };
+  rateLimit: { perAddress: number; perToken: number; authPerIp: number; publicPerIp: number; windowMs: number };
   requestTimeoutMs: number;
   statementTimeoutMs: number;
   bodyLimitBytes: number;
@@ -297,6 +298,7 @@ function apiSection(env: Env): ApiConfig {
       perAddress: env.API_RATE_LIMIT_PER_ADDRESS,
       perToken: env.API_RATE_LIMIT_PER_TOKEN,
       authPerIp: env.API_RATE_LIMIT_AUTH_PER_IP,
+      publicPerIp: env.API_RATE_LIMIT_PUBLIC_PER_IP,
       windowMs: env.API_RATE_LIMIT_WINDOW_MS,
     },
     requestTimeoutMs: env.API_REQUEST_TIMEOUT_MS,

@@ -51,7 +51,7 @@ export const PROBLEMS = {
   // Ledger reverts found by the relay's simulation, as service/domain/abi-v1.ts's decodeRevert names them.
   UNKNOWN_VOUCHER: { status: 422, title: "The ledger would refuse this redemption: the voucher does not exist" },
   WRONG_DATA_CENTER: { status: 422, title: "The ledger would refuse this redemption: the consent names another data center" },
-  NOT_ACCREDITED: { status: 422, title: "The ledger would refuse this redemption: the data center is not accredited for the voucher's city" },
+  NOT_ACCREDITED: { status: 422, title: "The ledger would refuse this redemption: the data center is not accredited for the voucher's city (v1) or programme (v2)" },
   CONSENT_EXPIRED: { status: 422, title: "The ledger would refuse this redemption: the holder's consent has expired" },
   VOUCHER_INACTIVE: { status: 422, title: "The ledger would refuse this redemption: the voucher is not active" },
   VOUCHER_EXPIRED: { status: 422, title: "The ledger would refuse this redemption: the voucher has expired" },
@@ -65,6 +65,34 @@ export const PROBLEMS = {
   MISMATCHED_VALUE: { status: 422, title: "The ledger would refuse this redemption: the value sent does not match the request" },
   FAILED_CALL: { status: 422, title: "The ledger would refuse this redemption: the forwarded call failed" },
   REVERTED: { status: 422, title: "The ledger would refuse this redemption: the call reverted for an unknown reason" },
+
+  // Ledger v2's reverts found by the relay's simulation, as service/domain/redemption-v2.ts's decodeRevertV2 names
+  // them (besides the codes above that both ledgers share).
+  VOUCHER_FROZEN: { status: 422, title: "The ledger would refuse this redemption: the voucher is frozen" },
+  REISSUE_PENDING: { status: 422, title: "The ledger would refuse this redemption: the voucher has a re-issue pending" },
+  NOT_BENEFICIARY: { status: 422, title: "The ledger would refuse this redemption: the holder is not an active address of a beneficiary company" },
+  UNKNOWN_PROGRAMME: { status: 422, title: "The ledger would refuse this redemption: the voucher's programme is not configured" },
+  PROGRAMME_PAUSED: { status: 422, title: "The ledger would refuse this redemption: the programme is paused" },
+  WRONG_SUPPLIER: { status: 422, title: "The ledger would refuse this redemption: the consent names another supplier" },
+  CLASS_NOT_ACCREDITED: { status: 422, title: "The ledger would refuse this redemption: the supplier is not accredited for the invoice's compute class" },
+  OUTSIDE_WINDOW: { status: 422, title: "The ledger would refuse this redemption: now is outside the programme's redemption window" },
+  CONTRACT_TOO_EARLY: { status: 422, title: "The ledger would refuse this redemption: the contract was signed before the programme's earliest date" },
+  INVALID_SERVICE_PERIOD: { status: 422, title: "The ledger would refuse this redemption: the service period is inverted or out of range" },
+  EVIDENCE_MISSING: { status: 422, title: "The ledger would refuse this redemption: evidence the programme requires is missing" },
+  RELATED_PARTIES: { status: 422, title: "The ledger would refuse this redemption: buyer and supplier are related parties" },
+  UNDECLARED_RELATION: { status: 422, title: "The ledger would refuse this redemption: the consent does not declare buyer and supplier unrelated" },
+  INELIGIBLE: { status: 422, title: "The ledger would refuse this redemption: the programme pays nothing for this class and category" },
+  INVALID_INVOICE: { status: 422, title: "The ledger would refuse this redemption: the invoice number hash is zero" },
+  INVOICE_NOT_STACKABLE: { status: 422, title: "The ledger would refuse this redemption: the invoice cannot be paid by another programme too" },
+  INVOICE_MISMATCH: { status: 422, title: "The ledger would refuse this redemption: the invoice's terms differ from those it was first redeemed with" },
+  INVOICE_OTHER_BUYER: { status: 422, title: "The ledger would refuse this redemption: the invoice was paid for another buyer" },
+  OVER_COMBINED_SHARE: { status: 422, title: "The ledger would refuse this redemption: the invoice's subsidy from every programme would exceed the combined share" },
+  OUTSIDE_ENTITY_WINDOW: { status: 422, title: "The ledger would refuse this redemption: the service ends after the company's window in the programme" },
+  CONSENT_TOO_LONG: { status: 422, title: "The ledger would refuse this redemption: the consent's deadline is more than 90 days ahead" },
+  CONSENT_CANCELLED: { status: 422, title: "The ledger would refuse this redemption: the holder cancelled its consents" },
+  PAYEE_NOT_ALLOWED: { status: 422, title: "The ledger would refuse this redemption: the programme does not pay suppliers" },
+  INVOICE_CLAIMED: { status: 422, title: "The ledger would refuse this redemption: the buyer claimed the invoice, or a claim on it awaits review" },
+  NOT_PERMITTED: { status: 422, title: "The ledger would refuse this redemption: its access manager does not let the supplier redeem" },
 
   // The service's own state.
   INTERNAL: { status: 500, title: "Internal error" },

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 
 import type { RelayChain } from "./chain.js";
 import { RelayProblem } from "./errors.js";
-import { validationProblem } from "../internal/problems.js";
+import { type LedgerVersion, parseRedemption, type Redemption } from "./ledger.js";
 import { blockedReason, blockerOf, nonceRun } from "./nonces.js";
 import { relayerFor, type RelayQueue, type RequestRow } from "./queue.js";
-import { forwardRequestDigest, forwardRequestSigner, redeemCalldata } from "../domain/signing-v1.js";
-import { type RedemptionBody, redemptionBodySchema, toWire } from "../domain/redemption-wire.js";
+import { forwardRequestDigest, forwardRequestSigner } from "../domain/signing-v1.js";
+import { forwardRequestSchema } from "../domain/redemption-wire.js";
 
 /** What the admission of a redemption body needs. */
 export interface AdmitContext {
@@ -14,6 +14,8 @@ export interface AdmitContext {
   queue: RelayQueue;
   /** Addresses of the configured relayer accounts. */
   relayers: string[];
+  /** The ledger the relay submits to: which bodies it reads. */
+  version: LedgerVersion;
 }
 
 /** Gas a forwarded redemption may ask for: enough for `redeem`, not so much that a batch cannot fit a block. */
@@ -23,30 +25,20 @@ const MAX_UINT48 = 2n ** 48n - 1n;
 
 export type Admission = { kind: "accepted" | "existing"; row: RequestRow };
 
-/**
- * Parses a body with the shared zod schema; a bad one is VALIDATION_FAILED naming each failing field under `where`
- * (`body`, or `body.redemptions.<index>` for a batch item).
- */
-export function parseBody(raw: unknown, where = "body"): RedemptionBody {
-  const parsed = redemptionBodySchema.safeParse(raw);
-  if (!parsed.success) throw validationProblem(where, parsed.error);
-  return parsed.data;
-}
-
-function checkShape(chain: RelayChain, body: RedemptionBody): void {
-  const { consent, request } = body;
+function checkShape(chain: RelayChain, body: Redemption): void {
+  const { request } = body;
+  const who = body.version === 1 ? "data center" : "supplier";
   const mismatch = (detail: string) => new RelayProblem("REQUEST_MISMATCH", detail);
   if (request.to !== chain.ledger) throw mismatch(`request.to is ${request.to}, not the ledger ${chain.ledger}`);
   if (request.value !== 0n) throw mismatch("request.value must be 0");
-  if (request.from !== consent.dataCenter) {
-    throw mismatch(`request.from ${request.from} is not the consent's data center ${consent.dataCenter}`);
+  if (request.from !== body.supplier) {
+    throw mismatch(`request.from ${request.from} is not the consent's ${who} ${body.supplier}`);
   }
   if (request.deadline > MAX_UINT48) throw mismatch("request.deadline does not fit the forwarder's uint48");
   if (request.gas < MIN_REQUEST_GAS || request.gas > MAX_REQUEST_GAS) {
     throw mismatch(`request.gas must be between ${MIN_REQUEST_GAS} and ${MAX_REQUEST_GAS}`);
   }
-  const { signature, ...fields } = consent;
-  if (request.data.toLowerCase() !== redeemCalldata({ consent: fields, signature }).toLowerCase()) {
+  if (request.data.toLowerCase() !== body.calldata.toLowerCase()) {
     throw mismatch("request.data is not the ledger's redeem(consent, signature) for this consent");
   }
 }
@@ -64,14 +56,14 @@ function sameInvoice(existing: RequestRow, dataCenter: string): Admission {
  * digest), whatever became of it, failed included; else the invoice's live request. A new request for an invoice
  * whose earlier requests all failed finds nothing here and is checked and admitted as a request of its own.
  */
-async function storedAnswer(ctx: AdmitContext, body: RedemptionBody): Promise<Admission | undefined> {
-  const rows = await ctx.queue.byInvoice(body.consent.invoiceHash);
+async function storedAnswer(ctx: AdmitContext, body: Redemption): Promise<Admission | undefined> {
+  const rows = await ctx.queue.byInvoice(body.key);
   if (rows.length === 0) return undefined;
-  const digestOf = (request: RedemptionBody["request"]) => forwardRequestDigest(ctx.chain.forwarderDomain, request);
+  const digestOf = (request: Redemption["request"]) => forwardRequestDigest(ctx.chain.forwarderDomain, request);
   const digest = digestOf(body.request);
   const same = rows.find((r) => {
-    const stored = redemptionBodySchema.safeParse(r.body);
-    return r.dataCenter === body.request.from && stored.success && digestOf(stored.data.request) === digest;
+    const stored = forwardRequestSchema.safeParse(r.body.request);
+    return r.dataCenter === body.request.from && stored.success && digestOf(stored.data) === digest;
   });
   if (same !== undefined) return { kind: "existing", row: same };
   const live = rows.find((r) => r.status !== "failed");
@@ -88,11 +80,11 @@ interface ChainReading {
 
 /** A body whose own checks passed, with the chain's reading (none when a stored request already answers it). */
 export interface PreparedRedemption {
-  body: RedemptionBody;
+  body: Redemption;
   reading: ChainReading | undefined;
 }
 
-async function readChain(chain: RelayChain, body: RedemptionBody): Promise<ChainReading> {
+async function readChain(chain: RelayChain, body: Redemption): Promise<ChainReading> {
   const { request } = body;
   // The nonce and the simulation are of one block's state, the one whose time the deadline is compared with.
   const { latest, value } = await chain.readAtHead((tag) =>
@@ -108,11 +100,11 @@ async function readChain(chain: RelayChain, body: RedemptionBody): Promise<Chain
  * Requests may be prepared concurrently; {@link admitPrepared} then takes them one at a time.
  */
 export async function prepare(ctx: AdmitContext, raw: unknown, where = "body"): Promise<PreparedRedemption> {
-  return prepareBody(ctx, parseBody(raw, where));
+  return prepareBody(ctx, parseRedemption(ctx.version, raw, where));
 }
 
 /** {@link prepare} of a body already parsed (by its endpoint's input schema). */
-export async function prepareBody(ctx: AdmitContext, body: RedemptionBody): Promise<PreparedRedemption> {
+export async function prepareBody(ctx: AdmitContext, body: Redemption): Promise<PreparedRedemption> {
   const { chain } = ctx;
   const { request } = body;
   checkShape(chain, body);
@@ -130,7 +122,7 @@ export async function prepareBody(ctx: AdmitContext, body: RedemptionBody): Prom
  * a request that can still run, it is used; above the run of those requests, it is blocked (when a failed or expiring
  * request leaves the nonce at the run's end unused) or a gap.
  */
-async function checkNonce(ctx: AdmitContext, request: RedemptionBody["request"], chainNonce: bigint, now: bigint): Promise<void> {
+async function checkNonce(ctx: AdmitContext, request: Redemption["request"], chainNonce: bigint, now: bigint): Promise<void> {
   const { from, nonce } = request;
   const run = nonceRun(chainNonce, await ctx.queue.nonceHolders(from, chainNonce), now);
   const nextNonce = run.next.toString();
@@ -169,7 +161,7 @@ async function checkNonce(ctx: AdmitContext, request: RedemptionBody["request"],
 export async function admitPrepared(ctx: AdmitContext, prepared: PreparedRedemption): Promise<Admission> {
   const { queue } = ctx;
   const { body } = prepared;
-  const { consent, request } = body;
+  const { request } = body;
   const stored = await storedAnswer(ctx, body);
   if (stored !== undefined) return stored;
   // Answered by a stored request when prepared, not now (its live request failed since): read the chain now.
@@ -184,12 +176,12 @@ export async function admitPrepared(ctx: AdmitContext, prepared: PreparedRedempt
   const row = await queue.insert({
     id: randomUUID(),
     dataCenter: request.from,
-    invoiceHash: consent.invoiceHash,
-    voucherId: consent.voucherId,
-    amount: consent.amount,
+    invoiceHash: body.key,
+    voucherId: body.voucherId,
+    amount: body.amount,
     forwarderNonce: request.nonce,
     requestDeadline: request.deadline,
-    body: toWire(body),
+    body: body.stored,
     relayer: relayerFor(request.from, ctx.relayers),
   });
   if (row !== undefined) return { kind: "accepted", row };

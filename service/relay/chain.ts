@@ -3,7 +3,12 @@ import { concat, getAddress, type Interface, type Result, type TypedDataDomain }
 import { atSteadyHead, type ChainProfile, type Fees, feesFor } from "../chain/profile.js";
 import type { BlockTag, Rpc } from "../chain/rpc.js";
 import { decodeRevert, type DecodedRevert, forwarderInterface, ledgerInterface } from "../domain/abi-v1.js";
+import { invoiceKey } from "../domain/ledger-v2.js";
+import { decodeRevertV2, ledgerV2RedemptionInterface, programmeOfVoucher } from "../domain/redemption-v2.js";
+import { consentV2Schema } from "../domain/redemption-wire-v2.js";
 import { RpcError } from "../internal/errors.js";
+import type { LedgerVersion } from "./ledger.js";
+import type { RequestRow } from "./queue.js";
 
 export type { Fees } from "../chain/profile.js";
 
@@ -11,6 +16,8 @@ export type { Fees } from "../chain/profile.js";
 export interface RelayChain {
   /** The service's JSON-RPC client (service/chain/rpc.ts), for what the submitter and the tracker send and follow. */
   rpc: Rpc;
+  /** The ledger's version: 1 (ComputeVoucher) or 2 (VoucherLedger). */
+  version: LedgerVersion;
   chainId: bigint;
   ledger: string;
   forwarder: string;
@@ -25,7 +32,11 @@ export interface RelayChain {
    */
   simulate(dataCenter: string, data: string, block?: BlockTag): Promise<DecodedRevert | undefined>;
   forwarderNonce(dataCenter: string, block?: BlockTag): Promise<bigint>;
-  invoiceUsed(invoiceHash: string): Promise<boolean>;
+  /**
+   * Whether the invoice of a stored request was redeemed by another transaction: v1's `invoiceUsed`; v2's
+   * `invoicePaidBy(invoiceKey(supplier's company, number hash), voucher's programme)`, above zero.
+   */
+  invoiceUsed(row: Pick<RequestRow, "invoiceHash" | "body">): Promise<boolean>;
   /** The latest block's number and timestamp. */
   latest(): Promise<{ number: number; timestamp: bigint }>;
   /**
@@ -58,9 +69,11 @@ async function domainOf(rpc: Rpc, contract: { address: string; abi: Interface })
 }
 
 /** Connects to the ledger (and the forwarder it trusts) through `rpc`, reading as the chain's profile allows. */
-export async function createRelayChain(deps: { rpc: Rpc; ledger: string; chainId: number; profile: ChainProfile }): Promise<RelayChain> {
+export async function createRelayChain(deps: { rpc: Rpc; ledger: string; chainId: number; profile: ChainProfile; version?: LedgerVersion }): Promise<RelayChain> {
   const { rpc } = deps;
-  const ledger = { address: getAddress(deps.ledger), abi: ledgerInterface };
+  const version = deps.version ?? 1;
+  const ledger = { address: getAddress(deps.ledger), abi: version === 1 ? ledgerInterface : ledgerV2RedemptionInterface };
+  const decode = version === 1 ? decodeRevert : decodeRevertV2;
   const forwarderAddress = getAddress(String((await view(rpc, ledger, "trustedForwarder"))[0]));
   const forwarder = { address: forwarderAddress, abi: forwarderInterface };
   const consentDomain = await domainOf(rpc, ledger);
@@ -71,8 +84,15 @@ export async function createRelayChain(deps: { rpc: Rpc; ledger: string; chainId
     const block = await rpc.latestBlock();
     return { number: block.number, hash: block.hash, timestamp: BigInt(block.timestamp) };
   }
+  async function invoiceUsedV2(row: Pick<RequestRow, "body">): Promise<boolean> {
+    const consent = consentV2Schema.parse(row.body.consent);
+    const account = (await view(rpc, ledger, "getAccount", [consent.supplier]))[0] as { entity: bigint };
+    const key = invoiceKey(account.entity, consent.invoiceNumberHash);
+    return BigInt((await view(rpc, ledger, "invoicePaidBy", [key, programmeOfVoucher(consent.voucherId)]))[0] as bigint) > 0n;
+  }
   return {
     rpc,
+    version,
     chainId: BigInt(deps.chainId),
     ledger: ledger.address,
     forwarder: forwarderAddress,
@@ -82,10 +102,10 @@ export async function createRelayChain(deps: { rpc: Rpc; ledger: string; chainId
     decimals,
     async simulate(dataCenter, data, block = "latest") {
       const answer = await rpc.ethCall({ from: forwarderAddress, to: ledger.address, data: concat([data, dataCenter]) }, block);
-      return answer.ok ? undefined : decodeRevert(answer.revert);
+      return answer.ok ? undefined : decode(answer.revert);
     },
     forwarderNonce: async (dc, block = "latest") => BigInt((await view(rpc, forwarder, "nonces", [dc], block))[0] as bigint),
-    invoiceUsed: async (hash) => Boolean((await view(rpc, ledger, "invoiceUsed", [hash]))[0]),
+    invoiceUsed: async (row) => (version === 1 ? Boolean((await view(rpc, ledger, "invoiceUsed", [row.invoiceHash]))[0]) : invoiceUsedV2(row)),
     latest,
     async readAtHead(read) {
       if (deps.profile.historicalCalls) {

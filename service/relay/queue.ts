@@ -1,17 +1,19 @@
 import type { Database, Queryable } from "../store/database.js";
-import type { RedemptionBodyInput, RequestStatus } from "../domain/redemption-wire.js";
+import type { RequestStatus } from "../domain/redemption-wire.js";
+import type { StoredBody } from "./ledger.js";
 
 /** One stored redemption request. Integers as bigint; the body as it came on the wire. */
 export interface RequestRow {
   id: string;
   seq: bigint;
   dataCenter: string;
+  /** The invoice key: v1's invoice hash, v2's redemption key (service/relay/ledger.ts). */
   invoiceHash: string;
   voucherId: bigint;
   amount: bigint;
   forwarderNonce: bigint;
   requestDeadline: bigint;
-  body: RedemptionBodyInput;
+  body: StoredBody;
   relayer: string;
   status: RequestStatus;
   attempts: number;
@@ -52,7 +54,7 @@ const REQUEST_COLUMNS = `id, seq::text AS seq, data_center, invoice_hash, vouche
   transaction_hash, block_number::text AS block_number, block_hash, code, reason, created_at::text AS created_at`;
 
 function toRequest(r: Record<string, unknown>): RequestRow {
-  const body = typeof r.body === "string" ? (JSON.parse(r.body) as RedemptionBodyInput) : (r.body as RedemptionBodyInput);
+  const body = typeof r.body === "string" ? (JSON.parse(r.body) as StoredBody) : (r.body as StoredBody);
   return {
     id: String(r.id),
     seq: BigInt(String(r.seq)),

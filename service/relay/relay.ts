@@ -1,6 +1,7 @@
 import { Wallet } from "ethers";
 
 import { createRelayChain, type RelayChain } from "./chain.js";
+import type { LedgerVersion } from "./ledger.js";
 import type { ChainProfile } from "../chain/profile.js";
 import { createRpc } from "../chain/rpc.js";
 import { lockRelayer, type RelayerLock } from "./lock.js";
@@ -19,6 +20,8 @@ export interface RelayDeps {
   rpcTimeoutMs: number;
   chainId: number;
   ledger: string;
+  /** The ledger's version (LEDGER_VERSION, from the deployment): which redemptions the relay takes. Default 1. */
+  ledgerVersion?: LedgerVersion;
   /** What the chain's node can answer: how the relay reads state and prices gas. */
   profile: ChainProfile;
   /** The mirror's database (the relay's tables live next to the mirror's). */
@@ -40,7 +43,7 @@ export interface RelayDeps {
 export function relayDepsFor(
   config: Config,
   relay: RelaySettings,
-  mirror: { target: { chainId: number; ledger: string }; profile: ChainProfile; store: { db: Database } },
+  mirror: { target: { chainId: number; ledger: string; v2?: unknown }; profile: ChainProfile; store: { db: Database } },
   logger: Logger,
 ): RelayDeps {
   return {
@@ -48,6 +51,7 @@ export function relayDepsFor(
     rpcTimeoutMs: config.rpcTimeoutMs,
     chainId: mirror.target.chainId,
     ledger: mirror.target.ledger,
+    ledgerVersion: mirror.target.v2 === undefined ? 1 : 2,
     profile: mirror.profile,
     db: mirror.store.db,
     database: config.database,
@@ -58,6 +62,8 @@ export function relayDepsFor(
 }
 
 export interface Relay {
+  /** The ledger the relay submits to: v1's endpoints (`/v1/redemptions…`) or v2's (`/v2/redemptions…`). */
+  version: LedgerVersion;
   chain: RelayChain;
   queue: RelayQueue;
   /** Addresses of the relayer accounts. */
@@ -78,7 +84,8 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
   const applied = await migrateRelay(deps.db);
   if (applied.length > 0) logger.info({ applied }, "relay migrations applied");
   const rpc = createRpc({ url: deps.rpcUrl, timeoutMs: deps.rpcTimeoutMs });
-  const chain = await createRelayChain({ rpc, ledger: deps.ledger, chainId: deps.chainId, profile: deps.profile });
+  const version = deps.ledgerVersion ?? 1;
+  const chain = await createRelayChain({ rpc, ledger: deps.ledger, chainId: deps.chainId, profile: deps.profile, version });
   const queue = createRelayQueue(deps.db);
   // The wallets only sign (every field of a transaction is given); the chain is asked through `rpc`.
   const wallets = deps.config.relayerKeys.map((key) => new Wallet(key));
@@ -153,8 +160,9 @@ export async function createRelay(deps: RelayDeps): Promise<Relay> {
     await Promise.all(locks.map((l) => l.release()));
     throw error;
   }
-  logger.info({ relayers, forwarder: chain.forwarder }, "relay started");
+  logger.info({ relayers, forwarder: chain.forwarder, ledgerVersion: version }, "relay started");
   return {
+    version,
     chain,
     queue,
     relayers,

@@ -32,7 +32,7 @@ function executions(chain: RelayChain, receipt: TransactionReceipt): Map<string,
  * never be redeemed by this request), as does a passed deadline or too many attempts; otherwise it is queued again.
  */
 export async function reconcileRequest(ctx: TrackerContext, r: RequestRow, now: bigint): Promise<Outcome> {
-  const [used, nonce] = await Promise.all([ctx.chain.invoiceUsed(r.invoiceHash), ctx.chain.forwarderNonce(r.dataCenter)]);
+  const [used, nonce] = await Promise.all([ctx.chain.invoiceUsed(r), ctx.chain.forwarderNonce(r.dataCenter)]);
   if (used) return { id: r.id, status: "failed", code: "INVOICE_USED", reason: `invoice ${r.invoiceHash} was redeemed by another transaction` };
   if (nonce > r.forwarderNonce) {
     return { id: r.id, status: "failed", code: "NONCE_USED", reason: `forwarder nonce ${r.forwarderNonce} of ${r.dataCenter} was used by another request` };

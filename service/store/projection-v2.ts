@@ -4,6 +4,7 @@ import type { DecodedArgs } from "../chain/abi.js";
 import { DecodeError } from "../internal/errors.js";
 import type { Queryable } from "./database.js";
 import type { StoredEvent } from "./projection.js";
+import { createGovernanceProjector } from "./projection-governance.js";
 import { createIssueBuffer } from "./projection-v2-issues.js";
 
 /**
@@ -12,11 +13,14 @@ import { createIssueBuffer } from "./projection-v2-issues.js";
  * service/store/projection-v2-issues.ts). As v1's projection,
  * it is a pure function of the raw log: the store projects only events it has just inserted, and a rollback empties
  * the tables and projects the whole log again, so applying the log batch by batch gives the rows one pass gives.
- * Events that change no table (TransferSingle, Locked, Paused, AuthorityUpdated, …) stay in the raw log only.
+ * Events that change no table (TransferSingle, Locked, Paused, AuthorityUpdated, …) stay in the raw log only. Who
+ * acted (scheduled operations, the Safe's transactions and signers): service/store/projection-governance.ts.
  */
 export async function projectV2(tx: Queryable, events: readonly StoredEvent[]): Promise<void> {
   const issues = createIssueBuffer(tx);
+  const governance = createGovernanceProjector(tx);
   for (const e of events) {
+    await governance.apply(e);
     if (e.contract === "ledger" && e.eventName === "VoucherIssued") {
       issues.add(e, (name) => str(e, e.args, name));
       continue;

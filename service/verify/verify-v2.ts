@@ -8,9 +8,10 @@ import { inPool, readDecodedLogs, type VerifyTarget, viewCaller } from "./chain.
 import type { Difference } from "./difference.js";
 import type { FoldEvent } from "./fold.js";
 import { applyV2Event, emptyV2State, type LedgerV2State } from "./fold-v2.js";
+import { emptyGovernanceState, foldGovernance, type GovernanceState } from "./fold-governance.js";
 
 export interface VerifyTargetV2 extends VerifyTarget {
-  v2: { registry: string; payments: string };
+  v2: { registry: string; payments: string; safe?: string };
 }
 
 export interface VerifyReportV2 {
@@ -51,7 +52,7 @@ export interface VerifyV2Deps {
 async function readEvents(deps: VerifyV2Deps): Promise<FoldEvent[]> {
   const { target } = deps;
   const decoder = createDecoder(await loadAbisV2(), { ...target, ...target.v2 });
-  const addresses = [target.ledger, target.accessManager, target.v2.registry, target.v2.payments];
+  const addresses = [target.ledger, target.accessManager, target.v2.registry, target.v2.payments, ...(target.v2.safe === undefined ? [] : [target.v2.safe])];
   return readDecodedLogs(deps.rpc, decoder, addresses, target.deploymentBlock, deps.atBlock, deps.logger);
 }
 
@@ -61,7 +62,7 @@ type Expected = Map<string, Record<string, unknown>>;
  * What the fold says each v2 table holds, by key, in the mirror's column names (the columns compared), and the SQL
  * that reads the same columns (as text) with the same key.
  */
-function expectations(s: LedgerV2State): { entity: string; touched: string; expected: Expected; sql: string }[] {
+function expectations(s: LedgerV2State, g: GovernanceState): { entity: string; touched: string; expected: Expected; sql: string }[] {
   const map = <T>(m: Map<string, T>, f: (v: T, k: string) => Record<string, unknown>): Expected => new Map([...m].map(([k, v]) => [k, f(v, k)]));
   return [
     {
@@ -126,6 +127,21 @@ function expectations(s: LedgerV2State): { entity: string; touched: string; expe
       entity: "relation", touched: "relation", sql: "SELECT beneficiary || '|' || supplier AS key, reason FROM v2_relations",
       expected: map(s.relations, (reason) => ({ reason })),
     },
+    {
+      entity: "operation", touched: "operation", sql: `SELECT operation_id || '|' || nonce AS key, caller, target, status, executable_from::text,
+        closed_block::text, (SELECT count(*) FROM v2_acts a WHERE a.operation_id = o.operation_id AND a.operation_nonce = o.nonce)::text AS events
+        FROM v2_operations o`,
+      expected: map(g.operations, (o) => ({
+        caller: o.caller, target: o.target, status: o.status, executable_from: o.executableFrom, closed_block: o.closedBlock, events: o.events,
+      })),
+    },
+    {
+      entity: "safe transaction", touched: "safe", sql: `SELECT transaction_hash || '|' || log_index AS key, safe_nonce::text AS nonce, target,
+        success::text, array_to_string(signers, ',') AS signers,
+        (SELECT count(*) FROM v2_acts a WHERE a.block_hash = s.block_hash AND a.safe_log_index = s.log_index)::text AS events
+        FROM v2_safe_transactions s`,
+      expected: map(g.safeTransactions, (t) => ({ nonce: t.nonce, target: t.target, success: t.success, signers: t.signers, events: t.events })),
+    },
   ];
 }
 
@@ -147,6 +163,8 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
   const events = await readEvents(deps);
   const s = emptyV2State();
   for (const e of events) applyV2Event(s, e);
+  const governance = emptyGovernanceState();
+  foldGovernance(governance, events);
   const differences: Difference[] = [];
   const differ = (against: Difference["against"], entity: string, key: string, touched: string) =>
     (field: string, expected: unknown, actual: unknown) => {
@@ -234,7 +252,7 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
   });
 
   if (db !== undefined) {
-    for (const { entity, touched, expected, sql } of expectations(s)) {
+    for (const { entity, touched, expected, sql } of expectations(s, governance)) {
       const rows = await db.query<Record<string, unknown>>(sql);
       const actual = new Map(rows.map((r) => [String(r.key), r]));
       for (const [key, want] of expected) {

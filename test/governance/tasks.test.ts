@@ -84,6 +84,11 @@ for (const [name, start] of NODES) {
       expect(status.output).to.contain(`GOVERNOR ${accounts[1]}  execution delay 1 d`);
       expect(status.output).to.match(/governorGrant GOVERNOR: none -> 2 d from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00 \(minimum 2 d\)/);
       expect(status.output).to.contain("Governance check: passed.");
+      // `ledger status` shows the same delays.
+      const ledger = await hardhat(node.url, ["ledger", "status", ...where]);
+      expect(ledger.code, ledger.output).to.equal(0);
+      expect(ledger.output).to.match(/Delays:\n/);
+      expect(ledger.output).to.match(/governorGrant GOVERNOR: none -> 2 d from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00 \(minimum 2 d\)/);
     });
 
     it("proposes a Safe transaction to a file, collects a second signature from an environment key, and executes it", async function () {

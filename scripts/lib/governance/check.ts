@@ -269,7 +269,15 @@ export function formatReport(report: GovernanceReport): string[] {
     const since = m.since > report.readAt ? `, effective ${shanghaiTime(m.since)}` : "";
     lines.push(`  ${String(m.role).padEnd(8)} ${m.account}  execution delay ${formatDuration(m.executionDelay)}${since}  (${what})`);
   }
-  lines.push("Delays:");
+  lines.push(...formatDelays(report));
+  if (report.ok) lines.push("Governance check: passed.");
+  else lines.push("Governance check: FAILED", ...report.problems.map((p) => `  - ${p}`));
+  return lines;
+}
+
+/** The report's delays, one line each, with a pending change and its time (what `ledger status` shows too). */
+export function formatDelays(report: GovernanceReport): string[] {
+  const lines = ["Delays:"];
   for (const d of report.delays) {
     const pending =
       d.scheduled !== d.current || d.effectiveAt > report.readAt
@@ -277,8 +285,6 @@ export function formatReport(report: GovernanceReport): string[] {
         : "";
     lines.push(`  ${d.name.padEnd(12)} ${d.of}: ${formatDuration(d.current)}${pending} (minimum ${formatDuration(d.minimum)})`);
   }
-  if (report.ok) lines.push("Governance check: passed.");
-  else lines.push("Governance check: FAILED", ...report.problems.map((p) => `  - ${p}`));
   return lines;
 }
 

@@ -2,6 +2,7 @@ import { Contract, type Interface } from "ethers";
 
 import { ROLE, ROLE_ADMIN, type RoleName } from "../../../service/domain/roles.js";
 import { UserError, parseAddress } from "../admin/format.js";
+import { checkGovernance, formatDelays } from "../governance/check.js";
 import type { LedgerContext } from "./context.js";
 import { parseProgramme } from "./format.js";
 import { submitCall } from "./submit.js";
@@ -77,6 +78,13 @@ export async function showStatus(ctx: LedgerContext): Promise<void> {
     const members: string[] = [];
     for (const account of new Set(granted.map((e) => e.args.account))) if ((await ctx.manager.hasRole(id, account))[0]) members.push(account);
     ctx.log(`${name.padEnd(14)} ${members.length === 0 ? "—" : members.join(", ")}`);
+  }
+  if (ctx.payments !== undefined) {
+    const report = await checkGovernance(ctx.provider, {
+      manager: await ctx.manager.getAddress(), ledger: await ctx.ledger.getAddress(), registry: await ctx.registry.getAddress(),
+      payments: await ctx.payments.getAddress(),
+    });
+    for (const line of formatDelays(report)) ctx.log(line);
   }
   ctx.log(`Programmes     ${await ctx.registry.programmeCount()}`);
   ctx.log(`Companies      ${await ctx.registry.entityCount()}`);

@@ -134,7 +134,8 @@ export async function deployLedgerV2(connection: NetworkConnection, options: V2D
   const path = v2DeploymentPath(chainId, options.deploymentsDir ?? DEPLOYMENTS_DIR);
   if (existsSync(path)) {
     const existing = await readV2Deployment(path).catch(() => undefined);
-    if (existing?.ledger === addresses.ledger && (await ethers.provider.getBlock(existing.deploymentBlock))?.hash === existing.deploymentBlockHash) {
+    // A record from before the Safe was recorded is written again, with it.
+    if (existing?.ledger === addresses.ledger && existing.safe !== undefined && (await ethers.provider.getBlock(existing.deploymentBlock))?.hash === existing.deploymentBlockHash) {
       log(`Ledger v2 is deployed already at ${addresses.ledger} (chain ${chainId}); nothing changed.`);
       return existing;
     }
@@ -146,6 +147,7 @@ export async function deployLedgerV2(connection: NetworkConnection, options: V2D
   const deployment: V2Deployment = {
     chainId,
     ...addresses,
+    safe: await deployed.safe.getAddress(),
     deploymentBlock: block.number,
     deploymentBlockHash: block.hash,
     deployedAt: new Date(block.timestamp * 1000).toISOString(),

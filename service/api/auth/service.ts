@@ -28,6 +28,8 @@ export interface AuthService {
   limitByCaller: RequestHandler[];
   /** Rate limit of the sign-in endpoints, per client IP. */
   limitByIp: RequestHandler;
+  /** Per client IP, for the public disclosure (/public/…), which needs no token. */
+  limitPublic: RequestHandler;
 }
 
 /**
@@ -142,6 +144,8 @@ export function createAuthService(deps: {
     rateLimit({ ...common, limit: config.rateLimit.perToken, validate: false, keyGenerator: (_req, res) => `t:${res.locals.tokenId}`, handler: limited("token") }),
   ];
   const limitByIp = rateLimit({ ...common, limit: config.rateLimit.authPerIp, validate: false, handler: limited("client") });
+  // Its own counts: a busy public page does not lock its readers out of signing in.
+  const limitPublic = rateLimit({ ...common, limit: config.rateLimit.publicPerIp, validate: false, handler: limited("client") });
 
-  return { nonces, tokens, login, authenticate, limitByCaller, limitByIp };
+  return { nonces, tokens, login, authenticate, limitByCaller, limitByIp, limitPublic };
 }

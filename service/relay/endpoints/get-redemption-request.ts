@@ -5,8 +5,9 @@ import { RelayProblem } from "../errors.js";
 import type { Relay } from "../relay.js";
 import { within } from "./deadline.js";
 import { requestView } from "./view.js";
-import { readAuthMessage, type RequestView, statusSchema } from "../../domain/redemption-wire.js";
-import { defineRelayEndpoint } from "./endpoint.js";
+import type { RequestRow } from "../queue.js";
+import { readAuthMessage, statusSchema } from "../../domain/redemption-wire.js";
+import { defineRelayEndpoint, type RelayContext } from "./endpoint.js";
 
 /**
  * `GET /v1/redemptions/requests/{id}`: a request's status, for the data center that sent it only. It proves who
@@ -15,7 +16,8 @@ import { defineRelayEndpoint } from "./endpoint.js";
  */
 const MAX_SKEW_S = 300;
 
-function caller(header: string | undefined, id: string): string {
+/** The data center (or supplier) an `Authorization: EIP191 …` header proves, for reading request `id`. */
+export function caller(header: string | undefined, id: string): string {
   const match = /^EIP191\s+(0x[0-9a-fA-F]{40})\.(\d{1,12})\.(0x[0-9a-fA-F]+)$/.exec(header ?? "");
   if (match === null) throw new RelayProblem("UNAUTHENTICATED", "send Authorization: EIP191 <address>.<unix seconds>.<signature>");
   const [, address, time, signature] = match as unknown as [string, string, string, string];
@@ -47,16 +49,24 @@ export const getRedemptionRequest = defineRelayEndpoint({
   params: z.object({ id: z.string().meta({ description: "The request's id (a UUID)" }) }),
   output: statusSchema,
   errors: ["NOT_FOUND"],
-  async handle({ params }, { relay, checkTimeoutMs, req }) {
-    if (!z.uuid().safeParse(params.id).success) throw new RelayProblem("NOT_FOUND", "no redemption request has this id");
-    const who = caller(req.get("authorization"), params.id);
-    return within(read(relay, params.id, who), checkTimeoutMs, "reading the request");
-  },
+  handle: ({ params }, context) => answerRequest(params.id, context, requestView),
 });
 
-async function read(relay: Relay, id: string, who: string): Promise<RequestView> {
+/** The answer of a status endpoint (either ledger's): the caller's request `id`, as `view` shows it. */
+export function answerRequest<V>(
+  id: string,
+  { relay, checkTimeoutMs, req }: Pick<RelayContext, "relay" | "checkTimeoutMs" | "req">,
+  view: (row: RequestRow, head: number, relay: Relay) => V,
+): Promise<V> {
+  if (!z.uuid().safeParse(id).success) throw new RelayProblem("NOT_FOUND", "no redemption request has this id");
+  const who = caller(req.get("authorization"), id);
+  return within(readRequest(relay, id, who, view), checkTimeoutMs, "reading the request");
+}
+
+/** A request of `who`'s as `view` shows it (another's, or none, is NOT_FOUND). */
+async function readRequest<V>(relay: Relay, id: string, who: string, view: (row: RequestRow, head: number, relay: Relay) => V): Promise<V> {
   const row = await relay.queue.get(id);
   if (row === undefined || row.dataCenter !== who) throw new RelayProblem("NOT_FOUND", `no redemption request ${id} of ${who}`);
   const head = row.status === "confirmed" ? (await relay.chain.latest()).number : 0;
-  return requestView(row, head, relay);
+  return view(row, head, relay);
 }

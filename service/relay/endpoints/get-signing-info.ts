@@ -22,11 +22,12 @@ export const getSigningInfo = defineRelayEndpoint({
   output: signingInfoSchema,
   errors: [],
   async handle({ query }, { relay, checkTimeoutMs }) {
-    return within(read(relay, query.dataCenter), checkTimeoutMs, "reading the signing information");
+    return within(readSigningInfo(relay, query.dataCenter), checkTimeoutMs, "reading the signing information");
   },
 });
 
-async function read(relay: Relay, dc: string | undefined): Promise<SigningInfo> {
+/** The signing information of the relay's ledger, with `dc`'s next forwarder nonce if asked (either ledger's). */
+export async function readSigningInfo(relay: Relay, dc: string | undefined): Promise<SigningInfo> {
   const { chain, queue } = relay;
   const d = (x: typeof chain.consentDomain) => ({
     name: String(x.name), version: String(x.version), chainId: String(x.chainId), verifyingContract: String(x.verifyingContract),

@@ -1,4 +1,5 @@
 import { admitPrepared, prepareBody } from "../admit.js";
+import { redemptionV1 } from "../ledger.js";
 import { Reply } from "../../internal/endpoint.js";
 import { acceptedSchema, redemptionBodySchema } from "../../domain/redemption-wire.js";
 import { within } from "./deadline.js";
@@ -32,7 +33,7 @@ export const postRedemption = defineRelayEndpoint({
     "REVERTED",
   ],
   async handle({ body }, { relay, checkTimeoutMs }) {
-    const prepared = await within(prepareBody(relay, body), checkTimeoutMs, "checking the redemption");
+    const prepared = await within(prepareBody(relay, redemptionV1(body)), checkTimeoutMs, "checking the redemption");
     const { kind, row } = await admitPrepared(relay, prepared);
     if (kind === "accepted") relay.notify();
     const view = acceptedView(row);

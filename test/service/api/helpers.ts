@@ -62,6 +62,7 @@ export const API_TEST_ENV: Record<string, string> = {
   API_RATE_LIMIT_PER_ADDRESS: "100000",
   API_RATE_LIMIT_PER_TOKEN: "100000",
   API_RATE_LIMIT_AUTH_PER_IP: "100000",
+  API_RATE_LIMIT_PUBLIC_PER_IP: "100000",
 };
 
 /** As {@link startApiFixture}, for a mirror configured by `env` (ledger v2's, for one) over the database `db`. */

@@ -1,6 +1,8 @@
 import { expect } from "chai";
+import { encodeBytes32String } from "ethers";
 import { parse as parseCsv } from "csv-parse/sync";
 
+import { ROLE } from "../../../service/domain/roles.js";
 import { deployTestLedgerV2, mirrorEnvV2, runV2Workload, type TestLedgerV2 } from "../helpers/ledger-v2.js";
 import { backends, newDatabase } from "../helpers/mirror.js";
 import { type LocalNode, startNode } from "../helpers/node.js";
@@ -12,12 +14,23 @@ type Item = Record<string, unknown>;
 describe("audit API: ledger v2's lists", function () {
   let node: LocalNode;
   let t: TestLedgerV2;
+  /** The finance officer whose correction was delayed. */
+  let delayed: string;
 
   before(async function () {
     node = await startNode("hardhat");
     t = await deployTestLedgerV2(node.url);
     await runV2Workload(t);
     await runV2Workload(t);
+    // A finance officer with an execution delay corrects entry 2 through the AccessManager, which the event then names.
+    const [delayedFinance] = (await t.connection.ethers.getSigners()).slice(12);
+    const { manager, payments } = t.f;
+    await (await manager.connect(t.f.admin).grantRole(ROLE.FINANCE, delayedFinance!.address, 3600)).wait();
+    const correction = payments.interface.encodeFunctionData("correctEntry", [2, encodeBytes32String("delayed")]);
+    await (await manager.connect(delayedFinance).schedule(await payments.getAddress(), correction, 0)).wait();
+    await t.connection.ethers.provider.send("evm_increaseTime", [3600]);
+    await (await manager.connect(delayedFinance).execute(await payments.getAddress(), correction)).wait();
+    delayed = delayedFinance!.address;
   });
 
   after(async function () {
@@ -108,7 +121,8 @@ describe("audit API: ledger v2's lists", function () {
         const payments = (await fx.client.get(`/v2/payments?payee=${supplierEntity}&limit=1000`, governor)).json.items as Item[];
         expect(payments).to.have.length(2 * t.counter);
         const corrected = payments.filter((p) => p.corrected);
-        expect(corrected).to.have.length(t.counter);
+        // Each round's correction, and the delayed finance officer's of entry 2.
+        expect(corrected).to.have.length(t.counter + 1);
         expect((corrected[0]!.corrections as Item[])[0]).to.include({ reasonText: "wrong-account", by: t.f.finance.address });
         expect((await fx.client.get("/v2/payments?kind=Repayment&limit=1000", governor)).json.items).to.have.length(t.counter);
         expect((await fx.client.get(`/v2/payments?year=${t.f.year + 1}`, governor)).json.items).to.have.length(0);
@@ -150,6 +164,24 @@ describe("audit API: ledger v2's lists", function () {
         const other = await tokenFor(fx.client, t.f.otherHolder);
         expect((await fx.client.get("/v2/programmes/1", other)).status).to.equal(404);
         expect((await fx.client.get("/v2/programmes/1", supplier)).status).to.equal(200);
+      });
+
+      it("names who acted behind the AccessManager on a delayed correction, and no one behind a direct one", async function () {
+        const items = (await fx.client.get("/v2/payments?limit=1000", governor)).json.items as Item[];
+        const first = items.find((p) => p.entryId === "1")!;
+        expect(first.authorisation).to.equal(null);
+        expect((first.corrections as Item[])[0]!.authorisation).to.equal(null);
+        const second = items.find((p) => p.entryId === "2")!;
+        expect(second.authorisation).to.equal(null);
+        const [correction] = second.corrections as Item[];
+        expect(correction!.by).to.equal(await t.f.manager.getAddress());
+        const authorisation = correction!.authorisation as { operation: Item; safeTransaction: unknown };
+        expect(authorisation.safeTransaction).to.equal(null);
+        expect(authorisation.operation).to.include({ scheduledBy: delayed, executedBy: delayed, scheduledThrough: null, executedThrough: null });
+        expect(Date.parse(authorisation.operation.executableFrom as string) - Date.parse(authorisation.operation.scheduledAt as string)).to.equal(3600_000);
+        const ops = (await fx.client.get("/v2/governance/operations", governor)).json.items as Item[];
+        expect(ops.map((o) => [o.contract, o.function, o.status, o.scheduledBy])).to.deep.equal([["payments", "correctEntry", "Executed", delayed]]);
+        expect((ops[0]!.events as Item[]).map((e) => e.event)).to.deep.equal(["EntryCorrected"]);
       });
 
       it("exports a list as CSV, one row per item", async function () {

@@ -8,7 +8,7 @@ import { expect } from "chai";
 
 import { ENDPOINTS } from "../../../service/api/endpoints/index.js";
 import { buildOpenApi, type OpenApiDocument } from "../../../service/api/openapi.js";
-import { RELAY_DOCUMENTED, RELAY_ENDPOINTS } from "../../../service/relay/index.js";
+import { RELAY_DOCUMENTED, RELAY_ENDPOINTS, relayDocumented } from "../../../service/relay/index.js";
 
 type Operation = { operationId: string; security?: Record<string, string[]>[]; responses: Record<string, unknown> };
 
@@ -36,7 +36,8 @@ async function redoclyLint(document: OpenApiDocument): Promise<{ totals: { error
 }
 
 describe("api: the OpenAPI document of the audit API and the relay", function () {
-  const document = buildOpenApi(ENDPOINTS, "http://127.0.0.1:8080", [RELAY_DOCUMENTED]);
+  // Both ledgers' relay endpoints: a service documents its own ledger's (relayDocumented(version)); here all of them.
+  const document = buildOpenApi(ENDPOINTS, "http://127.0.0.1:8080", [RELAY_DOCUMENTED, relayDocumented(2)]);
   const operation = (path: string, method: string) => (document.paths as Record<string, Record<string, Operation>>)[path]?.[method];
 
   it("documents every route of the audit API and of the relay, each public one with an empty security list", function () {
@@ -47,6 +48,9 @@ describe("api: the OpenAPI document of the audit API and the relay", function ()
       expect(op?.security, endpoint.id).to.deep.equal(expected);
     }
     expect(Object.keys(operation("/v1/redemptions", "post")!.responses)).to.include.members(["200", "202", "400", "409", "422", "503"]);
+    expect(Object.keys(operation("/v2/redemptions", "post")!.responses)).to.include.members(["200", "202", "400", "409", "422", "503"]);
+    // The list of v2 redemptions (the audit API's GET) and the relay's POST share their path.
+    expect(operation("/v2/redemptions", "get")?.operationId).to.be.a("string");
     expect(document.info.license).to.deep.equal({ name: "Apache-2.0", identifier: "Apache-2.0" });
   });
 

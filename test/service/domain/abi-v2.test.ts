@@ -11,7 +11,9 @@ import {
   PAYMENT_LEDGER_VIEWS,
   REGISTRY_EVENTS,
   REGISTRY_VIEWS,
+  SAFE_EVENTS,
 } from "../../../service/domain/abi-v2.js";
+import { functionName, GOVERNED_FUNCTIONS } from "../../../service/domain/governed-functions.js";
 import { CLAIM_STATUS, ENTRY_KIND, FUNDING_LEVEL, PROGRAMME_KIND, VOUCHER_STATUS_V2 } from "../../../service/domain/ledger-v2.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
@@ -44,6 +46,35 @@ describe("domain: ledger v2's ABI", function () {
   it("holds exactly the events of the scheme registry and of the payment ledger", async function () {
     expect(events(new Interface([...REGISTRY_EVENTS]))).to.deep.equal(events(await compiled("SchemeRegistry")));
     expect(events(new Interface([...PAYMENT_LEDGER_EVENTS]))).to.deep.equal(events(await compiled("PaymentLedger")));
+  });
+
+  it("holds exactly the events of the Safe that holds ADMIN (SafeL2 as @safe-global/safe-smart-account ships it)", async function () {
+    const path = join(ROOT, "node_modules", "@safe-global", "safe-smart-account", "build", "artifacts", "contracts", "SafeL2.sol", "SafeL2.json");
+    const artifact = JSON.parse(await readFile(path, "utf8")) as { abi: unknown[] };
+    expect(events(new Interface([...SAFE_EVENTS]))).to.deep.equal(events(new Interface(artifact.abi as never)));
+  });
+
+  it("names every state-changing function of the ledger, the registry, the payment ledger and the AccessManager by its selector", async function () {
+    const manager = join(ROOT, "artifacts", "@openzeppelin", "contracts", "access", "manager", "AccessManager.sol", "AccessManager.json");
+    const compiledFunctions = {
+      ledger: await Promise.all(["VoucherLedger", "VoucherLedgerExtension", "VoucherLedgerClaims"].map(compiled)),
+      registry: [await compiled("SchemeRegistry")],
+      payments: [await compiled("PaymentLedger")],
+      accessManager: [new Interface((JSON.parse(await readFile(manager, "utf8")) as { abi: unknown[] }).abi as never)],
+    };
+    for (const [contract, interfaces] of Object.entries(compiledFunctions) as [keyof typeof GOVERNED_FUNCTIONS, Interface[]][]) {
+      const writes = new Set<string>();
+      for (const iface of interfaces) {
+        iface.forEachFunction((f) => {
+          if (f.stateMutability !== "view" && f.stateMutability !== "pure") writes.add(f.format("sighash"));
+        });
+      }
+      expect([...GOVERNED_FUNCTIONS[contract]].sort(), contract).to.deep.equal([...writes].sort());
+      for (const iface of interfaces) iface.forEachFunction((f) => {
+        if (writes.has(f.format("sighash"))) expect(functionName(contract, f.selector), f.format()).to.equal(f.name);
+      });
+    }
+    expect(functionName("ledger", "0x00000000")).to.equal(null);
   });
 
   it("names every view the verifier reads with the compiled contracts' signature and outputs", async function () {

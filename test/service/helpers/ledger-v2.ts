@@ -175,6 +175,9 @@ const V2_CONTENT: [table: string, order: string][] = [
   ["v2_clawbacks", "block_number, log_index"],
   ["v2_payment_entries", "entry_id"],
   ["v2_corrections", "block_number, log_index"],
+  ["v2_operations", "operation_id, nonce"],
+  ["v2_safe_transactions", "block_number, log_index"],
+  ["v2_acts", "block_number, log_index"],
 ];
 
 /** The v2 mirror's content as text, table by table, to compare two mirrors. */

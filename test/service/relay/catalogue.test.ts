@@ -1,7 +1,11 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+
 import { expect } from "chai";
 import { AbiCoder, Interface } from "ethers";
 
 import { decodeRevert, FORWARDER_ABI, LEDGER_ABI } from "../../../service/domain/abi-v1.js";
+import { decodeRevertV2, LEDGER_V2_REDEMPTION_ABI } from "../../../service/domain/redemption-v2.js";
 import { isProblemCode, Problem, type ProblemCode, PROBLEMS } from "../../../service/internal/problems.js";
 import { RelayProblem } from "../../../service/relay/errors.js";
 
@@ -43,5 +47,53 @@ describe("problem catalogue", function () {
       expect(problem.headers["retry-after"] !== undefined, code).to.equal(problem.status === 503);
       expect("retryAfterSeconds" in entry, code).to.equal(entry.status === 503);
     }
+  });
+});
+
+describe("problem catalogue: ledger v2", function () {
+  const ROOT = join(import.meta.dirname, "..", "..", "..");
+  const compiled = async (name: string) =>
+    new Interface((JSON.parse(await readFile(join(ROOT, "artifacts", "contracts", `${name}.sol`, `${name}.json`), "utf8")) as { abi: never[] }).abi);
+
+  it("names the ledger's functions and errors as the compiled contracts declare them", async function () {
+    const contracts = await Promise.all(["VoucherLedger", "VoucherLedgerExtension"].map(compiled));
+    const ours = new Interface(LEDGER_V2_REDEMPTION_ABI);
+    ours.forEachFunction((f) => {
+      const theirs = contracts.map((c) => c.getFunction(f.name)?.format("full")).find((x) => x !== undefined);
+      expect(f.format("full"), f.name).to.equal(theirs);
+    });
+    ours.forEachError((e) => {
+      const theirs = contracts.map((c) => c.getError(e.name)?.format("full")).find((x) => x !== undefined);
+      expect(e.format("full"), e.name).to.equal(theirs);
+    });
+  });
+
+  it("decodes every error the core can revert with, but issue's, to a code of the catalogue", async function () {
+    // The errors the core's sources revert with (the core and the libraries it compiles with).
+    const reverted = new Set<string>();
+    for (const file of ["VoucherLedger", "VoucherLedgerRules", "VoucherLedgerStorage"]) {
+      const source = await readFile(join(ROOT, "contracts", `${file}.sol`), "utf8");
+      for (const m of source.matchAll(/revert (VoucherLedger\w+)\(/g)) reverted.add(m[1]!);
+    }
+    expect(reverted.size).to.be.greaterThan(30);
+    // Errors of issue, budgets and the extension's wiring: no redemption reverts with them.
+    const notRedemption = new Set([
+      "VoucherLedgerBudgetExceeded", "VoucherLedgerCapExceeded", "VoucherLedgerExclusiveProgramme", "VoucherLedgerExtensionMismatch",
+      "VoucherLedgerInvalidExpiry", "VoucherLedgerInvalidReference", "VoucherLedgerIssuerNotBound", "VoucherLedgerOutsidePeriods",
+      "VoucherLedgerVoucherExists",
+    ]);
+    const ours = new Interface(LEDGER_V2_REDEMPTION_ABI);
+    for (const name of reverted) if (!notRedemption.has(name)) expect(ours.getError(name), name).to.not.equal(null);
+    for (const iface of [ours, new Interface(FORWARDER_ABI)]) {
+      iface.forEachError((fragment) => {
+        const { code, message } = decodeRevertV2(iface.encodeErrorResult(fragment, fragment.inputs.map((input) => zero(input.type))));
+        expect(isProblemCode(code), `${fragment.name} → ${code}`).to.equal(true);
+        expect(code, fragment.name).to.not.equal("REVERTED");
+        // The ledger's refusals are 422 (the forwarder's keep their own: INVALID_SIGNATURE is 401).
+        if (iface === ours) expect(PROBLEMS[code as ProblemCode].status, fragment.name).to.equal(422);
+        expect(message, fragment.name).to.not.equal(fragment.name);
+      });
+    }
+    expect(decodeRevertV2("0x").code).to.equal("REVERTED");
   });
 });

@@ -44,6 +44,12 @@ describe("sync: which ledger v2 the mirror follows", function () {
       chainId: 31337, ledger: record.ledger, accessManager: record.accessManager, deploymentBlock: 0,
       v2: { registry: record.registry, payments: record.payments },
     });
+    // With the Safe that holds ADMIN, the mirror follows it too.
+    const withSafe = join(dir, "safe.json");
+    await writeV2Deployment({ ...record, safe: "0x0000000000000000000000000000000000000006" }, withSafe);
+    expect((await resolveTarget(env({ DEPLOYMENT_FILE: withSafe }), rpc(), 31337)).v2).to.deep.equal({
+      registry: record.registry, payments: record.payments, safe: "0x0000000000000000000000000000000000000006",
+    });
     expect(loadConfig({ RPC_URL: node.url }).mirror.ledgerVersion, "v1 by default").to.equal(1);
   });
 

@@ -4,7 +4,15 @@ import { join } from "node:path";
 import { id as keccakText, Wallet } from "ethers";
 
 import { devAccountKey } from "../../../../service/internal/config.js";
-import { createRedemptionClient, domainOf, type RedemptionClient, signConsent, signRedemption } from "../../../../service/client/index.js";
+import {
+  createRedemptionClient,
+  createRedemptionClientV2,
+  domainOf,
+  type RedemptionClient,
+  type RedemptionClientV2,
+  signConsent,
+  signRedemption,
+} from "../../../../service/client/index.js";
 import type { RedemptionBody } from "../../../../service/domain/redemption-wire.js";
 import { deployTestLedger, SHANGHAI, type TestLedger } from "../../helpers/ledger.js";
 import { type BackendKind, mirrorEnv, newDatabase, type TestDatabase } from "../../helpers/mirror.js";
@@ -112,6 +120,8 @@ export async function body(s: Scenario, client: RedemptionClient, voucher: numbe
 export interface Service {
   url: string;
   client: RedemptionClient;
+  /** The client of the ledger v2 endpoints (a service whose mirror follows v2). */
+  clientV2: RedemptionClientV2;
   child: ChildProcess;
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -122,13 +132,24 @@ export const TEST_RELAYER_KEYS = [devAccountKey(17), devAccountKey(18)];
 
 /** Starts the service (mirror + relay) as a child process on a free port and waits until it serves. */
 export async function startService(s: Scenario, env: Record<string, string> = {}): Promise<Service> {
+  return startServiceWith(await mirrorEnv(s.node.url, s.t, s.db), env);
+}
+
+/**
+ * Starts the service with a mirror's environment (v1's `mirrorEnv`, or v2's `mirrorEnvV2`), on a free port, with the
+ * test relayers and two confirmations for finality.
+ */
+export async function startServiceWith(mirror: Record<string, string>, env: Record<string, string> = {}): Promise<Service> {
   const port = await freePort();
   // The scenario's own database only: a DATABASE_URL inherited from the shell (CI sets one) would point the child at
   // a shared PostgreSQL schema that may hold another run's checkpoint.
   const { DATABASE_URL: _url, DATABASE_SCHEMA: _schema, ...inherited } = process.env;
   const fullEnv = {
     ...inherited,
-    ...(await mirrorEnv(s.node.url, s.t, s.db, { PORT: String(port), FINALITY_DEPTH: "2", LOG_LEVEL: process.env.RELAY_TEST_LOG_LEVEL ?? "warn" })),
+    ...mirror,
+    PORT: String(port),
+    FINALITY_DEPTH: "2",
+    LOG_LEVEL: process.env.RELAY_TEST_LOG_LEVEL ?? "warn",
     RELAYER_KEYS: TEST_RELAYER_KEYS.join(","),
     RELAY_POLL_MS: "50",
     ...env,
@@ -162,6 +183,7 @@ export async function startService(s: Scenario, env: Record<string, string> = {}
   return {
     url,
     client: createRedemptionClient({ baseUrl: url }),
+    clientV2: createRedemptionClientV2({ baseUrl: url }),
     child,
     output: () => out,
     stop: (signal = "SIGTERM") => stopChild(child, signal),

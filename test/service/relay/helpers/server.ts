@@ -29,6 +29,13 @@ async function serve(): Promise<void> {
   app.get("/test/mirror/redemptions", async (_req, res) => {
     res.json(await mirror.store.db.query("SELECT invoice_hash, data_center, amount::text AS amount, transaction_hash FROM redemptions"));
   });
+  app.get("/test/mirror/v2-redemptions", async (_req, res) => {
+    res.json(
+      await mirror.store.db.query(
+        "SELECT invoice_number_hash, supplier, programme, amount::text AS amount, transaction_hash, consent_digest FROM v2_redemptions",
+      ),
+    );
+  });
   app.get("/test/relay/requests", async (_req, res) => {
     res.json(
       await mirror.store.db.query(

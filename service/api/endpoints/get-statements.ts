@@ -1,0 +1,162 @@
+import { z } from "zod";
+
+import { companyFilter, programmeFilter, v2Scope } from "../auth/access.js";
+import type { RequestContext } from "../context.js";
+import { csvColumns, streamCsv } from "../csv.js";
+import { ApiError, defineEndpoint, STREAMED } from "../endpoint.js";
+import { amountSchema, hashSchema, timeSchema } from "../format.js";
+import { AS_OF_SQL, dayInput, fiscalYearOf, midnightOf, REPORT_TIME_ZONE } from "../reports-v2.js";
+import { companyInput, programmeInput } from "./v2-inputs.js";
+
+const int = z.number().int();
+const LINE_KINDS = ["redemption", "claim", "clawback", "payment", "repayment"] as const;
+
+const lineSchema = z
+  .strictObject({
+    kind: z.enum(LINE_KINDS),
+    programme: int,
+    at: timeSchema,
+    amount: amountSchema.meta({ description: "What the line adds to what is payable (clawbacks and payments negative, repayments positive)" }),
+    blockNumber: int,
+    logIndex: int.nullable(),
+    transactionHash: hashSchema,
+    voucherId: z.string().nullable(),
+    claimId: z.string().nullable(),
+    invoiceKey: hashSchema.nullable(),
+    entryId: z.string().nullable().meta({ description: "The payment ledger's entry" }),
+  })
+  .meta({ id: "StatementLine" });
+
+const totalsSchema = z.strictObject({
+  programme: int,
+  opening: amountSchema.meta({ description: "Payable at the start of the period" }),
+  earned: amountSchema.meta({ description: "Redeemed (suppliers) or claimed (buyers) in the period, less clawbacks" }),
+  paid: amountSchema.meta({ description: "Paid in the period, less repayments" }),
+  payable: amountSchema.meta({ description: "Payable at the end of the period: opening + earned - paid" }),
+});
+
+const statementSchema = z
+  .strictObject({
+    company: int,
+    role: z.enum(["supplier", "beneficiary"]),
+    from: z.iso.date(),
+    to: z.iso.date(),
+    timeZone: z.literal(REPORT_TIME_ZONE),
+    currency: z.string(),
+    asOfBlock: int,
+    totals: z.array(totalsSchema).meta({ description: "One per programme with any line up to the period's end" }),
+    lines: z.array(lineSchema).meta({ description: "Every line of the period, in chain order" }),
+  })
+  .meta({ id: "Statement" });
+
+type Row = Record<string, unknown>;
+type Role = "supplier" | "beneficiary";
+
+/**
+ * Everything that changed what a programme owes company `$1`, ever, with the records that make each line checkable
+ * on chain: a supplier's redemptions, or a buyer's approved claims (the approval's transaction), the clawbacks of
+ * either, and the payment ledger's entries that stand.
+ */
+function linesSql(role: Role): string {
+  const earned = role === "supplier"
+    ? `SELECT 'redemption' AS kind, r.programme, r.block_timestamp AS at, r.amount, r.block_number, r.log_index, r.transaction_hash,
+              r.voucher_id::text, NULL::text AS claim_id, r.invoice_key, NULL::text AS entry_id
+         FROM v2_redemptions r WHERE r.supplier_entity = $1`
+    : `SELECT 'claim', c.programme, e.block_timestamp, c.amount, e.block_number, e.log_index, e.transaction_hash,
+              c.voucher_id::text, c.claim_id::text, c.invoice_key, NULL::text
+         FROM v2_claims c JOIN events e ON e.contract = 'ledger' AND e.event_name = 'ClaimApproved' AND e.args->>'claimId' = c.claim_id::text
+        WHERE c.beneficiary_entity = $1 AND c.status = 'Approved'`;
+  return `${earned}
+  UNION ALL
+  SELECT 'clawback', k.programme, k.block_timestamp, -k.amount, k.block_number, k.log_index, k.transaction_hash, k.voucher_id::text,
+         k.claim_id::text, k.invoice_key, NULL
+    FROM v2_clawbacks k WHERE k.payee = $1 AND k.kind = '${role === "supplier" ? "redemption" : "claim"}'
+  UNION ALL
+  SELECT lower(b.kind), b.programme, b.recorded_at, CASE b.kind WHEN 'Payment' THEN -b.amount ELSE b.amount END, b.block_number, NULL,
+         b.transaction_hash, NULL, NULL, NULL, b.entry_id::text
+    FROM v2_payment_entries b WHERE b.payee = $1 AND NOT b.corrected`;
+}
+
+function defineStatement(role: Role, id: string, path: string) {
+  return defineEndpoint({
+    id,
+    method: "get",
+    path,
+    summary: `A ${role}'s statement for a period: ${role === "supplier" ? "redeemed" : "claimed"}, clawed back, paid, payable, with the records behind each line`,
+    description:
+      "Days in Asia/Shanghai, inclusive; default the fiscal year of the mirror's checkpoint. `format=csv` (or `Accept: text/csv`) " +
+      "gives the lines as CSV. A company reads its own statements only; an issuer its programmes' lines.",
+    tag: "Ledger v2 reports",
+    auth: "token",
+    params: z.strictObject({ entity: companyInput }),
+    query: z.strictObject({
+      from: dayInput.optional().meta({ description: "First day (inclusive)" }),
+      to: dayInput.optional().meta({ description: "Last day (inclusive)" }),
+      programme: programmeInput.optional(),
+      format: z.enum(["json", "csv"]).optional(),
+    }),
+    output: statementSchema,
+    alternative: { mediaType: "text/csv", description: "The statement's lines as CSV (the hardening issue's safe CSV)" },
+    errors: [],
+    async handle({ params, query }, ctx: RequestContext) {
+      const scope = v2Scope(ctx.access, "statements");
+      companyFilter(scope, params.entity, "statements");
+      const programmes = programmeFilter(scope, query.programme, "statements");
+      const asOf = (await ctx.db.query<Row>(AS_OF_SQL))[0]!;
+      const year = fiscalYearOf(Number(asOf.at));
+      const from = query.from ?? `${year}-01-01`;
+      const to = query.to ?? `${year}-12-31`;
+      if (from > to) throw new ApiError("VALIDATION_FAILED", `from (${from}) is after to (${to})`, { errors: [{ path: "query.from", message: "after to" }] });
+      const start = midnightOf(from);
+      const end = midnightOf(to) + 86_400;
+      const rows = await ctx.db.query<Row>(
+        `WITH l AS (SELECT * FROM (${linesSql(role)}) x(kind, programme, at, amount, block_number, log_index, transaction_hash,
+                                                      voucher_id, claim_id, invoice_key, entry_id)
+                     WHERE ($4::int[] IS NULL OR programme = ANY($4::int[])) AND at < $3)
+         SELECT 'total' AS row, programme, NULL AS kind, NULL::bigint AS at,
+                coalesce(sum(amount) FILTER (WHERE at < $2), 0)::text AS opening,
+                coalesce(sum(amount) FILTER (WHERE at >= $2 AND kind IN ('redemption', 'claim', 'clawback')), 0)::text AS earned,
+                coalesce(-sum(amount) FILTER (WHERE at >= $2 AND kind IN ('payment', 'repayment')), 0)::text AS paid,
+                coalesce(sum(amount), 0)::text AS payable,
+                NULL::text AS amount, NULL::bigint AS block_number, NULL::int AS log_index, NULL AS transaction_hash, NULL AS voucher_id,
+                NULL AS claim_id, NULL AS invoice_key, NULL AS entry_id
+           FROM l GROUP BY programme
+         UNION ALL
+         SELECT 'line', programme, kind, at, NULL, NULL, NULL, NULL, amount::text, block_number, log_index, transaction_hash, voucher_id,
+                claim_id, invoice_key, entry_id
+           FROM l WHERE at >= $2
+         ORDER BY 1 DESC, 10, 11 NULLS LAST, 2`,
+        [params.entity, start, end, programmes ?? null],
+      );
+      const f = ctx.format;
+      const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+      const lines = rows.filter((r) => r.row === "line").map((r) => ({
+        kind: String(r.kind) as (typeof LINE_KINDS)[number], programme: Number(r.programme), at: f.time(r.at), amount: f.amount(r.amount),
+        blockNumber: Number(r.block_number), logIndex: r.log_index === null ? null : Number(r.log_index), transactionHash: String(r.transaction_hash),
+        voucherId: text(r.voucher_id), claimId: text(r.claim_id), invoiceKey: text(r.invoice_key), entryId: text(r.entry_id),
+      }));
+      if (query.format === "csv" || (query.format === undefined && ctx.req.accepts(["application/json", "text/csv"]) === "text/csv")) {
+        let sent = false;
+        await streamCsv(ctx.res, `${role}-statement-${params.entity}-${from}-${to}`, csvColumns(lineSchema), async () => {
+          if (sent) return undefined;
+          sent = true;
+          return lines;
+        });
+        return STREAMED;
+      }
+      return {
+        company: params.entity, role, from, to, timeZone: REPORT_TIME_ZONE, currency: f.currency, asOfBlock: Number(asOf.block),
+        totals: rows.filter((r) => r.row === "total").sort((a, b) => Number(a.programme) - Number(b.programme)).map((r) => ({
+          programme: Number(r.programme), opening: f.amount(r.opening), earned: f.amount(r.earned), paid: f.amount(r.paid),
+          payable: f.amount(r.payable),
+        })),
+        lines,
+      };
+    },
+  });
+}
+
+/** GET /v2/statements/suppliers/{entity}: what a supplier redeemed, had clawed back, was paid, and is owed. */
+export const getSupplierStatement = defineStatement("supplier", "getSupplierStatement", "/v2/statements/suppliers/{entity}");
+/** GET /v2/statements/beneficiaries/{entity}: what a buyer claimed (approved), had clawed back, was paid, and is owed. */
+export const getBeneficiaryStatement = defineStatement("beneficiary", "getBeneficiaryStatement", "/v2/statements/beneficiaries/{entity}");
