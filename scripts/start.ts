@@ -13,8 +13,8 @@
  * - With RPC_URL: runs only the service against that chain and database (production), configured by environment.
  *
  * `npm start -- --ledger=v2` (or LEDGER=v2) does the same with ledger v2 (deployed with its Ignition module, governed by
- *   the local Safe) and its demo (scripts/demo-v2.ts); the mirror follows v2 (LEDGER_VERSION=2) and the relay, which
- *   submits to ledger v1 only for now, is off. The data folder remembers which ledger its chain holds.
+ *   the local Safe) and its demo (scripts/demo-v2.ts); the mirror and the relay follow v2 (LEDGER_VERSION=2). The data
+ *   folder remembers which ledger its chain holds.
  *
  * `npm start -- --token` prints a fresh auditor token for the local stack (alone on stdout), with the dashboard's
  * link and a curl line (on stderr). Ctrl-C stops everything cleanly (the chain saves its state on the way out).
@@ -74,8 +74,8 @@ function fail(message: string): never {
 }
 
 /**
- * The ledger the local stack runs: `--ledger=v2` (or `--ledger v2`), else LEDGER, else v1. v1 is the default until the
- * relay submits to ledger v2; then this default flips to "v2".
+ * The ledger the local stack runs: `--ledger=v2` (or `--ledger v2`), else LEDGER, else v1. v1 stays the default until
+ * the integration flips it to v2 (the first `return 1` below), now that the relay submits to ledger v2.
  */
 function ledgerChoice(): 1 | 2 {
   const argv = process.argv;
@@ -383,7 +383,7 @@ The compute-voucher ledger is running (ledger v2).
                docs ${apiUrl}/docs     OpenAPI ${apiUrl}/openapi.json
   operations   ${apiUrl}/status  ${apiUrl}/metrics
   service log  ${options.logFile}
-  relay        off: it submits to ledger v1 only for now
+  relay        POST ${apiUrl}/v2/redemptions (the client's v2 commands)
 
 Demo accounts (Hardhat's well-known development keys; local use only):
   governor          ${address(V2_ACCOUNTS.governor)}

@@ -75,7 +75,7 @@ describe("npm start -- --ledger=v2", function () {
     running.push(first);
     await untilRunning(first);
     expect(first.output()).to.include("a new chain").and.include("(ledger v2)");
-    expect(first.output()).to.include("the redemption relay submits to ledger v1 only");
+    expect(first.output()).to.include(`relay        POST http://127.0.0.1:${port}/v2/redemptions`);
     const token = tokenOf(first.output());
     const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { ledgerVersion: number };
     expect(status.ledgerVersion, "the ledger the mirror follows, as /status says").to.equal(2);
