@@ -13,6 +13,10 @@
  *   chain and mirror; `npm start -- --reset` starts afresh.
  * - With RPC_URL: runs only the service against that chain and database (production), configured by environment.
  *
+ * `npm start -- --ledger=v2` (or LEDGER=v2) does the same with ledger v2 (deployed with its Ignition module, governed by
+ *   the local Safe) and its demo (scripts/demo-v2.ts); the mirror and the relay follow v2 (LEDGER_VERSION=2). The data
+ *   folder remembers which ledger its chain holds.
+ *
  * `npm start -- --token` prints a fresh auditor token for the local stack (alone on stdout), with the dashboard's
  * link and a curl line (on stderr). Ctrl-C stops everything cleanly (the chain saves its state on the way out).
  */
@@ -32,8 +36,20 @@ import { parseLogRecord } from "../service/internal/logger.js";
 import { PROJECT_ROOT } from "../service/internal/paths.js";
 import { localStackFiles, lockHolder, readStackState, removeStackState, type StackState, writeStackState } from "../service/internal/local-stack.js";
 import { DEMO_ACCOUNTS, DEMO_REDEEMABLE, devAccount, setUpDemo } from "./demo.js";
+import { setUpDemoV2 } from "./demo-v2.js";
+import { DEMO_COMPANIES, V2_ACCOUNTS } from "./lib/demo/plan-v2.js";
+import { deployLedgerV2, LOCAL_SAFE_OWNERS } from "./lib/ledger/deployment.js";
 import { keepFinalizing } from "./lib/idle-finality.js";
-import { type Deployment, deploymentPath, readDeployment, writeDeployment } from "../service/domain/deployment.js";
+import {
+  type Deployment,
+  deploymentPath,
+  readDeployment,
+  readV2Deployment,
+  type V2Deployment,
+  v2DeploymentPath,
+  writeDeployment,
+  writeV2Deployment,
+} from "../service/domain/deployment.js";
 import { deployTo } from "./tasks/actions/deploy.js";
 
 const ROOT = PROJECT_ROOT;
@@ -41,8 +57,9 @@ const ROOT = PROJECT_ROOT;
 const CHAIN_PORT = Number(process.env.CHAIN_PORT ?? 8545);
 const port = Number(process.env.PORT ?? 8080);
 const DATA_DIR = resolve(process.env.DATA_DIR ?? join(ROOT, ".data"));
-/** Ignition's deployment id (journal folder) for the chain npm start runs. */
+/** Ignition's deployment id (journal folder) for the chain npm start runs, with ledger v1 and with ledger v2. */
 const IGNITION_ID = "npm-start";
+const IGNITION_ID_V2 = "npm-start-v2";
 /** How often the idle chain mines an empty block until its last activity is final. */
 const IDLE_BLOCK_MS = 1000;
 /** The service's address as configured (before it runs: with PORT=0 the running stack's is in its state file). */
@@ -57,6 +74,20 @@ const SERVICE_ARGS = COMPILED ? [join(ROOT, "dist", "service", "main.js")] : ["-
 function fail(message: string): never {
   process.stderr.write(`npm start: ${message}\n`);
   process.exit(1);
+}
+
+/**
+ * The ledger the local stack runs: `--ledger=v2` (or `--ledger v2`), else LEDGER, else v1. v1 stays the default until
+ * the integration flips it to v2 (the first `return 1` below), now that the relay submits to ledger v2.
+ */
+function ledgerChoice(): 1 | 2 {
+  const argv = process.argv;
+  const at = argv.findIndex((a) => a === "--ledger" || a.startsWith("--ledger="));
+  const given = at === -1 ? process.env.LEDGER : argv[at]!.includes("=") ? argv[at]!.slice("--ledger=".length) : argv[at + 1];
+  const value = (given ?? "").trim().toLowerCase();
+  if (value === "" || value === "v1" || value === "1") return 1;
+  if (value === "v2" || value === "2") return 2;
+  fail(`--ledger (LEDGER) is "${given}": use v1 or v2`);
 }
 
 /** Whether something listens on 127.0.0.1:`p`. */
@@ -204,14 +235,45 @@ async function deployLocal(chainDir: string, chainUrl: string): Promise<Deployme
   }
 }
 
-/** The deployment recorded with the saved chain, if it is still on that chain. */
-async function savedDeployment(provider: JsonRpcProvider, chainDir: string): Promise<Deployment | undefined> {
+/**
+ * Deploys ledger v2 to the local chain with its Ignition module, as `npx hardhat ledger deploy --v2` does: ADMIN held
+ * by the local 2-of-3 Safe, the other roles on the development accounts, no delays (a development chain).
+ */
+async function deployLocalV2(chainDir: string, chainUrl: string): Promise<V2Deployment> {
+  await rm(join(ROOT, "scripts", "ignition", "deployments", IGNITION_ID_V2), { recursive: true, force: true });
+  if (COMPILED) (await import("tsx/esm/api")).register();
+  const hre = (await import("hardhat")).default;
+  const connection = await hre.network.create({ network: "localhost", override: { url: chainUrl } });
+  try {
+    return await deployLedgerV2(connection, {
+      deploymentId: IGNITION_ID_V2,
+      deploymentsDir: chainDir,
+      log: (line) => console.log(`[deploy] ${line.trim()}`),
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The local stack's ledger: which version, and its deployment record. */
+type LocalLedger = { version: 1; deployment: Deployment; file: string } | { version: 2; deployment: V2Deployment; file: string };
+
+/** The deployment recorded with the saved chain (of either ledger), if it is still on that chain. */
+async function savedDeployment(provider: JsonRpcProvider, chainDir: string): Promise<LocalLedger | undefined> {
   const chainId = (await provider.getNetwork()).chainId;
-  const path = deploymentPath(chainId, chainDir);
-  if (!existsSync(path)) return undefined;
-  const deployment = await readDeployment(path);
-  const block = await provider.getBlock(deployment.deploymentBlock);
-  return block?.hash === deployment.deploymentBlockHash ? deployment : undefined;
+  const onChain = async (d: { deploymentBlock: number; deploymentBlockHash: string }) =>
+    (await provider.getBlock(d.deploymentBlock))?.hash === d.deploymentBlockHash;
+  const v1 = deploymentPath(chainId, chainDir);
+  if (existsSync(v1)) {
+    const deployment = await readDeployment(v1);
+    if (await onChain(deployment)) return { version: 1, deployment, file: v1 };
+  }
+  const v2 = v2DeploymentPath(chainId, chainDir);
+  if (existsSync(v2)) {
+    const deployment = await readV2Deployment(v2);
+    if (await onChain(deployment)) return { version: 2, deployment, file: v2 };
+  }
+  return undefined;
 }
 
 /** A service log line (pino JSON) in words, for the terminal; undefined below warnings. */
@@ -333,7 +395,47 @@ function reported(child: ChildProcess, what: string, timeoutMs: number, onLine: 
 /** anvil's words once it listens (it has no machine-readable form): "Listening on 127.0.0.1:8545". */
 const ANVIL_LISTENING = /^Listening on (127\.0\.0\.1:\d+)$/;
 
+/** The banner of a stack with ledger v2: its contracts, the demo's accounts and companies, the /v2 API. */
+function bannerV2(options: {
+  deployment: V2Deployment; chainDir: string; chainUrl: string; apiUrl: string; token: string; ttlSeconds: number; logFile: string;
+}): string {
+  const { deployment, token, apiUrl } = options;
+  const address = (index: number) => devAccount(index).address;
+  const companies = DEMO_COMPANIES.map((c) => `  ${c.label.padEnd(26)} ${c.creditCode}  ${c.accounts.map(address).join(", ")}`).join("\n");
+  return `
+The compute-voucher ledger is running (ledger v2).
+
+  chain        ${options.chainUrl} (anvil, chain ${deployment.chainId}, saved in ${options.chainDir})
+  ledger v2    ${deployment.ledger} (registry ${deployment.registry}, payments ${deployment.payments})
+  dashboard    ${apiUrl}/
+  audit API    ${apiUrl}/v2/programmes  ${apiUrl}/v2/companies  ${apiUrl}/v2/vouchers  ${apiUrl}/v2/redemptions  ${apiUrl}/v2/claims  ${apiUrl}/v2/payments
+               docs ${apiUrl}/docs     OpenAPI ${apiUrl}/openapi.json
+  operations   ${apiUrl}/status  ${apiUrl}/metrics
+  service log  ${options.logFile}
+  relay        POST ${apiUrl}/v2/redemptions (the client's v2 commands)
+
+Demo accounts (Hardhat's well-known development keys; local use only):
+  governor          ${address(V2_ACCOUNTS.governor)}
+  issuer            ${address(V2_ACCOUNTS.issuer)} (every programme)
+  auditor           ${address(V2_ACCOUNTS.auditor)}
+  guardian          ${address(V2_ACCOUNTS.guardian)}
+  finance           ${address(V2_ACCOUNTS.finance)}
+  Safe owners       ${LOCAL_SAFE_OWNERS.map(address).join(", ")} (2 of 3 hold ADMIN)
+Demo companies (credit code, addresses):
+${companies}
+
+A ready auditor sign-in (valid ${Math.round(options.ttlSeconds / 60)} minutes; "npm start -- --token" prints a fresh one):
+  curl -H "Authorization: Bearer ${token}" ${apiUrl}/v2/programmes
+
+The dashboard, signed in as the auditor in one click:
+  ${dashboardLink(apiUrl, token)}
+
+Admin tasks (ledger v2) work against this chain with --network localhost, e.g. npx hardhat programme list --network localhost.
+Ctrl-C stops everything.`;
+}
+
 async function embedded(): Promise<void> {
+  const version = ledgerChoice();
   if (CHAIN_PORT !== 0 && (await portInUse(CHAIN_PORT))) {
     fail(`port ${CHAIN_PORT} is in use: stop what runs there (another "npm start" or "npm run chain"), start with CHAIN_PORT=<another port>, or set RPC_URL to use that node`);
   }
@@ -419,25 +521,44 @@ async function embedded(): Promise<void> {
     );
     const provider = new JsonRpcProvider(chainUrl, chainId, { staticNetwork: true, cacheTimeout: -1 });
     console.log(`[chain] anvil on ${chainUrl}, ${resuming ? `resumed from ${stateFile}` : "a new chain"}`);
-    let deployment = await savedDeployment(provider, chainDir);
-    if (deployment === undefined) {
+    let local = await savedDeployment(provider, chainDir);
+    if (local === undefined) {
       if (resuming) {
         throw new Error(
           `the saved chain in ${chainDir} does not hold the recorded deployment (it was stopped before its last ` +
             `blocks were saved?): start afresh with "npm start -- --reset"`,
         );
       }
-      deployment = await deployLocal(chainDir, chainUrl);
+      if (version === 1) {
+        const deployment = await deployLocal(chainDir, chainUrl);
+        local = { version: 1, deployment, file: deploymentPath(deployment.chainId, chainDir) };
+      } else {
+        const deployment = await deployLocalV2(chainDir, chainUrl);
+        local = { version: 2, deployment, file: v2DeploymentPath(deployment.chainId, chainDir) };
+      }
     }
+    if (local.version !== version) {
+      throw new Error(
+        `the saved chain in ${chainDir} holds ledger v${local.version}, not v${version}: start it with --ledger=v${local.version}, ` +
+          `afresh with "npm start -- --ledger=v${version} --reset", or with DATA_DIR=<another folder>`,
+      );
+    }
+    const { deployment } = local;
     const state: StackState = {
       pid: process.pid, ready: false, serviceUrl: configuredApiUrl, rpcUrl: chainUrl, chainId: deployment.chainId,
-      deploymentFile: deploymentPath(deployment.chainId, chainDir), auditor: devAccount(DEMO_ACCOUNTS.auditor).address,
+      deploymentFile: local.file, auditor: devAccount(DEMO_ACCOUNTS.auditor).address,
       tokenTtlSeconds: apiConfig.tokenTtlSeconds, startedAt: new Date().toISOString(),
     };
     await writeStackState(dataDir, state);
     // The admin tasks (--network localhost) find the ledger in the usual place.
-    await writeDeployment(deployment, deploymentPath(deployment.chainId));
-    await setUpDemo(provider, deployment, (line) => console.log(`[demo] ${line.replace(/^demo: /, "")}`));
+    const demoLog = (line: string) => console.log(`[demo] ${line.replace(/^demo: /, "")}`);
+    if (local.version === 1) {
+      await writeDeployment(local.deployment, deploymentPath(deployment.chainId));
+      await setUpDemo(provider, local.deployment, demoLog);
+    } else {
+      await writeV2Deployment(local.deployment, v2DeploymentPath(deployment.chainId));
+      await setUpDemoV2(provider, local.deployment, demoLog);
+    }
     provider.destroy();
     keeper = keepFinalizing({ url: chainUrl, depth: Number(finalityDepth), intervalMs: IDLE_BLOCK_MS });
 
@@ -451,6 +572,7 @@ async function embedded(): Promise<void> {
       stdio: ["ignore", "pipe", "pipe"],
       env: {
         ...inherited, RPC_URL: chainUrl, DATA_DIR: dataDir, DEPLOYMENT_FILE: state.deploymentFile, PORT: String(port),
+        LEDGER_VERSION: String(local.version),
         FINALITY_DEPTH: finalityDepth, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", AUTH_SECRET: secret,
       },
     });
@@ -473,7 +595,8 @@ async function embedded(): Promise<void> {
     });
     await waitFor("the service", async () => ((await fetch(`${apiUrl}/ready`)).ok ? true : undefined), 120_000);
     const token = auditorToken(secret, apiConfig.tokenTtlSeconds, state.auditor);
-    out.say(banner({ deployment, chainDir, chainUrl, apiUrl, token, ttlSeconds: apiConfig.tokenTtlSeconds, logFile: files.serviceLog }));
+    const shown = { chainDir, chainUrl, apiUrl, token, ttlSeconds: apiConfig.tokenTtlSeconds, logFile: files.serviceLog };
+    out.say(local.version === 1 ? banner({ ...shown, deployment: local.deployment }) : bannerV2({ ...shown, deployment: local.deployment }));
     // Ready once the banner is out: a script (or test) that waits for the state file finds the banner printed.
     await writeStackState(dataDir, { ...state, serviceUrl: apiUrl, ready: true });
     out.startStatus(apiUrl);

@@ -10,6 +10,7 @@ import { ARTIFACTS } from "../../service/chain/abi.js";
 import { DASHBOARD_DIR } from "../../service/dashboard/router.js";
 import { DEPLOYMENTS_DIR } from "../../service/domain/deployment.js";
 import { JOURNALS_DIR } from "../../scripts/lib/ignition-deploy.js";
+import { VOCABULARY } from "../../scripts/lib/ledger/names.js";
 import { deployTestLedger, runWorkload } from "../service/helpers/ledger.js";
 import { ROOT, startNode, type LocalNode } from "../service/helpers/node.js";
 import { runToEnd, spawnMirror } from "../service/helpers/process.js";
@@ -30,15 +31,17 @@ describe("the compiled service (dist/)", function () {
     expect(build.status, `${build.stdout}${build.stderr}`).to.equal(0);
   });
 
-  it("finds Hardhat's artifacts, the deployment records, Ignition's journals and the dashboard where the sources do", async function () {
+  it("finds Hardhat's artifacts, the deployment records, Ignition's journals, the dashboard and the schemes' vocabulary where the sources do", async function () {
     const script =
-      `const [a, d, r, j] = await Promise.all(["service/chain/abi.js", "service/dashboard/router.js", "service/domain/deployment.js", ` +
-      `"scripts/lib/ignition-deploy.js"].map((f) => import(${JSON.stringify(`${ROOT}/dist/`)} + f)));` +
-      `console.log(JSON.stringify([a.ARTIFACTS, d.DASHBOARD_DIR, r.DEPLOYMENTS_DIR, j.JOURNALS_DIR]));`;
+      `const [a, d, r, j, n] = await Promise.all(["service/chain/abi.js", "service/dashboard/router.js", "service/domain/deployment.js", ` +
+      `"scripts/lib/ignition-deploy.js", "scripts/lib/ledger/names.js"].map((f) => import(${JSON.stringify(`${ROOT}/dist/`)} + f)));` +
+      `console.log(JSON.stringify([a.ARTIFACTS, d.DASHBOARD_DIR, r.DEPLOYMENTS_DIR, j.JOURNALS_DIR, n.VOCABULARY]));`;
     const result = await runToEnd([process.execPath, "--input-type=module", "-e", script], shell({}));
     expect(result.code, result.stderr).to.equal(0);
-    expect(JSON.parse(result.stdout)).to.deep.equal([ARTIFACTS, DASHBOARD_DIR, DEPLOYMENTS_DIR, JOURNALS_DIR]);
+    expect(JSON.parse(result.stdout)).to.deep.equal([ARTIFACTS, DASHBOARD_DIR, DEPLOYMENTS_DIR, JOURNALS_DIR, VOCABULARY]);
     expect(DASHBOARD_DIR).to.equal(join(ROOT, "service", "dashboard", "public"));
+    // The admin tasks' names of classes and categories (npm start --ledger=v2's demo uses them compiled).
+    expect(VOCABULARY).to.equal(join(ROOT, "scripts", "schemes", "vocabulary.json"));
   });
 
   it("refuses a bad setting with the same message and exit code as the sources", async function () {

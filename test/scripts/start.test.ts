@@ -11,7 +11,7 @@ import { DEMO_ACCOUNTS, devAccount } from "../../scripts/demo.js";
 import { deploymentPath } from "../../service/domain/deployment.js";
 import { listenLocal, ROOT, rpcCall, startNode, unusedPort } from "../service/helpers/node.js";
 import { runToEnd } from "../service/helpers/process.js";
-import { type StackAddress, type StartedStack, startStack } from "./helpers/stack.js";
+import { interrupt, killAll, type StackAddress, type StartedStack, startStack, tokenOf } from "./helpers/stack.js";
 
 type Started = StartedStack;
 
@@ -35,25 +35,12 @@ const verifyCli = (env: Record<string, string>, args: string[] = []) => run([TSX
 /** Waits for the stack's state file to say it runs (written after the banner): where it listens. */
 const untilRunning = (s: Started): Promise<StackAddress> => s.running();
 
-/** Ctrl-C, as a person would; resolves with the exit code once every process of the group is gone. */
-async function interrupt(s: Started): Promise<number | null> {
-  if (s.child.exitCode === null) process.kill(-s.child.pid!, "SIGINT");
-  const code = await s.exited;
-  return code;
-}
-
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once("error", () => resolve(false));
     server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
-}
-
-function tokenOf(output: string): string {
-  const match = /Bearer ([^"\s]+)/.exec(output);
-  if (match === null) throw new Error(`no token in:\n${output}`);
-  return match[1]!;
 }
 
 async function get(port: number, path: string, token: string): Promise<unknown> {
@@ -88,15 +75,7 @@ describe("npm start", function () {
   });
 
   after(async function () {
-    for (const s of running) {
-      if (s.child.exitCode === null) {
-        try {
-          process.kill(-s.child.pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
-    }
+    killAll(running);
     for (const dir of [dataDir, ...extraDirs]) await rm(dir, { recursive: true, force: true });
   });
 

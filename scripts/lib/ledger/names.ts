@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 
+import { fromRoot } from "../../../service/internal/paths.js";
 import { UserError } from "../admin/format.js";
 import type { LedgerContext } from "./context.js";
 
@@ -10,7 +9,8 @@ import type { LedgerContext } from "./context.js";
  * holds (国产算力), or the name scheme files use (domestic-compute, from scripts/schemes/vocabulary.json).
  */
 
-const VOCABULARY = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "schemes", "vocabulary.json");
+/** Read from the project's folder, so that it is found compiled (dist/, as npm start runs) as from the sources. */
+export const VOCABULARY = fromRoot("scripts", "schemes", "vocabulary.json");
 
 type List = "classes" | "categories";
 const LIMIT: Record<List, number> = { classes: 32, categories: 7 };

@@ -7,6 +7,7 @@ import { eventsView } from "./events.js";
 import { initI18n, integer, language, setLanguage, t, translateStatic } from "./i18n.js";
 import { cityView, overviewView, redemptionsView } from "./overview.js";
 import { signInWithWallet } from "./siwe.js";
+import { V2_ROUTES } from "./v2.js";
 import { vouchersView, voucherView } from "./vouchers.js";
 
 /**
@@ -15,11 +16,12 @@ import { vouchersView, voucherView } from "./vouchers.js";
  * @property {string[]} params  the route's captured parts
  * @property {Record<string, string>} query  the route's query
  * @property {() => boolean} live  false once the user has moved to another page
+ * @property {() => {indexed: number, head: number}} status  the mirror's status as last read
  * @property {(path: string, query: Record<string, unknown>, filename: string) => HTMLElement} csvButton
  * @property {(path: string, query: Record<string, unknown>, columns: {headers: () => string[], numeric?: number[], row: (item: any) => unknown[]}, options: {caption: string, testid?: string, filter?: (item: any) => boolean}) => HTMLElement} pagedList
  */
 
-/** @type {[RegExp, (ctx: ViewContext) => Promise<void>, string][]} */
+/** The pages of a ledger v1 deployment. @type {[RegExp, (ctx: ViewContext) => Promise<void>, string][]} */
 const ROUTES = [
   [/^\/$/, overviewView, "overview"],
   [/^\/city\/(\d+)$/, cityView, "overview"],
@@ -36,6 +38,10 @@ const STATUS_EVERY_MS = 5000;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 let generation = 0;
+/** The mirror's status as last read (/status), and the ledger it follows: its pages are the dashboard's. */
+let lastStatus = { indexed: 0, head: 0, ledgerVersion: 0 };
+/** @type {Promise<void> | undefined} */
+let firstStatus;
 /**
  * After a navigation, focus goes to the new page's heading (screen readers read it; the keyboard starts there).
  * Not on a refresh of the same page, nor on the first load.
@@ -122,7 +128,10 @@ async function render() {
   $("signin").hidden = true;
   $("app").hidden = false;
   const { path, query } = parseHash();
-  const found = ROUTES.map(([pattern, view, tab]) => ({ match: pattern.exec(path), view, tab })).find((r) => r.match !== null);
+  await firstStatus;
+  const routes = lastStatus.ledgerVersion === 2 ? /** @type {typeof ROUTES} */ (/** @type {unknown} */ (V2_ROUTES)) : ROUTES;
+  showLedgerNav(lastStatus.ledgerVersion === 2 ? 2 : 1);
+  const found = routes.map(([pattern, view, tab]) => ({ match: pattern.exec(path), view, tab })).find((r) => r.match !== null);
   const current = (generation += 1);
   for (const a of document.querySelectorAll("nav a")) {
     const isCurrent = a.getAttribute("data-tab") === found?.tab;
@@ -137,7 +146,7 @@ async function render() {
   }
   fill(main, h("p", { class: "muted" }, t("loading")));
   /** @type {ViewContext} */
-  const ctx = { main, params: found.match.slice(1), query, live: () => current === generation, csvButton, pagedList };
+  const ctx = { main, params: found.match.slice(1), query, live: () => current === generation, status: () => lastStatus, csvButton, pagedList };
   try {
     await found.view(ctx);
   } catch (error) {
@@ -154,9 +163,15 @@ function focusHeading(main) {
   heading.focus({ preventScroll: false });
 }
 
+/** Shows the navigation of the ledger the mirror follows (index.html: data-ledger), hides the other's. @param {1 | 2} version */
+function showLedgerNav(version) {
+  for (const a of document.querySelectorAll("nav a[data-ledger]")) /** @type {HTMLElement} */ (a).hidden = a.getAttribute("data-ledger") !== String(version);
+}
+
 async function refreshStatus() {
   try {
     const status = await request("/status", {}, { auth: false });
+    lastStatus = status;
     fill(
       $("status"),
       h("span", { class: status.lag > 0 ? "badge pending" : "badge ok", "data-testid": "status-lag" }, t("status.behind", { count: status.lag })),
@@ -184,7 +199,8 @@ function showSignIn(message) {
 async function useToken(token) {
   session.set(token.trim());
   try {
-    await request("/v1/cities", { limit: 1 });
+    const status = await request("/status", {}, { auth: false }).catch(() => ({ ledgerVersion: 1 }));
+    await request(status.ledgerVersion === 2 ? "/v2/programmes" : "/v1/cities", { limit: 1 });
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return; // showSignIn has run
     if (!(error instanceof ApiError && error.status === 403)) throw error;
@@ -196,7 +212,7 @@ async function useToken(token) {
 function startApp() {
   $("signin").hidden = true;
   $("app").hidden = false;
-  void refreshStatus();
+  firstStatus = refreshStatus();
   if (statusTimer === undefined) statusTimer = window.setInterval(refreshStatus, STATUS_EVERY_MS);
   void render();
 }

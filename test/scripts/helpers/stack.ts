@@ -61,3 +61,28 @@ export function startStack(env: Record<string, string> & { DATA_DIR: string }, a
     },
   };
 }
+
+/** Ctrl-C, as a person would; resolves with the exit code once every process of the group is gone. */
+export async function interrupt(s: StartedStack): Promise<number | null> {
+  if (s.child.exitCode === null) process.kill(-s.child.pid!, "SIGINT");
+  return s.exited;
+}
+
+/** SIGKILL to the groups of the runs still alive (a test's clean-up after a failure). */
+export function killAll(runs: readonly StartedStack[]): void {
+  for (const s of runs) {
+    if (s.child.exitCode !== null) continue;
+    try {
+      process.kill(-s.child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** The auditor token of the banner's curl line. */
+export function tokenOf(output: string): string {
+  const match = /Bearer ([^"\s]+)/.exec(output);
+  if (match === null) throw new Error(`no token in:\n${output}`);
+  return match[1]!;
+}

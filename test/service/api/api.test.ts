@@ -80,7 +80,7 @@ describe("audit API", function () {
       expect((await f.client.get("/ready")).status).to.equal(200);
       const status = (await f.client.get("/status")).json;
       const head = Number(await rpcCall<string>(node.url, "eth_blockNumber"));
-      expect(status).to.include({ head, indexed: head, lag: 0, finalityDepth: 16, chainId: 31337, ready: true });
+      expect(status).to.include({ head, indexed: head, lag: 0, finalityDepth: 16, chainId: 31337, ready: true, ledgerVersion: 1 });
       const metrics = await f.client.get("/metrics");
       expect(metrics.text).to.include("cvl_http_requests_total").and.include("cvl_sync_lag_blocks 0").and.include("cvl_events_indexed");
       expect(metrics.text).to.match(/cvl_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health"\}/);
