@@ -1,4 +1,5 @@
 import type { Database } from "./database.js";
+import { HISTORY_MIGRATION } from "./migrations-history.js";
 import { LEDGER_V2_MIGRATION } from "./migrations-v2.js";
 
 /**
@@ -176,6 +177,7 @@ CREATE TABLE role_members (
     ],
   },
   LEDGER_V2_MIGRATION,
+  HISTORY_MIGRATION,
 ];
 
 /** A numbered schema change: SQL text (statements separated by ";" at line ends) or a list of statements. */

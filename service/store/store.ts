@@ -3,6 +3,7 @@ import type { DecodedArgs } from "../chain/abi.js";
 import type { Database, Queryable } from "./database.js";
 import { DERIVED_TABLES_V2 } from "./migrations-v2.js";
 import { DERIVED_TABLES, project, type StoredEvent } from "./projection.js";
+import { projectByBlock, rollbackVersions } from "./history.js";
 import { projectV2 } from "./projection-v2.js";
 import { type Column, insertRows } from "./rows.js";
 
@@ -21,6 +22,11 @@ export interface Checkpoint {
   final: { number: number; hash: string };
   /** Set when the chain replaced the final block: the writer stopped, and the database is not synced any further. */
   halted: Halt | undefined;
+  /**
+   * The first block whose state the derived tables' versions answer (`atBlock`, rollbacks): the mirror's start, or
+   * the checkpoint at the migration that added the versions for a mirror older than it.
+   */
+  historyFrom: number;
 }
 
 export interface Halt {
@@ -31,7 +37,7 @@ export interface Halt {
 }
 
 /** Where the mirror starts: the block before the deployment, which is also its first final block. */
-export type Start = Omit<Checkpoint, "final" | "halted">;
+export type Start = Omit<Checkpoint, "final" | "halted" | "historyFrom">;
 
 /** A raw event as the sync writes it. */
 export interface NewEvent extends StoredEvent {
@@ -76,13 +82,18 @@ export interface MirrorStore {
   keptBlocks(): Promise<{ number: number; hash: string }[]>;
   /**
    * Rolls back to `fork` (a block still on the chain, at or above the final block) in one transaction: moves the
-   * events above it to `reorged_events`, drops the headers above it, rebuilds the derived tables from the raw log
-   * and sets the checkpoint there.
+   * events above it to `reorged_events`, drops the headers above it, puts the derived tables back to their state at
+   * `fork` from their versions (only the rows that changed above it are touched; see service/store/history.ts) and
+   * sets the checkpoint there. Below the history's first block (a mirror migrated since), it rebuilds the derived
+   * tables from the raw log instead. `rewritten`: the derived rows deleted and put back.
    */
-  rollback(fork: { number: number; hash: string }): Promise<{ removed: number }>;
+  rollback(fork: { number: number; hash: string }): Promise<{ removed: number; rewritten: number }>;
   /** Records that the mirror stopped for good (a reorg below the final block); changes nothing else. */
   halt(halt: Omit<Halt, "at">): Promise<void>;
-  /** Empties the derived tables and rebuilds them from the raw log, in chain order. */
+  /**
+   * Empties the derived tables and their versions, and rebuilds them from the raw log, in chain order, block by
+   * block (the versions with them, from the mirror's start).
+   */
   rebuild(tx: Queryable): Promise<void>;
   eventCount(): Promise<number>;
   /** Refreshes the planner's statistics of the mirror's tables now (commit does it as the log grows). */
@@ -141,7 +152,9 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
   }
 
   async function rebuild(tx: Queryable): Promise<void> {
-    for (const table of [...DERIVED_TABLES, ...DERIVED_TABLES_V2]) await tx.query(`DELETE FROM ${table}`);
+    await tx.query("SELECT set_config('mirror.block', '', true)");
+    for (const table of [...DERIVED_TABLES, ...DERIVED_TABLES_V2, "derived_versions"]) await tx.query(`DELETE FROM ${table}`);
+    await tx.query("UPDATE sync_checkpoint SET history_from = deployment_block - 1 WHERE id = 1");
     let after = { block: -1, index: -1 };
     for (;;) {
       const rows = await tx.query(
@@ -151,7 +164,7 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
       );
       if (rows.length === 0) return;
       const events = rows.map(eventFromRow);
-      await projectEvents(tx, events);
+      await projectByBlock(tx, events, projectEvents);
       const last = events[events.length - 1]!;
       after = { block: last.blockNumber, index: last.logIndex };
     }
@@ -164,7 +177,7 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
     async checkpoint() {
       const rows = await db.query(
         `SELECT chain_id, ledger, access_manager, deployment_block, block_number, block_hash, final_number, final_hash,
-                halted_code, halted_reason, halted_at FROM sync_checkpoint WHERE id = 1`,
+                halted_code, halted_reason, halted_at, history_from FROM sync_checkpoint WHERE id = 1`,
       );
       const row = rows[0];
       if (row === undefined) return undefined;
@@ -177,13 +190,15 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
         hash: String(row.block_hash),
         final: { number: Number(row.final_number), hash: String(row.final_hash) },
         halted: haltFromRow(row),
+        historyFrom: Number(row.history_from),
       };
     },
     async initCheckpoint(c) {
       await db.query(
         `INSERT INTO sync_checkpoint
-           (id, chain_id, ledger, access_manager, deployment_block, block_number, block_hash, final_number, final_hash)
-         VALUES (1, $1, $2, $3, $4, $5, $6, $5, $6) ON CONFLICT (id) DO NOTHING`,
+           (id, chain_id, ledger, access_manager, deployment_block, block_number, block_hash, final_number, final_hash,
+            history_from)
+         VALUES (1, $1, $2, $3, $4, $5, $6, $5, $6, $5) ON CONFLICT (id) DO NOTHING`,
         [c.chainId, c.ledger, c.accessManager, c.deploymentBlock, c.number, c.hash],
       );
     },
@@ -200,7 +215,7 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
           returning: "block_hash, log_index",
         });
         const fresh = new Set(inserted.map((r) => `${String(r.block_hash)}:${Number(r.log_index)}`));
-        await projectEvents(tx, events.filter((e) => fresh.has(`${e.blockHash}:${e.logIndex}`)));
+        await projectByBlock(tx, events.filter((e) => fresh.has(`${e.blockHash}:${e.logIndex}`)), projectEvents);
         const blockRows = [...new Map([...headers, to].map((h) => [h.number, h])).values()]
           .map((h) => ({ number: h.number, hash: h.hash, parent_hash: h.parentHash, timestamp: h.timestamp }));
         await insertRows(tx, "blocks", BLOCK_COLUMNS, blockRows, { key: ["number"] });
@@ -239,9 +254,17 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
         );
         await tx.query("DELETE FROM events WHERE block_number > $1", [fork.number]);
         await tx.query("DELETE FROM blocks WHERE number > $1", [fork.number]);
-        await rebuild(tx);
+        const state = await tx.query<{ n: string }>("SELECT history_from::text AS n FROM sync_checkpoint WHERE id = 1");
+        let rewritten: number;
+        if (fork.number >= Number(state[0]!.n)) {
+          const { deleted, restored } = await rollbackVersions(tx, fork.number);
+          rewritten = deleted + restored;
+        } else {
+          await rebuild(tx);
+          rewritten = Number((await tx.query<{ n: string }>("SELECT count(*)::text AS n FROM derived_versions"))[0]!.n);
+        }
         await tx.query("UPDATE sync_checkpoint SET block_number = $1, block_hash = $2 WHERE id = 1", [fork.number, fork.hash]);
-        return { removed: moved.length };
+        return { removed: moved.length, rewritten };
       });
     },
     async eventCount() {

@@ -175,6 +175,8 @@ const V2_CONTENT: [table: string, order: string][] = [
   ["v2_clawbacks", "block_number, log_index"],
   ["v2_payment_entries", "entry_id"],
   ["v2_corrections", "block_number, log_index"],
+  // Every version of every derived row, with its block range (what rollbacks and atBlock read).
+  ["derived_versions", "table_name, key::text, valid_from"],
 ];
 
 /** The v2 mirror's content as text, table by table, to compare two mirrors. */

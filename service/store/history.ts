@@ -1,0 +1,100 @@
+import type { Queryable } from "./database.js";
+import type { StoredEvent } from "./projection.js";
+
+/**
+ * The derived tables' block ranges (service/store/migrations-history.ts): projecting block by block so that each
+ * change is recorded as of its block, rolling the tables back to a block from their versions, and reading a table
+ * as of a block.
+ */
+
+/** A projection: applies events, in chain order, to the derived tables. */
+export type Projection = (tx: Queryable, events: readonly StoredEvent[]) => Promise<void>;
+
+/**
+ * Applies `events` (in chain order) block by block, each block with `mirror.block` set so that the derived tables'
+ * triggers record the versions its events write as of that block.
+ */
+export async function projectByBlock(tx: Queryable, events: readonly StoredEvent[], project: Projection): Promise<void> {
+  let start = 0;
+  while (start < events.length) {
+    const block = events[start]!.blockNumber;
+    let end = start;
+    while (end < events.length && events[end]!.blockNumber === block) end++;
+    await tx.query("SELECT set_config('mirror.block', $1, true)", [String(block)]);
+    await project(tx, events.slice(start, end));
+    start = end;
+  }
+  await tx.query("SELECT set_config('mirror.block', '', true)");
+}
+
+interface TableShape {
+  key: string[];
+  /** The columns a row is written with (the generated ones left out). */
+  columns: string[];
+}
+
+async function shapeOf(tx: Queryable, table: string): Promise<TableShape> {
+  const key = await tx.query<{ name: string }>(
+    `SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+      WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)`,
+    [table],
+  );
+  const columns = await tx.query<{ name: string }>(
+    `SELECT attname AS name FROM pg_attribute
+      WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`,
+    [table],
+  );
+  return { key: key.map((r) => r.name), columns: columns.map((r) => r.name) };
+}
+
+/** A table name from the catalogue, quoted for SQL. */
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Rolls the derived tables back to their state at the end of block `fork`, from their versions: the rows of every
+ * key with a version born or closed above `fork` are deleted, the versions born above it deleted, those closed above
+ * it reopened, and those keys' rows put back from the versions current at `fork`. Rows that did not change above
+ * `fork` are not touched. Returns how many rows were deleted and how many put back.
+ */
+export async function rollbackVersions(tx: Queryable, fork: number): Promise<{ deleted: number; restored: number }> {
+  await tx.query("SELECT set_config('mirror.block', '', true)");
+  await tx.query(
+    `CREATE TEMP TABLE rollback_keys ON COMMIT DROP AS
+       SELECT DISTINCT table_name, key FROM derived_versions WHERE valid_from > $1 OR valid_until > $1`,
+    [fork],
+  );
+  const tables = (await tx.query<{ table_name: string }>("SELECT DISTINCT table_name FROM rollback_keys ORDER BY table_name"))
+    .map((r) => r.table_name);
+  const shapes = new Map<string, TableShape>();
+  let deleted = 0;
+  let restored = 0;
+  for (const table of tables) {
+    const shape = await shapeOf(tx, table);
+    shapes.set(table, shape);
+    const rows = await tx.query(
+      `DELETE FROM ${ident(table)} t USING rollback_keys k, jsonb_populate_record(NULL::${ident(table)}, k.key) r
+        WHERE k.table_name = $1 AND ${shape.key.map((c) => `t.${ident(c)} = r.${ident(c)}`).join(" AND ")} RETURNING 1`,
+      [table],
+    );
+    deleted += rows.length;
+  }
+  await tx.query("DELETE FROM derived_versions WHERE valid_from > $1", [fork]);
+  await tx.query("UPDATE derived_versions SET valid_until = NULL WHERE valid_until > $1", [fork]);
+  for (const table of tables) {
+    const columns = shapes.get(table)!.columns.map(ident).join(", ");
+    const rows = await tx.query(
+      `INSERT INTO ${ident(table)} (${columns})
+         SELECT ${shapes.get(table)!.columns.map((c) => `r.${ident(c)}`).join(", ")}
+           FROM rollback_keys k
+           JOIN derived_versions v ON v.table_name = k.table_name AND v.key = k.key AND v.valid_until IS NULL,
+                jsonb_populate_record(NULL::${ident(table)}, v.row) r
+          WHERE k.table_name = $1
+         RETURNING 1`,
+      [table],
+    );
+    restored += rows.length;
+  }
+  await tx.query("DROP TABLE rollback_keys");
+  return { deleted, restored };
+}
+
