@@ -98,3 +98,21 @@ export async function rollbackVersions(tx: Queryable, fork: number): Promise<{ d
   return { deleted, restored };
 }
 
+/**
+ * SQL for derived table `table` as of the end of a block (`block`: an SQL expression, a parameter such as `$1`), as
+ * a subquery with the table's columns: the versions whose range holds the block. `key`, an SQL jsonb expression of
+ * the table's primary key (`jsonb_build_object('id', $2::numeric)`), narrows it to one row by the versions' index.
+ */
+export function tableAtSql(table: string, block: string, key?: string): string {
+  return `(SELECT r.* FROM derived_versions v, jsonb_populate_record(NULL::${ident(table)}, v.row) r
+     WHERE v.table_name = '${table}' ${key === undefined ? "" : `AND v.key = ${key}`}
+       AND v.valid_from <= ${block} AND (v.valid_until IS NULL OR v.valid_until > ${block}))`;
+}
+
+/** The blocks whose state the versions answer: from the history's first block up to the checkpoint. */
+export async function historyRange(q: Queryable): Promise<{ from: number; to: number } | undefined> {
+  const rows = await q.query<{ from: string; to: string }>(
+    "SELECT history_from::text AS from, block_number::text AS to FROM sync_checkpoint WHERE id = 1",
+  );
+  return rows[0] === undefined ? undefined : { from: Number(rows[0].from), to: Number(rows[0].to) };
+}
