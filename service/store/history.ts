@@ -116,3 +116,58 @@ export async function historyRange(q: Queryable): Promise<{ from: number; to: nu
   );
   return rows[0] === undefined ? undefined : { from: Number(rows[0].from), to: Number(rows[0].to) };
 }
+
+/** The row a key had at the end of a block (null: deleted then), as a projection that folds several blocks saw it. */
+export interface Version {
+  key: Record<string, string | number>;
+  row: Record<string, unknown> | null;
+  block: number;
+}
+
+/**
+ * Records the versions of rows of `table` that a projection folding several blocks at once computed (v1's, which
+ * writes only each row's last state and so cannot leave it to the trigger): per key, in block order, each version
+ * current from its block to the next one's, the one before the first closed there (or replaced, when it is of the
+ * same block). Keys and rows are cast to the table's types, so they read as the trigger's do. Rows must carry every
+ * column, generated ones included.
+ */
+export async function writeVersions(tx: Queryable, table: string, versions: readonly Version[]): Promise<void> {
+  if (versions.length === 0) return;
+  const byKey = new Map<string, Version[]>();
+  for (const v of versions) {
+    const k = JSON.stringify(v.key);
+    const list = byKey.get(k);
+    if (list === undefined) byKey.set(k, [v]);
+    else list.push(v);
+  }
+  const firsts: { key: Version["key"]; block: number }[] = [];
+  const rows: { key: Version["key"]; row: Record<string, unknown>; from: number; until: number | null }[] = [];
+  for (const list of byKey.values()) {
+    list.sort((a, b) => a.block - b.block);
+    firsts.push({ key: list[0]!.key, block: list[0]!.block });
+    list.forEach((v, i) => {
+      if (v.row !== null) rows.push({ key: v.key, row: v.row, from: v.block, until: list[i + 1]?.block ?? null });
+    });
+  }
+  const type = ident(table);
+  const key = (expr: string) => `jsonb_strip_nulls(to_jsonb(jsonb_populate_record(NULL::${type}, ${expr})))`;
+  const first = JSON.stringify(firsts);
+  await tx.query(
+    `DELETE FROM derived_versions d USING jsonb_to_recordset($1::jsonb) AS x(key jsonb, block bigint)
+      WHERE d.table_name = '${table}' AND d.valid_until IS NULL AND d.key = ${key("x.key")} AND d.valid_from = x.block`,
+    [first],
+  );
+  await tx.query(
+    `UPDATE derived_versions d SET valid_until = x.block FROM jsonb_to_recordset($1::jsonb) AS x(key jsonb, block bigint)
+      WHERE d.table_name = '${table}' AND d.valid_until IS NULL AND d.key = ${key("x.key")}`,
+    [first],
+  );
+  for (let start = 0; start < rows.length; start += 2000) {
+    await tx.query(
+      `INSERT INTO derived_versions (table_name, key, row, valid_from, valid_until)
+         SELECT '${table}', ${key("x.key")}, to_jsonb(jsonb_populate_record(NULL::${type}, x.row)), x."from", x.until
+           FROM jsonb_to_recordset($1::jsonb) AS x(key jsonb, row jsonb, "from" bigint, until bigint)`,
+      [JSON.stringify(rows.slice(start, start + 2000))],
+    );
+  }
+}

@@ -7,12 +7,16 @@ export const VERSIONED_TABLES = [
   ...DERIVED_TABLES_V2,
 ] as const;
 
+const V1_ONLY = new Set(["cities", "vouchers", "redemptions", "accreditations", "accreditation_history", "issuers"]);
+
 /**
  * The derived tables' history, the way graph-node keeps block ranges: every version of every row of a derived table,
  * with the blocks it was current in, `[valid_from, valid_until)` (the state at the end of `valid_from` up to that of
- * `valid_until - 1`; `valid_until` NULL while current). A trigger on each derived table writes it while the store
- * projects the events of one block (`mirror.block` set for the transaction); writes with it unset (a rollback
- * putting rows back) leave the history alone.
+ * `valid_until - 1`; `valid_until` NULL while current). Ledger v2's projection writes row by row, and a trigger on
+ * each of its tables records the versions while the store projects the events of one block (`mirror.block` set for
+ * the transaction); writes with it unset (a rollback putting rows back, v1's projection) leave the history alone.
+ * Ledger v1's projection folds a batch of blocks in memory and records each row's version per block itself
+ * (`writeVersions`, service/store/history.ts).
  *
  * It serves two readers: a reorg rolls back to the fork block by deleting the versions born above it, reopening
  * those closed above it and putting the rows of the keys they name back from the versions current there, without
@@ -75,7 +79,10 @@ export const HISTORY_MIGRATION: Migration = {
                          FOR EACH ROW EXECUTE FUNCTION mirror_record_version(%s)', t, cols);
      END
      $fn$`,
-    ...VERSIONED_TABLES.map((table) => `SELECT mirror_version_table('${table}')`),
+    // v1's projection folds several blocks at once and records its versions itself (writeVersions); v2's writes
+    // each event's rows with statements, and the triggers record them (role_members is both's: v1 projects with
+    // mirror.block unset, so its trigger records nothing then).
+    ...VERSIONED_TABLES.filter((table) => !V1_ONLY.has(table)).map((table) => `SELECT mirror_version_table('${table}')`),
     // The first block whose state the history answers: the mirror's start, or (a mirror older than this migration)
     // its checkpoint now, with the rows it holds recorded as versions from there.
     "ALTER TABLE sync_checkpoint ADD COLUMN history_from bigint",

@@ -127,7 +127,10 @@ export function eventFromRow(row: Record<string, unknown>): StoredEvent {
  * exist in every mirror; the other set stays empty.
  */
 export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2 } = {}): MirrorStore {
-  const projectEvents = options.ledgerVersion === 2 ? projectV2 : project;
+  // v2's projection writes row by row: block by block, so that its tables' triggers record each block's versions.
+  // v1's folds a whole batch and records the versions itself.
+  const projectEvents: (tx: Queryable, events: readonly StoredEvent[]) => Promise<void> =
+    options.ledgerVersion === 2 ? (tx, events) => projectByBlock(tx, events, projectV2) : project;
   // PGlite has no autovacuum, so nothing else refreshes the planner's statistics there: without them it reads the
   // whole `events_by_name` index for one voucher, and each read slows down as the log grows. PostgreSQL's
   // autovacuum would get there, but only later; refreshing as the log grows keeps both stores alike.
@@ -164,7 +167,7 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
       );
       if (rows.length === 0) return;
       const events = rows.map(eventFromRow);
-      await projectByBlock(tx, events, projectEvents);
+      await projectEvents(tx, events);
       const last = events[events.length - 1]!;
       after = { block: last.blockNumber, index: last.logIndex };
     }
@@ -215,7 +218,7 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
           returning: "block_hash, log_index",
         });
         const fresh = new Set(inserted.map((r) => `${String(r.block_hash)}:${Number(r.log_index)}`));
-        await projectByBlock(tx, events.filter((e) => fresh.has(`${e.blockHash}:${e.logIndex}`)), projectEvents);
+        await projectEvents(tx, events.filter((e) => fresh.has(`${e.blockHash}:${e.logIndex}`)));
         const blockRows = [...new Map([...headers, to].map((h) => [h.number, h])).values()]
           .map((h) => ({ number: h.number, hash: h.hash, parent_hash: h.parentHash, timestamp: h.timestamp }));
         await insertRows(tx, "blocks", BLOCK_COLUMNS, blockRows, { key: ["number"] });
