@@ -10,13 +10,14 @@ const VOUCHER_EVENTS = "('VoucherIssued', 'VoucherRedeemed', 'VoucherRevoked', '
 
 /**
  * SQL for the raw-log events of the voucher whose id (text) is `$1`, in chain order; `bounded` adds
- * `block_number <= $2`, and `scoped` only the events of one city (text, the next parameter: `$3`, or `$2`
- * unbounded). Every voucher event names its city, so a voucher outside the scope has no events at all.
+ * `block_number <= $2`, and `scoped` only the events of one city (the next parameter: `$3`, or `$2` unbounded).
+ * Every voucher event names its city, so a voucher outside the scope has no events at all. It reads the events'
+ * columns (`voucher_id`, `new_voucher_id`, `city`), not their decoded arguments.
  */
 export function voucherEventsSql(bounded: boolean, scoped = false): string {
   return `SELECT ${EVENT_COLUMNS} FROM events
-      WHERE contract = 'ledger' AND event_name IN ${VOUCHER_EVENTS} AND (args->>'id' = $1 OR args->>'newId' = $1)
-        ${bounded ? "AND block_number <= $2" : ""} ${scoped ? `AND args->>'city' = $${bounded ? 3 : 2}` : ""}
+      WHERE contract = 'ledger' AND event_name IN ${VOUCHER_EVENTS} AND (voucher_id = $1::numeric OR new_voucher_id = $1::numeric)
+        ${bounded ? "AND block_number <= $2" : ""} ${scoped ? `AND city = $${bounded ? 3 : 2}::int` : ""}
       ORDER BY events.block_number, events.log_index`;
 }
 

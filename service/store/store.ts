@@ -52,7 +52,24 @@ const EVENT_COLUMNS: Column[] = [
   ["chain_id", "bigint"], ["block_hash", "text"], ["log_index", "int"], ["block_number", "bigint"],
   ["block_timestamp", "bigint"], ["transaction_hash", "text"], ["transaction_index", "int"], ["address", "text"],
   ["contract", "text"], ["event_name", "text"], ["args", "jsonb"], ["topics", "jsonb"], ["data", "text"],
+  ["voucher_id", "numeric"], ["new_voucher_id", "numeric"], ["city", "int"], ["amount", "numeric"],
 ];
+
+const DECIMAL = /^[0-9]{1,78}$/;
+/**
+ * The columns of a ledger event the API filters and sums on (migration 11): its voucher, the voucher re-issued to,
+ * its city and its amount (an issue's face value), null where the event has none.
+ */
+export function eventColumns(e: StoredEvent): { voucher_id: string | null; new_voucher_id: string | null; city: number | null; amount: string | null } {
+  const decimal = (value: unknown) => (e.contract === "ledger" && typeof value === "string" && DECIMAL.test(value) ? value : null);
+  const city = decimal(e.args.city);
+  return {
+    voucher_id: decimal(e.args.id),
+    new_voucher_id: decimal(e.args.newId),
+    city: city !== null && city.length <= 9 ? Number(city) : null,
+    amount: decimal(e.args.faceValue ?? e.args.amount),
+  };
+}
 const BLOCK_COLUMNS: Column[] = [["number", "bigint"], ["hash", "text"], ["parent_hash", "text"], ["timestamp", "bigint"]];
 
 const REBUILD_PAGE = 5000;
@@ -212,6 +229,7 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
           chain_id: e.chainId, block_hash: e.blockHash, log_index: e.logIndex, block_number: e.blockNumber,
           block_timestamp: e.blockTimestamp, transaction_hash: e.transactionHash, transaction_index: e.transactionIndex,
           address: e.address, contract: e.contract, event_name: e.eventName, args: e.args, topics: e.topics, data: e.data,
+          ...eventColumns(e),
         }));
         const inserted = await insertRows(tx, "events", EVENT_COLUMNS, rows, {
           doNothing: true,

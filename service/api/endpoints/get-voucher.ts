@@ -93,7 +93,7 @@ export const getVoucher = defineEndpoint({
       row = (await ctx.db.query(
         `SELECT ${VOUCHER_COLUMNS},
                 (SELECT coalesce(json_agg(h), '[]'::json) FROM (${voucherEventsSql(false, scope !== undefined)}) h) AS history
-           FROM vouchers WHERE id = $1::numeric ${scope === undefined ? "" : "AND city::text = $2"}`,
+           FROM vouchers WHERE id = $1::numeric ${scope === undefined ? "" : "AND city = $2::int"}`,
         scope === undefined ? [params.id] : [params.id, String(scope)],
       ))[0];
       if (row !== undefined) events = (typeof row.history === "string" ? JSON.parse(row.history) : row.history) as Record<string, unknown>[];

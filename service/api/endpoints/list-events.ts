@@ -39,11 +39,11 @@ export const listEvents = defineList({
     const access = ctx.access;
     if (access.kind === "dataCenter" || access.kind === "none") throw forbidden("only auditors, governors and issuers may read the event trail");
     const filters = createFilters();
-    if (access.kind === "city") filters.add("contract = 'ledger' AND args->>'city' = ?", String(access.city));
+    if (access.kind === "city") filters.add("contract = 'ledger' AND city = ?::int", access.city);
     if (query.fromBlock !== undefined) filters.add("block_number >= ?", query.fromBlock);
     if (query.toBlock !== undefined) filters.add("block_number <= ?", query.toBlock);
     if (query.event !== undefined) filters.add("event_name = ?", query.event);
-    if (query.voucher !== undefined) filters.add("(args->>'id' = ? OR args->>'newId' = ?)", query.voucher, query.voucher);
+    if (query.voucher !== undefined) filters.add("(voucher_id = ?::numeric OR new_voucher_id = ?::numeric)", query.voucher, query.voucher);
     if (query.address !== undefined) filters.add("EXISTS (SELECT 1 FROM jsonb_each_text(args) AS kv WHERE kv.value = ?)", query.address);
     return async (after, limit) => {
       const page = filters.page("block_number, log_index", after, ["bigint", "bigint"], limit);

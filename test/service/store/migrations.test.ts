@@ -71,6 +71,11 @@ describe("the mirror's schema migrations", function () {
           await db.query("INSERT INTO blocks (number, hash, parent_hash, timestamp) VALUES ($1, $2, $3, $1)", [n, hash(n), hash(n - 1)]);
         }
         await migrate(db);
+        // Migration 11: the raw log's columns the API filters on, from the events' arguments.
+        const [event] = await db.query<{ city: number; voucher_id: string | null; amount: string | null }>(
+          "SELECT city, voucher_id::text AS voucher_id, amount::text AS amount FROM events",
+        );
+        expect(event).to.deep.equal({ city: 310000, voucher_id: null, amount: null });
         const store = createMirrorStore(db);
         const cityAt = async (block: number) =>
           (await db.query<{ name: string }>(`SELECT name FROM ${tableAtSql("cities", "$1::bigint")} c`, [block])).map((r) => r.name);
