@@ -172,20 +172,31 @@ export function afterKey(where: string[], params: unknown[], columns: string, ke
 
 export const whereSql = (where: string[]): string => (where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`);
 
+/** An SQL condition and its values, as the tagged template `sql` writes it: sql`city = ${city}`. */
+export interface SqlCondition {
+  strings: readonly string[];
+  values: readonly unknown[];
+}
+
+/** A condition whose `${…}` are values (sent as parameters), never SQL text. */
+export const sql = (strings: TemplateStringsArray, ...values: unknown[]): SqlCondition => ({ strings, values });
+
 /**
- * The filters of a keyset list: conditions with `?` placeholders, numbered as they are added, and for each page the
- * WHERE clause (filters plus the cursor condition) with its parameters, the last one being the limit.
+ * The filters of a keyset list: conditions written with `sql`, their values numbered as parameters as they are added,
+ * and for each page the WHERE clause (filters plus the cursor condition) with its parameters, the last one being the
+ * limit.
  */
 export function createFilters() {
   const conditions: string[] = [];
   const values: unknown[] = [];
   return {
-    add(sql: string, ...args: unknown[]): void {
-      let text = sql;
-      for (const value of args) {
+    add(condition: SqlCondition): void {
+      // Each value becomes the next parameter; the SQL text never has a value spliced into it.
+      let text = condition.strings[0]!;
+      condition.values.forEach((value, i) => {
         values.push(value);
-        text = text.replace("?", `$${values.length}`);
-      }
+        text += `$${values.length}${condition.strings[i + 1]!}`;
+      });
       conditions.push(text);
     },
     page(
