@@ -74,8 +74,8 @@ const BLOCK_COLUMNS: Column[] = [["number", "bigint"], ["hash", "text"], ["paren
 
 const REBUILD_PAGE = 5000;
 
-/** The mirror's tables whose statistics the planner needs (the derived tables, the raw log and the headers). */
-const ANALYZED_TABLES = ["events", "blocks", ...DERIVED_TABLES, ...DERIVED_TABLES_V2];
+/** The mirror's tables whose statistics the planner needs (the derived tables and their versions, the raw log, the headers). */
+const ANALYZED_TABLES = ["events", "blocks", ...DERIVED_TABLES, ...DERIVED_TABLES_V2, "derived_versions"];
 /** Statistics are refreshed once this many events were written since the last refresh, or half as many as then. */
 const ANALYZE_EVERY = 10_000;
 
