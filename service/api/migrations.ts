@@ -5,7 +5,7 @@ import { REPORTS_MIGRATION } from "./migrations-reports.js";
 /**
  * The API's additions to the schema (versions from 100, after the mirror's own, in the same schema_migrations
  * table): indexes for the keyset orders and filters the audit API serves, and for the event trail's lookups by
- * voucher and city (time travel and voucher history replay the raw log).
+ * voucher and city (the voucher history reads the raw log; its voucher and city columns since 101).
  */
 export const API_MIGRATIONS: readonly Migration[] = [
   {
@@ -28,6 +28,12 @@ export const API_MIGRATIONS: readonly Migration[] = [
     ],
   },
   REPORTS_MIGRATION,
+  {
+    version: 102,
+    name: "the event trail's lookups by the raw log's columns",
+    // The API reads the events' voucher and city columns now (the mirror's migration 11 indexes them).
+    statements: ["DROP INDEX IF EXISTS api_events_voucher", "DROP INDEX IF EXISTS api_events_new_voucher", "DROP INDEX IF EXISTS api_events_city"],
+  },
 ];
 
 /** Applies the API's migrations the database has not seen; run by the writer after the mirror's `migrate`. */

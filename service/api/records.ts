@@ -1,6 +1,5 @@
 import { z } from "zod";
 
-import type { CityState, VoucherState } from "../verify/fold.js";
 import type { RequestContext } from "./context.js";
 import type { KeyType } from "./cursor.js";
 import {
@@ -39,14 +38,6 @@ export const citySchema = z
 export const CITY_COLUMNS = `city, name, budget::text AS budget, appropriation, ratio_bps, holder_cap::text AS holder_cap,
   default_validity::text AS default_validity, issued::text AS issued, redeemed::text AS redeemed, revoked::text AS revoked,
   expired::text AS expired, voucher_count, registered_block::text AS registered_block, updated_block::text AS updated_block`;
-
-export function cityFromState(c: CityState): Record<string, unknown> {
-  return {
-    city: c.city, name: c.name, budget: c.budget, appropriation: c.appropriation, ratio_bps: c.ratioBps,
-    holder_cap: c.holderCap, default_validity: c.defaultValidity, issued: c.issued, redeemed: c.redeemed, revoked: c.revoked,
-    expired: c.expired, voucher_count: c.voucherCount, registered_block: c.registeredBlock, updated_block: c.updatedBlock,
-  };
-}
 
 export function cityRecord(row: Record<string, unknown>, ctx: RequestContext, asOfBlock: number | null = null): z.input<typeof citySchema> {
   const f = ctx.format;
@@ -108,15 +99,6 @@ export const VOUCHER_COLUMNS = `id::text AS id, city, holder, application_ref, f
   remaining::text AS remaining, redeemed::text AS redeemed, status, issued_at::text AS issued_at,
   expires_at::text AS expires_at, reissued_from::text AS reissued_from, reissued_to::text AS reissued_to,
   issued_block::text AS issued_block, issued_tx, updated_block::text AS updated_block`;
-
-export function voucherFromState(v: VoucherState): Record<string, unknown> {
-  return {
-    id: v.id, city: v.city, holder: v.holder, application_ref: v.applicationRef, face_value: v.faceValue,
-    remaining: v.remaining, redeemed: v.redeemed, status: v.status, issued_at: v.issuedAt, expires_at: v.expiresAt,
-    reissued_from: v.reissuedFrom, reissued_to: v.reissuedTo, issued_block: v.issuedBlock, issued_tx: v.issuedTx,
-    updated_block: v.updatedBlock,
-  };
-}
 
 export function voucherRecord(row: Record<string, unknown>, ctx: RequestContext): z.input<typeof voucherSchema> {
   const f = ctx.format;
@@ -190,20 +172,31 @@ export function afterKey(where: string[], params: unknown[], columns: string, ke
 
 export const whereSql = (where: string[]): string => (where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`);
 
+/** An SQL condition and its values, as the tagged template `sql` writes it: sql`city = ${city}`. */
+export interface SqlCondition {
+  strings: readonly string[];
+  values: readonly unknown[];
+}
+
+/** A condition whose `${…}` are values (sent as parameters), never SQL text. */
+export const sql = (strings: TemplateStringsArray, ...values: unknown[]): SqlCondition => ({ strings, values });
+
 /**
- * The filters of a keyset list: conditions with `?` placeholders, numbered as they are added, and for each page the
- * WHERE clause (filters plus the cursor condition) with its parameters, the last one being the limit.
+ * The filters of a keyset list: conditions written with `sql`, their values numbered as parameters as they are added,
+ * and for each page the WHERE clause (filters plus the cursor condition) with its parameters, the last one being the
+ * limit.
  */
 export function createFilters() {
   const conditions: string[] = [];
   const values: unknown[] = [];
   return {
-    add(sql: string, ...args: unknown[]): void {
-      let text = sql;
-      for (const value of args) {
+    add(condition: SqlCondition): void {
+      // Each value becomes the next parameter; the SQL text never has a value spliced into it.
+      let text = condition.strings[0]!;
+      condition.values.forEach((value, i) => {
         values.push(value);
-        text = text.replace("?", `$${values.length}`);
-      }
+        text += `$${values.length}${condition.strings[i + 1]!}`;
+      });
       conditions.push(text);
     },
     page(

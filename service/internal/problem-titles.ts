@@ -20,6 +20,7 @@ export const PROBLEM_TITLES_ZH_CN = {
 
   INVALID_CURSOR: "游标对此列表无效",
   BLOCK_NOT_INDEXED: "该区块高于镜像已索引的区块",
+  BLOCK_NOT_KEPT: "该区块早于镜像保留的历史",
   TOKEN_INVALID: "访问令牌无效或已过期",
   SIWE_INVALID: "以太坊登录（SIWE）消息被拒绝",
   FORBIDDEN: "该地址没有读取此内容的角色",

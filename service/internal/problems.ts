@@ -32,6 +32,7 @@ export const PROBLEMS = {
   // The audit API.
   INVALID_CURSOR: { status: 400, title: "The cursor is not valid for this list" },
   BLOCK_NOT_INDEXED: { status: 400, title: "The block is above what the mirror has indexed" },
+  BLOCK_NOT_KEPT: { status: 400, title: "The block is below the history the mirror keeps" },
   TOKEN_INVALID: { status: 401, title: "The bearer token is invalid or has expired" },
   SIWE_INVALID: { status: 401, title: "The Sign-In with Ethereum message was refused" },
   FORBIDDEN: { status: 403, title: "The address has no role that may read this" },

@@ -1,5 +1,6 @@
 import type { Database } from "./database.js";
 import { GOVERNANCE_MIGRATION } from "./migrations-governance.js";
+import { HISTORY_MIGRATION } from "./migrations-history.js";
 import { LEDGER_V2_MIGRATION } from "./migrations-v2.js";
 
 /**
@@ -178,6 +179,29 @@ CREATE TABLE role_members (
   },
   LEDGER_V2_MIGRATION,
   GOVERNANCE_MIGRATION,
+  HISTORY_MIGRATION,
+  {
+    version: 11,
+    name: "the raw log's columns the API filters and sums on",
+    // The ledger's events as the API reads them: the voucher (`id`), the voucher re-issued to (`newId`), the city and
+    // the amount (`faceValue` of an issue, else `amount`), written by the store with each event (eventColumns in
+    // service/store/store.ts), so that no query reads the ABI's argument names out of `args`.
+    statements: ["events", "reorged_events"].flatMap((table) => [
+      `ALTER TABLE ${table} ADD COLUMN voucher_id numeric, ADD COLUMN new_voucher_id numeric, ADD COLUMN city int,
+         ADD COLUMN amount numeric`,
+      `UPDATE ${table} SET
+         voucher_id = CASE WHEN args->>'id' ~ '^[0-9]{1,78}$' THEN (args->>'id')::numeric END,
+         new_voucher_id = CASE WHEN args->>'newId' ~ '^[0-9]{1,78}$' THEN (args->>'newId')::numeric END,
+         city = CASE WHEN args->>'city' ~ '^[0-9]{1,9}$' THEN (args->>'city')::int END,
+         amount = CASE WHEN coalesce(args->>'faceValue', args->>'amount') ~ '^[0-9]{1,78}$'
+                       THEN coalesce(args->>'faceValue', args->>'amount')::numeric END
+       WHERE contract = 'ledger'`,
+    ]).concat([
+      "CREATE INDEX events_by_voucher ON events (voucher_id, block_number, log_index) WHERE voucher_id IS NOT NULL",
+      "CREATE INDEX events_by_new_voucher ON events (new_voucher_id, block_number, log_index) WHERE new_voucher_id IS NOT NULL",
+      "CREATE INDEX events_by_city ON events (city, block_number, log_index) WHERE city IS NOT NULL",
+    ]),
+  },
 ];
 
 /** A numbered schema change: SQL text (statements separated by ";" at line ends) or a list of statements. */

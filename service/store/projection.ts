@@ -2,6 +2,7 @@ import { roleName } from "../domain/roles-v1.js";
 import type { DecodedArgs } from "../chain/abi.js";
 import { DecodeError } from "../internal/errors.js";
 import type { Queryable } from "./database.js";
+import { type Version, writeVersions } from "./history.js";
 import { type Column, deleteRows, insertRows, selectRows } from "./rows.js";
 
 /** One event of the raw log, as the projection reads it (in chain order: block number, then log index). */
@@ -122,15 +123,22 @@ export async function project(tx: Queryable, events: readonly StoredEvent[]): Pr
     state[table] = new Map(rows.map((row) => [spec.key.map(([name]) => String(row[name])).join("|"), row]));
     dirty[table] = new Set();
   }
+  // Each row as it was at the end of each block of the batch: the versions the mirror keeps (service/store/history.ts).
+  let block = 0;
+  const versions = {} as Record<Table, Map<string, Version>>;
+  for (const table of Object.keys(TABLES) as Table[]) versions[table] = new Map();
   const get = (table: Table, ...key: string[]) => state[table].get(key.join("|")) ?? null;
   const set = (table: Table, row: Row | null, ...key: string[]) => {
     state[table].set(key.join("|"), row);
     dirty[table].add(key.join("|"));
+    const named = Object.fromEntries(TABLES[table].key.map(([name], i) => [name, key[i]!]));
+    versions[table].set(`${key.join("|")}|${block}`, { key: named, row, block });
   };
   const redemptions: Row[] = [];
   const history: Row[] = [];
 
   for (const e of events) {
+    block = e.blockNumber;
     const a = e.args;
     const at = { block_hash: e.blockHash, log_index: e.logIndex, block_number: e.blockNumber, block_timestamp: e.blockTimestamp, transaction_hash: e.transactionHash };
     if (e.contract === "accessManager") {
@@ -273,4 +281,22 @@ export async function project(tx: Queryable, events: readonly StoredEvent[]): Pr
   }
   await insertRows(tx, "redemptions", REDEMPTION_COLUMNS, redemptions, { doNothing: true });
   await insertRows(tx, "accreditation_history", HISTORY_COLUMNS, history, { doNothing: true });
+
+  for (const table of Object.keys(TABLES) as Table[]) {
+    const list = [...versions[table].values()];
+    // A city's version carries its generated column too, as the row read back would.
+    if (table === "cities") {
+      for (const v of list) {
+        if (v.row === null) continue;
+        const n = (k: string) => BigInt(String(v.row![k]));
+        v.row = { ...v.row, outstanding: (n("issued") - n("redeemed") - n("revoked") - n("expired")).toString() };
+      }
+    }
+    await writeVersions(tx, table, list);
+  }
+  const logged = (row: Row): Version => ({
+    key: { block_hash: String(row.block_hash), log_index: Number(row.log_index) }, row, block: Number(row.block_number),
+  });
+  await writeVersions(tx, "redemptions", redemptions.map(logged));
+  await writeVersions(tx, "accreditation_history", history.map(logged));
 }

@@ -3,6 +3,7 @@ import type { DecodedArgs } from "../chain/abi.js";
 import type { Database, Queryable } from "./database.js";
 import { DERIVED_TABLES_V2 } from "./migrations-v2.js";
 import { DERIVED_TABLES, project, type StoredEvent } from "./projection.js";
+import { projectByBlock, rollbackVersions } from "./history.js";
 import { projectV2 } from "./projection-v2.js";
 import { type Column, insertRows } from "./rows.js";
 
@@ -21,6 +22,11 @@ export interface Checkpoint {
   final: { number: number; hash: string };
   /** Set when the chain replaced the final block: the writer stopped, and the database is not synced any further. */
   halted: Halt | undefined;
+  /**
+   * The first block whose state the derived tables' versions answer (`atBlock`, rollbacks): the mirror's start, or
+   * the checkpoint at the migration that added the versions for a mirror older than it.
+   */
+  historyFrom: number;
 }
 
 export interface Halt {
@@ -31,7 +37,7 @@ export interface Halt {
 }
 
 /** Where the mirror starts: the block before the deployment, which is also its first final block. */
-export type Start = Omit<Checkpoint, "final" | "halted">;
+export type Start = Omit<Checkpoint, "final" | "halted" | "historyFrom">;
 
 /** A raw event as the sync writes it. */
 export interface NewEvent extends StoredEvent {
@@ -46,13 +52,30 @@ const EVENT_COLUMNS: Column[] = [
   ["chain_id", "bigint"], ["block_hash", "text"], ["log_index", "int"], ["block_number", "bigint"],
   ["block_timestamp", "bigint"], ["transaction_hash", "text"], ["transaction_index", "int"], ["address", "text"],
   ["contract", "text"], ["event_name", "text"], ["args", "jsonb"], ["topics", "jsonb"], ["data", "text"],
+  ["voucher_id", "numeric"], ["new_voucher_id", "numeric"], ["city", "int"], ["amount", "numeric"],
 ];
+
+const DECIMAL = /^[0-9]{1,78}$/;
+/**
+ * The columns of a ledger event the API filters and sums on (migration 11): its voucher, the voucher re-issued to,
+ * its city and its amount (an issue's face value), null where the event has none.
+ */
+export function eventColumns(e: StoredEvent): { voucher_id: string | null; new_voucher_id: string | null; city: number | null; amount: string | null } {
+  const decimal = (value: unknown) => (e.contract === "ledger" && typeof value === "string" && DECIMAL.test(value) ? value : null);
+  const city = decimal(e.args.city);
+  return {
+    voucher_id: decimal(e.args.id),
+    new_voucher_id: decimal(e.args.newId),
+    city: city !== null && city.length <= 9 ? Number(city) : null,
+    amount: decimal(e.args.faceValue ?? e.args.amount),
+  };
+}
 const BLOCK_COLUMNS: Column[] = [["number", "bigint"], ["hash", "text"], ["parent_hash", "text"], ["timestamp", "bigint"]];
 
 const REBUILD_PAGE = 5000;
 
-/** The mirror's tables whose statistics the planner needs (the derived tables, the raw log and the headers). */
-const ANALYZED_TABLES = ["events", "blocks", ...DERIVED_TABLES, ...DERIVED_TABLES_V2];
+/** The mirror's tables whose statistics the planner needs (the derived tables and their versions, the raw log, the headers). */
+const ANALYZED_TABLES = ["events", "blocks", ...DERIVED_TABLES, ...DERIVED_TABLES_V2, "derived_versions"];
 /** Statistics are refreshed once this many events were written since the last refresh, or half as many as then. */
 const ANALYZE_EVERY = 10_000;
 
@@ -76,13 +99,18 @@ export interface MirrorStore {
   keptBlocks(): Promise<{ number: number; hash: string }[]>;
   /**
    * Rolls back to `fork` (a block still on the chain, at or above the final block) in one transaction: moves the
-   * events above it to `reorged_events`, drops the headers above it, rebuilds the derived tables from the raw log
-   * and sets the checkpoint there.
+   * events above it to `reorged_events`, drops the headers above it, puts the derived tables back to their state at
+   * `fork` from their versions (only the rows that changed above it are touched; see service/store/history.ts) and
+   * sets the checkpoint there. Below the history's first block (a mirror migrated since), it rebuilds the derived
+   * tables from the raw log instead. `rewritten`: the derived rows deleted and put back.
    */
-  rollback(fork: { number: number; hash: string }): Promise<{ removed: number }>;
+  rollback(fork: { number: number; hash: string }): Promise<{ removed: number; rewritten: number }>;
   /** Records that the mirror stopped for good (a reorg below the final block); changes nothing else. */
   halt(halt: Omit<Halt, "at">): Promise<void>;
-  /** Empties the derived tables and rebuilds them from the raw log, in chain order. */
+  /**
+   * Empties the derived tables and their versions, and rebuilds them from the raw log, in chain order, block by
+   * block (the versions with them, from the mirror's start).
+   */
   rebuild(tx: Queryable): Promise<void>;
   eventCount(): Promise<number>;
   /** Refreshes the planner's statistics of the mirror's tables now (commit does it as the log grows). */
@@ -116,7 +144,10 @@ export function eventFromRow(row: Record<string, unknown>): StoredEvent {
  * exist in every mirror; the other set stays empty.
  */
 export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2 } = {}): MirrorStore {
-  const projectEvents = options.ledgerVersion === 2 ? projectV2 : project;
+  // v2's projection writes row by row: block by block, so that its tables' triggers record each block's versions.
+  // v1's folds a whole batch and records the versions itself.
+  const projectEvents: (tx: Queryable, events: readonly StoredEvent[]) => Promise<void> =
+    options.ledgerVersion === 2 ? (tx, events) => projectByBlock(tx, events, projectV2) : project;
   // PGlite has no autovacuum, so nothing else refreshes the planner's statistics there: without them it reads the
   // whole `events_by_name` index for one voucher, and each read slows down as the log grows. PostgreSQL's
   // autovacuum would get there, but only later; refreshing as the log grows keeps both stores alike.
@@ -141,7 +172,9 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
   }
 
   async function rebuild(tx: Queryable): Promise<void> {
-    for (const table of [...DERIVED_TABLES, ...DERIVED_TABLES_V2]) await tx.query(`DELETE FROM ${table}`);
+    await tx.query("SELECT set_config('mirror.block', '', true)");
+    for (const table of [...DERIVED_TABLES, ...DERIVED_TABLES_V2, "derived_versions"]) await tx.query(`DELETE FROM ${table}`);
+    await tx.query("UPDATE sync_checkpoint SET history_from = deployment_block - 1 WHERE id = 1");
     let after = { block: -1, index: -1 };
     for (;;) {
       const rows = await tx.query(
@@ -164,7 +197,7 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
     async checkpoint() {
       const rows = await db.query(
         `SELECT chain_id, ledger, access_manager, deployment_block, block_number, block_hash, final_number, final_hash,
-                halted_code, halted_reason, halted_at FROM sync_checkpoint WHERE id = 1`,
+                halted_code, halted_reason, halted_at, history_from FROM sync_checkpoint WHERE id = 1`,
       );
       const row = rows[0];
       if (row === undefined) return undefined;
@@ -177,13 +210,15 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
         hash: String(row.block_hash),
         final: { number: Number(row.final_number), hash: String(row.final_hash) },
         halted: haltFromRow(row),
+        historyFrom: Number(row.history_from),
       };
     },
     async initCheckpoint(c) {
       await db.query(
         `INSERT INTO sync_checkpoint
-           (id, chain_id, ledger, access_manager, deployment_block, block_number, block_hash, final_number, final_hash)
-         VALUES (1, $1, $2, $3, $4, $5, $6, $5, $6) ON CONFLICT (id) DO NOTHING`,
+           (id, chain_id, ledger, access_manager, deployment_block, block_number, block_hash, final_number, final_hash,
+            history_from)
+         VALUES (1, $1, $2, $3, $4, $5, $6, $5, $6, $5) ON CONFLICT (id) DO NOTHING`,
         [c.chainId, c.ledger, c.accessManager, c.deploymentBlock, c.number, c.hash],
       );
     },
@@ -194,6 +229,7 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
           chain_id: e.chainId, block_hash: e.blockHash, log_index: e.logIndex, block_number: e.blockNumber,
           block_timestamp: e.blockTimestamp, transaction_hash: e.transactionHash, transaction_index: e.transactionIndex,
           address: e.address, contract: e.contract, event_name: e.eventName, args: e.args, topics: e.topics, data: e.data,
+          ...eventColumns(e),
         }));
         const inserted = await insertRows(tx, "events", EVENT_COLUMNS, rows, {
           doNothing: true,
@@ -239,9 +275,17 @@ export function createMirrorStore(db: Database, options: { ledgerVersion?: 1 | 2
         );
         await tx.query("DELETE FROM events WHERE block_number > $1", [fork.number]);
         await tx.query("DELETE FROM blocks WHERE number > $1", [fork.number]);
-        await rebuild(tx);
+        const state = await tx.query<{ n: string }>("SELECT history_from::text AS n FROM sync_checkpoint WHERE id = 1");
+        let rewritten: number;
+        if (fork.number >= Number(state[0]!.n)) {
+          const { deleted, restored } = await rollbackVersions(tx, fork.number);
+          rewritten = deleted + restored;
+        } else {
+          await rebuild(tx);
+          rewritten = Number((await tx.query<{ n: string }>("SELECT count(*)::text AS n FROM derived_versions"))[0]!.n);
+        }
         await tx.query("UPDATE sync_checkpoint SET block_number = $1, block_hash = $2 WHERE id = 1", [fork.number, fork.hash]);
-        return { removed: moved.length };
+        return { removed: moved.length, rewritten };
       });
     },
     async eventCount() {

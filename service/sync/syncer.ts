@@ -112,8 +112,11 @@ export function createSyncer(deps: SyncerDeps): Syncer {
           `waiting for the node`,
       );
     }
-    const { removed } = await store.rollback(fork);
-    logger.warn({ fork: fork.number, forkHash: fork.hash, removedEvents: removed }, "reorg: rolled back to the fork point");
+    const { removed, rewritten } = await store.rollback(fork);
+    logger.warn(
+      { fork: fork.number, forkHash: fork.hash, removedEvents: removed, rewrittenRows: rewritten },
+      "reorg: rolled back to the fork point",
+    );
   }
 
   function decode(logs: RawLog[], headers: Map<number, BlockHeader>): NewEvent[] {

@@ -1,4 +1,5 @@
 import type { Queryable } from "../store/database.js";
+import { tableAtSql } from "../store/history.js";
 import type { ChainHistory } from "./chain.js";
 import type { LedgerState } from "./fold.js";
 import type { Difference } from "./difference.js";
@@ -51,8 +52,14 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** The mirror's tables against the state rebuilt from the chain's logs, as of `atBlock`. */
-export async function compareMirror(db: Queryable, history: ChainHistory, atBlock: number, options: { tables: boolean } = { tables: true }): Promise<Difference[]> {
+/**
+ * The mirror's tables against the state rebuilt from the chain's logs, as of `atBlock`. `tables`: whether the derived
+ * tables are compared too — `"current"` (their rows: the state at the checkpoint), or `"versions"` (their versions
+ * current at `atBlock`, service/store/history.ts), or not at all.
+ */
+export async function compareMirror(
+  db: Queryable, history: ChainHistory, atBlock: number, options: { tables: "current" | "versions" | false } = { tables: "current" },
+): Promise<Difference[]> {
   const { state, events } = history;
   const out: Difference[] = [];
 
@@ -75,14 +82,18 @@ export async function compareMirror(db: Queryable, history: ChainHistory, atBloc
     () => "",
     (key) => Number(key.split(":")[0]),
   );
-  // The derived tables hold the state at the mirror's checkpoint: compared only when that is the block asked for.
-  if (!options.tables) return out;
+  if (options.tables === false) return out;
+  // A derived table as the query reads it: its rows, or its versions as of `atBlock` (the one parameter).
+  const asOf = options.tables === "versions";
+  const params = asOf ? [atBlock] : [];
+  const from = (table: string) => (asOf ? `${tableAtSql(table, "$1::bigint")} ${table}` : table);
 
   const cities = await db.query(
     `SELECT city::text AS city, name, budget::text AS budget, appropriation, ratio_bps::text AS ratio_bps,
             holder_cap::text AS holder_cap, default_validity::text AS default_validity, issued::text AS issued,
             redeemed::text AS redeemed, revoked::text AS revoked, expired::text AS expired, outstanding::text AS outstanding,
-            voucher_count::text AS voucher_count FROM cities`,
+            voucher_count::text AS voucher_count FROM ${from("cities")}`,
+    params,
   );
   compareTables(out, state, "city",
     new Map([...state.cities.values()].map((c) => [String(c.city), {
@@ -98,7 +109,8 @@ export async function compareMirror(db: Queryable, history: ChainHistory, atBloc
     `SELECT id::text AS id, city::text AS city, holder, application_ref, face_value::text AS face_value,
             remaining::text AS remaining, redeemed::text AS redeemed, status, issued_at::text AS issued_at,
             expires_at::text AS expires_at, reissued_from::text AS reissued_from, reissued_to::text AS reissued_to,
-            issued_block::text AS issued_block, issued_tx FROM vouchers`,
+            issued_block::text AS issued_block, issued_tx FROM ${from("vouchers")}`,
+    params,
   );
   compareTables(out, state, "voucher",
     new Map([...state.vouchers.values()].map((v) => [v.id, {
@@ -113,7 +125,8 @@ export async function compareMirror(db: Queryable, history: ChainHistory, atBloc
   const redemptions = await db.query(
     `SELECT block_hash, log_index::text AS log_index, block_number::text AS block_number, transaction_hash,
             voucher_id::text AS voucher_id, city::text AS city, data_center, holder, invoice_hash, amount::text AS amount,
-            invoice_total::text AS invoice_total, remaining::text AS remaining FROM redemptions`,
+            invoice_total::text AS invoice_total, remaining::text AS remaining FROM ${from("redemptions")}`,
+    params,
   );
   compareTables(out, state, "redemption",
     new Map(state.redemptions.map((r) => [`${r.blockHash}:${r.logIndex}`, {
@@ -128,7 +141,8 @@ export async function compareMirror(db: Queryable, history: ChainHistory, atBloc
 
   const accreditations = await db.query(
     `SELECT data_center, city::text AS city, valid_from::text AS valid_from, valid_until::text AS valid_until, suspended,
-            reason FROM accreditations`,
+            reason FROM ${from("accreditations")}`,
+    params,
   );
   compareTables(out, state, "accreditation",
     new Map([...state.accreditations.values()].map((a) => [`${a.dataCenter}|${a.city}`, {
@@ -138,7 +152,7 @@ export async function compareMirror(db: Queryable, history: ChainHistory, atBloc
     (k) => `accreditation:${k}`,
   );
 
-  const issuers = await db.query("SELECT issuer, city::text AS city FROM issuers");
+  const issuers = await db.query(`SELECT issuer, city::text AS city FROM ${from("issuers")}`, params);
   compareTables(out, state, "issuer",
     new Map([...state.issuers].map(([issuer, i]) => [issuer, { city: i.city }])),
     byKey(issuers, (r) => String(r.issuer), ["issuer"]),
@@ -146,7 +160,9 @@ export async function compareMirror(db: Queryable, history: ChainHistory, atBloc
   );
 
   const roles = await db.query(
-    "SELECT role_id::text AS role_id, account, since::text AS since, execution_delay::text AS execution_delay FROM role_members",
+    `SELECT role_id::text AS role_id, account, since::text AS since, execution_delay::text AS execution_delay
+       FROM ${from("role_members")}`,
+    params,
   );
   compareTables(out, state, "role",
     new Map([...state.roles.values()].map((r) => [`${r.roleId}|${r.account}`, { since: r.since, execution_delay: r.executionDelay }])),

@@ -6,6 +6,7 @@ import type { Queryable } from "../store/database.js";
 import { type ChainHistory, extendChainHistory, inPool, readChainHistory, type VerifyTarget, viewCaller } from "./chain.js";
 import { type LedgerState, outstanding } from "./fold.js";
 import type { Difference } from "./difference.js";
+import { historyRange } from "../store/history.js";
 import { compareMirror } from "./mirror.js";
 import { verifyLedgerV2, type VerifyReportV2 } from "./verify-v2.js";
 
@@ -31,8 +32,8 @@ export interface VerifyReport {
   /** Whether the mirror's event log was compared (up to `atBlock`). */
   mirrorCompared: boolean;
   /**
-   * Whether the mirror's derived tables were compared too: they hold the state at its checkpoint, so only when
-   * `atBlock` is that checkpoint (a past block asked for explicitly compares the event log alone).
+   * Whether the mirror's derived tables were compared too: their rows at its checkpoint, their versions as of a past
+   * block (ledger v1, from the first block of the mirror's history on; ledger v2: only at the checkpoint).
    */
   mirrorTablesCompared: boolean;
   /** The mirror's checkpoint when it was compared. */
@@ -69,14 +70,17 @@ const STATUS = ["None", "Active", "Redeemed", "Revoked", "Expired", "Reissued"];
  */
 export async function verifyLedger(deps: VerifyDeps): Promise<AnyVerifyReport> {
   const checkpoint = async () => {
-    const rows = await deps.db!.query<{ n: string }>("SELECT block_number::text AS n FROM sync_checkpoint WHERE id = 1");
-    return rows[0] === undefined ? undefined : Number(rows[0].n);
+    const range = await historyRange(deps.db!);
+    return range?.to;
   };
   if (deps.db === undefined) return verifyAt(deps, deps.atBlock ?? (await rpc(deps)), undefined);
   if (deps.atBlock !== undefined) {
-    // A block asked for: the mirror's log up to it, if the mirror has got that far; its tables only at its checkpoint.
-    const mirrored = await checkpoint();
-    const mirror = mirrored === undefined || mirrored < deps.atBlock ? undefined : { checkpoint: mirrored, tables: mirrored === deps.atBlock };
+    // A block asked for: the mirror's log up to it, if the mirror has got that far; its tables at its checkpoint, or
+    // (v1) their versions as of a block its history holds.
+    const range = await historyRange(deps.db);
+    const mirrored = range?.to;
+    const tables = mirrored === deps.atBlock || (deps.target.v2 === undefined && deps.atBlock >= (range?.from ?? Infinity));
+    const mirror = mirrored === undefined || mirrored < deps.atBlock ? undefined : { checkpoint: mirrored, tables };
     return verifyAt(deps, deps.atBlock, mirror);
   }
   // The mirror may move on while it is compared (a writer in this process): compare again at its new checkpoint.
@@ -197,7 +201,10 @@ async function verifyAt(deps: VerifyDeps, atBlock: number, mirror: { checkpoint:
     : await compareAtHead(deps, history, atBlock);
   const differences = [...contract.differences];
   const { state } = contract.history;
-  if (db !== undefined && mirror !== undefined) differences.push(...(await compareMirror(db, history, atBlock, { tables: mirror.tables })));
+  if (db !== undefined && mirror !== undefined) {
+    const tables = !mirror.tables ? false : atBlock === mirror.checkpoint ? "current" : "versions";
+    differences.push(...(await compareMirror(db, history, atBlock, { tables })));
+  }
 
   return {
     chainId: target.chainId,

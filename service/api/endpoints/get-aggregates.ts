@@ -107,7 +107,7 @@ export const getAggregates = defineEndpoint({
     let cityFilter = "";
     if (city !== undefined) {
       params.push(String(city));
-      cityFilter = `AND e.args->>'city' = $${params.length}`;
+      cityFilter = `AND e.city = $${params.length}::int`;
     }
     // One statement: the checkpoint and the events it covers are read in one snapshot.
     const rows = await ctx.db.query<Record<string, string>>(
@@ -116,13 +116,13 @@ export const getAggregates = defineEndpoint({
               agg.period, agg.city, agg.issued, agg.issued_count, agg.redeemed, agg.redeemed_count, agg.revoked, agg.expired
          FROM cp LEFT JOIN (
            SELECT to_char(to_timestamp(e.block_timestamp + ${OFFSET_SECONDS}) AT TIME ZONE 'UTC', $3) AS period,
-                  (e.args->>'city')::int AS city,
-                  coalesce(sum((e.args->>'faceValue')::numeric) FILTER (WHERE e.event_name = 'VoucherIssued'), 0)::text AS issued,
+                  e.city,
+                  coalesce(sum(e.amount) FILTER (WHERE e.event_name = 'VoucherIssued'), 0)::text AS issued,
                   count(*) FILTER (WHERE e.event_name = 'VoucherIssued')::text AS issued_count,
-                  coalesce(sum((e.args->>'amount')::numeric) FILTER (WHERE e.event_name = 'VoucherRedeemed'), 0)::text AS redeemed,
+                  coalesce(sum(e.amount) FILTER (WHERE e.event_name = 'VoucherRedeemed'), 0)::text AS redeemed,
                   count(*) FILTER (WHERE e.event_name = 'VoucherRedeemed')::text AS redeemed_count,
-                  coalesce(sum((e.args->>'amount')::numeric) FILTER (WHERE e.event_name = 'VoucherRevoked'), 0)::text AS revoked,
-                  coalesce(sum((e.args->>'amount')::numeric) FILTER (WHERE e.event_name = 'VoucherExpired'), 0)::text AS expired
+                  coalesce(sum(e.amount) FILTER (WHERE e.event_name = 'VoucherRevoked'), 0)::text AS revoked,
+                  coalesce(sum(e.amount) FILTER (WHERE e.event_name = 'VoucherExpired'), 0)::text AS expired
              FROM events e, cp
             WHERE e.contract = 'ledger'
               AND e.event_name IN ('VoucherIssued', 'VoucherRedeemed', 'VoucherRevoked', 'VoucherExpired')

@@ -6,9 +6,9 @@ import { defineEndpoint } from "../endpoint.js";
 import {
   addressSchema, amountSchema, blockInput, bytes32Text, hashSchema, provenance, provenanceShape, timeSchema, tokenIdInput, tokenIdSchema,
 } from "../format.js";
-import { VOUCHER_COLUMNS, voucherFromState, voucherRecord, voucherShape } from "../records.js";
+import { VOUCHER_COLUMNS, voucherRecord, voucherShape } from "../records.js";
 import { eventFromRow } from "../../store/store.js";
-import { replayVoucher, voucherEvents, voucherEventsSql } from "../replay.js";
+import { voucherAt, voucherEvents, voucherEventsSql } from "../replay.js";
 
 const historyEntrySchema = z
   .strictObject({
@@ -75,10 +75,10 @@ export const getVoucher = defineEndpoint({
   auth: "token",
   params: z.strictObject({ id: tokenIdInput }),
   query: z.strictObject({
-    atBlock: blockInput.optional().meta({ description: "Time travel: the state at the end of this block, from the event log" }),
+    atBlock: blockInput.optional().meta({ description: "Time travel: the state at the end of this block, from the store's history" }),
   }),
   output: voucherWithHistorySchema,
-  errors: ["NOT_FOUND", "BLOCK_NOT_INDEXED"],
+  errors: ["NOT_FOUND", "BLOCK_NOT_INDEXED", "BLOCK_NOT_KEPT"],
   async handle({ params, query }, ctx) {
     // A role that reads no vouchers is refused before anything is read. The city scope is then part of every
     // query, so a voucher of another city is not found, exactly as one that does not exist, at any block.
@@ -86,17 +86,14 @@ export const getVoucher = defineEndpoint({
     let row: Record<string, unknown> | undefined;
     let events: Record<string, unknown>[] = [];
     if (query.atBlock !== undefined) {
-      const voucher = (await replayVoucher(ctx, params.id, query.atBlock, scope)).vouchers.get(params.id);
-      if (voucher !== undefined) {
-        row = voucherFromState(voucher);
-        events = await voucherEvents(ctx, params.id, query.atBlock, scope);
-      }
+      row = await voucherAt(ctx, params.id, query.atBlock, scope);
+      if (row !== undefined) events = await voucherEvents(ctx, params.id, query.atBlock, scope);
     } else {
       // One round trip: the row, and its events as a JSON array in chain order (the same rows voucherEvents gives).
       row = (await ctx.db.query(
         `SELECT ${VOUCHER_COLUMNS},
                 (SELECT coalesce(json_agg(h), '[]'::json) FROM (${voucherEventsSql(false, scope !== undefined)}) h) AS history
-           FROM vouchers WHERE id = $1::numeric ${scope === undefined ? "" : "AND city::text = $2"}`,
+           FROM vouchers WHERE id = $1::numeric ${scope === undefined ? "" : "AND city = $2::int"}`,
         scope === undefined ? [params.id] : [params.id, String(scope)],
       ))[0];
       if (row !== undefined) events = (typeof row.history === "string" ? JSON.parse(row.history) : row.history) as Record<string, unknown>[];

@@ -4,7 +4,7 @@ import { ROLE } from "../../domain/roles.js";
 import { forbidden } from "../auth/access.js";
 import { addressInput, addressSchema, dateInput, timeSchema } from "../format.js";
 import { defineList } from "../list.js";
-import { createFilters } from "../records.js";
+import { createFilters, sql } from "../records.js";
 
 const READERS = new Set([ROLE.AUDITOR.toString(), ROLE.GOVERNOR.toString()]);
 
@@ -42,10 +42,10 @@ export const listAccessLog = defineList({
   async plan({ query }, ctx) {
     if (ctx.access.kind !== "all" || !ctx.access.roles.some((r) => READERS.has(r))) throw forbidden("only auditors and governors may read the access log");
     const filters = createFilters();
-    if (query.address !== undefined) filters.add("address = ?", query.address);
-    if (query.endpoint !== undefined) filters.add("endpoint = ?", query.endpoint);
-    if (query.from !== undefined) filters.add("at >= to_timestamp(?)", query.from);
-    if (query.to !== undefined) filters.add("at < to_timestamp(?)", query.to);
+    if (query.address !== undefined) filters.add(sql`address = ${query.address}`);
+    if (query.endpoint !== undefined) filters.add(sql`endpoint = ${query.endpoint}`);
+    if (query.from !== undefined) filters.add(sql`at >= to_timestamp(${query.from})`);
+    if (query.to !== undefined) filters.add(sql`at < to_timestamp(${query.to})`);
     return async (after, limit) => {
       const page = filters.page("id", after, ["bigint"], limit);
       return ctx.db.query(

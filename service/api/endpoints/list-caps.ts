@@ -3,7 +3,7 @@ import { z } from "zod";
 import { companyFilter, programmeFilter, v2Scope } from "../auth/access.js";
 import { amountSchema } from "../format.js";
 import { defineList } from "../list.js";
-import { createFilters } from "../records.js";
+import { createFilters, sql } from "../records.js";
 import { CAPS_CTE, percentSchema, percentSql } from "../reports-v2.js";
 import { companyInput, programmeInput, yearInput } from "./v2-inputs.js";
 import { companyIdentitySchema, identity, identityOf } from "../identities.js";
@@ -46,10 +46,10 @@ export const listCaps = defineList({
     const programmes = programmeFilter(scope, query.programme, "caps");
     const company = companyFilter(scope, query.company, "caps") ?? scope.entity;
     const filters = createFilters();
-    if (programmes !== undefined) filters.add("caps.programme = ANY(?::int[])", programmes);
-    if (company !== undefined) filters.add("caps.entity = ?", company);
-    if (query.year !== undefined) filters.add("caps.year IN (0, ?)", query.year);
-    if (query.minPercent !== undefined) filters.add("caps.used * 100 >= caps.cap * ?::numeric", query.minPercent);
+    if (programmes !== undefined) filters.add(sql`caps.programme = ANY(${programmes}::int[])`);
+    if (company !== undefined) filters.add(sql`caps.entity = ${company}`);
+    if (query.year !== undefined) filters.add(sql`caps.year IN (0, ${query.year})`);
+    if (query.minPercent !== undefined) filters.add(sql`caps.used * 100 >= caps.cap * ${query.minPercent}::numeric`);
     return async (after, limit) => {
       const page = filters.page("caps.programme, caps.entity, caps.year", after, ["bigint", "bigint", "bigint"], limit);
       return ctx.db.query(

@@ -1,7 +1,7 @@
 import { companyFilter, programmeFilter, v2Scope } from "../auth/access.js";
 import { dateInput } from "../format.js";
 import { defineList } from "../list.js";
-import { createFilters } from "../records.js";
+import { createFilters, sql } from "../records.js";
 import { CLAIM_COLUMNS, claimRecord, claimSchema } from "../records-v2.js";
 import { claimStatusInput, classInput, companyInput, programmeInput } from "./v2-inputs.js";
 
@@ -30,15 +30,15 @@ export const listClaims = defineList({
     if (scope.entity !== undefined) {
       if (query.company !== undefined) companyFilter(scope, query.company, "claims");
       if (query.supplier !== undefined) companyFilter(scope, query.supplier, "claims");
-      filters.add("(supplier_entity = ? OR beneficiary_entity = ?)", scope.entity, scope.entity);
+      filters.add(sql`(supplier_entity = ${scope.entity} OR beneficiary_entity = ${scope.entity})`);
     }
-    if (programmes !== undefined) filters.add("programme = ANY(?::int[])", programmes);
-    if (query.company !== undefined) filters.add("beneficiary_entity = ?", query.company);
-    if (query.supplier !== undefined) filters.add("supplier_entity = ?", query.supplier);
-    if (query.class !== undefined) filters.add("compute_class = ?", query.class);
-    if (query.status !== undefined) filters.add("status = ?", query.status);
-    if (query.from !== undefined) filters.add("submitted_at >= ?", query.from);
-    if (query.to !== undefined) filters.add("submitted_at < ?", query.to);
+    if (programmes !== undefined) filters.add(sql`programme = ANY(${programmes}::int[])`);
+    if (query.company !== undefined) filters.add(sql`beneficiary_entity = ${query.company}`);
+    if (query.supplier !== undefined) filters.add(sql`supplier_entity = ${query.supplier}`);
+    if (query.class !== undefined) filters.add(sql`compute_class = ${query.class}`);
+    if (query.status !== undefined) filters.add(sql`status = ${query.status}`);
+    if (query.from !== undefined) filters.add(sql`submitted_at >= ${query.from}`);
+    if (query.to !== undefined) filters.add(sql`submitted_at < ${query.to}`);
     return async (after, limit) => {
       const page = filters.page("claim_id", after, ["numeric"], limit);
       return ctx.db.query(`SELECT ${CLAIM_COLUMNS} FROM v2_claims ${page.where} ORDER BY claim_id LIMIT ${page.limit}`, page.params);

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 import { programmeFilter, v2Scope } from "../auth/access.js";
 import { defineList } from "../list.js";
-import { createFilters } from "../records.js";
+import { createFilters, sql } from "../records.js";
 import { COMPANY_COLUMNS, companyRecord, companySchema } from "../records-v2.js";
 import { classInput, programmeInput } from "./v2-inputs.js";
 
@@ -27,16 +27,13 @@ export const listCompanies = defineList({
     const scope = v2Scope(ctx.access, "companies");
     const programmes = programmeFilter(scope, query.programme, "companies");
     const filters = createFilters();
-    if (scope.entity !== undefined) filters.add("e.id = ?", scope.entity);
-    if (query.role === "beneficiary") filters.add("e.is_beneficiary");
-    if (query.role === "supplier") filters.add("e.is_supplier");
+    if (scope.entity !== undefined) filters.add(sql`e.id = ${scope.entity}`);
+    if (query.role === "beneficiary") filters.add(sql`e.is_beneficiary`);
+    if (query.role === "supplier") filters.add(sql`e.is_supplier`);
     if (programmes !== undefined) {
-      filters.add(
-        "(EXISTS (SELECT 1 FROM v2_vouchers v WHERE v.entity = e.id AND v.programme = ANY(?::int[])) OR EXISTS (SELECT 1 FROM v2_accreditations a WHERE a.supplier = e.id AND a.programme = ANY(?::int[])))",
-        programmes, programmes,
-      );
+      filters.add(sql`(EXISTS (SELECT 1 FROM v2_vouchers v WHERE v.entity = e.id AND v.programme = ANY(${programmes}::int[])) OR EXISTS (SELECT 1 FROM v2_accreditations a WHERE a.supplier = e.id AND a.programme = ANY(${programmes}::int[])))`);
     }
-    if (query.class !== undefined) filters.add("EXISTS (SELECT 1 FROM v2_accreditations a WHERE a.supplier = e.id AND ? = ANY(a.classes))", query.class);
+    if (query.class !== undefined) filters.add(sql`EXISTS (SELECT 1 FROM v2_accreditations a WHERE a.supplier = e.id AND ${query.class} = ANY(a.classes))`);
     return async (after, limit) => {
       const page = filters.page("e.id", after, ["bigint"], limit);
       return ctx.db.query(`SELECT ${COMPANY_COLUMNS} FROM v2_entities e ${page.where} ORDER BY e.id LIMIT ${page.limit}`, page.params);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { forbidden } from "../auth/access.js";
 import { addressInput, addressSchema, blockInput, provenance, provenanceShape, tokenIdInput } from "../format.js";
 import { defineList } from "../list.js";
-import { createFilters } from "../records.js";
+import { createFilters, sql } from "../records.js";
 import { eventFromRow } from "../../store/store.js";
 import { EVENT_COLUMNS } from "../replay.js";
 
@@ -39,12 +39,12 @@ export const listEvents = defineList({
     const access = ctx.access;
     if (access.kind === "dataCenter" || access.kind === "none") throw forbidden("only auditors, governors and issuers may read the event trail");
     const filters = createFilters();
-    if (access.kind === "city") filters.add("contract = 'ledger' AND args->>'city' = ?", String(access.city));
-    if (query.fromBlock !== undefined) filters.add("block_number >= ?", query.fromBlock);
-    if (query.toBlock !== undefined) filters.add("block_number <= ?", query.toBlock);
-    if (query.event !== undefined) filters.add("event_name = ?", query.event);
-    if (query.voucher !== undefined) filters.add("(args->>'id' = ? OR args->>'newId' = ?)", query.voucher, query.voucher);
-    if (query.address !== undefined) filters.add("EXISTS (SELECT 1 FROM jsonb_each_text(args) AS kv WHERE kv.value = ?)", query.address);
+    if (access.kind === "city") filters.add(sql`contract = 'ledger' AND city = ${access.city}::int`);
+    if (query.fromBlock !== undefined) filters.add(sql`block_number >= ${query.fromBlock}`);
+    if (query.toBlock !== undefined) filters.add(sql`block_number <= ${query.toBlock}`);
+    if (query.event !== undefined) filters.add(sql`event_name = ${query.event}`);
+    if (query.voucher !== undefined) filters.add(sql`(voucher_id = ${query.voucher}::numeric OR new_voucher_id = ${query.voucher}::numeric)`);
+    if (query.address !== undefined) filters.add(sql`EXISTS (SELECT 1 FROM jsonb_each_text(args) AS kv WHERE kv.value = ${query.address})`);
     return async (after, limit) => {
       const page = filters.page("block_number, log_index", after, ["bigint", "bigint"], limit);
       return ctx.db.query(

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { requireAll } from "../auth/access.js";
 import { addressInput, dateInput } from "../format.js";
 import { defineList } from "../list.js";
-import { createFilters } from "../records.js";
+import { createFilters, sql } from "../records.js";
 import { OPERATION_COLUMNS, OPERATION_STATUS, operationRecord, operationSchema } from "../records-governance.js";
 
 /**
@@ -29,11 +29,11 @@ export const listGovernanceOperations = defineList({
   async plan({ query }, ctx) {
     requireAll(ctx.access, "governance operations");
     const filters = createFilters();
-    if (query.status !== undefined) filters.add("o.status = ?", query.status);
-    if (query.caller !== undefined) filters.add("o.caller = ?", query.caller);
-    if (query.target !== undefined) filters.add("o.target = ?", query.target);
-    if (query.from !== undefined) filters.add("o.scheduled_at >= ?", query.from);
-    if (query.to !== undefined) filters.add("o.scheduled_at < ?", query.to);
+    if (query.status !== undefined) filters.add(sql`o.status = ${query.status}`);
+    if (query.caller !== undefined) filters.add(sql`o.caller = ${query.caller}`);
+    if (query.target !== undefined) filters.add(sql`o.target = ${query.target}`);
+    if (query.from !== undefined) filters.add(sql`o.scheduled_at >= ${query.from}`);
+    if (query.to !== undefined) filters.add(sql`o.scheduled_at < ${query.to}`);
     return async (after, limit) => {
       const page = filters.page("o.scheduled_block, o.scheduled_log_index", after, ["bigint", "bigint"], limit);
       return ctx.db.query(

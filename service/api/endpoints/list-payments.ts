@@ -1,7 +1,7 @@
 import { companyFilter, programmeFilter, v2Scope } from "../auth/access.js";
 import { dateInput } from "../format.js";
 import { defineList } from "../list.js";
-import { createFilters } from "../records.js";
+import { createFilters, sql } from "../records.js";
 import { PAYMENT_COLUMNS, paymentRecord, paymentSchema } from "../records-v2.js";
 import { companyInput, entryKindInput, programmeInput, yearInput } from "./v2-inputs.js";
 
@@ -27,12 +27,12 @@ export const listPayments = defineList({
     const programmes = programmeFilter(scope, query.programme, "payments");
     const payee = companyFilter(scope, query.payee, "payments") ?? scope.entity;
     const filters = createFilters();
-    if (programmes !== undefined) filters.add("p.programme = ANY(?::int[])", programmes);
-    if (payee !== undefined) filters.add("p.payee = ?", payee);
-    if (query.year !== undefined) filters.add("p.year = ?", query.year);
-    if (query.kind !== undefined) filters.add("p.kind = ?", query.kind);
-    if (query.from !== undefined) filters.add("p.recorded_at >= ?", query.from);
-    if (query.to !== undefined) filters.add("p.recorded_at < ?", query.to);
+    if (programmes !== undefined) filters.add(sql`p.programme = ANY(${programmes}::int[])`);
+    if (payee !== undefined) filters.add(sql`p.payee = ${payee}`);
+    if (query.year !== undefined) filters.add(sql`p.year = ${query.year}`);
+    if (query.kind !== undefined) filters.add(sql`p.kind = ${query.kind}`);
+    if (query.from !== undefined) filters.add(sql`p.recorded_at >= ${query.from}`);
+    if (query.to !== undefined) filters.add(sql`p.recorded_at < ${query.to}`);
     return async (after, limit) => {
       const page = filters.page("p.entry_id", after, ["numeric"], limit);
       return ctx.db.query(`SELECT ${PAYMENT_COLUMNS} FROM v2_payment_entries p ${page.where} ORDER BY p.entry_id LIMIT ${page.limit}`, page.params);

@@ -1,6 +1,6 @@
 import { programmeFilter, v2Scope } from "../auth/access.js";
 import { defineList } from "../list.js";
-import { createFilters } from "../records.js";
+import { createFilters, sql } from "../records.js";
 import { PROGRAMME_COLUMNS, programmeRecord, programmeSchema } from "../records-v2.js";
 import { classInput, companyInput } from "./v2-inputs.js";
 import { z } from "zod";
@@ -27,15 +27,12 @@ export const listProgrammes = defineList({
     const programmes = programmeFilter(scope, undefined, "programmes");
     const company = scope.entity ?? query.company;
     const filters = createFilters();
-    if (programmes !== undefined) filters.add("p.id = ANY(?::int[])", programmes);
-    if (query.region !== undefined) filters.add("p.region = ?", query.region);
+    if (programmes !== undefined) filters.add(sql`p.id = ANY(${programmes}::int[])`);
+    if (query.region !== undefined) filters.add(sql`p.region = ${query.region}`);
     if (company !== undefined) {
-      filters.add(
-        "(EXISTS (SELECT 1 FROM v2_vouchers v WHERE v.programme = p.id AND v.entity = ?) OR EXISTS (SELECT 1 FROM v2_accreditations a WHERE a.programme = p.id AND a.supplier = ?))",
-        company, company,
-      );
+      filters.add(sql`(EXISTS (SELECT 1 FROM v2_vouchers v WHERE v.programme = p.id AND v.entity = ${company}) OR EXISTS (SELECT 1 FROM v2_accreditations a WHERE a.programme = p.id AND a.supplier = ${company}))`);
     }
-    if (query.class !== undefined) filters.add("EXISTS (SELECT 1 FROM v2_ratios r WHERE r.programme = p.id AND r.compute_class = ?)", query.class);
+    if (query.class !== undefined) filters.add(sql`EXISTS (SELECT 1 FROM v2_ratios r WHERE r.programme = p.id AND r.compute_class = ${query.class})`);
     return async (after, limit) => {
       const page = filters.page("p.id", after, ["bigint"], limit);
       return ctx.db.query(`SELECT ${PROGRAMME_COLUMNS} FROM v2_programmes p ${page.where} ORDER BY p.id LIMIT ${page.limit}`, page.params);

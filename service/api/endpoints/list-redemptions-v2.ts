@@ -1,7 +1,7 @@
 import { companyFilter, programmeFilter, v2Scope } from "../auth/access.js";
 import { dateInput, tokenIdInput } from "../format.js";
 import { defineList } from "../list.js";
-import { createFilters } from "../records.js";
+import { createFilters, sql } from "../records.js";
 import { REDEMPTION_V2_COLUMNS, redemptionV2Record, redemptionV2Schema } from "../records-v2.js";
 import { classInput, companyInput, programmeInput } from "./v2-inputs.js";
 
@@ -33,15 +33,15 @@ export const listRedemptionsV2 = defineList({
     if (scope.entity !== undefined) {
       if (query.company !== undefined) companyFilter(scope, query.company, "redemptions");
       if (query.supplier !== undefined) companyFilter(scope, query.supplier, "redemptions");
-      filters.add("(supplier_entity = ? OR beneficiary_entity = ?)", scope.entity, scope.entity);
+      filters.add(sql`(supplier_entity = ${scope.entity} OR beneficiary_entity = ${scope.entity})`);
     }
-    if (programmes !== undefined) filters.add("programme = ANY(?::int[])", programmes);
-    if (query.company !== undefined) filters.add("beneficiary_entity = ?", query.company);
-    if (query.supplier !== undefined) filters.add("supplier_entity = ?", query.supplier);
-    if (query.class !== undefined) filters.add("compute_class = ?", query.class);
-    if (query.voucher !== undefined) filters.add("voucher_id = ?::numeric", query.voucher);
-    if (query.from !== undefined) filters.add("block_timestamp >= ?", query.from);
-    if (query.to !== undefined) filters.add("block_timestamp < ?", query.to);
+    if (programmes !== undefined) filters.add(sql`programme = ANY(${programmes}::int[])`);
+    if (query.company !== undefined) filters.add(sql`beneficiary_entity = ${query.company}`);
+    if (query.supplier !== undefined) filters.add(sql`supplier_entity = ${query.supplier}`);
+    if (query.class !== undefined) filters.add(sql`compute_class = ${query.class}`);
+    if (query.voucher !== undefined) filters.add(sql`voucher_id = ${query.voucher}::numeric`);
+    if (query.from !== undefined) filters.add(sql`block_timestamp >= ${query.from}`);
+    if (query.to !== undefined) filters.add(sql`block_timestamp < ${query.to}`);
     return async (after, limit) => {
       const page = filters.page("block_number, log_index", after, ["bigint", "bigint"], limit);
       return ctx.db.query(

@@ -1,7 +1,7 @@
 import { cityScope, forbidden } from "../auth/access.js";
 import { addressInput, cityInput, dateInput, tokenIdInput } from "../format.js";
 import { defineList } from "../list.js";
-import { createFilters, REDEMPTION_COLUMNS, redemptionRecord, redemptionSchema } from "../records.js";
+import { createFilters, sql, REDEMPTION_COLUMNS, redemptionRecord, redemptionSchema } from "../records.js";
 
 /** GET /v1/redemptions: redemptions in chain order, filtered (a data center sees its own only). */
 export const listRedemptions = defineList({
@@ -32,12 +32,12 @@ export const listRedemptions = defineList({
       throw forbidden("no role that reads redemptions");
     }
     const filters = createFilters();
-    if (city !== undefined) filters.add("city = ?", city);
-    if (dataCenter !== undefined) filters.add("data_center = ?", dataCenter);
-    if (query.holder !== undefined) filters.add("holder = ?", query.holder);
-    if (query.voucher !== undefined) filters.add("voucher_id = ?::numeric", query.voucher);
-    if (query.from !== undefined) filters.add("block_timestamp >= ?", query.from);
-    if (query.to !== undefined) filters.add("block_timestamp < ?", query.to);
+    if (city !== undefined) filters.add(sql`city = ${city}`);
+    if (dataCenter !== undefined) filters.add(sql`data_center = ${dataCenter}`);
+    if (query.holder !== undefined) filters.add(sql`holder = ${query.holder}`);
+    if (query.voucher !== undefined) filters.add(sql`voucher_id = ${query.voucher}::numeric`);
+    if (query.from !== undefined) filters.add(sql`block_timestamp >= ${query.from}`);
+    if (query.to !== undefined) filters.add(sql`block_timestamp < ${query.to}`);
     return async (after, limit) => {
       const page = filters.page("block_number, log_index", after, ["bigint", "bigint"], limit);
       return ctx.db.query(

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { requireAll } from "../auth/access.js";
 import { addressInput, dateInput } from "../format.js";
 import { defineList } from "../list.js";
-import { createFilters } from "../records.js";
+import { createFilters, sql } from "../records.js";
 import { SAFE_TRANSACTION_COLUMNS, safeTransactionRecord, safeTransactionSchema } from "../records-governance.js";
 
 /**
@@ -29,11 +29,11 @@ export const listSafeTransactions = defineList({
   async plan({ query }, ctx) {
     requireAll(ctx.access, "the Safe's transactions");
     const filters = createFilters();
-    if (query.signer !== undefined) filters.add("? = ANY(s.signers)", query.signer);
-    if (query.target !== undefined) filters.add("s.target = ?", query.target);
-    if (query.success !== undefined) filters.add("s.success = ?", query.success);
-    if (query.from !== undefined) filters.add("s.block_timestamp >= ?", query.from);
-    if (query.to !== undefined) filters.add("s.block_timestamp < ?", query.to);
+    if (query.signer !== undefined) filters.add(sql`${query.signer} = ANY(s.signers)`);
+    if (query.target !== undefined) filters.add(sql`s.target = ${query.target}`);
+    if (query.success !== undefined) filters.add(sql`s.success = ${query.success}`);
+    if (query.from !== undefined) filters.add(sql`s.block_timestamp >= ${query.from}`);
+    if (query.to !== undefined) filters.add(sql`s.block_timestamp < ${query.to}`);
     return async (after, limit) => {
       const page = filters.page("s.block_number, s.log_index", after, ["bigint", "bigint"], limit);
       return ctx.db.query(

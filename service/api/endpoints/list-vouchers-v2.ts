@@ -1,7 +1,7 @@
 import { companyFilter, programmeFilter, v2Scope } from "../auth/access.js";
 import { addressInput, dateInput } from "../format.js";
 import { defineList } from "../list.js";
-import { createFilters } from "../records.js";
+import { createFilters, sql } from "../records.js";
 import { VOUCHER_V2_COLUMNS, voucherV2Record, voucherV2Schema } from "../records-v2.js";
 import { companyInput, programmeInput, voucherStatusInput } from "./v2-inputs.js";
 
@@ -28,13 +28,13 @@ export const listVouchersV2 = defineList({
     const programmes = programmeFilter(scope, query.programme, "vouchers");
     const company = companyFilter(scope, query.company, "vouchers") ?? scope.entity;
     const filters = createFilters();
-    if (programmes !== undefined) filters.add("programme = ANY(?::int[])", programmes);
-    if (company !== undefined) filters.add("entity = ?", company);
-    if (query.holder !== undefined) filters.add("holder = ?", query.holder);
-    if (query.status !== undefined) filters.add("status = ?", query.status);
-    if (query.expiresBefore !== undefined) filters.add("expires_at < ?", query.expiresBefore);
-    if (query.from !== undefined) filters.add("issued_at >= ?", query.from);
-    if (query.to !== undefined) filters.add("issued_at < ?", query.to);
+    if (programmes !== undefined) filters.add(sql`programme = ANY(${programmes}::int[])`);
+    if (company !== undefined) filters.add(sql`entity = ${company}`);
+    if (query.holder !== undefined) filters.add(sql`holder = ${query.holder}`);
+    if (query.status !== undefined) filters.add(sql`status = ${query.status}`);
+    if (query.expiresBefore !== undefined) filters.add(sql`expires_at < ${query.expiresBefore}`);
+    if (query.from !== undefined) filters.add(sql`issued_at >= ${query.from}`);
+    if (query.to !== undefined) filters.add(sql`issued_at < ${query.to}`);
     return async (after, limit) => {
       const page = filters.page("id", after, ["numeric"], limit);
       return ctx.db.query(`SELECT ${VOUCHER_V2_COLUMNS} FROM v2_vouchers ${page.where} ORDER BY id LIMIT ${page.limit}`, page.params);

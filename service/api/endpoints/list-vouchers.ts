@@ -3,7 +3,7 @@ import { z } from "zod";
 import { cityScope } from "../auth/access.js";
 import { addressInput, cityInput, dateInput } from "../format.js";
 import { defineList } from "../list.js";
-import { createFilters, VOUCHER_COLUMNS, VOUCHER_STATUSES, voucherRecord, voucherSchema } from "../records.js";
+import { createFilters, sql, VOUCHER_COLUMNS, VOUCHER_STATUSES, voucherRecord, voucherSchema } from "../records.js";
 
 /** GET /v1/vouchers: vouchers in issue order (block, then id), filtered. */
 export const listVouchers = defineList({
@@ -26,13 +26,13 @@ export const listVouchers = defineList({
   async plan({ query }, ctx) {
     const city = cityScope(ctx.access, query.city, "vouchers");
     const filters = createFilters();
-    if (city !== undefined) filters.add("city = ?", city);
-    if (query.holder !== undefined) filters.add("holder = ?", query.holder);
-    if (query.status !== undefined) filters.add("status = ?", query.status);
-    if (query.issuedFrom !== undefined) filters.add("issued_at >= ?", query.issuedFrom);
-    if (query.issuedTo !== undefined) filters.add("issued_at < ?", query.issuedTo);
-    if (query.expiresFrom !== undefined) filters.add("expires_at >= ?", query.expiresFrom);
-    if (query.expiresTo !== undefined) filters.add("expires_at < ?", query.expiresTo);
+    if (city !== undefined) filters.add(sql`city = ${city}`);
+    if (query.holder !== undefined) filters.add(sql`holder = ${query.holder}`);
+    if (query.status !== undefined) filters.add(sql`status = ${query.status}`);
+    if (query.issuedFrom !== undefined) filters.add(sql`issued_at >= ${query.issuedFrom}`);
+    if (query.issuedTo !== undefined) filters.add(sql`issued_at < ${query.issuedTo}`);
+    if (query.expiresFrom !== undefined) filters.add(sql`expires_at >= ${query.expiresFrom}`);
+    if (query.expiresTo !== undefined) filters.add(sql`expires_at < ${query.expiresTo}`);
     return async (after, limit) => {
       const page = filters.page("issued_block, id", after, ["bigint", "numeric"], limit);
       return ctx.db.query(

@@ -30,7 +30,7 @@ const statusSchema = z
     historicalCalls: z.boolean().meta({
       description:
         "Whether the node reads past state (eth_call at a block; FISCO BCOS does not): without it, verify reads the " +
-        "contract at the head, checked not to have moved, and time travel (atBlock) answers from the event log only",
+        "contract at the head, checked not to have moved, against the mirror's history (time travel, atBlock, answers from it)",
     }),
     fees: z.enum(["eip1559", "legacy"]).meta({ description: "How the relay prices gas: legacy gasPrice where the node has no eth_feeHistory" }),
   })

@@ -449,6 +449,25 @@ describe("audit API", function () {
       expect(ahead.json.code).to.equal("BLOCK_NOT_INDEXED");
     });
 
+    it("refuses a block below the history a migrated mirror keeps (BLOCK_NOT_KEPT), and answers from its first block on", async function () {
+      const { f, token } = api();
+      const db = f.mirror.store.db;
+      const from = t.deploymentBlock + 5;
+      // As a mirror older than the history looks: it starts at the checkpoint the migration found.
+      await db.query("UPDATE sync_checkpoint SET history_from = $1", [from]);
+      try {
+        for (const path of [`/v1/cities/${SHANGHAI}`, "/v1/vouchers/1"]) {
+          const below = await f.client.get(`${path}?atBlock=${from - 1}`, token);
+          expect(below.status, path).to.equal(400);
+          expect(below.json).to.include({ code: "BLOCK_NOT_KEPT" });
+          expect(below.json.detail).to.equal(`block ${from - 1} is below block ${from}, where the mirror's history starts`);
+          expect((await f.client.get(`${path}?atBlock=${from}`, token)).status, path).to.be.oneOf([200, 404]);
+        }
+      } finally {
+        await db.query("UPDATE sync_checkpoint SET history_from = deployment_block - 1");
+      }
+    });
+
     it("answers bad input and unknown routes with problem details that name the failing fields and leak no stack", async function () {
       const { f, token } = api();
       const bad = await f.client.get("/v1/vouchers?limit=5000&city=abc&holder=0x12", token);

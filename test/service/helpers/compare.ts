@@ -14,6 +14,8 @@ const CONTENT: [table: string, order: string][] = [
   ["accreditation_history", "block_number, log_index"],
   ["issuers", "issuer"],
   ["role_members", "role_id, account"],
+  // Every version of every derived row, with its block range (what rollbacks and atBlock read).
+  ["derived_versions", "table_name, key::text, valid_from"],
 ];
 
 /** The mirror's content as text, table by table (and its checkpoint), to compare two mirrors. */

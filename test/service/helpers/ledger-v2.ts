@@ -178,6 +178,8 @@ const V2_CONTENT: [table: string, order: string][] = [
   ["v2_operations", "operation_id, nonce"],
   ["v2_safe_transactions", "block_number, log_index"],
   ["v2_acts", "block_number, log_index"],
+  // Every version of every derived row, with its block range (what rollbacks and atBlock read).
+  ["derived_versions", "table_name, key::text, valid_from"],
 ];
 
 /** The v2 mirror's content as text, table by table, to compare two mirrors. */

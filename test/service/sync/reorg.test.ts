@@ -80,6 +80,47 @@ for (const kind of ["hardhat", "anvil"] as NodeKind[]) {
         expect(actual).to.deep.equal(expected);
       });
 
+      it(`rolls back only the window of a long history, leaving the finalized rows untouched, and ends equal to a fresh sync (${backend})`, async function () {
+        const t = await deployTestLedger(node.url);
+        await runWorkload(t, 40, 15);
+        const fork = await t.provider.getBlockNumber();
+        const revert = await snapshot(t);
+        await grow(t, 4, 16);
+        const env = await mirrorEnv(node.url, t, await fresh(backend), { FINALITY_DEPTH: "6" });
+        // Each row's xmin (the transaction that wrote it): a row deleted and written again gets a new one.
+        const written = (db: Queryable) =>
+          db.query<{ id: string; updated: string; xmin: string }>(
+            "SELECT id::text AS id, updated_block::text AS updated, xmin::text AS xmin FROM vouchers ORDER BY id",
+          );
+        // The finalized history: versions closed at or below the fork, with the transaction that wrote them.
+        const closed = async (db: Queryable) =>
+          (await db.query<{ v: string }>(
+            `SELECT concat_ws(' ', table_name, key::text, valid_from, valid_until, xmin::text) AS v FROM derived_versions
+              WHERE valid_until <= $1 ORDER BY 1`,
+            [fork],
+          )).map((r) => r.v);
+        const before = await syncAndRead(env, async (m) => ({ rows: await written(m.store.db), closed: await closed(m.store.db) }));
+        expect(fork - t.deploymentBlock, "a long history below the window").to.be.greaterThan(30);
+
+        await revert();
+        await grow(t, 6, 17);
+        const { actual, rows, history } = await syncAndRead(env, async (m) => {
+          await expectMirrorEqualsChain(m.store.db, t, node.url);
+          expect((await reorged(m.store.db)).lowest).to.equal(fork + 1);
+          return { actual: await dump(m.store.db), rows: await written(m.store.db), history: await closed(m.store.db) };
+        });
+        // The vouchers that changed neither above the fork on the old chain nor on the new one: the same rows,
+        // never rewritten (a rebuild from the log writes every row again).
+        const after = new Map(rows.map((r) => [r.id, r]));
+        const untouched = before.rows.filter((r) => Number(r.updated) <= fork && after.get(r.id)?.updated === r.updated);
+        expect(untouched.length, "most vouchers were last changed below the fork").to.be.greaterThan(before.rows.length / 2);
+        for (const r of untouched) expect(after.get(r.id)!.xmin, `voucher ${r.id}`).to.equal(r.xmin);
+        expect(before.closed.length).to.be.greaterThan(0);
+        expect(history, "the finalized history is not rewritten").to.deep.equal(before.closed);
+        const expected = await syncAndRead(await mirrorEnv(node.url, t, await fresh(backend)), (m) => dump(m.store.db));
+        expect(actual).to.deep.equal(expected);
+      });
+
       it(`stops with a clear error and changes nothing when a reorg is deeper than the window (${backend})`, async function () {
         const t = await deployTestLedger(node.url);
         const revert = await snapshot(t);
