@@ -32,7 +32,9 @@ export const API_MIGRATIONS: readonly Migration[] = [
     version: 102,
     name: "the event trail's lookups by the raw log's columns",
     // The API reads the events' voucher and city columns now (the mirror's migration 11 indexes them).
-    statements: ["DROP INDEX IF EXISTS api_events_voucher", "DROP INDEX IF EXISTS api_events_new_voucher", "DROP INDEX IF EXISTS api_events_city"],
+    statements: [
+      "DROP INDEX IF EXISTS api_events_voucher", "DROP INDEX IF EXISTS api_events_new_voucher", "DROP INDEX IF EXISTS api_events_city",
+    ],
   },
 ];
 

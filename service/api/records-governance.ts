@@ -232,12 +232,13 @@ export function authorisationSql(blockHash: string, logIndex: string): string {
 }
 
 /**
- * SQL: the authorisation of the event named `events` (one of them) in block `block` whose argument `arg` is `value`
- * (a record that keeps its block but not its log's position).
+ * SQL: the authorisation of the event named `events` (one of them) in block `block` whose raw-log column `column`
+ * (`claim_id`, `entry_id`: the mirror's migration 12) is `value` (a record that keeps its block but not its log's
+ * position).
  */
-export function authorisationOfEvent(events: readonly string[], block: string, arg: string, value: string): string {
+export function authorisationOfEvent(events: readonly string[], block: string, column: "claim_id" | "entry_id", value: string): string {
   return `(SELECT ${authorisationSql("e.block_hash", "e.log_index")} FROM events e
-     WHERE e.block_number = ${block} AND e.event_name IN (${events.map((n) => `'${n}'`).join(", ")}) AND e.args->>'${arg}' = ${value}
+     WHERE e.block_number = ${block} AND e.event_name IN (${events.map((n) => `'${n}'`).join(", ")}) AND e.${column} = ${value}
      ORDER BY e.log_index LIMIT 1)`;
 }
 

@@ -306,7 +306,7 @@ export const CLAIM_COLUMNS = `claim_id::text, voucher_id::text, programme, holde
   attestation_digest, amount::text, amount_paid::text, status, review_until::text, decided_by, decided_at::text, by_rule,
   decision_reason, clawed_back::text, submitted_at::text, submitted_block::text, submitted_tx, ${invoiceColumns("v2_claims")},
   CASE WHEN decided_block IS NULL THEN NULL
-    ELSE ${authorisationOfEvent(["ClaimApproved", "ClaimRejected"], "decided_block", "claimId", "claim_id::text")} END AS decision_authorisation`;
+    ELSE ${authorisationOfEvent(["ClaimApproved", "ClaimRejected"], "v2_claims.decided_block", "claim_id", "v2_claims.claim_id")} END AS decision_authorisation`;
 
 export function claimRecord(row: Row, ctx: RequestContext): z.input<typeof claimSchema> {
   const f = ctx.format;
@@ -355,7 +355,7 @@ export const PAYMENT_COLUMNS = `p.entry_id::text, p.kind, p.programme, p.payee, 
   (SELECT coalesce(json_agg(json_build_object('reason', c.reason, 'by', c.actor, 'at', c.block_timestamp, 'blockNumber', c.block_number,
      'authorisation', ${authorisationSql("c.block_hash", "c.log_index")}) ORDER BY c.block_number, c.log_index), '[]')
      FROM v2_corrections c WHERE c.entry_id = p.entry_id) AS corrections,
-  ${authorisationOfEvent(["PaymentRecorded", "RepaymentRecorded"], "p.block_number", "entryId", "p.entry_id::text")} AS authorisation`;
+  ${authorisationOfEvent(["PaymentRecorded", "RepaymentRecorded"], "p.block_number", "entry_id", "p.entry_id")} AS authorisation`;
 
 export function paymentRecord(row: Row, ctx: RequestContext): z.input<typeof paymentSchema> {
   const f = ctx.format;

@@ -202,6 +202,22 @@ CREATE TABLE role_members (
       "CREATE INDEX events_by_city ON events (city, block_number, log_index) WHERE city IS NOT NULL",
     ]),
   },
+  {
+    version: 12,
+    name: "the raw log's claim and payment-entry columns",
+    // Ledger v2's claim (`claimId`) and the payment ledger's entry (`entryId`), written by the store with each event
+    // like migration 11's columns, for the reports' and the authorisations' lookups.
+    statements: ["events", "reorged_events"].flatMap((table) => [
+      `ALTER TABLE ${table} ADD COLUMN claim_id numeric, ADD COLUMN entry_id numeric`,
+      `UPDATE ${table} SET
+         claim_id = CASE WHEN contract = 'ledger' AND args->>'claimId' ~ '^[0-9]{1,78}$' THEN (args->>'claimId')::numeric END,
+         entry_id = CASE WHEN contract = 'payments' AND args->>'entryId' ~ '^[0-9]{1,78}$' THEN (args->>'entryId')::numeric END
+       WHERE contract IN ('ledger', 'payments')`,
+    ]).concat([
+      "CREATE INDEX events_by_claim ON events (claim_id, block_number, log_index) WHERE claim_id IS NOT NULL",
+      "CREATE INDEX events_by_entry ON events (entry_id, block_number, log_index) WHERE entry_id IS NOT NULL",
+    ]),
+  },
 ];
 
 /** A numbered schema change: SQL text (statements separated by ";" at line ends) or a list of statements. */

@@ -53,21 +53,28 @@ const EVENT_COLUMNS: Column[] = [
   ["block_timestamp", "bigint"], ["transaction_hash", "text"], ["transaction_index", "int"], ["address", "text"],
   ["contract", "text"], ["event_name", "text"], ["args", "jsonb"], ["topics", "jsonb"], ["data", "text"],
   ["voucher_id", "numeric"], ["new_voucher_id", "numeric"], ["city", "int"], ["amount", "numeric"],
+  ["claim_id", "numeric"], ["entry_id", "numeric"],
 ];
 
 const DECIMAL = /^[0-9]{1,78}$/;
 /**
- * The columns of a ledger event the API filters and sums on (migration 11): its voucher, the voucher re-issued to,
- * its city and its amount (an issue's face value), null where the event has none.
+ * The columns of an event the API filters and sums on (migrations 11 and 12): a ledger event's voucher, the voucher
+ * re-issued to, its city, its amount (an issue's face value) and its claim (ledger v2), and a payment ledger event's
+ * entry; null where the event has none.
  */
-export function eventColumns(e: StoredEvent): { voucher_id: string | null; new_voucher_id: string | null; city: number | null; amount: string | null } {
-  const decimal = (value: unknown) => (e.contract === "ledger" && typeof value === "string" && DECIMAL.test(value) ? value : null);
+export function eventColumns(e: StoredEvent): {
+  voucher_id: string | null; new_voucher_id: string | null; city: number | null; amount: string | null; claim_id: string | null; entry_id: string | null;
+} {
+  const of = (contract: string, value: unknown) => (e.contract === contract && typeof value === "string" && DECIMAL.test(value) ? value : null);
+  const decimal = (value: unknown) => of("ledger", value);
   const city = decimal(e.args.city);
   return {
     voucher_id: decimal(e.args.id),
     new_voucher_id: decimal(e.args.newId),
     city: city !== null && city.length <= 9 ? Number(city) : null,
     amount: decimal(e.args.faceValue ?? e.args.amount),
+    claim_id: decimal(e.args.claimId),
+    entry_id: of("payments", e.args.entryId),
   };
 }
 const BLOCK_COLUMNS: Column[] = [["number", "bigint"], ["hash", "text"], ["parent_hash", "text"], ["timestamp", "bigint"]];

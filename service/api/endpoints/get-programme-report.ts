@@ -97,16 +97,16 @@ export const getProgrammeReport = defineEndpoint({
        c AS (
          SELECT p.label, p.year, coalesce(y.budget, 0) AS budget,
                 (SELECT coalesce(sum(v.face_value), 0) FROM v2_vouchers v WHERE v.programme = $1 AND v.year = p.year AND v.issued_at < p.end_at)
-              - (SELECT coalesce(sum((e.args->>'amount')::numeric), 0) FROM events e JOIN v2_vouchers v ON v.id::text = e.args->>'id'
+              - (SELECT coalesce(sum(e.amount), 0) FROM events e JOIN v2_vouchers v ON v.id = e.voucher_id
                   WHERE e.contract = 'ledger' AND e.event_name IN ('VoucherRevoked', 'VoucherExpired') AND v.programme = $1
                     AND v.year = p.year AND e.block_timestamp < p.end_at)
               - (SELECT coalesce(sum(k.amount), 0) FROM v2_clawbacks k WHERE k.programme = $1 AND k.year = p.year AND k.block_timestamp < p.end_at)
-              - (SELECT coalesce(sum((e.args->>'amount')::numeric), 0) FROM events e
-                   JOIN v2_claims cl ON cl.claim_id::text = e.args->>'claimId' JOIN v2_vouchers v ON v.id = cl.voucher_id
+              - (SELECT coalesce(sum(e.amount), 0) FROM events e
+                   JOIN v2_claims cl ON cl.claim_id = e.claim_id JOIN v2_vouchers v ON v.id = cl.voucher_id
                   WHERE e.contract = 'ledger' AND e.event_name = 'ClaimRejected' AND cl.programme = $1 AND v.year = p.year
                     AND e.block_timestamp < p.end_at
                     AND EXISTS (SELECT 1 FROM events x WHERE x.contract = 'ledger' AND x.event_name IN ('VoucherRevoked', 'VoucherExpired')
-                                  AND x.args->>'id' = v.id::text AND (x.block_number, x.log_index) < (e.block_number, e.log_index))) AS committed
+                                  AND x.voucher_id = v.id AND (x.block_number, x.log_index) < (e.block_number, e.log_index))) AS committed
            FROM p LEFT JOIN v2_periods y ON y.programme = $1 AND y.year = p.year
        )
        SELECT cp.block AS as_of, p.label, c.budget::text, c.committed::text, ${percentSql("c.committed", "c.budget")} AS use_percent,

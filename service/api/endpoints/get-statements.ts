@@ -66,7 +66,7 @@ function linesSql(role: Role): string {
          FROM v2_redemptions r WHERE r.supplier_entity = $1`
     : `SELECT 'claim', c.programme, e.block_timestamp, c.amount, e.block_number, e.log_index, e.transaction_hash,
               c.voucher_id::text, c.claim_id::text, c.invoice_key, NULL::text
-         FROM v2_claims c JOIN events e ON e.contract = 'ledger' AND e.event_name = 'ClaimApproved' AND e.args->>'claimId' = c.claim_id::text
+         FROM v2_claims c JOIN events e ON e.contract = 'ledger' AND e.event_name = 'ClaimApproved' AND e.claim_id = c.claim_id
         WHERE c.beneficiary_entity = $1 AND c.status = 'Approved'`;
   return `${earned}
   UNION ALL
