@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       { name: "overview's aggregates (30 days)", url: () => `${server.api}/v1/aggregates?interval=day`, samples: [] },
     ];
     for (const kind of office) {
-      for (let run = 0; run < runs; run++) kind.samples.push(await fixedRate(kind.url, server.token, OFFICE_RATE, quick ? 600 : 1200));
+      for (let run = 0; run < runs; run++) kind.samples.push(await fixedRate(kind.url, server.token, OFFICE_RATE, quick ? 600 : 1200, 5_000));
     }
 
     const bare = results["bare Express handler"]!;

@@ -22,14 +22,31 @@ export const medianByRate = (samples: Sample[]): Sample => [...samples].sort((a,
 /** The run of median p99 latency. */
 export const medianByP99 = (samples: Sample[]): Sample => [...samples].sort((a, b) => a.p99 - b.p99)[Math.floor(samples.length / 2)]!;
 
-function once(agent: http.Agent, url: string, token: string | undefined): Promise<{ ms: number; ok: boolean }> {
+/**
+ * One GET; with `timeoutMs`, a request not answered by then is abandoned and counts as failed, with the time it
+ * waited as its latency (so that an overloaded server cannot stretch a run without bound, and shows in the p99).
+ */
+function once(agent: http.Agent, url: string, token: string | undefined, timeoutMs?: number): Promise<{ ms: number; ok: boolean }> {
   const start = process.hrtime.bigint();
   return new Promise((resolve) => {
+    let settled = false;
+    const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, ok });
+    };
     const req = http.get(url, { agent, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
       res.resume();
-      res.on("end", () => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, ok: res.statusCode === 200 }));
+      res.on("end", () => done(res.statusCode === 200));
     });
-    req.on("error", () => resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, ok: false }));
+    req.on("error", () => done(false));
+    if (timeoutMs !== undefined) {
+      const timer = setTimeout(() => {
+        done(false);
+        req.destroy();
+      }, timeoutMs);
+      req.on("close", () => clearTimeout(timer));
+    }
   });
 }
 
@@ -69,8 +86,11 @@ export async function closedLoop(
   return summary(latencies, errors, started);
 }
 
-/** Open loop: `total` requests started at a fixed rate whatever the answers (so queueing shows in the latency). */
-export async function fixedRate(urls: () => string, token: string, rate: number, total: number): Promise<Sample> {
+/**
+ * Open loop: `total` requests started at a fixed rate whatever the answers (so queueing shows in the latency); a
+ * request unanswered after `timeoutMs` (default 10 s) is abandoned and counted as an error at that latency.
+ */
+export async function fixedRate(urls: () => string, token: string, rate: number, total: number, timeoutMs = 10_000): Promise<Sample> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const latencies: number[] = [];
   let errors = 0;
@@ -80,7 +100,7 @@ export async function fixedRate(urls: () => string, token: string, rate: number,
     const due = Number(started) / 1e6 + (i * 1000) / rate;
     const wait = due - Number(process.hrtime.bigint()) / 1e6;
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(once(agent, urls(), token).then((r) => {
+    inflight.push(once(agent, urls(), token, timeoutMs).then((r) => {
       latencies.push(r.ms);
       if (!r.ok) errors++;
     }));
