@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -10,6 +9,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 
 import { ROOT } from "../helpers/node.js";
 import { interrupt, killAll, startStack, type StartedStack as Started, tokenOf } from "../../scripts/helpers/stack.js";
+import { accessibilityProblems as axeProblems } from "./axe.js";
 import { type Language, shown, shownTime } from "./shown.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -76,16 +76,7 @@ describe("Dashboard on ledger v2 (browser)", function () {
     await mkdir(join(ROOT, "service", "dashboard", "screenshots"), { recursive: true });
     await page.screenshot({ path: join(ROOT, "service", "dashboard", "screenshots", `${name}.png`), type: "png" });
   };
-  let axeSource: string | undefined;
-  const accessibilityProblems = async (): Promise<string[]> => {
-    axeSource ??= await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-    if (!(await page.evaluate(() => "axe" in globalThis))) await page.evaluate(axeSource);
-    const violations: { id: string; impact: string; help: string; targets: string[] }[] = await page.evaluate(async () => {
-      const result = await (globalThis as any).axe.run((globalThis as any).document, { resultTypes: ["violations"] });
-      return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n: any) => n.target.join(" ")) }));
-    });
-    return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(", ")}`);
-  };
+  const accessibilityProblems = () => axeProblems(page);
 
   before(async function () {
     if (!existsSync(CHROMIUM)) {

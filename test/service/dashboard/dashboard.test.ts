@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -14,6 +13,7 @@ import { deploymentPath, readDeployment } from "../../../service/domain/deployme
 import { startStack, type StartedStack } from "../../scripts/helpers/stack.js";
 import { ROOT } from "../helpers/node.js";
 import { runToEnd } from "../helpers/process.js";
+import { accessibilityProblems as axeProblems } from "./axe.js";
 import { type Language, shown, shownTime } from "./shown.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -412,17 +412,7 @@ describe("Dashboard (browser)", function () {
     await page.locator("header button.language").click();
     await page.waitForFunction((l) => (globalThis as any).document.documentElement.lang === l, language);
   };
-  let axeSource: string | undefined;
-  /** axe-core's serious and critical violations on the page as it is now. */
-  const accessibilityProblems = async (): Promise<string[]> => {
-    axeSource ??= await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-    if (!(await page.evaluate(() => "axe" in globalThis))) await page.evaluate(axeSource);
-    const violations: { id: string; impact: string; help: string; targets: string[] }[] = await page.evaluate(async () => {
-      const result = await (globalThis as any).axe.run((globalThis as any).document, { resultTypes: ["violations"] });
-      return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n: any) => n.target.join(" ")) }));
-    });
-    return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(", ")}`);
-  };
+  const accessibilityProblems = () => axeProblems(page);
 
   it("shows events readably: references as text, amounts in ¥, dates, links to the voucher", async function () {
     await open("/events?event=VoucherIssued");
