@@ -12,24 +12,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, relative } from "node:path";
+import { createInterface } from "node:readline";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const ANVIL = join(ROOT, "node_modules", ".bin", "anvil");
 const HARDHAT = join(ROOT, "node_modules", ".bin", "hardhat");
 const GENESIS = Date.parse("2023-08-01T00:00:00+08:00") / 1000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -44,25 +33,50 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** anvil's words once it listens (it has no machine-readable form): "Listening on 127.0.0.1:N". */
+const LISTENING = /^Listening on (127\.0\.0\.1:\d+)$/;
+
+/**
+ * Starts anvil on port 0 (it binds a port the system picks and prints it), reads the port from its output, and waits
+ * until it answers. Its later output (a line per call) is read and dropped, so that a full pipe never stalls it.
+ */
 async function startAnvil(hardfork: string): Promise<{ url: string; child: ChildProcess }> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const child = spawn(
-      ANVIL,
-      ["--port", String(port), "--host", "127.0.0.1", "--silent", "--hardfork", hardfork, "--accounts", "20", "--base-fee", "0",
-        "--code-size-limit", "24576", "--timestamp", String(GENESIS)],
-      { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
-    );
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 30_000;
-    while (child.exitCode === null && Date.now() < deadline) {
-      if (await answers(url)) return { url, child };
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  const child = spawn(
+    ANVIL,
+    ["--port", "0", "--host", "127.0.0.1", "--hardfork", hardfork, "--accounts", "20", "--base-fee", "0",
+      "--code-size-limit", "24576", "--timestamp", String(GENESIS)],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const stdout = child.stdout;
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("anvil did not say where it listens within 60 s")), 60_000);
+    const reader = createInterface({ input: stdout });
+    reader.on("line", (line) => {
+      const match = LISTENING.exec(line.trim());
+      if (match === null) return;
+      clearTimeout(timer);
+      reader.close();
+      stdout.resume();
+      resolve(match[1]!);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`anvil exited with ${code} before it listened`));
+    });
+  }).catch((error: unknown) => {
     child.kill("SIGKILL");
-    // The port was taken between freePort and anvil's bind: try another.
-    if (attempt === 3) throw new Error(`anvil did not start on ${url}`);
+    throw error;
+  });
+  const url = `http://${address}`;
+  const deadline = Date.now() + 30_000;
+  while (!(await answers(url))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`anvil did not answer on ${url}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  return { url, child };
 }
 
 async function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
