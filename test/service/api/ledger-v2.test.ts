@@ -7,6 +7,7 @@ import { deployTestLedgerV2, mirrorEnvV2, runV2Workload, type TestLedgerV2 } fro
 import { backends, newDatabase } from "../helpers/mirror.js";
 import { type LocalNode, startNode } from "../helpers/node.js";
 import { API_TEST_ENV, type ApiFixture, login, startApiFixtureOn, tokenFor } from "./helpers.js";
+import { shouldBehaveLikeAKeysetList } from "./list.behavior.js";
 
 const cny = (fen: bigint) => `${fen / 100n}.${(fen % 100n).toString().padStart(2, "0")}`;
 type Item = Record<string, unknown>;
@@ -183,6 +184,10 @@ describe("audit API: ledger v2's lists", function () {
         expect(ops.map((o) => [o.contract, o.function, o.status, o.scheduledBy])).to.deep.equal([["payments", "correctEntry", "Executed", delayed]]);
         expect((ops[0]!.events as Item[]).map((e) => e.event)).to.deep.equal(["EntryCorrected"]);
       });
+
+      for (const path of ["/v2/programmes", "/v2/companies", "/v2/vouchers", "/v2/redemptions", "/v2/claims", "/v2/payments"]) {
+        shouldBehaveLikeAKeysetList(() => ({ client: fx.client, token: governor }), path, path === "/v2/vouchers" ? "/v2/redemptions" : "/v2/vouchers");
+      }
 
       it("exports a list as CSV, one row per item", async function () {
         const json = (await fx.client.get("/v2/claims?limit=1000", governor)).json.items as Item[];
