@@ -8,6 +8,7 @@ import { grow, snapshot } from "../helpers/fork.js";
 import { deployTestLedger, runWorkload, type TestLedger } from "../helpers/ledger.js";
 import { backends, mirrorEnv, syncAndRead, testDatabases, withMirror } from "../helpers/mirror.js";
 import { type LocalNode, type NodeKind, rpcCall, startNode } from "../helpers/node.js";
+import { shouldFollowForksLikeAFreshSync } from "./reorg.behavior.js";
 
 /** What a step throws (undefined when it succeeds). */
 const stepError = (m: Mirror) => m.syncer!.step().then(() => undefined, (e: unknown) => e);
@@ -48,38 +49,19 @@ for (const kind of ["hardhat", "anvil"] as NodeKind[]) {
       await node?.stop();
     });
 
+    shouldFollowForksLikeAFreshSync(async () => {
+      const t = await deployTestLedger(node.url);
+      return {
+        fresh,
+        env: (db) => mirrorEnv(node.url, t, db, { FINALITY_DEPTH: "64" }),
+        snapshot: () => snapshot(t),
+        work: (size, seed) => runWorkload(t, size === "large" ? 12 : 6, seed),
+        dump,
+        expectEqualsChain: (db) => expectMirrorEqualsChain(db, t, node.url),
+      };
+    });
+
     for (const backend of backends()) {
-      it(`replaces blocks the ${backend} mirror has read (longer and shorter forks) and ends equal to a fresh sync`, async function () {
-        const t = await deployTestLedger(node.url);
-        await runWorkload(t, 12, 10);
-        const db = await fresh(backend);
-        const env = await mirrorEnv(node.url, t, db, { FINALITY_DEPTH: "64" });
-
-        let revert = await snapshot(t);
-        await runWorkload(t, 10, 11);
-        await syncAndRead(env, (m) => expectMirrorEqualsChain(m.store.db, t, node.url));
-
-        // A longer fork: other events, more blocks.
-        await revert();
-        await runWorkload(t, 14, 12);
-        await syncAndRead(env, (m) => expectMirrorEqualsChain(m.store.db, t, node.url));
-
-        // A shorter fork: the head falls below the mirror's checkpoint.
-        revert = await snapshot(t);
-        await runWorkload(t, 8, 13);
-        await syncAndRead(env, (m) => expectMirrorEqualsChain(m.store.db, t, node.url));
-        await revert();
-        await runWorkload(t, 2, 14);
-        const { actual, reorged } = await syncAndRead(env, async (m) => {
-          await expectMirrorEqualsChain(m.store.db, t, node.url);
-          const rows = await m.store.db.query<{ n: string }>("SELECT count(*)::text AS n FROM reorged_events");
-          return { actual: await dump(m.store.db), reorged: Number(rows[0]!.n) };
-        });
-        expect(reorged, "events of replaced blocks are kept aside").to.be.greaterThan(0);
-        const expected = await syncAndRead(await mirrorEnv(node.url, t, await fresh(backend)), (m) => dump(m.store.db));
-        expect(actual).to.deep.equal(expected);
-      });
-
       it(`rolls back only the window of a long history, leaving the finalized rows untouched, and ends equal to a fresh sync (${backend})`, async function () {
         const t = await deployTestLedger(node.url);
         await runWorkload(t, 40, 15);
