@@ -1,7 +1,7 @@
 import { open, readFile, unlink, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, types } from "@electric-sql/pglite";
 import pg from "pg";
 
 import { classifyDatabaseError, DatabaseConnectionError } from "../internal/errors.js";
@@ -86,13 +86,19 @@ async function lockDataDir(dataDir: string, options: OpenOptions): Promise<() =>
   }
 }
 
+/**
+ * PGlite answers int8 as a JavaScript number (rounded above 2^53), node-postgres as text: PGlite is told to answer it
+ * as text too, so that a row has the same types on both backends (those of the typed schema, `store/schema.ts`).
+ */
+const PGLITE_PARSERS = { [types.INT8]: (value: string) => value };
+
 async function openPglite(dataDir: string, options: OpenOptions): Promise<Database> {
   await mkdir(dataDir, { recursive: true });
   // PGlite is one process's database: even a reader needs the folder to itself.
   const unlock = await lockDataDir(dataDir, options);
   let db: PGlite;
   try {
-    db = await PGlite.create(join(dataDir, "pgdata"));
+    db = await PGlite.create(join(dataDir, "pgdata"), { parsers: PGLITE_PARSERS });
   } catch (error) {
     await unlock();
     throw classifyDatabaseError(error);

@@ -1,9 +1,11 @@
 import { isHexString } from "ethers";
+import { sql } from "kysely";
 
 import { canonicalCreditCode, canonicalInvoiceNumber, creditCodeHash, documentCommitment, IdentityError, invoiceNumberHash } from "../domain/identity.js";
 import { invoiceKey } from "../domain/ledger-v2.js";
 import type { Database, Queryable } from "./database.js";
 import { applyMigrations, type Migration } from "./migrations.js";
+import { qb, rows, run } from "./query.js";
 
 /**
  * The registry of legal identities, off chain: companies' names and unified social credit codes, invoices' numbers
@@ -124,7 +126,7 @@ export interface AccessEntry {
 }
 
 const NAME_MAX = 200;
-const EVIDENCE_COLUMNS = ["contract_commitment", "invoice_commitment", "payment_commitment", "assessment_commitment"];
+const EVIDENCE_COLUMNS = ["contract_commitment", "invoice_commitment", "payment_commitment", "assessment_commitment"] as const;
 
 interface Checked {
   companies: { credit_code: string; credit_code_hash: string; name: string; name_en: string | null }[];
@@ -141,30 +143,30 @@ function identityMessage(error: unknown): string {
 /** The company numbers registered on chain (as the mirror holds them) by credit-code hash. */
 async function entitiesByHash(q: Queryable, hashes: string[]): Promise<Map<string, number>> {
   if (hashes.length === 0) return new Map();
-  const rows = await q.query<{ id: number; h: string }>("SELECT id, credit_code_hash AS h FROM v2_entities WHERE credit_code_hash = ANY($1::text[])", [hashes]);
-  return new Map(rows.map((r) => [String(r.h), Number(r.id)]));
+  const found = await rows(q, qb.selectFrom("v2_entities").select(["id", "credit_code_hash"]).where((eb) => eb("credit_code_hash", "=", eb.fn.any(eb.val(hashes)))));
+  return new Map(found.map((r) => [r.credit_code_hash, Number(r.id)]));
 }
 
 /** The invoice keys of `keys` that the chain knows (an invoice, or a redemption or claim of it). */
 async function knownInvoices(q: Queryable, keys: string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
-  const rows = await q.query<{ k: string }>(
-    `SELECT invoice_key AS k FROM v2_invoices WHERE invoice_key = ANY($1::text[])
-     UNION SELECT invoice_key FROM v2_redemptions WHERE invoice_key = ANY($1::text[])
-     UNION SELECT invoice_key FROM v2_claims WHERE invoice_key = ANY($1::text[])`,
-    [keys],
+  const found = await rows(
+    q,
+    qb.selectFrom("v2_invoices").select("invoice_key").where((eb) => eb("invoice_key", "=", eb.fn.any(eb.val(keys))))
+      .union(qb.selectFrom("v2_redemptions").select("invoice_key").where((eb) => eb("invoice_key", "=", eb.fn.any(eb.val(keys)))))
+      .union(qb.selectFrom("v2_claims").select("invoice_key").where((eb) => eb("invoice_key", "=", eb.fn.any(eb.val(keys))))),
   );
-  return new Set(rows.map((r) => String(r.k)));
+  return new Set(found.map((r) => r.invoice_key));
 }
 
 /** The commitments of `commitments` that some redemption's or claim's evidence carries. */
 async function knownCommitments(q: Queryable, commitments: string[]): Promise<Set<string>> {
   if (commitments.length === 0) return new Set();
-  const parts = ["v2_redemptions", "v2_claims"].flatMap((table) =>
-    EVIDENCE_COLUMNS.map((column) => `SELECT ${column} AS c FROM ${table} WHERE ${column} = ANY($1::text[])`),
+  const [head, ...rest] = (["v2_redemptions", "v2_claims"] as const).flatMap((table) =>
+    EVIDENCE_COLUMNS.map((column) => qb.selectFrom(table).select(`${column} as c`).where((eb) => eb(column, "=", eb.fn.any(eb.val(commitments))))),
   );
-  const rows = await q.query<{ c: string }>(parts.join(" UNION "), [commitments]);
-  return new Set(rows.map((r) => String(r.c)));
+  const found = await rows(q, rest.reduce((all, part) => all.union(part), head!));
+  return new Set(found.map((r) => r.c).filter((c): c is string => c !== null));
 }
 
 /**
@@ -309,24 +311,31 @@ export async function loadRecords(db: Database, input: RegistryRecords, loadedBy
     const checked = await checkRecords(tx, input);
     if (checked.problems.length > 0) return checked.problems;
     for (const c of checked.companies) {
-      await tx.query(
-        `INSERT INTO registry_companies (credit_code, credit_code_hash, name, name_en, loaded_by) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, loaded_by = excluded.loaded_by, loaded_at = now()`,
-        [c.credit_code, c.credit_code_hash, c.name, c.name_en, loadedBy],
+      await run(
+        tx,
+        qb.insertInto("registry_companies")
+          .values({ credit_code: c.credit_code, credit_code_hash: c.credit_code_hash, name: c.name, name_en: c.name_en, loaded_by: loadedBy })
+          .onConflict((oc) => oc.column("credit_code").doUpdateSet((eb) => ({
+            name: eb.ref("excluded.name"), name_en: eb.ref("excluded.name_en"), loaded_by: eb.ref("excluded.loaded_by"), loaded_at: sql<Date>`now()`,
+          }))),
       );
     }
     for (const v of checked.invoices) {
-      await tx.query(
-        `INSERT INTO registry_invoices (invoice_key, supplier_credit_code, invoice_number, loaded_by) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (invoice_key) DO UPDATE SET loaded_by = excluded.loaded_by, loaded_at = now()`,
-        [v.invoice_key, v.supplier_credit_code, v.invoice_number, loadedBy],
+      await run(
+        tx,
+        qb.insertInto("registry_invoices")
+          .values({ invoice_key: v.invoice_key, supplier_credit_code: v.supplier_credit_code, invoice_number: v.invoice_number, loaded_by: loadedBy })
+          .onConflict((oc) => oc.column("invoice_key").doUpdateSet((eb) => ({ loaded_by: eb.ref("excluded.loaded_by"), loaded_at: sql<Date>`now()` }))),
       );
     }
     for (const s of checked.salts) {
-      await tx.query(
-        `INSERT INTO registry_salts (commitment, salt, document_hash, loaded_by) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (commitment) DO UPDATE SET salt = excluded.salt, document_hash = excluded.document_hash, loaded_by = excluded.loaded_by, loaded_at = now()`,
-        [s.commitment, s.salt, s.document_hash, loadedBy],
+      await run(
+        tx,
+        qb.insertInto("registry_salts")
+          .values({ commitment: s.commitment, salt: s.salt, document_hash: s.document_hash, loaded_by: loadedBy })
+          .onConflict((oc) => oc.column("commitment").doUpdateSet((eb) => ({
+            salt: eb.ref("excluded.salt"), document_hash: eb.ref("excluded.document_hash"), loaded_by: eb.ref("excluded.loaded_by"), loaded_at: sql<Date>`now()`,
+          }))),
       );
     }
     return { companies: checked.companies.length, invoices: checked.invoices.length, salts: checked.salts.length };
@@ -337,15 +346,12 @@ export async function loadRecords(db: Database, input: RegistryRecords, loadedBy
 
 /** Every record of the registry, as a file to keep (its backup). */
 export async function exportRegistry(q: Queryable): Promise<RegistryFile> {
-  const companies = await q.query<{ credit_code: string; name: string; name_en: string | null }>(
-    "SELECT credit_code, name, name_en FROM registry_companies ORDER BY credit_code",
+  const companies = await rows(q, qb.selectFrom("registry_companies").select(["credit_code", "name", "name_en"]).orderBy("credit_code"));
+  const invoices = await rows(
+    q,
+    qb.selectFrom("registry_invoices").select(["supplier_credit_code", "invoice_number"]).orderBy("supplier_credit_code").orderBy("invoice_number"),
   );
-  const invoices = await q.query<{ supplier_credit_code: string; invoice_number: string }>(
-    "SELECT supplier_credit_code, invoice_number FROM registry_invoices ORDER BY supplier_credit_code, invoice_number",
-  );
-  const salts = await q.query<{ commitment: string; salt: string; document_hash: string }>(
-    "SELECT commitment, salt, document_hash FROM registry_salts ORDER BY commitment",
-  );
+  const salts = await rows(q, qb.selectFrom("registry_salts").select(["commitment", "salt", "document_hash"]).orderBy("commitment"));
   return {
     format: "cvl-registry",
     version: 1,
@@ -385,7 +391,7 @@ export async function registryMismatches(q: Queryable): Promise<{ checked: numbe
     return `document ${file.salts[i]?.commitment ?? "?"}`;
   };
   // A stored company's hash column must be its code's hash too (the API joins on it).
-  const stale = await q.query<{ credit_code: string; credit_code_hash: string }>("SELECT credit_code, credit_code_hash FROM registry_companies");
+  const stale = await rows(q, qb.selectFrom("registry_companies").select(["credit_code", "credit_code_hash"]));
   const mismatches = checked.problems.map((p) => ({ path: keyOf(p.path), message: p.message }));
   for (const row of stale) {
     let hash: string | undefined;
@@ -401,8 +407,11 @@ export async function registryMismatches(q: Queryable): Promise<{ checked: numbe
 
 /** Records one read of company-identifying data (the API, on every such answer). */
 export async function recordAccess(q: Queryable, entry: AccessEntry): Promise<void> {
-  await q.query(
-    "INSERT INTO registry_access_log (address, access, endpoint, filters, record_count, records) VALUES ($1, $2, $3, $4, $5, $6)",
-    [entry.address, entry.access, entry.endpoint, JSON.stringify(entry.filters), entry.records.length, JSON.stringify(entry.records)],
+  await run(
+    q,
+    qb.insertInto("registry_access_log").values({
+      address: entry.address, access: entry.access, endpoint: entry.endpoint,
+      filters: JSON.stringify(entry.filters), records: JSON.stringify(entry.records), record_count: entry.records.length,
+    }),
   );
 }
