@@ -8,7 +8,8 @@ import { initI18n, integer, language, setLanguage, t, translateStatic } from "./
 import { cityView, overviewView, redemptionsView } from "./overview.js";
 import { signInWithWallet } from "./siwe.js";
 import { V2_ROUTES } from "./v2.js";
-import { isPublicRoute, PUBLIC_ROUTES, showReportTabs } from "./v2-reports.js";
+import { isPublicRoute, PUBLIC_ROUTES } from "./v2-public.js";
+import { showReportTabs } from "./v2-reports.js";
 import { vouchersView, voucherView } from "./vouchers.js";
 
 /**

@@ -2,8 +2,8 @@
 /**
  * The report pages of a ledger v2 deployment: a programme's report for a month, quarter or fiscal year, the
  * programmes report with its totals row, companies against their caps, suppliers' and beneficiaries' statements, the
- * access log (auditors and governors), and the public disclosure (公示), which needs no sign-in and calls only the
- * /public endpoints. Every report prints as a report (print header: programme, period, the block it is as of).
+ * access log (auditors and governors). Every report prints as a report (print header: programme, period, the block it
+ * is as of). The public disclosure (公示) is in v2-public.js, with the helpers exported here.
  */
 import { collect, request } from "./api.js";
 import { amount, field, fill, h, hash, route, table } from "./dom.js";
@@ -18,15 +18,6 @@ export const V2_REPORT_ROUTES = /** @type {const} */ ([
   [/^\/v2\/statements\/(supplier|beneficiary)\/(\d+)$/, statementView, "v2-statements"],
   [/^\/v2\/access-log$/, accessLogView, "v2-access-log"],
 ]);
-
-/** The public routes (no sign-in): [pattern, view]. */
-export const PUBLIC_ROUTES = /** @type {const} */ ([
-  [/^\/public$/, publicProgrammesView],
-  [/^\/public\/programmes\/(\d+)$/, publicDisclosureView],
-]);
-
-/** Whether a route is public (app.js lets it through without a token). @param {string} path */
-export const isPublicRoute = (path) => PUBLIC_ROUTES.some(([pattern]) => pattern.test(path));
 
 const PERIOD_KINDS = /** @type {const} */ (["month", "quarter", "year"]);
 
@@ -99,7 +90,7 @@ async function programmesById() {
  * The header a printed report carries (print only): the report, the programme, the period, the block it is as of.
  * @param {string} title @param {string} programme @param {string} period @param {number} block
  */
-function printHeader(title, programme, period, block) {
+export function printHeader(title, programme, period, block) {
   return h(
     "div",
     { class: "print-header", "data-testid": "print-header" },
@@ -115,7 +106,7 @@ function printHeader(title, programme, period, block) {
  * which the keyboard can reach (a labelled region in the tab order).
  * @param {string} testid @param {string[]} headers @param {unknown[][]} rows @param {number[]} numeric @param {string} caption
  */
-function tableBox(testid, headers, rows, numeric, caption) {
+export function tableBox(testid, headers, rows, numeric, caption) {
   const wrap = table(headers, rows, { caption, numeric, empty: t("list.none") });
   wrap.setAttribute("tabindex", "0");
   wrap.setAttribute("role", "region");
@@ -125,13 +116,13 @@ function tableBox(testid, headers, rows, numeric, caption) {
 }
 
 /** A row of figures. @param {[string, unknown, string][]} figures label, value, testid */
-const figuresOf = (figures) => h("div", { class: "stats" }, figures.map(([label, value, testid]) => h("div", { class: "stat", "data-testid": testid }, h("div", { class: "label" }, label), h("div", { class: "value" }, value))));
+export const figuresOf = (figures) => h("div", { class: "stats" }, figures.map(([label, value, testid]) => h("div", { class: "stat", "data-testid": testid }, h("div", { class: "label" }, label), h("div", { class: "value" }, value))));
 
 /**
  * A form that moves to `path` with its values.
  * @param {string} path @param {{name: string, label: string, control: HTMLElement}[]} controls @param {string} button
  */
-function form(path, controls, button) {
+export function form(path, controls, button) {
   return h(
     "form",
     {
@@ -152,7 +143,7 @@ function form(path, controls, button) {
 /** @param {string} name @param {string | undefined} value @param {Record<string, unknown>} [attrs] */
 const input = (name, value, attrs = {}) => h("input", { id: `r-${name}`, name, value: value ?? "", ...attrs });
 /** @param {string} name @param {string | undefined} value @param {[string, string][]} options @param {boolean} [any] */
-const select = (name, value, options, any = false) =>
+export const select = (name, value, options, any = false) =>
   h("select", { id: `r-${name}`, name }, any ? h("option", { value: "" }, t("v2.any")) : null, options.map(([v, label]) => h("option", { value: v, selected: v === value }, label)));
 
 /** The links between the report pages. */
@@ -384,78 +375,5 @@ export async function accessLogView(ctx) {
     tableBox("access-log", [t("v2.col.time"), t("v2Reports.accessLog.who"), t("v2Reports.accessLog.access"), t("v2Reports.accessLog.endpoint"), t("v2Reports.accessLog.filters"),
       t("v2Reports.accessLog.count"), t("v2Reports.accessLog.records")], rows, [5], t("v2Reports.accessLog.all")),
     log.truncated ? h("p", { class: "warn" }, t("v2Reports.truncated")) : null,
-  );
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Public disclosure (公示): only /public endpoints, no token
-
-/**
- * A public list, page after page (`nextCursor`, or `next` where the answer has it).
- * @param {string} path @param {Record<string, unknown>} query @param {string} itemsKey
- */
-async function collectPublic(path, query, itemsKey) {
-  const first = await request(path, { ...query, limit: 1000 }, { auth: false });
-  let cursor = first.next ?? first.nextCursor ?? null;
-  while (cursor !== null && cursor !== undefined) {
-    const page = await request(path, { ...query, limit: 1000, ...(first.next !== undefined ? { after: cursor } : { cursor }) }, { auth: false });
-    first[itemsKey].push(...page[itemsKey]);
-    cursor = page.next ?? page.nextCursor ?? null;
-  }
-  return first;
-}
-
-/** The public pages' top: a link back to sign-in (or to the dashboard). */
-const publicTop = () => h("p", { class: "no-print public-top" }, h("a", { href: "#/" }, t("v2Reports.public.back")));
-
-/** @param {import("./app.js").ViewContext} ctx */
-export async function publicProgrammesView(ctx) {
-  const { items } = await collectPublic("/public/v2/programmes", {}, "items");
-  if (!ctx.live()) return;
-  const title = t("v2Reports.public.title");
-  const rows = items.flatMap((/** @type {any} */ p) => p.years.map((/** @type {any} */ y) => [
-    h("a", { href: `#${route(`/public/programmes/${p.id}`, { year: y.year })}` }, p.name), t(`v2.level.${p.level}`, { defaultValue: p.level }), String(y.year),
-    amount(y.budget), amount(y.committed), amount(y.subsidy), integer(y.companies),
-  ]));
-  fill(
-    ctx.main,
-    printHeader(title, t("v2.print.allProgrammes"), t("v2Reports.allYears"), ctx.status().indexed),
-    publicTop(),
-    h("h1", {}, title),
-    h("p", {}, t("v2Reports.public.intro")),
-    tableBox("public-programmes", [t("v2.col.programme"), t("v2.col.level"), t("v2.col.year"), t("v2.col.budget"), t("v2.col.committed"), t("v2Reports.col.subsidy"), t("v2Reports.public.companies")],
-      rows, [3, 4, 5, 6], t("v2Reports.public.caption")),
-  );
-}
-
-/** @param {import("./app.js").ViewContext} ctx */
-export async function publicDisclosureView(ctx) {
-  const id = Number(ctx.params[0]);
-  const year = /^\d{4}$/.test(ctx.query.year ?? "") ? ctx.query.year : undefined;
-  const disclosure = await collectPublic(`/public/v2/programmes/${id}/disclosure`, { year }, "items");
-  if (!ctx.live()) return;
-  const p = disclosure.programme;
-  const title = t("v2Reports.public.disclosure", { programme: p.name, year: disclosure.fiscalYear });
-  const tot = disclosure.totals;
-  fill(
-    ctx.main,
-    printHeader(t("v2Reports.public.title"), p.name, String(disclosure.fiscalYear), disclosure.asOfBlock),
-    publicTop(),
-    h("h1", {}, title),
-    h("p", { class: "no-print" }, h("a", { href: "#/public" }, t("v2Reports.public.all"))),
-    form(`/public/programmes/${id}`, [
-      { name: "year", label: t("v2.col.year"), control: select("year", String(disclosure.fiscalYear), p.years.map((/** @type {any} */ y) => [String(y.year), String(y.year)])) },
-    ], t("v2Reports.show")),
-    h("p", { class: "muted" }, t("v2Reports.asOf", { block: integer(disclosure.asOfBlock), year: disclosure.fiscalYear })),
-    figuresOf([
-      [t("v2.col.budget"), amount(tot.budget), "p-budget"], [t("v2.col.committed"), amount(tot.committed), "p-committed"],
-      [t("v2Reports.col.subsidy"), amount(tot.subsidy), "p-subsidy"], [t("v2Reports.public.companies"), integer(tot.companies), "p-companies"],
-    ]),
-    h("h2", {}, t("v2Reports.public.list")),
-    tableBox("public-disclosure", [t("v2.col.company"), t("v2Reports.public.creditCodeHash"), t("v2.col.committed"), t("v2Reports.col.subsidy")],
-      disclosure.items.map((/** @type {any} */ x) => [
-        h("span", { title: t("v2Reports.company.number", { id: x.company.id }) }, x.company.name ?? t("v2.companyNo", { id: x.company.id })), hash(x.company.creditCodeHash),
-        amount(x.committed), amount(x.subsidy),
-      ]), [2, 3], t("v2Reports.public.list")),
   );
 }

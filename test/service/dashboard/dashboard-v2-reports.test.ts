@@ -83,7 +83,8 @@ describe("Dashboard on ledger v2: reports, statements, public disclosure, access
   };
   const rows = (testid: string, p: Page = page) =>
     p.getByTestId(testid).locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => (td as any).innerText.trim())));
-  const figure = async (testid: string) => (await page.getByTestId(testid).locator(".value").innerText()).trim();
+  /** A figure's value, as shown. */
+  const figure = async (testid: string, p: Page = page) => (await p.getByTestId(testid).locator(".value").innerText()).trim();
   const screenshot = async (name: string) => {
     if (!SCREENSHOTS) return;
     await mkdir(join(ROOT, "service", "dashboard", "screenshots"), { recursive: true });
@@ -175,7 +176,7 @@ describe("Dashboard on ledger v2: reports, statements, public disclosure, access
           disclosure.items.map((x: any) => [x.company.name, shown(x.committed, language), shown(x.subsidy, language)]),
         );
         expect(disclosure.items.every((x: any) => Object.values(NAMES).includes(x.company.name))).to.equal(true);
-        expect(await figure2(p, "p-subsidy")).to.equal(shown(disclosure.totals.subsidy, language));
+        expect(await figure("p-subsidy", p)).to.equal(shown(disclosure.totals.subsidy, language));
         expect(await p.locator("main h1").evaluate((h) => h === (globalThis as any).document.activeElement)).to.equal(true);
         problems.push(...(await layoutProblems(route, p)));
       }
@@ -377,9 +378,4 @@ describe("Dashboard on ledger v2: reports, statements, public disclosure, access
       await other.close();
     }
   });
-
-  /** A figure on another page. */
-  async function figure2(p: Page, testid: string) {
-    return (await p.getByTestId(testid).locator(".value").innerText()).trim();
-  }
 });
