@@ -8,6 +8,8 @@ import { initI18n, integer, language, setLanguage, t, translateStatic } from "./
 import { cityView, overviewView, redemptionsView } from "./overview.js";
 import { signInWithWallet } from "./siwe.js";
 import { V2_ROUTES } from "./v2.js";
+import { isPublicRoute, PUBLIC_ROUTES } from "./v2-public.js";
+import { showReportTabs } from "./v2-reports.js";
 import { vouchersView, voucherView } from "./vouchers.js";
 
 /**
@@ -124,13 +126,20 @@ function parseHash() {
 
 async function render() {
   const main = $("main");
-  if (session.token === null) return showSignIn();
+  const { path, query } = parseHash();
+  // The public disclosure (公示) needs no sign-in: its routes come first, with or without a token.
+  const open = isPublicRoute(path);
+  if (session.token === null && !open) return showSignIn();
   $("signin").hidden = true;
   $("app").hidden = false;
-  const { path, query } = parseHash();
+  $("app").classList.toggle("signed-out", session.token === null);
+  if (session.token === null) firstStatus ??= refreshStatus();
   await firstStatus;
-  const routes = lastStatus.ledgerVersion === 2 ? /** @type {typeof ROUTES} */ (/** @type {unknown} */ (V2_ROUTES)) : ROUTES;
+  const routes = open
+    ? /** @type {typeof ROUTES} */ (PUBLIC_ROUTES.map(([pattern, view]) => [pattern, view, "public"]))
+    : lastStatus.ledgerVersion === 2 ? /** @type {typeof ROUTES} */ (/** @type {unknown} */ (V2_ROUTES)) : ROUTES;
   showLedgerNav(lastStatus.ledgerVersion === 2 ? 2 : 1);
+  if (lastStatus.ledgerVersion === 2 && session.token !== null) void showReportTabs(session.token);
   const found = routes.map(([pattern, view, tab]) => ({ match: pattern.exec(path), view, tab })).find((r) => r.match !== null);
   const current = (generation += 1);
   for (const a of document.querySelectorAll("nav a")) {
@@ -274,8 +283,8 @@ for (const button of document.querySelectorAll("button.language")) {
     void setLanguage(next).then(() => {
       translateStatic();
       showLanguageSwitches();
-      if (session.token === null || $("app").hidden) return;
-      void refreshStatus();
+      if ($("app").hidden) return;
+      if (session.token !== null) void refreshStatus();
       void render();
     });
   });
@@ -284,7 +293,7 @@ for (const button of document.querySelectorAll("button.language")) {
 window.addEventListener("hashchange", () => {
   if (takeLinkedToken()) return;
   moveFocus = true;
-  if (session.token !== null) void render();
+  if (session.token !== null || isPublicRoute(parseHash().path) || !$("app").hidden) void render();
 });
 
 await initI18n();
@@ -292,5 +301,5 @@ translateStatic();
 showLanguageSwitches();
 if (!takeLinkedToken()) {
   if (session.token !== null) startApp();
-  else showSignIn();
+  else void render();
 }

@@ -7,6 +7,7 @@
 import { collect } from "./api.js";
 import { amount, field, fill, h, hash, minor, refText, route, table as tableHelper, time } from "./dom.js";
 import { integer, t } from "./i18n.js";
+import { V2_REPORT_ROUTES } from "./v2-reports.js";
 
 /** The v2 routes: [pattern, view, tab]. */
 export const V2_ROUTES = /** @type {const} */ ([
@@ -17,6 +18,7 @@ export const V2_ROUTES = /** @type {const} */ ([
   [/^\/v2\/redemptions$/, redemptionsView, "v2-redemptions"],
   [/^\/v2\/claims$/, claimsView, "v2-claims"],
   [/^\/v2\/payments$/, paymentsView, "v2-payments"],
+  ...V2_REPORT_ROUTES,
 ]);
 
 /** @param {number} id */
