@@ -165,6 +165,8 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
     );
   }
   const db = deps.mirror?.tables === false ? undefined : deps.db;
+  /** Below the mirror's checkpoint, the block its tables are read as of, from their versions (service/store/history.ts). */
+  const pastBlock = deps.mirror !== undefined && deps.mirror.checkpoint !== atBlock ? atBlock : undefined;
   const events = await readEvents(deps);
   const s = emptyV2State();
   for (const e of events) applyV2Event(s, e);
@@ -257,8 +259,8 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
   });
 
   if (db !== undefined) {
-    // Below the checkpoint, the same queries read the tables' versions as of the block (service/store/history.ts).
-    const tables = readerAt(db, deps.mirror === undefined || deps.mirror.checkpoint === atBlock ? undefined : atBlock);
+    // Below the checkpoint, the same queries read the tables' versions as of the block.
+    const tables = readerAt(db, pastBlock);
     for (const { entity, touched, expected, sql } of expectations(s, governance)) {
       const rows = await tables.query<Record<string, unknown>>(sql);
       const actual = new Map(rows.map((r) => [String(r.key), r]));
@@ -278,7 +280,7 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
   // The identity registry: each record must still open a hash on chain, as the mirror (just compared) holds it — at
   // its checkpoint: the registry is of now, not of a past block.
   let registryChecked = 0;
-  if (db !== undefined && deps.mirror?.checkpoint === atBlock) {
+  if (db !== undefined && pastBlock === undefined) {
     const { checked, mismatches } = await registryMismatches(db);
     registryChecked = checked;
     for (const m of mismatches) {
