@@ -6,7 +6,9 @@ import { ApiError } from "./problem.js";
  * Keyset pagination. A cursor is the sort key of the last row of a page, opaque to clients (base64url JSON) and
  * bound to its list, so a cursor of one list is refused by another. The next page is the rows strictly after the
  * key in the list's order: rows added meanwhile land after the key or before it, never in the middle of a page,
- * so a client walking the pages sees no row twice and skips none that existed when it started.
+ * so a client walking the pages sees no row twice and skips none that existed when it started. A page read as of a
+ * block (`atBlock`) gives a cursor bound to that block too: the next page is read as of the same block, and a cursor
+ * of another block (or of the live list) is refused, so the pages of one walk are of one state.
  */
 export type CursorKey = (string | number)[];
 
@@ -22,13 +24,15 @@ const valueOf: Record<KeyType, z.ZodType> = {
   text,
 };
 
-const payload = z.tuple([z.string(), z.array(z.union([text, z.number().int()])).max(4)]);
+const keyValues = z.array(z.union([text, z.number().int()])).max(4);
+const payload = z.union([z.tuple([z.string(), keyValues]), z.tuple([z.string(), keyValues, z.number().int().min(0)])]);
 
-export function encodeCursor(list: string, key: CursorKey): string {
-  return Buffer.from(JSON.stringify([list, key])).toString("base64url");
+/** A cursor after `key` in `list`; with `atBlock`, of that list as of that block. */
+export function encodeCursor(list: string, key: CursorKey, atBlock?: number): string {
+  return Buffer.from(JSON.stringify(atBlock === undefined ? [list, key] : [list, key, atBlock])).toString("base64url");
 }
 
-export function decodeCursor(list: string, cursor: string | undefined, types: KeyType[]): CursorKey | undefined {
+export function decodeCursor(list: string, cursor: string | undefined, types: KeyType[], atBlock?: number): CursorKey | undefined {
   if (cursor === undefined) return undefined;
   let parsed: unknown;
   try {
@@ -40,6 +44,12 @@ export function decodeCursor(list: string, cursor: string | undefined, types: Ke
   const key = result.success ? result.data[1] : [];
   if (!result.success || result.data[0] !== list || key.length !== types.length || key.some((v, i) => !valueOf[types[i]!].safeParse(v).success)) {
     throw new ApiError("INVALID_CURSOR", `the cursor is not one of the ${list} list`);
+  }
+  const block = result.data[2];
+  if (block !== atBlock) {
+    throw new ApiError("INVALID_CURSOR", block === undefined
+      ? `the cursor is of the ${list} list now, not as of block ${atBlock}`
+      : `the cursor is of the ${list} list as of block ${block}${atBlock === undefined ? "" : `, not ${atBlock}`}`);
   }
   return key;
 }

@@ -4,8 +4,10 @@ import type { RequestContext } from "./context.js";
 import { csvColumns, streamCsv } from "./csv.js";
 import { type CursorKey, type KeyType, decodeCursor, encodeCursor, MAX_LIMIT, pageQueryShape } from "./cursor.js";
 import { type Endpoint, STREAMED } from "./endpoint.js";
+import { blockInput } from "./format.js";
 import { carriesIdentity, logIdentifyingRead } from "./identities.js";
 import type { ProblemCode } from "./problem.js";
+import { databaseAt } from "./replay.js";
 
 /** Fetches the rows strictly after `after` in the list's order, at most `limit` of them. */
 export type PageFetcher<Row> = (after: CursorKey | undefined, limit: number) => Promise<Row[]>;
@@ -25,6 +27,13 @@ export interface ListSpec<P extends z.ZodType | undefined, F extends z.ZodRawSha
   /** The SQL types of the sort key's values. */
   keyTypes: KeyType[];
   errors?: ProblemCode[];
+  /**
+   * Whether the list answers `atBlock` (ledger v2's): its rows as of the end of a block, from the store's versions.
+   * `plan` is then given a context whose `db` reads the derived tables as of that block (service/api/replay.ts
+   * `databaseAt`), so that its queries are the same now and then; the page says the block (`asOfBlock`), and its
+   * cursor is bound to it.
+   */
+  atBlock?: boolean;
   /** Checks the caller's scope and builds the query once; returns the page fetcher. */
   plan(
     input: { params: P extends z.ZodType ? z.output<P> : undefined; query: z.output<z.ZodObject<F>> },
@@ -39,18 +48,27 @@ export interface ListSpec<P extends z.ZodType | undefined, F extends z.ZodRawSha
   recordId?: (item: z.input<I>) => string;
 }
 
+const atBlockShape = {
+  atBlock: blockInput.optional().meta({
+    description: "Time travel: the list as of the end of this block, from the store's history; the next pages are given with the same atBlock",
+  }),
+};
+
 /**
  * A paginated list endpoint: `{ items, nextCursor }` pages by keyset, and with `?format=csv` or `Accept: text/csv`
- * the whole result streamed as CSV.
+ * the whole result streamed as CSV; with `spec.atBlock`, as of a block too (`{ items, nextCursor, asOfBlock }`).
  */
 export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawShape, I extends z.ZodObject, Row>(
   spec: ListSpec<P, F, I, Row>,
 ) {
-  const query = z.strictObject({ ...spec.filters, ...pageQueryShape });
+  const query = z.strictObject({ ...spec.filters, ...pageQueryShape, ...(spec.atBlock === true ? atBlockShape : {}) });
   const output = z
     .strictObject({
       items: z.array(spec.item),
       nextCursor: z.string().nullable().meta({ description: "Cursor of the next page; null on the last page" }),
+      ...(spec.atBlock === true
+        ? { asOfBlock: z.number().int().nullable().meta({ description: "The block of a time-travel answer (`atBlock`), else null" }) }
+        : {}),
     })
     .meta({ id: `${spec.name}Page` });
   const columns = csvColumns(spec.item);
@@ -69,23 +87,25 @@ export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawSh
       mediaType: "text/csv",
       description: "The whole result as CSV (UTF-8 with a BOM), one row per item, nested fields as `a.b`; text that a spreadsheet would run as a formula starts with `'`",
     },
-    errors: ["INVALID_CURSOR", ...(spec.errors ?? [])],
+    errors: ["INVALID_CURSOR", ...(spec.atBlock === true ? (["BLOCK_NOT_INDEXED", "BLOCK_NOT_KEPT"] as const) : []), ...(spec.errors ?? [])],
     async handle(input, ctx) {
-      const { cursor, limit, format, ...filters } = input.query as unknown as {
+      const { cursor, limit, format, atBlock, ...filters } = input.query as unknown as {
         cursor?: string;
         limit: number;
         format?: "json" | "csv";
+        atBlock?: number;
       } & Record<string, unknown>;
-      let after = decodeCursor(spec.id, cursor, spec.keyTypes);
+      let after = decodeCursor(spec.id, cursor, spec.keyTypes, atBlock);
       const logged = async (items: z.input<I>[]) => {
         if (spec.recordId === undefined) return items;
         const ids = items.filter((item) => carriesIdentity(item as Record<string, unknown>)).map(spec.recordId);
-        await logIdentifyingRead(ctx, spec.id, filters, ids);
+        await logIdentifyingRead(ctx, spec.id, atBlock === undefined ? filters : { ...filters, atBlock }, ids);
         return items;
       };
+      const at = { ...ctx, db: await databaseAt(ctx, atBlock) };
       const fetch = await spec.plan(
         { params: input.params, query: filters as unknown as z.output<z.ZodObject<F>> },
-        ctx,
+        at,
       );
       const wantsCsv = format === "csv" || (format === undefined && ctx.req.accepts(["application/json", "text/csv"]) === "text/csv");
       if (wantsCsv) {
@@ -104,7 +124,8 @@ export function defineList<P extends z.ZodType | undefined, F extends z.ZodRawSh
       const more = rows.length > limit;
       return {
         items: await logged(page.map((row) => spec.map(row, ctx))),
-        nextCursor: more ? encodeCursor(spec.id, spec.key(page[page.length - 1]!)) : null,
+        nextCursor: more ? encodeCursor(spec.id, spec.key(page[page.length - 1]!), atBlock) : null,
+        ...(spec.atBlock === true ? { asOfBlock: atBlock ?? null } : {}),
       };
     },
   };

@@ -1,4 +1,5 @@
-import { historyRange, tableAtSql } from "../store/history.js";
+import type { Queryable } from "../store/database.js";
+import { historyRange, readerAt, tableAtSql } from "../store/history.js";
 import type { RequestContext } from "./context.js";
 import { ApiError } from "./problem.js";
 import { CITY_COLUMNS, VOUCHER_COLUMNS } from "./records.js";
@@ -45,6 +46,17 @@ export async function checkIndexed(ctx: RequestContext, atBlock: number): Promis
   if (range !== undefined && range.from > Number(start[0]!.n) && atBlock < range.from) {
     throw new ApiError("BLOCK_NOT_KEPT", `block ${atBlock} is below block ${range.from}, where the mirror's history starts`);
   }
+}
+
+/**
+ * The database as a request reads it: the live tables, or with `atBlock` (checked with {@link checkIndexed} first)
+ * the derived tables as of the end of that block, from the store's versions (service/store/history.ts `readerAt`):
+ * the endpoint's queries are the same either way.
+ */
+export async function databaseAt(ctx: RequestContext, atBlock: number | undefined): Promise<Queryable> {
+  if (atBlock === undefined) return ctx.db;
+  await checkIndexed(ctx, atBlock);
+  return readerAt(ctx.db, atBlock);
 }
 
 /** A city's row as of the end of `atBlock`, from the store's versions of the `cities` table. */

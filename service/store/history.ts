@@ -1,4 +1,5 @@
 import type { Queryable } from "./database.js";
+import { VERSIONED_TABLES } from "./migrations-history.js";
 import type { StoredEvent } from "./projection.js";
 
 /**
@@ -170,4 +171,31 @@ export async function writeVersions(tx: Queryable, table: string, versions: read
       [JSON.stringify(rows.slice(start, start + 2000))],
     );
   }
+}
+
+/**
+ * A reader of the derived tables as of the end of `block` (undefined: the live tables, the queries unchanged). Each
+ * query it is given is prefixed with one common table expression per versioned table it names, of that table's name,
+ * holding the versions current at the block ({@link tableAtSql}), and one for the raw log up to the block: the name
+ * then means the table as of the block everywhere in the query, its sub-queries included, so the same SQL answers
+ * now and as of a past block. The block is the query's last parameter. A query may start with its own `WITH` (not
+ * `WITH RECURSIVE`); a table it does not read costs nothing (an unreferenced expression is never evaluated).
+ */
+export function readerAt(q: Queryable, block: number | undefined): Queryable {
+  if (block === undefined) return q;
+  return {
+    query<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+      const at = `$${params.length + 1}::bigint`;
+      const named = (name: string) => new RegExp(`\\b${name}\\b`).test(text);
+      const ctes = [
+        ...VERSIONED_TABLES.filter(named).map((table) => `${table} AS ${tableAtSql(table, at)}`),
+        ...(named("events") ? [`events AS (SELECT * FROM events WHERE block_number <= ${at})`] : []),
+      ];
+      if (ctes.length === 0) return q.query<T>(text, params);
+      const own = /^\s*WITH\s+(RECURSIVE\s+)?/i.exec(text);
+      if (own?.[1] !== undefined) throw new Error("readerAt: a recursive query cannot be read as of a block");
+      const sql = own === null ? `WITH ${ctes.join(",\n")}\n${text}` : `WITH ${ctes.join(",\n")},\n${text.slice(own[0].length)}`;
+      return q.query<T>(sql, [...params, block]);
+    },
+  };
 }

@@ -4,6 +4,7 @@ import { CLAIM_STATUS, ENTRY_KIND, INVOICE_FLAG, VOUCHER_FLAG, VOUCHER_STATUS_V2
 import { ChainRefusedError } from "../internal/errors.js";
 import type { Logger } from "../internal/logger.js";
 import type { Queryable } from "../store/database.js";
+import { readerAt } from "../store/history.js";
 import { registryMismatches } from "../store/registry.js";
 import { inPool, readDecodedLogs, type VerifyTarget, viewCaller } from "./chain.js";
 import type { Difference } from "./difference.js";
@@ -27,7 +28,10 @@ export interface VerifyReportV2 {
   /** The block whose state the contracts' views were read in (ledger v2 is verified only where past state can be read). */
   contractBlock: number;
   historicalCalls: true;
-  /** Whether the mirror's v2 tables were compared: only at its checkpoint (they hold the state there). */
+  /**
+   * Whether the mirror's v2 tables were compared: their rows at its checkpoint, their versions (the store's history,
+   * what `atBlock` reads) as of a past block that history holds.
+   */
   mirrorCompared: boolean;
   mirrorTablesCompared: boolean;
   mirrorCheckpoint: number | null;
@@ -45,7 +49,7 @@ export interface VerifyV2Deps {
   concurrency?: number;
   /** Whether the node reads past state (the chain profile): ledger v2's verify needs it. */
   historicalCalls?: boolean;
-  /** The mirror's checkpoint, and whether its tables are to be compared (only at the checkpoint). */
+  /** The mirror's checkpoint, and whether its tables are to be compared (at the checkpoint, or as of a block its history holds). */
   mirror?: { checkpoint: number; tables: boolean } | undefined;
 }
 
@@ -161,6 +165,8 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
     );
   }
   const db = deps.mirror?.tables === false ? undefined : deps.db;
+  /** Below the mirror's checkpoint, the block its tables are read as of, from their versions (service/store/history.ts). */
+  const pastBlock = deps.mirror !== undefined && deps.mirror.checkpoint !== atBlock ? atBlock : undefined;
   const events = await readEvents(deps);
   const s = emptyV2State();
   for (const e of events) applyV2Event(s, e);
@@ -253,8 +259,10 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
   });
 
   if (db !== undefined) {
+    // Below the checkpoint, the same queries read the tables' versions as of the block.
+    const tables = readerAt(db, pastBlock);
     for (const { entity, touched, expected, sql } of expectations(s, governance)) {
-      const rows = await db.query<Record<string, unknown>>(sql);
+      const rows = await tables.query<Record<string, unknown>>(sql);
       const actual = new Map(rows.map((r) => [String(r.key), r]));
       for (const [key, want] of expected) {
         const got = actual.get(key);
@@ -269,9 +277,10 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
     }
   }
 
-  // The identity registry: each record must still open a hash on chain, as the mirror (just compared) holds it.
+  // The identity registry: each record must still open a hash on chain, as the mirror (just compared) holds it — at
+  // its checkpoint: the registry is of now, not of a past block.
   let registryChecked = 0;
-  if (db !== undefined) {
+  if (db !== undefined && pastBlock === undefined) {
     const { checked, mismatches } = await registryMismatches(db);
     registryChecked = checked;
     for (const m of mismatches) {

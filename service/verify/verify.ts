@@ -33,7 +33,7 @@ export interface VerifyReport {
   mirrorCompared: boolean;
   /**
    * Whether the mirror's derived tables were compared too: their rows at its checkpoint, their versions as of a past
-   * block (ledger v1, from the first block of the mirror's history on; ledger v2: only at the checkpoint).
+   * block (from the first block of the mirror's history on).
    */
   mirrorTablesCompared: boolean;
   /** The mirror's checkpoint when it was compared. */
@@ -76,10 +76,10 @@ export async function verifyLedger(deps: VerifyDeps): Promise<AnyVerifyReport> {
   if (deps.db === undefined) return verifyAt(deps, deps.atBlock ?? (await rpc(deps)), undefined);
   if (deps.atBlock !== undefined) {
     // A block asked for: the mirror's log up to it, if the mirror has got that far; its tables at its checkpoint, or
-    // (v1) their versions as of a block its history holds.
+    // their versions as of a block its history holds.
     const range = await historyRange(deps.db);
     const mirrored = range?.to;
-    const tables = mirrored === deps.atBlock || (deps.target.v2 === undefined && deps.atBlock >= (range?.from ?? Infinity));
+    const tables = mirrored === deps.atBlock || deps.atBlock >= (range?.from ?? Infinity);
     const mirror = mirrored === undefined || mirrored < deps.atBlock ? undefined : { checkpoint: mirrored, tables };
     return verifyAt(deps, deps.atBlock, mirror);
   }

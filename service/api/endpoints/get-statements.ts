@@ -3,6 +3,7 @@ import { z } from "zod";
 import { companyFilter, programmeFilter, v2Scope } from "../auth/access.js";
 import type { RequestContext } from "../context.js";
 import { csvColumns, streamCsv } from "../csv.js";
+import { type CursorKey, decodeCursor, encodeCursor, type KeyType, MAX_LIMIT, pageQueryShape } from "../cursor.js";
 import { ApiError, defineEndpoint, STREAMED } from "../endpoint.js";
 import { amountSchema, hashSchema, timeSchema } from "../format.js";
 import { AS_OF_SQL, dayInput, fiscalYearOf, midnightOf, REPORT_TIME_ZONE } from "../reports-v2.js";
@@ -47,11 +48,15 @@ const statementSchema = z
     currency: z.string(),
     asOfBlock: int,
     totals: z.array(totalsSchema).meta({ description: "One per programme with any line up to the period's end" }),
-    lines: z.array(lineSchema).meta({ description: "Every line of the period, in chain order" }),
+    lines: z.array(lineSchema).meta({ description: "The period's lines, in chain order: one page of them (`limit`, `cursor`)" }),
+    nextCursor: z.string().nullable().meta({ description: "Cursor of the next page of lines; null on the last page" }),
   })
   .meta({ id: "Statement" });
 
 type Row = Record<string, unknown>;
+/** A line's place in the statement's order: its block, its log index (a payment's, which has none, after every log), its entry. */
+const LINE_KEY: KeyType[] = ["bigint", "bigint", "text"];
+const NO_LOG_INDEX = 2_147_483_647;
 type Role = "supplier" | "beneficiary";
 
 /**
@@ -86,8 +91,9 @@ function defineStatement(role: Role, id: string, path: string) {
     path,
     summary: `A ${role}'s statement for a period: ${role === "supplier" ? "redeemed" : "claimed"}, clawed back, paid, payable, with the records behind each line`,
     description:
-      "Days in Asia/Shanghai, inclusive; default the fiscal year of the mirror's checkpoint. `format=csv` (or `Accept: text/csv`) " +
-      "gives the lines as CSV. A company reads its own statements only; an issuer its programmes' lines.",
+      "Days in Asia/Shanghai, inclusive; default the fiscal year of the mirror's checkpoint. The lines are keyset-paged in chain order " +
+      `(\`limit\`, default ${MAX_LIMIT}; \`cursor\` from \`nextCursor\`); the totals are the whole period's on every page. \`format=csv\` ` +
+      "(or `Accept: text/csv`) gives every line as CSV. A company reads its own statements only; an issuer its programmes' lines.",
     tag: "Ledger v2 reports",
     auth: "token",
     params: z.strictObject({ entity: companyInput }),
@@ -95,11 +101,13 @@ function defineStatement(role: Role, id: string, path: string) {
       from: dayInput.optional().meta({ description: "First day (inclusive)" }),
       to: dayInput.optional().meta({ description: "Last day (inclusive)" }),
       programme: programmeInput.optional(),
-      format: z.enum(["json", "csv"]).optional(),
+      cursor: pageQueryShape.cursor,
+      limit: pageQueryShape.limit.default(MAX_LIMIT).meta({ description: `Lines per page (1–${MAX_LIMIT}, default ${MAX_LIMIT})` }),
+      format: pageQueryShape.format,
     }),
     output: statementSchema,
     alternative: { mediaType: "text/csv", description: "The statement's lines as CSV (the hardening issue's safe CSV)" },
-    errors: [],
+    errors: ["INVALID_CURSOR"],
     async handle({ params, query }, ctx: RequestContext) {
       const scope = v2Scope(ctx.access, "statements");
       companyFilter(scope, params.entity, "statements");
@@ -111,51 +119,65 @@ function defineStatement(role: Role, id: string, path: string) {
       if (from > to) throw new ApiError("VALIDATION_FAILED", `from (${from}) is after to (${to})`, { errors: [{ path: "query.from", message: "after to" }] });
       const start = midnightOf(from);
       const end = midnightOf(to) + 86_400;
-      const rows = await ctx.db.query<Row>(
-        `WITH l AS (SELECT * FROM (${linesSql(role)}) x(kind, programme, at, amount, block_number, log_index, transaction_hash,
-                                                      voucher_id, claim_id, invoice_key, entry_id)
-                     WHERE ($4::int[] IS NULL OR programme = ANY($4::int[])) AND at < $3)
-         SELECT 'total' AS row, programme, NULL AS kind, NULL::bigint AS at,
-                coalesce(sum(amount) FILTER (WHERE at < $2), 0)::text AS opening,
-                coalesce(sum(amount) FILTER (WHERE at >= $2 AND kind IN ('redemption', 'claim', 'clawback')), 0)::text AS earned,
-                coalesce(-sum(amount) FILTER (WHERE at >= $2 AND kind IN ('payment', 'repayment')), 0)::text AS paid,
-                coalesce(sum(amount), 0)::text AS payable,
-                NULL::text AS amount, NULL::bigint AS block_number, NULL::int AS log_index, NULL AS transaction_hash, NULL AS voucher_id,
-                NULL AS claim_id, NULL AS invoice_key, NULL AS entry_id
-           FROM l GROUP BY programme
-         UNION ALL
-         SELECT 'line', programme, kind, at, NULL, NULL, NULL, NULL, amount::text, block_number, log_index, transaction_hash, voucher_id,
-                claim_id, invoice_key, entry_id
-           FROM l WHERE at >= $2
-         ORDER BY 1 DESC, 10, 11 NULLS LAST, 2`,
-        [params.entity, start, end, programmes ?? null],
-      );
+      const lines = `SELECT *, coalesce(log_index, ${NO_LOG_INDEX}) AS ord, coalesce(entry_id, '') AS tie
+          FROM (${linesSql(role)}) x(kind, programme, at, amount, block_number, log_index, transaction_hash, voucher_id, claim_id, invoice_key, entry_id)
+         WHERE ($4::int[] IS NULL OR programme = ANY($4::int[])) AND at < $3`;
+      const values = [params.entity, start, end, programmes ?? null];
       const f = ctx.format;
       const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
-      const lines = rows.filter((r) => r.row === "line").map((r) => ({
-        kind: String(r.kind) as (typeof LINE_KINDS)[number], programme: Number(r.programme), at: f.time(r.at), amount: f.amount(r.amount),
-        blockNumber: Number(r.block_number), logIndex: r.log_index === null ? null : Number(r.log_index), transactionHash: String(r.transaction_hash),
-        voucherId: text(r.voucher_id), claimId: text(r.claim_id), invoiceKey: text(r.invoice_key), entryId: text(r.entry_id),
-      }));
+      /** The period's lines after `key` in chain order (payments, which have no log index, last in their block), at most `n`. */
+      const page = async (key: CursorKey | undefined, n: number) => {
+        const rows = await ctx.db.query<Row>(
+          `SELECT kind, programme, at::text, amount::text, block_number::text, log_index, transaction_hash, voucher_id, claim_id, invoice_key,
+                  entry_id, ord::text, tie
+             FROM (${lines}) l
+            WHERE at >= $2 AND ($5::bigint IS NULL OR (block_number, ord, tie) > ($5::bigint, $6::bigint, $7::text))
+            ORDER BY block_number, ord, tie LIMIT $8`,
+          [...values, key?.[0] ?? null, key?.[1] ?? null, key?.[2] ?? null, n],
+        );
+        return rows.map((r) => ({
+          key: [Number(r.block_number), Number(r.ord), String(r.tie)] as CursorKey,
+          line: {
+            kind: String(r.kind) as (typeof LINE_KINDS)[number], programme: Number(r.programme), at: f.time(r.at), amount: f.amount(r.amount),
+            blockNumber: Number(r.block_number), logIndex: r.log_index === null ? null : Number(r.log_index), transactionHash: String(r.transaction_hash),
+            voucherId: text(r.voucher_id), claimId: text(r.claim_id), invoiceKey: text(r.invoice_key), entryId: text(r.entry_id),
+          },
+        }));
+      };
+      let after = decodeCursor(id, query.cursor, LINE_KEY);
       if (query.format === "csv" || (query.format === undefined && ctx.req.accepts(["application/json", "text/csv"]) === "text/csv")) {
-        let sent = false;
+        let done = false;
         await streamCsv(ctx.res, `${role}-statement-${params.entity}-${from}-${to}`, csvColumns(lineSchema), async () => {
-          if (sent) return undefined;
-          sent = true;
-          return lines;
+          if (done) return undefined;
+          const rows = await page(after, MAX_LIMIT);
+          if (rows.length < MAX_LIMIT) done = true;
+          if (rows.length > 0) after = rows[rows.length - 1]!.key;
+          return rows.map((r) => r.line);
         });
         return STREAMED;
       }
+      const totals = await ctx.db.query<Row>(
+        `SELECT programme,
+                coalesce(sum(amount) FILTER (WHERE at < $2), 0)::text AS opening,
+                coalesce(sum(amount) FILTER (WHERE at >= $2 AND kind IN ('redemption', 'claim', 'clawback')), 0)::text AS earned,
+                coalesce(-sum(amount) FILTER (WHERE at >= $2 AND kind IN ('payment', 'repayment')), 0)::text AS paid,
+                coalesce(sum(amount), 0)::text AS payable
+           FROM (${lines}) l GROUP BY programme ORDER BY programme`,
+        values,
+      );
+      const rows = await page(after, query.limit + 1);
+      const shown = rows.slice(0, query.limit);
       const named = await ctx.db.query<Row>(`SELECT ${identityOf("$1::int")} AS identity`, [params.entity]);
       const companyIdentity = identity(named[0]?.identity);
       if (companyIdentity !== null) await logIdentifyingRead(ctx, id, { ...params, ...query }, [`company ${params.entity}`]);
       return {
         company: params.entity, companyIdentity, role, from, to, timeZone: REPORT_TIME_ZONE, currency: f.currency, asOfBlock: Number(asOf.block),
-        totals: rows.filter((r) => r.row === "total").sort((a, b) => Number(a.programme) - Number(b.programme)).map((r) => ({
+        totals: totals.map((r) => ({
           programme: Number(r.programme), opening: f.amount(r.opening), earned: f.amount(r.earned), paid: f.amount(r.paid),
           payable: f.amount(r.payable),
         })),
-        lines,
+        lines: shown.map((r) => r.line),
+        nextCursor: rows.length > query.limit ? encodeCursor(id, shown[shown.length - 1]!.key) : null,
       };
     },
   });

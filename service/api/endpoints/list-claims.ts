@@ -23,6 +23,7 @@ export const listClaims = defineList({
   },
   item: claimSchema,
   keyTypes: ["numeric"],
+  atBlock: true,
   async plan({ query }, ctx) {
     const scope = v2Scope(ctx.access, "claims");
     const programmes = programmeFilter(scope, query.programme, "claims");

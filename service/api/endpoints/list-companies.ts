@@ -23,6 +23,7 @@ export const listCompanies = defineList({
   },
   item: companySchema,
   keyTypes: ["bigint"],
+  atBlock: true,
   async plan({ query }, ctx) {
     const scope = v2Scope(ctx.access, "companies");
     const programmes = programmeFilter(scope, query.programme, "companies");

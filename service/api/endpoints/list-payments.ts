@@ -22,6 +22,7 @@ export const listPayments = defineList({
   },
   item: paymentSchema,
   keyTypes: ["numeric"],
+  atBlock: true,
   async plan({ query }, ctx) {
     const scope = v2Scope(ctx.access, "payments");
     const programmes = programmeFilter(scope, query.programme, "payments");

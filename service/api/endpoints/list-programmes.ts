@@ -22,6 +22,7 @@ export const listProgrammes = defineList({
   },
   item: programmeSchema,
   keyTypes: ["bigint"],
+  atBlock: true,
   async plan({ query }, ctx) {
     const scope = v2Scope(ctx.access, "programmes");
     const programmes = programmeFilter(scope, undefined, "programmes");

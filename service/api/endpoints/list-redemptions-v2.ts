@@ -26,6 +26,7 @@ export const listRedemptionsV2 = defineList({
   },
   item: redemptionV2Schema,
   keyTypes: ["bigint", "bigint"],
+  atBlock: true,
   async plan({ query }, ctx) {
     const scope = v2Scope(ctx.access, "redemptions");
     const programmes = programmeFilter(scope, query.programme, "redemptions");

@@ -23,6 +23,7 @@ export const listVouchersV2 = defineList({
   },
   item: voucherV2Schema,
   keyTypes: ["numeric"],
+  atBlock: true,
   async plan({ query }, ctx) {
     const scope = v2Scope(ctx.access, "vouchers");
     const programmes = programmeFilter(scope, query.programme, "vouchers");

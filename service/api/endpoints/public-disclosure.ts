@@ -1,7 +1,8 @@
 import { z } from "zod";
 
-import { ApiError, defineEndpoint } from "../endpoint.js";
-import { decodeCursor, encodeCursor, pageQueryShape } from "../cursor.js";
+import { csvColumns, streamCsv } from "../csv.js";
+import { ApiError, defineEndpoint, STREAMED } from "../endpoint.js";
+import { type CursorKey, decodeCursor, encodeCursor, MAX_LIMIT, pageQueryShape } from "../cursor.js";
 import { amountSchema, hashSchema } from "../format.js";
 import { defineList } from "../list.js";
 import { createFilters } from "../records.js";
@@ -41,6 +42,12 @@ const companyRefSchema = z
   })
   .meta({ id: "PublicCompany" });
 
+const disclosureItemSchema = z.strictObject({
+  company: companyRefSchema,
+  committed: amountSchema.meta({ description: "Committed to it for the fiscal year (vouchers issued less what was returned)" }),
+  subsidy: amountSchema.meta({ description: "Subsidy written off for it in the fiscal year, less clawbacks" }),
+});
+
 const disclosureSchema = z
   .strictObject({
     programme: publicProgrammeSchema,
@@ -49,11 +56,7 @@ const disclosureSchema = z
     currency: z.string(),
     asOfBlock: int,
     totals: yearSchema,
-    items: z.array(z.strictObject({
-      company: companyRefSchema,
-      committed: amountSchema.meta({ description: "Committed to it for the fiscal year (vouchers issued less what was returned)" }),
-      subsidy: amountSchema.meta({ description: "Subsidy written off for it in the fiscal year, less clawbacks" }),
-    })).meta({ description: "The published list, by company number" }),
+    items: z.array(disclosureItemSchema).meta({ description: "The published list, by company number: one page of it (`limit`, `cursor`)" }),
     nextCursor: z.string().nullable(),
   })
   .meta({ id: "PublicDisclosure" });
@@ -131,50 +134,76 @@ export const getPublicDisclosure = defineEndpoint({
   method: "get",
   path: "/public/v2/programmes/{id}/disclosure",
   summary: "Public: a programme's figures for a fiscal year and its published list of subsidised companies and amounts (no sign-in)",
-  description: "Fiscal year = calendar year in Asia/Shanghai; default the year of the mirror's checkpoint. The list is keyset-paged by company number.",
+  description:
+    "Fiscal year = calendar year in Asia/Shanghai; default the year of the mirror's checkpoint. The list is keyset-paged by company number " +
+    "(`limit`, `cursor` from `nextCursor`); `format=csv` (or `Accept: text/csv`) gives the whole list as CSV.",
   tag: "Public disclosure",
   auth: "public",
   params: z.strictObject({ id: programmeInput }),
-  query: z.strictObject({ year: yearInput.optional(), cursor: pageQueryShape.cursor, limit: pageQueryShape.limit }),
+  query: z.strictObject({ year: yearInput.optional(), ...pageQueryShape }),
   output: disclosureSchema,
+  alternative: { mediaType: "text/csv", description: "The whole published list as CSV (every page), one row per company" },
   errors: ["NOT_FOUND", "INVALID_CURSOR"],
   async handle({ params, query }, ctx) {
-    const after = decodeCursor("getPublicDisclosure", query.cursor, ["bigint"]);
+    let after = decodeCursor("getPublicDisclosure", query.cursor, ["bigint"]);
     const asOf = (await ctx.db.query<Row>(AS_OF_SQL))[0]!;
     const year = query.year ?? fiscalYearOf(Number(asOf.at));
-    const rows = await ctx.db.query<Row>(
-      `WITH ${DISCLOSURE_CTES}
-       SELECT 'programme' AS row, ${PROGRAMME_SQL}, NULL::int AS entity, NULL AS credit_code_hash, NULL AS committed, NULL AS subsidy
-         FROM v2_programmes p WHERE p.id = $1
-       UNION ALL
-       SELECT * FROM (
-         SELECT 'item', NULL::int, NULL, NULL, NULL::int, NULL, NULL::int, NULL::int, NULL::boolean, NULL::json, l.entity, e.credit_code_hash,
-                l.committed::text, l.subsidy::text
-           FROM list l JOIN v2_entities e ON e.id = l.entity
-          WHERE l.programme = $1 AND l.year = $2 AND ($3::int IS NULL OR l.entity > $3)
-          ORDER BY l.entity LIMIT $4) items`,
-      [params.id, year, after === undefined ? null : after[0], query.limit + 1],
-    );
-    const head = rows.find((r) => r.row === "programme");
-    if (head === undefined) throw new ApiError("NOT_FOUND", "no such programme");
     const f = ctx.format;
+    /** The programme's row, and the published list's companies after `key`, at most `n`. */
+    const page = async (key: CursorKey | undefined, n: number) => {
+      const rows = await ctx.db.query<Row>(
+        `WITH ${DISCLOSURE_CTES}
+         SELECT 'programme' AS row, ${PROGRAMME_SQL}, NULL::int AS entity, NULL AS credit_code_hash, NULL AS committed, NULL AS subsidy
+           FROM v2_programmes p WHERE p.id = $1
+         UNION ALL
+         SELECT * FROM (
+           SELECT 'item', NULL::int, NULL, NULL, NULL::int, NULL, NULL::int, NULL::int, NULL::boolean, NULL::json, l.entity, e.credit_code_hash,
+                  l.committed::text, l.subsidy::text
+             FROM list l JOIN v2_entities e ON e.id = l.entity
+            WHERE l.programme = $1 AND l.year = $2 AND ($3::int IS NULL OR l.entity > $3)
+            ORDER BY l.entity LIMIT $4) items`,
+        [params.id, year, key === undefined ? null : key[0], n],
+      );
+      const head = rows.find((r) => r.row === "programme");
+      if (head === undefined) throw new ApiError("NOT_FOUND", "no such programme");
+      const items = rows.filter((r) => r.row === "item").sort((a, b) => Number(a.entity) - Number(b.entity));
+      // The published list names the companies (公示): their names from the identity registry, where it has them.
+      const hashes = items.map((r) => String(r.credit_code_hash));
+      const named = await ctx.db.query<{ h: string; name: string }>(
+        "SELECT credit_code_hash AS h, name FROM registry_companies WHERE credit_code_hash = ANY($1::text[])", [hashes],
+      );
+      const names = new Map(named.map((x) => [String(x.h), String(x.name)]));
+      return {
+        head,
+        items: items.map((r) => ({
+          key: [Number(r.entity)] as CursorKey,
+          item: {
+            company: { id: Number(r.entity), creditCodeHash: String(r.credit_code_hash), name: names.get(String(r.credit_code_hash)) ?? null },
+            committed: f.amount(r.committed), subsidy: f.amount(r.subsidy),
+          },
+        })),
+      };
+    };
+    if (query.format === "csv" || (query.format === undefined && ctx.req.accepts(["application/json", "text/csv"]) === "text/csv")) {
+      await page(undefined, 0);
+      let done = false;
+      await streamCsv(ctx.res, `disclosure-${params.id}-${year}`, csvColumns(disclosureItemSchema), async () => {
+        if (done) return undefined;
+        const { items } = await page(after, MAX_LIMIT);
+        if (items.length < MAX_LIMIT) done = true;
+        if (items.length > 0) after = items[items.length - 1]!.key;
+        return items.map((i) => i.item);
+      });
+      return STREAMED;
+    }
+    const { head, items } = await page(after, query.limit + 1);
     const programme = programmeOf(head, f);
-    const items = rows.filter((r) => r.row === "item");
-    const page = items.slice(0, query.limit);
-    // The published list names the companies (公示): their names from the identity registry, where it has them.
-    const hashes = page.map((r) => String(r.credit_code_hash));
-    const named = await ctx.db.query<{ h: string; name: string }>(
-      "SELECT credit_code_hash AS h, name FROM registry_companies WHERE credit_code_hash = ANY($1::text[])", [hashes],
-    );
-    const names = new Map(named.map((n) => [String(n.h), String(n.name)]));
+    const shown = items.slice(0, query.limit);
     const totals = programme.years.find((y) => y.year === year) ?? { year, budget: f.amount(0), committed: f.amount(0), subsidy: f.amount(0), companies: 0 };
     return {
       programme, fiscalYear: year, timeZone: REPORT_TIME_ZONE, currency: f.currency, asOfBlock: Number(asOf.block), totals,
-      items: page.map((r) => ({
-        company: { id: Number(r.entity), creditCodeHash: String(r.credit_code_hash), name: names.get(String(r.credit_code_hash)) ?? null },
-        committed: f.amount(r.committed), subsidy: f.amount(r.subsidy),
-      })),
-      nextCursor: items.length > query.limit ? encodeCursor("getPublicDisclosure", [Number(page[page.length - 1]!.entity)]) : null,
+      items: shown.map((i) => i.item),
+      nextCursor: items.length > query.limit ? encodeCursor("getPublicDisclosure", shown[shown.length - 1]!.key) : null,
     };
   },
 });

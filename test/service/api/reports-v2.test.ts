@@ -399,6 +399,72 @@ describe("audit API: ledger v2's reports, statements, alerts and public disclosu
     }
   });
 
+  it("pages a statement's lines and the published list by keyset: small pages give the one page's records, a tampered cursor is refused", async function () {
+    const statements = [
+      { path: `/v2/statements/suppliers/${supplier}?from=2026-12-01&to=2027-12-31`, token: "supplier" as const },
+      { path: `/v2/statements/beneficiaries/${startup}?from=2026-12-01&to=2027-12-31`, token: "holder" as const },
+    ];
+    for (const x of fixtures) {
+      for (const { path, token } of statements) {
+        const whole = (await x.fx.client.get(path, x[token])).json;
+        expect(whole.nextCursor, path).to.equal(null);
+        expect(whole.lines.length, path).to.be.greaterThan(1);
+        let cursor: string | null = null;
+        const lines: Item[] = [];
+        do {
+          const res = await x.fx.client.get(`${path}&limit=1${cursor === null ? "" : `&cursor=${cursor}`}`, x[token]);
+          expect(res.status, res.text).to.equal(200);
+          expect(res.json.lines, path).to.have.length(1);
+          // Every page carries the period's totals, as the one page does.
+          expect(res.json.totals, path).to.deep.equal(whole.totals);
+          lines.push(...res.json.lines);
+          cursor = res.json.nextCursor;
+        } while (cursor !== null);
+        expect(lines, `${x.backend} ${path}`).to.deep.equal(whole.lines);
+        // CSV: every line, in order.
+        const csv = await x.fx.client.get(`${path}&limit=1&format=csv`, x[token]);
+        const rows: Item[] = parseCsv(csv.text.replace(/^\uFEFF/, ""), { columns: true });
+        expect(rows.map((r) => r.transactionHash)).to.deep.equal(whole.lines.map((l: Item) => l.transactionHash));
+      }
+      // A cursor changed by hand, or one of another list, is refused, and nothing is answered.
+      const [supplierPath] = statements;
+      const first = (await x.fx.client.get(`${supplierPath!.path}&limit=1`, x.supplier)).json;
+      const [list, key] = JSON.parse(Buffer.from(first.nextCursor, "base64url").toString()) as [string, unknown[]];
+      const tampered = [
+        Buffer.from(JSON.stringify([list, [key[0], "x", key[2]]])).toString("base64url"),
+        Buffer.from(JSON.stringify(["getBeneficiaryStatement", key])).toString("base64url"),
+        `${first.nextCursor}x`,
+      ];
+      for (const cursor of tampered) {
+        const res = await x.fx.client.get(`${supplierPath!.path}&limit=1&cursor=${cursor}`, x.supplier);
+        expect([res.status, res.json.code], cursor).to.deep.equal([400, "INVALID_CURSOR"]);
+      }
+      const other = (await x.fx.client.get(`/v2/statements/beneficiaries/${startup}?limit=1&cursor=${first.nextCursor}`, x.holder));
+      expect([other.status, other.json.code]).to.deep.equal([400, "INVALID_CURSOR"]);
+
+      // The published list: pages of one company give the one page's list; CSV gives it whole.
+      const disclosure = `/public/v2/programmes/${P1}/disclosure?year=2026`;
+      const whole = (await x.fx.client.get(disclosure)).json;
+      expect(whole.items.length).to.be.greaterThan(1);
+      const items: Item[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await x.fx.client.get(`${disclosure}&limit=1${cursor === null ? "" : `&cursor=${cursor}`}`);
+        expect(res.json.totals).to.deep.equal(whole.totals);
+        items.push(...res.json.items);
+        cursor = res.json.nextCursor;
+      } while (cursor !== null);
+      expect(items, x.backend).to.deep.equal(whole.items);
+      const csv = await x.fx.client.get(`${disclosure}&limit=1&format=csv`);
+      expect(csv.status, csv.text).to.equal(200);
+      const rows: Item[] = parseCsv(csv.text.replace(/^\uFEFF/, ""), { columns: true });
+      expect(rows.map((r) => [Number(r["company.id"]), r.committed, r.subsidy])).to.deep.equal(whole.items.map((i: Item) => [i.company.id, i.committed, i.subsidy]));
+      const bad = await x.fx.client.get(`${disclosure}&cursor=${Buffer.from(JSON.stringify(["getPublicDisclosure", ["1"]])).toString("base64url")}`);
+      expect([bad.status, bad.json.code]).to.deep.equal([400, "INVALID_CURSOR"]);
+      expect((await x.fx.client.get(`/public/v2/programmes/99/disclosure?format=csv`)).status).to.equal(404);
+    }
+  });
+
   it("lets anyone read the public disclosure without a token, and nothing that is not public", async function () {
     for (const x of fixtures) {
       const list = await x.fx.client.get("/public/v2/programmes");
