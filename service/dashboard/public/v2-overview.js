@@ -4,8 +4,9 @@
  * GET /v2/alerts as sentences, each linking to its record.
  */
 import { ApiError, collect, request } from "./api.js";
-import { amount, fill, h, major, minor, route, stat, time } from "./dom.js";
+import { amount, field, fill, h, major, minor, route, stat, time } from "./dom.js";
 import { dateOnly, integer, money, t } from "./i18n.js";
+import { subsidyChart } from "./v2-chart.js";
 import { companyName } from "./v2-names.js";
 
 /** A share as "30.0%" (the API's percent text, or part over whole). @param {bigint} part @param {bigint} whole */
@@ -117,9 +118,33 @@ async function reportOrNull() {
 }
 
 /**
- * The overview. `chart`, when given, fills the chart's slot (v2-chart.js).
- * @param {import("./app.js").ViewContext} ctx
+ * The chart of subsidy per day (the last 30 days) or month (the last 12), in `slot`, with the choice of interval.
+ * @param {import("./app.js").ViewContext} ctx @param {HTMLElement} slot @param {Map<number, any>} programmes
  */
+async function chartSection(ctx, slot, programmes) {
+  const interval = ctx.query.interval === "month" ? "month" : "day";
+  const select = h(
+    "select",
+    {
+      id: "chart-interval",
+      "data-testid": "chart-interval",
+      onchange: (/** @type {Event} */ event) => {
+        const value = /** @type {HTMLSelectElement} */ (event.target).value;
+        location.hash = `#${route("/", { interval: value === "day" ? undefined : value })}`;
+      },
+    },
+    ["day", "month"].map((i) => h("option", { value: i, selected: i === interval }, t(`chart.${i}`))),
+  );
+  try {
+    const node = await subsidyChart({ interval, programmes, live: ctx.live });
+    if (ctx.live()) fill(slot, h("div", { class: "filters" }, field("chart-interval", t("chart.interval"), select)), node);
+  } catch (error) {
+    // The totals and alerts stay: only the chart's place says what failed.
+    if (ctx.live()) fill(slot, h("p", { class: "error", role: "alert" }, t("error.other", { reason: /** @type {Error} */ (error).message })));
+  }
+}
+
+/** @param {import("./app.js").ViewContext} ctx */
 export async function overviewView(ctx) {
   const [programmes, companies, report, alerts] = await Promise.all([
     collect("/v2/programmes", {}, 1000), collect("/v2/companies", {}, 5000), reportOrNull(), request("/v2/alerts"),
@@ -128,10 +153,13 @@ export async function overviewView(ctx) {
   const byId = new Map(programmes.items.map((p) => [p.id, p]));
   const companiesById = new Map(companies.items.map((c) => [c.id, c]));
   const year = report?.fiscalYear ?? Number(dateOnly(Date.now()).slice(0, 4));
+  const chart = h("div", { class: "chart-slot" }, h("p", { class: "muted" }, t("chart.loading")));
   fill(
     ctx.main,
     h("h1", {}, t("v2Overview.title")),
     totals(programmes.items, report, year),
+    h("section", { "aria-labelledby": "chart-heading" }, h("h2", { id: "chart-heading" }, t("v2Overview.chart.title")), chart),
     alertsSection(alerts, byId, companiesById),
   );
+  await chartSection(ctx, chart, byId);
 }

@@ -169,6 +169,80 @@ describe("Dashboard on ledger v2: the overview, and names instead of numbers (br
       expect(await page.locator("#totals-heading").innerText()).to.include(String(report.fiscalYear));
     });
 
+    it(`draws subsidy per day and month by programme from /v2/aggregates, in ¥, and a bar opens its programme's records of that period, in ${language}`, async function () {
+      await setLanguage(language);
+      await overview();
+      await page.locator("[data-testid=chart] canvas").waitFor();
+      const [aggregates, programmes] = await Promise.all([api("/v2/aggregates?interval=day"), items("/v2/programmes")]);
+      const periods: string[] = aggregates.periods;
+      const active = (aggregates.buckets as any[]).filter((b) => b.redeemed !== "0.00" || b.claimed !== "0.00");
+      expect(active.length, "the demo redeemed or claimed in the last 30 days").to.be.greaterThan(0);
+      const ids = [...new Set(active.map((b) => b.programme as number))].sort((a, b) => a - b);
+      const expected = (["redeemed", "claimed"] as const).flatMap((flow) =>
+        ids.filter((id) => active.some((b) => b.programme === id && b[flow] !== "0.00")).map((id) => ({
+          flow, programme: id,
+          data: periods.map((p) => Number(active.find((b) => b.programme === id && b.period === p)?.[flow] ?? "0")),
+        })));
+      const drawn = await page.evaluate(async () => {
+        const echarts = await import("echarts");
+        const option = (echarts.getInstanceByDom((globalThis as any).document.querySelector("[data-testid=chart-canvas]")) as any).getOption();
+        return {
+          periods: option.xAxis[0].data as string[], series: (option.series as any[]).map((s) => ({ name: s.name as string, stack: s.stack as string, data: s.data as number[] })),
+          labels: [0, 1234567.5, 98765.4].map((v) => option.yAxis[0].axisLabel.formatter(v) as string),
+        };
+      });
+      expect(drawn.periods).to.deep.equal(periods);
+      expect(periods).to.have.length(30);
+      expect(drawn.series.map((s) => ({ flow: s.stack, data: s.data }))).to.deep.equal(expected.map((e) => ({ flow: e.flow, data: e.data })));
+      expected.forEach((e, i) => expect(drawn.series[i]!.name).to.include(programmes.find((p) => p.id === e.programme).name));
+      expect(drawn.labels).to.deep.equal([shown("0.00", language), shown("1234567.50", language), shown("98765.40", language)]);
+      const tableRows = await page.getByTestId("chart-table").locator("tbody tr").evaluateAll((trs: any[]) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td: any) => td.textContent)));
+      expect(tableRows).to.deep.equal(active.map((b) => [b.period, programmes.find((p) => p.id === b.programme).name,
+        b.redeemed === "0.00" ? "—" : shown(b.redeemed, language), b.claimed === "0.00" ? "—" : shown(b.claimed, language)]));
+
+      // A real click on each flow's first bar: that programme's redemptions (or approved claims) of that day, which add up to it.
+      for (const flow of ["redeemed", "claimed"] as const) {
+        const series = expected.findIndex((e) => e.flow === flow);
+        if (series < 0) continue;
+        const index = expected[series]!.data.findIndex((v) => v > 0);
+        const { programme } = expected[series]!;
+        const period = periods[index]!;
+        await page.getByTestId("chart-canvas").scrollIntoViewIfNeeded();
+        const point = await page.evaluate(async ({ series, index }) => {
+          const echarts = await import("echarts");
+          const box = (globalThis as any).document.querySelector("[data-testid=chart-canvas]");
+          const bar = (echarts.getInstanceByDom(box) as any).getModel().getSeriesByIndex(series).getData().getItemLayout(index);
+          const rect = box.getBoundingClientRect();
+          return { x: rect.left + bar.x + bar.width / 2, y: rect.top + bar.y + bar.height / 2 };
+        }, { series, index });
+        await page.mouse.click(point.x, point.y);
+        const list = flow === "redeemed" ? "redemptions" : "claims";
+        const query = new URLSearchParams({ programme: String(programme), from: period, to: period, ...(flow === "claimed" ? { status: "Approved" } : {}) });
+        await page.waitForFunction((h) => (globalThis as any).location.hash === h, `#/v2/${list}?${query}`);
+        await waitFor(`[data-testid="v2-${list}"] table`);
+        const next = new Date(Date.parse(`${period}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+        const records = await items(`/v2/${list}?programme=${programme}&from=${encodeURIComponent(`${period}T00:00:00+08:00`)}&to=${encodeURIComponent(`${next}T00:00:00+08:00`)}${flow === "claimed" ? "&status=Approved" : ""}`);
+        expect(records.length).to.be.greaterThan(0);
+        expect(await page.getByTestId(`v2-${list}`).locator("tbody tr").count()).to.equal(records.length);
+        expect(yuan(fenOf(records.map((r) => r.amount))), "the records behind the bar add up to its figure").to.equal(active.find((b) => b.programme === programme && b.period === period)[flow]);
+        await overview();
+        await page.locator("[data-testid=chart] canvas").waitFor();
+      }
+
+      // Per month: the last 12 months, as the API sums them.
+      const months = await api("/v2/aggregates?interval=month");
+      await page.getByTestId("chart-interval").selectOption("month");
+      await page.locator(`[data-testid=chart][data-from="${months.from}"] canvas`).waitFor();
+      const perMonth = await page.evaluate(async () => {
+        const echarts = await import("echarts");
+        const option: any = (echarts.getInstanceByDom((globalThis as any).document.querySelector("[data-testid=chart-canvas]")) as any).getOption();
+        return { periods: option.xAxis[0].data as string[], total: (option.series as any[]).reduce((s, x) => s + (x.data as number[]).reduce((a, b) => a + b, 0), 0) as number };
+      });
+      expect(perMonth.periods).to.deep.equal(months.periods).and.to.have.length(12);
+      const monthTotal = (months.buckets as any[]).reduce((s, b) => s + fenOf([b.redeemed, b.claimed]), 0n);
+      expect(Math.round(perMonth.total * 100)).to.equal(Number(monthTotal));
+    });
+
     it(`shows companies by name (credit code on the companies page), the address on hover, and invoices by number, in ${language}`, async function () {
       await setLanguage(language);
       const companies = await items("/v2/companies");
