@@ -7,6 +7,7 @@
 import * as echarts from "echarts";
 
 import { request } from "./api.js";
+import { resizeWithBox } from "./chart.js";
 import { amount, h, link, major, minor, route, table } from "./dom.js";
 import { language, money, t } from "./i18n.js";
 
@@ -106,16 +107,7 @@ export async function subsidyChart(options) {
     const period = aggregates.periods[point.dataIndex];
     if (s !== undefined && period !== undefined) location.hash = `#${drillDownRoute(s.flow, s.programme, period)}`;
   });
-  // Resizes with its box (the window, the phone's rotation); stops when the page has moved on.
-  const observer = new ResizeObserver(() => {
-    if (!options.live() || !box.isConnected) {
-      observer.disconnect();
-      chart.dispose();
-      return;
-    }
-    chart.resize();
-  });
-  observer.observe(box);
+  resizeWithBox(chart, box, options.live);
   box.setAttribute("lang", language());
   return figure;
 }
