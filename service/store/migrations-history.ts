@@ -1,5 +1,6 @@
 import type { Migration } from "./migrations.js";
 import { DERIVED_TABLES_V2 } from "./migrations-v2.js";
+import { DAILY_TABLES } from "./migrations-v2-daily.js";
 
 /** The derived tables whose every version the mirror keeps (v1's and v2's; `role_members` is both's). */
 export const VERSIONED_TABLES = [
@@ -8,6 +9,9 @@ export const VERSIONED_TABLES = [
 ] as const;
 
 const V1_ONLY = new Set(["cities", "vouchers", "redemptions", "accreditations", "accreditation_history", "issuers"]);
+/** Versioned by their own later migration (with `mirror_version_table`), not by this one: they do not exist yet here. */
+const LATER = new Set<string>(DAILY_TABLES);
+const AT_THIS_MIGRATION = VERSIONED_TABLES.filter((table) => !LATER.has(table));
 
 /**
  * The derived tables' history, the way graph-node keeps block ranges: every version of every row of a derived table,
@@ -82,12 +86,12 @@ export const HISTORY_MIGRATION: Migration = {
     // v1's projection folds several blocks at once and records its versions itself (writeVersions); v2's writes
     // each event's rows with statements, and the triggers record them (role_members is both's: v1 projects with
     // mirror.block unset, so its trigger records nothing then).
-    ...VERSIONED_TABLES.filter((table) => !V1_ONLY.has(table)).map((table) => `SELECT mirror_version_table('${table}')`),
+    ...AT_THIS_MIGRATION.filter((table) => !V1_ONLY.has(table)).map((table) => `SELECT mirror_version_table('${table}')`),
     // The first block whose state the history answers: the mirror's start, or (a mirror older than this migration)
     // its checkpoint now, with the rows it holds recorded as versions from there.
     "ALTER TABLE sync_checkpoint ADD COLUMN history_from bigint",
     "UPDATE sync_checkpoint SET history_from = block_number",
-    ...VERSIONED_TABLES.map(
+    ...AT_THIS_MIGRATION.map(
       (table) => `INSERT INTO derived_versions (table_name, key, row, valid_from)
          SELECT '${table}', (SELECT jsonb_object_agg(c, to_jsonb(t) -> c) FROM unnest(
                   (SELECT array_agg(a.attname::text) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid

@@ -1,4 +1,5 @@
 import { DERIVED_TABLES_GOVERNANCE } from "./migrations-governance.js";
+import { DAILY_TABLES } from "./migrations-v2-daily.js";
 import type { Migration } from "./migrations.js";
 
 /**
@@ -339,5 +340,5 @@ CREATE INDEX v2_corrections_by_entry ON v2_corrections (entry_id);
 export const DERIVED_TABLES_V2 = [
   "v2_classes", "v2_categories", "v2_programmes", "v2_periods", "v2_ratios", "v2_entities", "v2_entity_addresses",
   "v2_relations", "v2_accreditations", "v2_issuers", "v2_vouchers", "v2_invoices", "v2_redemptions", "v2_claims",
-  "v2_clawbacks", "v2_payment_entries", "v2_corrections", ...DERIVED_TABLES_GOVERNANCE,
+  "v2_clawbacks", "v2_payment_entries", "v2_corrections", ...DERIVED_TABLES_GOVERNANCE, ...DAILY_TABLES,
 ] as const;

@@ -2,6 +2,7 @@ import type { Database } from "./database.js";
 import { GOVERNANCE_MIGRATION } from "./migrations-governance.js";
 import { HISTORY_MIGRATION } from "./migrations-history.js";
 import { LEDGER_V2_MIGRATION } from "./migrations-v2.js";
+import { DAILY_MIGRATION } from "./migrations-v2-daily.js";
 
 /**
  * The schema, as numbered migrations run in order at start (each in its own transaction, by the writer only).
@@ -218,6 +219,7 @@ CREATE TABLE role_members (
       "CREATE INDEX events_by_entry ON events (entry_id, block_number, log_index) WHERE entry_id IS NOT NULL",
     ]),
   },
+  DAILY_MIGRATION,
 ];
 
 /** A numbered schema change: SQL text (statements separated by ";" at line ends) or a list of statements. */

@@ -5,6 +5,7 @@ import { DecodeError } from "../internal/errors.js";
 import type { Queryable } from "./database.js";
 import type { StoredEvent } from "./projection.js";
 import { createGovernanceProjector } from "./projection-governance.js";
+import { createDailyBuffer, type DailyAmounts } from "./projection-v2-daily.js";
 import { createIssueBuffer } from "./projection-v2-issues.js";
 
 /**
@@ -14,24 +15,34 @@ import { createIssueBuffer } from "./projection-v2-issues.js";
  * it is a pure function of the raw log: the store projects only events it has just inserted, and a rollback empties
  * the tables and projects the whole log again, so applying the log batch by batch gives the rows one pass gives.
  * Events that change no table (TransferSingle, Locked, Paused, AuthorityUpdated, …) stay in the raw log only. Who
- * acted (scheduled operations, the Safe's transactions and signers): service/store/projection-governance.ts.
+ * acted (scheduled operations, the Safe's transactions and signers): service/store/projection-governance.ts. The
+ * daily roll-up of the aggregates (service/store/projection-v2-daily.ts) is added up along and written once per call.
  */
 export async function projectV2(tx: Queryable, events: readonly StoredEvent[]): Promise<void> {
   const issues = createIssueBuffer(tx);
   const governance = createGovernanceProjector(tx);
+  const buffer = createDailyBuffer(tx);
   for (const e of events) {
     await governance.apply(e);
+    const daily: Daily = (programme, companies, amounts, at = e.blockTimestamp) =>
+      buffer.add(at, e.blockNumber, String(programme), companies.map(String), amounts);
     if (e.contract === "ledger" && e.eventName === "VoucherIssued") {
-      issues.add(e, (name) => str(e, e.args, name));
+      const s = (name: string) => str(e, e.args, name);
+      issues.add(e, s);
+      daily(s("programme"), [s("entity")], { issued: BigInt(s("faceValue")), issued_count: 1n });
       continue;
     }
     // An issue's own other events change no table; anything else sees the issues before it written.
     if (e.contract === "ledger" && ISSUE_COMPANIONS.has(e.eventName)) continue;
     await issues.flush();
-    await apply(tx, e);
+    await apply(tx, e, daily);
   }
   await issues.flush();
+  await buffer.flush();
 }
+
+/** Adds to the roll-up of the event's day (or of the instant `at`): the programme's whole and each company named. */
+type Daily = (programme: unknown, companies: readonly unknown[], amounts: DailyAmounts, at?: number | string) => void;
 
 /** The events an issue emits besides VoucherIssued: in the raw log only. */
 const ISSUE_COMPANIONS = new Set(["Locked", "TransferSingle"]);
@@ -105,7 +116,7 @@ function programmeColumns(e: StoredEvent, p: Args): Record<string, unknown> {
   };
 }
 
-async function apply(tx: Queryable, e: StoredEvent): Promise<void> {
+async function apply(tx: Queryable, e: StoredEvent, daily: Daily): Promise<void> {
   const a = e.args;
   const s = (name: string) => str(e, a, name);
   const b = e.blockNumber;
@@ -264,6 +275,8 @@ async function apply(tx: Queryable, e: StoredEvent): Promise<void> {
           s("gpuCentihours"), s("contractDay"), str(e, ev, "contractCommitment"), str(e, ev, "invoiceCommitment"),
           str(e, ev, "paymentCommitment"), str(e, ev, "electricityKwh"), str(e, ev, "assessmentCommitment"), s("remaining")],
       );
+      daily(s("programme"), [s("supplierEntity"), s("beneficiaryEntity")],
+        { redeemed: BigInt(s("amount")), redeemed_count: 1n, gpu_centihours: BigInt(s("gpuCentihours")) });
       return;
     }
     case "ledger.ClaimSubmitted": {
@@ -305,8 +318,10 @@ async function apply(tx: Queryable, e: StoredEvent): Promise<void> {
     case "ledger.ClaimApproved": {
       const claim = await one(tx, e,
         `UPDATE v2_claims SET status = 'Approved', by_rule = $2, decided_by = $3, decided_at = $4, decided_block = $5, updated_block = $5
-         WHERE claim_id = $1 RETURNING voucher_id::text, invoice_key`,
+         WHERE claim_id = $1 RETURNING voucher_id::text, invoice_key, supplier_entity, gpu_centihours::text`,
         [s("claimId"), a.byRule === true, s("actor"), e.blockTimestamp, b], `claim ${s("claimId")}`);
+      daily(s("programme"), [s("beneficiaryEntity"), claim.supplier_entity],
+        { claimed: BigInt(s("amount")), claimed_count: 1n, gpu_centihours: BigInt(String(claim.gpu_centihours)) });
       await tx.query(
         `UPDATE v2_vouchers SET held = held - $2, claimed = claimed + $2,
            status = CASE WHEN remaining = 0 AND status = 'Active' THEN 'Redeemed' ELSE status END, updated_block = $3 WHERE id = $1`,
@@ -321,7 +336,7 @@ async function apply(tx: Queryable, e: StoredEvent): Promise<void> {
         `UPDATE v2_claims SET status = $2, decision_reason = $3, decided_by = $4, decided_at = $5, decided_block = $6, updated_block = $6
          WHERE claim_id = $1 RETURNING voucher_id::text, invoice_key`,
         [s("claimId"), status, s("reason"), s("actor"), e.blockTimestamp, b], `claim ${s("claimId")}`);
-      const voucher = await one(tx, e, "SELECT status, year::text FROM v2_vouchers WHERE id = $1", [claim.voucher_id], `voucher ${String(claim.voucher_id)}`);
+      const voucher = await one(tx, e, "SELECT status, year::text, entity FROM v2_vouchers WHERE id = $1", [claim.voucher_id], `voucher ${String(claim.voucher_id)}`);
       await tx.query("UPDATE v2_programmes SET held = held - $2, updated_block = $3 WHERE id = $1", [s("programme"), s("amount"), b]);
       if (voucher.status === "Active" || voucher.status === "Redeemed") {
         await tx.query("UPDATE v2_vouchers SET held = held - $2, remaining = remaining + $2, status = 'Active', updated_block = $3 WHERE id = $1",
@@ -329,7 +344,9 @@ async function apply(tx: Queryable, e: StoredEvent): Promise<void> {
       } else {
         // The voucher was closed meanwhile: the value goes back to the budget, as what was left on it did.
         await tx.query("UPDATE v2_vouchers SET held = held - $2, updated_block = $3 WHERE id = $1", [claim.voucher_id, s("amount"), b]);
-        await count(tx, voucher.status === "Revoked" ? "revoked" : "expired", s("programme"), String(voucher.year), s("amount"), b);
+        const counter = voucher.status === "Revoked" ? "revoked" : "expired";
+        await count(tx, counter, s("programme"), String(voucher.year), s("amount"), b);
+        daily(s("programme"), [voucher.entity], { [counter]: BigInt(s("amount")) });
       }
       // The claim's share comes off its invoice; an invoice nothing pays any more is free again.
       await tx.query("DELETE FROM v2_invoices WHERE invoice_key = $1 AND programme_count = 1", [claim.invoice_key]);
@@ -338,21 +355,25 @@ async function apply(tx: Queryable, e: StoredEvent): Promise<void> {
         [claim.invoice_key, s("amount"), b]);
       return;
     }
-    case "ledger.RedemptionClawedBack":
+    case "ledger.RedemptionClawedBack": {
       await count(tx, "clawed_back", s("programme"), s("year"), s("amount"), b);
-      await one(tx, e, "UPDATE v2_redemptions SET clawed_back = clawed_back + $3 WHERE invoice_key = $1 AND programme = $2 RETURNING invoice_key",
+      const redemption = await one(tx, e,
+        "UPDATE v2_redemptions SET clawed_back = clawed_back + $3 WHERE invoice_key = $1 AND programme = $2 RETURNING beneficiary_entity",
         [s("invoiceKey"), s("programme"), s("amount")], `redemption of invoice ${s("invoiceKey")}`);
+      daily(s("programme"), [s("supplierEntity"), redemption.beneficiary_entity], { clawed_back: BigInt(s("amount")) });
       await tx.query(
         `INSERT INTO v2_clawbacks (block_hash, log_index, block_number, block_timestamp, transaction_hash, kind, voucher_id, claim_id,
            programme, payee, invoice_key, amount, year, reason, actor)
          VALUES ($1, $2, $3, $4, $5, 'redemption', $6, NULL, $7, $8, $9, $10, $11, $12, $13)`,
         [...at, s("id"), s("programme"), s("supplierEntity"), s("invoiceKey"), s("amount"), s("year"), s("reason"), s("actor")]);
       return;
+    }
     case "ledger.ClaimClawedBack": {
       await count(tx, "clawed_back", s("programme"), s("year"), s("amount"), b);
       const claim = await one(tx, e,
-        "UPDATE v2_claims SET clawed_back = clawed_back + $2, updated_block = $3 WHERE claim_id = $1 RETURNING voucher_id::text, invoice_key",
+        "UPDATE v2_claims SET clawed_back = clawed_back + $2, updated_block = $3 WHERE claim_id = $1 RETURNING voucher_id::text, invoice_key, supplier_entity",
         [s("claimId"), s("amount"), b], `claim ${s("claimId")}`);
+      daily(s("programme"), [s("beneficiaryEntity"), claim.supplier_entity], { clawed_back: BigInt(s("amount")) });
       await tx.query(
         `INSERT INTO v2_clawbacks (block_hash, log_index, block_number, block_timestamp, transaction_hash, kind, voucher_id, claim_id,
            programme, payee, invoice_key, amount, year, reason, actor)
@@ -365,9 +386,10 @@ async function apply(tx: Queryable, e: StoredEvent): Promise<void> {
       const revoked = e.eventName === "VoucherRevoked";
       const voucher = await one(tx, e,
         `UPDATE v2_vouchers SET remaining = 0, status = $2, reissue_to = NULL, reissue_at = NULL, updated_block = $3
-         WHERE id = $1 RETURNING year::text`,
+         WHERE id = $1 RETURNING year::text, entity`,
         [s("id"), revoked ? "Revoked" : "Expired", b], `voucher ${s("id")}`);
       await count(tx, revoked ? "revoked" : "expired", s("programme"), String(voucher.year), s("amount"), b);
+      daily(s("programme"), [voucher.entity], { [revoked ? "revoked" : "expired"]: BigInt(s("amount")) });
       return;
     }
     case "ledger.ReissueRequested":
@@ -398,16 +420,22 @@ async function apply(tx: Queryable, e: StoredEvent): Promise<void> {
         [s("entryId"), e.eventName === "PaymentRecorded" ? "Payment" : "Repayment", s("programme"), s("payee"), s("year"), s("amount"),
           s("referenceCommitment"), e.blockTimestamp, s("actor"), b, e.transactionHash],
       );
+      daily(s("programme"), [s("payee")], { paid: e.eventName === "PaymentRecorded" ? BigInt(s("amount")) : -BigInt(s("amount")) });
       return;
-    case "payments.EntryCorrected":
-      await one(tx, e, "UPDATE v2_payment_entries SET corrected = true, updated_block = $2 WHERE entry_id = $1 RETURNING entry_id",
+    case "payments.EntryCorrected": {
+      const entry = await one(tx, e,
+        "UPDATE v2_payment_entries SET corrected = true, updated_block = $2 WHERE entry_id = $1 RETURNING kind, amount::text, recorded_at::text, programme, payee",
         [s("entryId"), b], `entry ${s("entryId")}`);
+      // A corrected entry counts as never made: off the day it was recorded on.
+      const made = BigInt(String(entry.amount));
+      daily(entry.programme, [entry.payee], { paid: entry.kind === "Payment" ? -made : made }, String(entry.recorded_at));
       await tx.query(
         `INSERT INTO v2_corrections (block_hash, log_index, block_number, block_timestamp, transaction_hash, entry_id, programme, payee,
            kind, amount, reason, actor)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
         [...at, s("entryId"), s("programme"), s("payee"), nameOf(ENTRY_KIND, s("kind")), s("amount"), s("reason"), s("actor")]);
       return;
+    }
     default:
       return;
   }

@@ -1,5 +1,6 @@
 import type { AnyEndpoint } from "../endpoint.js";
 import { getAggregates } from "./get-aggregates.js";
+import { getAggregatesV2 } from "./get-aggregates-v2.js";
 import { getAlerts } from "./get-alerts.js";
 import { getCity } from "./get-city.js";
 import { getDataCenter } from "./get-data-center.js";
@@ -42,7 +43,7 @@ export const ENDPOINTS: readonly AnyEndpoint[] = [
   listEvents,
   listRoles,
   listProgrammes, getProgramme, listCompanies, listVouchersV2, getVoucherV2, listRedemptionsV2, listClaims, listPayments,
-  getProgrammeReport, getProgrammesReport, listCaps, getSupplierStatement, getBeneficiaryStatement, getAlerts,
+  getProgrammeReport, getProgrammesReport, getAggregatesV2, listCaps, getSupplierStatement, getBeneficiaryStatement, getAlerts,
   postRegistry, listAccessLog,
   listPublicProgrammes, getPublicDisclosure,
   listGovernanceOperations, listSafeTransactions,

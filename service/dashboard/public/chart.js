@@ -58,6 +58,22 @@ export function drillDownRoute(key, period, city) {
 }
 
 /**
+ * Resizes a chart with its box (the window, the phone's rotation); disposes of it once the page has moved on.
+ * @param {echarts.ECharts} chart @param {HTMLElement} box @param {() => boolean} live
+ */
+export function resizeWithBox(chart, box, live) {
+  const observer = new ResizeObserver(() => {
+    if (!live() || !box.isConnected) {
+      observer.disconnect();
+      chart.dispose();
+      return;
+    }
+    chart.resize();
+  });
+  observer.observe(box);
+}
+
+/**
  * The chart (and the same figures as a table, for screen readers and small screens), for one city or all.
  * @param {{city?: number, interval: "day" | "month", live: () => boolean}} options
  */
@@ -109,16 +125,7 @@ export async function aggregateChart(options) {
     const row = rows[point.dataIndex];
     if (serie !== undefined && row !== undefined) location.hash = `#${drillDownRoute(serie.key, row.period, options.city)}`;
   });
-  // Resizes with its box (the window, the phone's rotation); stops when the page has moved on.
-  const observer = new ResizeObserver(() => {
-    if (!options.live() || !box.isConnected) {
-      observer.disconnect();
-      chart.dispose();
-      return;
-    }
-    chart.resize();
-  });
-  observer.observe(box);
+  resizeWithBox(chart, box, options.live);
   box.setAttribute("lang", language());
   return figure;
 }

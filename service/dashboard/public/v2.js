@@ -8,10 +8,12 @@ import { collect } from "./api.js";
 import { amount, field, fill, h, hash, minor, refText, route, table as tableHelper, time } from "./dom.js";
 import { integer, t } from "./i18n.js";
 import { V2_REPORT_ROUTES } from "./v2-reports.js";
+import { companyLink, creditCode, invoice } from "./v2-names.js";
+import { overviewView } from "./v2-overview.js";
 
 /** The v2 routes: [pattern, view, tab]. */
 export const V2_ROUTES = /** @type {const} */ ([
-  [/^\/$/, programmesView, "v2-programmes"],
+  [/^\/$/, overviewView, "v2-overview"],
   [/^\/v2\/programmes$/, programmesView, "v2-programmes"],
   [/^\/v2\/companies$/, companiesView, "v2-companies"],
   [/^\/v2\/vouchers$/, vouchersView, "v2-vouchers"],
@@ -25,8 +27,6 @@ export const V2_ROUTES = /** @type {const} */ ([
 const className = (id) => t(`v2.class.${id}`, { defaultValue: `#${id}` });
 /** @param {number} id */
 const categoryName = (id) => (id === 0 ? "—" : t(`v2.category.${id}`, { defaultValue: `#${id}` }));
-/** A company by its number, a link to its redemptions. @param {number} id */
-const company = (id) => h("a", { href: `#${route("/v2/redemptions", { company: id })}` }, t("v2.companyNo", { id }));
 /** A share in basis points of a whole as "30.0%". @param {bigint} part @param {bigint} whole */
 const percent = (part, whole) => (whole === 0n ? "—" : `${(Number((part * 10_000n) / whole) / 100).toFixed(1)}%`);
 /** Shanghai midnight of an ISO date, as the API's date-time. @param {string} date */
@@ -155,11 +155,12 @@ export async function companiesView(ctx) {
     ]),
     h("div", { class: "section-head" }, h("h2", {}, t("v2.companies.all")), ctx.csvButton("/v2/companies", filters, "companies.csv")),
     ctx.pagedList("/v2/companies", filters, {
-      headers: () => [t("v2.col.company"), t("v2.col.role"), t("v2.col.category"), t("v2.col.creditCodeHash"), t("v2.col.addresses"), t("v2.col.accredited"), t("v2.col.relations")],
+      headers: () => [t("v2.col.company"), t("v2.col.role"), t("v2.col.category"), t("v2Overview.col.creditCode"), t("v2.col.addresses"), t("v2.col.accredited"), t("v2.col.relations")],
       numeric: [6],
       row: (c) => [
-        company(c.id), [c.beneficiary ? t("v2.role.beneficiary") : null, c.supplier ? t("v2.role.supplier") : null].filter(Boolean).join(" / "),
-        categoryName(c.category), hash(c.creditCodeHash), c.addresses.map((/** @type {any} */ a) => h("div", {}, hash(a.address))),
+        companyLink(c.id, c.identity, { as: c.supplier && !c.beneficiary ? "supplier" : "buyer", addresses: c.addresses.map((/** @type {any} */ a) => a.address) }),
+        [c.beneficiary ? t("v2.role.beneficiary") : null, c.supplier ? t("v2.role.supplier") : null].filter(Boolean).join(" / "),
+        categoryName(c.category), creditCode(c.identity, c.creditCodeHash), c.addresses.map((/** @type {any} */ a) => h("div", {}, hash(a.address))),
         c.accreditations.length === 0 ? "—" : c.accreditations.map((/** @type {any} */ a) => h("div", { class: "inline-links" }, programmeLink(programmes, a.programme), " ", h("span", { class: "muted" }, a.classes.map(className).join("、")))),
         integer(c.relations),
       ],
@@ -188,7 +189,7 @@ export async function vouchersView(ctx) {
       headers: () => [t("v2.col.ref"), t("v2.col.programme"), t("v2.col.company"), t("v2.col.faceValue"), t("v2.col.remaining"), t("v2.col.redeemed"), t("v2.col.claimed"), t("v2.col.status"), t("v2.col.issuedAt"), t("v2.col.expiresAt")],
       numeric: [3, 4, 5, 6],
       row: (v) => [
-        refText(v.applicationRefText, v.applicationRef), programmeLink(programmes, v.programme), company(v.company), amount(v.faceValue), amount(v.remaining),
+        refText(v.applicationRefText, v.applicationRef), programmeLink(programmes, v.programme), companyLink(v.company, v.companyIdentity, { addresses: [v.holder] }), amount(v.faceValue), amount(v.remaining),
         amount(v.redeemed), amount(v.claimed), h("span", { class: `status ${v.status.toLowerCase()}` }, t(`v2.voucherStatus.${v.status}`)), time(v.issuedAt), time(v.expiresAt),
       ],
     }, { caption: t("v2.vouchers.all"), testid: "v2-vouchers" }),
@@ -221,11 +222,12 @@ export async function redemptionsView(ctx) {
     ctx, title, programmes, flowFilters(ctx, programmes, "/v2/redemptions"),
     h("div", { class: "section-head" }, h("h2", {}, t("v2.redemptions.all")), ctx.csvButton("/v2/redemptions", filters, "redemptions.csv")),
     ctx.pagedList("/v2/redemptions", filters, {
-      headers: () => [t("v2.col.time"), t("v2.col.programme"), t("v2.col.supplier"), t("v2.col.buyer"), t("v2.col.amount"), t("v2.col.invoiceTotal"), t("v2.col.share"), t("v2.col.gpuHours"), t("v2.col.class"), t("v2.col.service"), t("v2.col.clawedBack")],
+      headers: () => [t("v2.col.time"), t("v2.col.programme"), t("v2.col.supplier"), t("v2.col.buyer"), t("v2.col.amount"), t("v2.col.invoiceTotal"), t("v2.col.share"), t("v2.col.gpuHours"), t("v2.col.class"), t("v2.col.service"), t("v2.col.clawedBack"), t("v2Overview.col.invoice")],
       numeric: [4, 5, 6, 7, 10],
       row: (r) => [
-        time(r.timestamp), programmeLink(programmes, r.programme), company(r.supplierCompany), company(r.beneficiaryCompany), amount(r.amount), amount(r.invoiceTotal),
-        percent(minor(r.amount, 2), minor(r.invoiceTotal, 2)), r.gpuHours, className(r.computeClass), `${r.serviceFrom} – ${r.serviceTo}`, amount(r.clawedBack),
+        time(r.timestamp), programmeLink(programmes, r.programme), companyLink(r.supplierCompany, r.supplierIdentity, { as: "supplier", addresses: [r.supplier] }),
+        companyLink(r.beneficiaryCompany, r.beneficiaryIdentity, { addresses: [r.holder] }), amount(r.amount), amount(r.invoiceTotal),
+        percent(minor(r.amount, 2), minor(r.invoiceTotal, 2)), r.gpuHours, className(r.computeClass), `${r.serviceFrom} – ${r.serviceTo}`, amount(r.clawedBack), invoice(r.invoiceNumber, r.invoiceNumberHash),
       ],
     }, { caption: t("v2.redemptions.all"), testid: "v2-redemptions" }),
   );
@@ -245,11 +247,13 @@ export async function claimsView(ctx) {
     ]),
     h("div", { class: "section-head" }, h("h2", {}, t("v2.claims.all")), ctx.csvButton("/v2/claims", filters, "claims.csv")),
     ctx.pagedList("/v2/claims", filters, {
-      headers: () => [t("v2.col.submittedAt"), t("v2.col.programme"), t("v2.col.buyer"), t("v2.col.supplier"), t("v2.col.amount"), t("v2.col.invoiceTotal"), t("v2.col.gpuHours"), t("v2.col.status"), t("v2.col.reviewUntil")],
+      headers: () => [t("v2.col.submittedAt"), t("v2.col.programme"), t("v2.col.buyer"), t("v2.col.supplier"), t("v2.col.amount"), t("v2.col.invoiceTotal"), t("v2.col.gpuHours"), t("v2.col.status"), t("v2.col.reviewUntil"), t("v2Overview.col.invoice")],
       numeric: [4, 5, 6],
       row: (c) => [
-        time(c.submittedAt), programmeLink(programmes, c.programme), company(c.beneficiaryCompany), company(c.supplierCompany), amount(c.amount), amount(c.invoiceTotal), c.gpuHours,
+        time(c.submittedAt), programmeLink(programmes, c.programme), companyLink(c.beneficiaryCompany, c.beneficiaryIdentity, { addresses: [c.holder] }),
+        companyLink(c.supplierCompany, c.supplierIdentity, { as: "supplier", addresses: [c.supplier] }), amount(c.amount), amount(c.invoiceTotal), c.gpuHours,
         h("span", { class: `status claim-${c.status.toLowerCase()}`, title: c.reasonText ?? undefined }, t(`v2.claimStatus.${c.status}`)), time(c.reviewUntil),
+        invoice(c.invoiceNumber, c.invoiceNumberHash),
       ],
     }, { caption: t("v2.claims.all"), testid: "v2-claims" }),
   );
@@ -275,7 +279,7 @@ export async function paymentsView(ctx) {
       headers: () => [t("v2.col.entry"), t("v2.col.recordedAt"), t("v2.col.programme"), t("v2.col.payee"), t("v2.col.year"), t("v2.col.kind"), t("v2.col.amount"), t("v2.col.corrected")],
       numeric: [6],
       row: (p) => [
-        p.entryId, time(p.recordedAt), programmeLink(programmes, p.programme), company(p.payee), String(p.year), t(`v2.entryKind.${p.kind}`), amount(p.amount),
+        p.entryId, time(p.recordedAt), programmeLink(programmes, p.programme), companyLink(p.payee, p.payeeIdentity, { as: "payee" }), String(p.year), t(`v2.entryKind.${p.kind}`), amount(p.amount),
         p.corrected ? h("span", { class: "badge bad" }, t("v2.corrected", { reason: p.corrections.map((/** @type {any} */ c) => c.reasonText ?? c.reason).join(", ") })) : "—",
       ],
     }, { caption: t("v2.payments.all"), testid: "v2-payments" }),

@@ -17,8 +17,8 @@ const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS === "1";
 
 /** The navigation's words, as the locale files give them. */
 const NAV = {
-  "zh-CN": { programmes: "专项", companies: "企业", vouchers: "算力券", redemptions: "兑付", claims: "申领", payments: "拨付", approved: "已批准", rejected: "已驳回", pending: "待审核" },
-  en: { programmes: "Programmes", companies: "Companies", vouchers: "Vouchers", redemptions: "Redemptions", claims: "Claims", payments: "Payments", approved: "approved", rejected: "rejected", pending: "pending review" },
+  "zh-CN": { overview: "概览", programmes: "专项", companies: "企业", vouchers: "算力券", redemptions: "兑付", claims: "申领", payments: "拨付", approved: "已批准", rejected: "已驳回", pending: "待审核" },
+  en: { overview: "Overview", programmes: "Programmes", companies: "Companies", vouchers: "Vouchers", redemptions: "Redemptions", claims: "Claims", payments: "Payments", approved: "approved", rejected: "rejected", pending: "pending review" },
 } as const;
 const PAGES = ["/v2/programmes", "/v2/companies", "/v2/vouchers", "/v2/redemptions", "/v2/claims", "/v2/payments"] as const;
 
@@ -104,12 +104,14 @@ describe("Dashboard on ledger v2 (browser)", function () {
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("shows the v2 navigation (not v1's) on a v2 deployment, and the programmes on the first page", async function () {
-    await open("/");
+  it("shows the v2 navigation (not v1's) on a v2 deployment, and the overview on the first page", async function () {
+    await open("/v2/programmes");
     const visible = await page.locator("nav a:visible").allInnerTexts();
-    // The list pages' tabs come first (the report pages' follow: dashboard-v2-reports.test.ts).
-    expect(visible.slice(0, 6)).to.deep.equal(Object.values(NAV["zh-CN"]).slice(0, 6));
-    expect(await page.getByTestId("v2-programmes").count()).to.equal(1);
+    // The overview's and the list pages' tabs come first (the report pages' follow: dashboard-v2-reports.test.ts).
+    expect(visible.slice(0, 7)).to.deep.equal(Object.values(NAV["zh-CN"]).slice(0, 7));
+    await page.locator("header a.brand").click();
+    await page.getByTestId("v2-totals").waitFor();
+    expect(await page.locator('nav a[aria-current="page"]').getAttribute("data-tab")).to.equal("v2-overview");
   });
 
   for (const language of ["zh-CN", "en"] as const) {

@@ -1,0 +1,168 @@
+import { z } from "zod";
+
+import { programmeFilter, v2Scope } from "../auth/access.js";
+import { ApiError, defineEndpoint } from "../endpoint.js";
+import { amountSchema } from "../format.js";
+import { gpuHours, gpuHoursSchema } from "../records-v2.js";
+import { AGGREGATE_TIME_ZONE, MAX_PERIODS } from "./get-aggregates.js";
+import { programmeInput } from "./v2-inputs.js";
+
+const OFFSET_SECONDS = 8 * 3600;
+const INTERVALS = ["day", "month"] as const;
+type Interval = (typeof INTERVALS)[number];
+
+const dayInput = z.iso.date().meta({ description: "A calendar day in Asia/Shanghai, YYYY-MM-DD" });
+const count = z.number().int().nonnegative();
+
+const bucketSchema = z
+  .strictObject({
+    period: z.string().meta({ description: "The day (YYYY-MM-DD) or month (YYYY-MM), in Asia/Shanghai", example: "2026-01-31" }),
+    programme: z.number().int(),
+    issued: amountSchema.meta({ description: "Face value of the vouchers issued (re-issues are not new issuance)" }),
+    issuedCount: count,
+    redeemed: amountSchema.meta({ description: "Subsidy of the suppliers' redemptions" }),
+    redeemedCount: count,
+    claimed: amountSchema.meta({ description: "Subsidy of the buyers' claims approved in the period (on the day of the decision)" }),
+    claimedCount: count,
+    gpuHours: gpuHoursSchema.meta({ description: "Metered GPU-hours of those redemptions and approved claims" }),
+    clawedBack: amountSchema.meta({ description: "Subsidy of redemptions and claims clawed back in the period" }),
+    paid: amountSchema.meta({
+      description: "The finance bureau's payments recorded in the period, less its repayments; a corrected entry counts as never made",
+    }),
+    revoked: amountSchema.meta({ description: "Value returned to the budget by revocations (a claim rejected on a revoked voucher included)" }),
+    expired: amountSchema.meta({ description: "Value returned to the budget by expiries (a claim rejected on an expired voucher included)" }),
+  })
+  .meta({ id: "AggregateBucketV2" });
+
+const aggregatesSchema = z
+  .strictObject({
+    interval: z.enum(INTERVALS),
+    timeZone: z.literal(AGGREGATE_TIME_ZONE),
+    from: z.iso.date().meta({ description: "The first day covered" }),
+    to: z.iso.date().meta({ description: "The last day covered (inclusive)" }),
+    currency: z.string().meta({ example: "CNY" }),
+    asOfBlock: z.number().int().meta({ description: "The mirror's checkpoint the figures are at (-1 before the first sync)" }),
+    periods: z.array(z.string()).meta({ description: "Every period of the range, in order (buckets omit the empty ones)" }),
+    buckets: z.array(bucketSchema).meta({ description: "One per period and programme with any activity, by period then programme" }),
+  })
+  .meta({ id: "AggregatesV2" });
+
+/** Days since 1970-01-01 of a YYYY-MM-DD date. */
+const dayNumber = (date: string): number => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
+const dayText = (day: number): string => new Date(day * 86_400_000).toISOString().slice(0, 10);
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
+/** Every period label from `from` to `to` (inclusive days), in order; one past the most is enough for the refusal. */
+function periodsOf(interval: Interval, from: string, to: string): string[] {
+  const out: string[] = [];
+  if (interval === "day") {
+    const last = Math.min(dayNumber(to), dayNumber(from) + MAX_PERIODS);
+    for (let d = dayNumber(from); d <= last; d += 1) out.push(dayText(d));
+    return out;
+  }
+  let [y, m] = [Number(from.slice(0, 4)), Number(from.slice(5, 7))];
+  const last = to.slice(0, 7);
+  for (;;) {
+    const label = `${pad(y, 4)}-${pad(m)}`;
+    out.push(label);
+    if (label >= last || out.length > MAX_PERIODS) return out;
+    [y, m] = m === 12 ? [y + 1, 1] : [y, m + 1];
+  }
+}
+
+/** The first day of the month `months` months before the month of `date`. */
+function monthsBefore(date: string, months: number): string {
+  const n = Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7)) - 1 - months;
+  return `${pad(Math.floor(n / 12), 4)}-${pad((n % 12) + 1)}-01`;
+}
+
+/** Today in Asia/Shanghai. */
+const today = (): string => dayText(Math.floor((Date.now() / 1000 + OFFSET_SECONDS) / 86_400));
+
+type Row = Record<string, string | number | null>;
+
+/**
+ * GET /v2/aggregates: ledger v2's issued, redeemed, claimed, GPU-hours, paid, revoked and expired per day or month and
+ * programme, read from the daily roll-up the projection writes (service/store/migrations-v2-daily.ts); months sum
+ * their days in SQL.
+ */
+export const getAggregatesV2 = defineEndpoint({
+  id: "getAggregatesV2",
+  method: "get",
+  path: "/v2/aggregates",
+  summary: "Ledger v2's issued, redeemed, claimed, GPU-hours, paid, revoked and expired per day or month and programme (Asia/Shanghai)",
+  description:
+    `From the mirror's daily roll-up at its checkpoint; at most ${MAX_PERIODS} periods per answer. Auditors, governors and ` +
+    "the finance bureau see every programme, an issuer its own programmes, a company the figures that concern it (its vouchers, " +
+    "its redemptions and claims as supplier or beneficiary, its payments). Without `from`/`to`: the last 30 days (12 months) to today.",
+  tag: "Ledger v2 reports",
+  auth: "token",
+  query: z.strictObject({
+    interval: z.enum(INTERVALS).default("day"),
+    from: dayInput.optional().meta({ description: "First day (inclusive), Asia/Shanghai" }),
+    to: dayInput.optional().meta({ description: "Last day (inclusive), Asia/Shanghai; default today" }),
+    programme: programmeInput.optional(),
+  }),
+  output: aggregatesSchema,
+  errors: [],
+  async handle({ query }, ctx) {
+    const scope = v2Scope(ctx.access, "aggregates");
+    const programmes = programmeFilter(scope, query.programme, "aggregates");
+    const to = query.to ?? today();
+    const from = query.from ?? (query.interval === "day" ? dayText(dayNumber(to) - 29) : monthsBefore(to, 11));
+    const invalid = (message: string) => new ApiError("VALIDATION_FAILED", message, { errors: [{ path: "query.from", message }] });
+    if (from > to) throw invalid(`from (${from}) is after to (${to})`);
+    const periods = periodsOf(query.interval, from, to);
+    if (periods.length > MAX_PERIODS) throw invalid(`at most ${MAX_PERIODS} ${query.interval}s per request (${from} to ${to} is more)`);
+
+    const params: unknown[] = [scope.entity ?? 0, dayNumber(from), dayNumber(to)];
+    let programmeSql = "";
+    if (programmes !== undefined) {
+      params.push(programmes);
+      programmeSql = "AND d.programme = ANY($4::int[])";
+    }
+    const period = query.interval === "day" ? "to_char(date '1970-01-01' + d.day, 'YYYY-MM-DD')" : "to_char(date '1970-01-01' + d.day, 'YYYY-MM')";
+    // One statement: the checkpoint and the roll-up it covers are read in one snapshot.
+    const rows = await ctx.db.query<Row>(
+      `WITH cp AS (SELECT coalesce((SELECT block_number FROM sync_checkpoint WHERE id = 1), -1) AS block)
+       SELECT cp.block::text AS as_of, agg.* FROM cp LEFT JOIN (
+         SELECT ${period} AS period, d.programme,
+                sum(d.issued)::text AS issued, sum(d.issued_count)::text AS issued_count,
+                sum(d.redeemed)::text AS redeemed, sum(d.redeemed_count)::text AS redeemed_count,
+                sum(d.claimed)::text AS claimed, sum(d.claimed_count)::text AS claimed_count,
+                sum(d.gpu_centihours)::text AS gpu_centihours, sum(d.clawed_back)::text AS clawed_back, sum(d.paid)::text AS paid,
+                sum(d.revoked)::text AS revoked, sum(d.expired)::text AS expired
+           FROM v2_daily d
+          WHERE d.company = $1 AND d.day BETWEEN $2 AND $3 ${programmeSql}
+          GROUP BY 1, 2
+       ) agg ON true
+       ORDER BY agg.period, agg.programme`,
+      params,
+    );
+    const f = ctx.format;
+    return {
+      interval: query.interval,
+      timeZone: AGGREGATE_TIME_ZONE,
+      from,
+      to,
+      currency: f.currency,
+      asOfBlock: Number(rows[0]?.as_of ?? -1),
+      periods,
+      buckets: rows.filter((r) => r.period !== null && r.period !== undefined).map((r) => ({
+        period: String(r.period),
+        programme: Number(r.programme),
+        issued: f.amount(r.issued),
+        issuedCount: Number(r.issued_count),
+        redeemed: f.amount(r.redeemed),
+        redeemedCount: Number(r.redeemed_count),
+        claimed: f.amount(r.claimed),
+        claimedCount: Number(r.claimed_count),
+        gpuHours: gpuHours(r.gpu_centihours),
+        clawedBack: f.amount(r.clawed_back),
+        paid: f.amount(r.paid),
+        revoked: f.amount(r.revoked),
+        expired: f.amount(r.expired),
+      })),
+    };
+  },
+});
