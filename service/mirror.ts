@@ -54,11 +54,11 @@ export interface MirrorDeps {
 export const HEAP_GROWING_PERCENT = 50;
 
 /**
- * Bounds the heap's growth for a long-running process of the service (the writer, a replica): once at start-up,
- * unless the process was started with its own `--heap-growing-percent` (in its arguments or NODE_OPTIONS).
+ * Bounds the heap's growth for a long-running process of the service (the writer, a replica), once it has started,
+ * unless `node` was started with its own `--heap-growing-percent` (NODE_OPTIONS cannot carry it).
  */
 export function boundHeapGrowth(): void {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((arg) => arg.includes("heap-growing-percent"));
+  const given = process.execArgv.some((arg) => arg.includes("heap-growing-percent"));
   if (!given) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
