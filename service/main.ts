@@ -1,10 +1,25 @@
-import { createApi, startHttpServer } from "./api/index.js";
-import { createDashboardRouter } from "./dashboard/router.js";
-import { DEV_CHAIN_ID, loadConfig, type ServiceConfig } from "./internal/config.js";
-import { ChainRefusedError, isRetryable, ServiceError } from "./internal/errors.js";
-import { createLogger } from "./internal/logger.js";
-import { openMirror } from "./mirror.js";
-import { createRelay, createRelayRouter, relayDepsFor, relayDocumented, type Relay } from "./relay/index.js";
+import { enableCompileCache } from "node:module";
+
+import type { ServiceConfig } from "./internal/config.js";
+import type { Relay } from "./relay/index.js";
+
+// Node keeps the code it compiled for the service's modules and packages (ethers, Express, zod, PGlite, …) in a cache
+// in the system's temporary folder, so that a start does not compile them again (the API's modules then load in
+// about 0.72 s of CPU instead of 0.88 s). It must be on before they load, hence the dynamic imports below.
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+enableCompileCache();
+const [{ createApi, startHttpServer }, { createDashboardRouter }, { DEV_CHAIN_ID, loadConfig }, errors, { createLogger }, { boundHeapGrowth, openMirror }, relayModule] =
+  await Promise.all([
+    import("./api/index.js"),
+    import("./dashboard/router.js"),
+    import("./internal/config.js"),
+    import("./internal/errors.js"),
+    import("./internal/logger.js"),
+    import("./mirror.js"),
+    import("./relay/index.js"),
+  ]);
+const { ChainRefusedError, isRetryable, ServiceError } = errors;
+const { createRelay, createRelayRouter, relayDepsFor, relayDocumented } = relayModule;
 
 /**
  * `npm run service`: the mirror's writer (backfill, then follow the head), the redemption relay and the HTTP API
@@ -71,6 +86,8 @@ async function main(): Promise<number> {
       await mirror.close();
       throw error;
     });
+    // Only now: while the modules load and the parts open, a heap let grow freely costs less CPU time in the collector.
+    boundHeapGrowth();
     try {
       if (mirror.syncer === undefined) {
         logger.info("read-only mode: not syncing");

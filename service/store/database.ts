@@ -1,4 +1,4 @@
-import { open, readFile, unlink, mkdir } from "node:fs/promises";
+import { access, mkdir, open, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 
 import { PGlite, types } from "@electric-sql/pglite";
@@ -39,6 +39,16 @@ async function wrap<T>(fn: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw classifyDatabaseError(error);
   }
+}
+
+/**
+ * Whether the store is a PGlite data folder made before: opening it then creates nothing, so the service may open it
+ * while it still checks the chain (PGlite's start is most of a launch). A fresh folder, or PostgreSQL (whose open
+ * creates the schema), is opened only once the chain is known to be one the service runs on.
+ */
+export async function openingChangesNothing(config: DatabaseConfig): Promise<boolean> {
+  if (config.kind !== "pglite") return false;
+  return access(join(config.dataDir, "pgdata", "PG_VERSION")).then(() => true, () => false);
 }
 
 /** Opens the store: PostgreSQL when configured, PGlite in a data folder otherwise. */

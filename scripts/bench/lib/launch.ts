@@ -73,13 +73,17 @@ export async function launchService(runner: Runner, env: Record<string, string>,
 }
 
 /**
- * `runs` launches of each runner, alternating (after one launch of each that is not counted: it applies the relay's
- * migrations and warms tsx's cache and the file cache), so that a change in the machine's load hits both alike.
+ * `runs` launches of each of `runners`, alternating (after one launch of each that is not counted: it applies the
+ * relay's migrations and warms tsx's cache, Node's compile cache and the file cache), so that a change in the
+ * machine's load hits them alike.
  */
-export async function compareLaunches(env: Record<string, string>, runs: number): Promise<Record<Runner, Launch[]>> {
-  const runners: Runner[] = ["compiled", "tsx"];
+export async function compareLaunches(
+  env: Record<string, string>,
+  runs: number,
+  runners: readonly Runner[] = ["compiled", "tsx"],
+): Promise<Partial<Record<Runner, Launch[]>>> {
   for (const runner of runners) await launchService(runner, env);
-  const launches: Record<Runner, Launch[]> = { compiled: [], tsx: [] };
-  for (let i = 0; i < runs; i++) for (const runner of runners) launches[runner].push(await launchService(runner, env));
+  const launches: Partial<Record<Runner, Launch[]>> = Object.fromEntries(runners.map((r) => [r, []]));
+  for (let i = 0; i < runs; i++) for (const runner of runners) launches[runner]!.push(await launchService(runner, env));
   return launches;
 }

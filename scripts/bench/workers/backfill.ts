@@ -10,24 +10,40 @@ import { createInterface } from "node:readline";
 import { createApi, migrateApi, startHttpServer } from "../../../service/api/index.js";
 import { loadConfig } from "../../../service/internal/config.js";
 import { createLogger } from "../../../service/internal/logger.js";
-import { openMirror } from "../../../service/mirror.js";
+import { boundHeapGrowth, openMirror } from "../../../service/mirror.js";
 
 export interface Backfill {
   events: number;
   seconds: number;
   peakRssMiB: number;
+  /** The largest of each part of process.memoryUsage() sampled during the backfill, and the RSS before it, in MiB. */
+  memory?: { beforeRssMiB: number; heapUsedMiB: number; heapTotalMiB: number; externalMiB: number; arrayBuffersMiB: number };
 }
+
+const MiB = 2 ** 20;
 
 const input = JSON.parse(process.argv[2]!) as { env: Record<string, string>; serve: boolean; auditor: string };
 const { mirror: config, api: apiConfig } = loadConfig(input.env);
 const logger = createLogger({ level: "warn" });
+boundHeapGrowth();
 const mirror = await openMirror({ config, logger });
 await migrateApi(mirror.store.db);
+const memory = { beforeRssMiB: process.memoryUsage().rss / MiB, heapUsedMiB: 0, heapTotalMiB: 0, externalMiB: 0, arrayBuffersMiB: 0 };
+const sample = () => {
+  const m = process.memoryUsage();
+  memory.heapUsedMiB = Math.max(memory.heapUsedMiB, m.heapUsed / MiB);
+  memory.heapTotalMiB = Math.max(memory.heapTotalMiB, m.heapTotal / MiB);
+  memory.externalMiB = Math.max(memory.externalMiB, m.external / MiB);
+  memory.arrayBuffersMiB = Math.max(memory.arrayBuffersMiB, m.arrayBuffers / MiB);
+};
+const sampler = setInterval(sample, 50);
 const started = process.hrtime.bigint();
 await mirror.syncer!.syncToHead();
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+clearInterval(sampler);
+sample();
 const events = await mirror.store.eventCount();
-const result: Backfill = { events, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+const result: Backfill = { events, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, memory };
 if (!input.serve) {
   await mirror.close();
   process.stdout.write(`${JSON.stringify(result)}\n`);
