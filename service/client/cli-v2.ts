@@ -38,7 +38,7 @@ Ledger v2 (a service whose ledger is v2: LEDGER_VERSION=2):
       --payment-file PATH
       --electricity-kwh N        metered electricity, where the programme requires it (default 0)
       --assessment-file PATH     a third party's assessment, where the programme requires it
-      --epoch N                  the holder's consent epoch (default 0; one more after each cancellation)
+      --epoch N                  the holder's consent epoch (default: its current one, from the service's signing-info)
       --declare-unrelated        the holder declares that it and the supplier are not related parties (required)
       --valid-days 7             how long the consent holds, 1 to 90 days (default 7)
       --out consent.json         where the signed consent (and the salts) are written
@@ -140,7 +140,12 @@ async function signCommand(values: Values, write: (line: string) => void): Promi
   const [contract, invoiceDoc, payment] = [await commit(values, "contract-file"), await commit(values, "invoice-file"), await commit(values, "payment-file")];
   const assessment = values["assessment-file"] === undefined ? undefined : await commit(values, "assessment-file");
   const holder = await keyFrom("HOLDER");
-  const info = await createRedemptionClientV2({ baseUrl: need(values, "service") }).signingInfo();
+  const info = await createRedemptionClientV2({ baseUrl: need(values, "service") }).signingInfo(undefined, holder.address);
+  if (info.holder?.beneficiary === false) {
+    process.stderr.write(`warning: ${holder.address} does not act for a beneficiary company now: the ledger will refuse its consent\n`);
+  }
+  // The deadline counts from the chain's time, which the ledger compares it with (a node's clock may differ from ours).
+  const chainTime = BigInt(info.chainTime);
   const consent: Consent = {
     voucherId,
     supplier,
@@ -160,8 +165,8 @@ async function signCommand(values: Values, write: (line: string) => void): Promi
       assessmentCommitment: assessment?.commitment ?? ZeroHash,
     },
     unrelated: true,
-    epoch: small(values, "epoch", 0xffffffff, 0),
-    deadline: BigInt(Math.floor(Date.now() / 1000) + days * 86_400),
+    epoch: small(values, "epoch", 0xffffffff, info.holder?.consentEpoch),
+    deadline: chainTime + BigInt(days * 86_400),
   };
   const signed = await signConsentV2(holder, domainOf(info.consentDomain), consent);
   const salts = { contract: contract.salt, invoice: invoiceDoc.salt, payment: payment.salt, ...(assessment === undefined ? {} : { assessment: assessment.salt }) };
@@ -188,8 +193,8 @@ async function redeemCommand(values: Values, write: (line: string) => void): Pro
   if (consent.supplier !== supplier.address) throw new UsageError(`${path} names supplier ${consent.supplier}, but the key is ${supplier.address}`);
   const c = createRedemptionClientV2({ baseUrl: service });
   const info = await c.signingInfo(supplier.address);
-  // A new request each run (its deadline a day from now at most), as v1's redeem signs it.
-  const inADay = BigInt(Math.floor(Date.now() / 1000) + 86_400);
+  // A new request each run (its deadline a day from the chain's time at most), as v1's redeem signs it.
+  const inADay = BigInt(info.chainTime) + 86_400n;
   const body = await signRedemptionV2(supplier, { consent, signature }, {
     ledger: info.ledger, forwarderDomain: domainOf(info.forwarderDomain), nonce: BigInt(info.nextNonce ?? "0"),
     deadline: consent.deadline < inADay ? consent.deadline : inADay, ...(values.gas === undefined ? {} : { gas: integer(values, "gas") }),

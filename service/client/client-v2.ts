@@ -1,7 +1,6 @@
 import type { Signer } from "ethers";
 
 import { type RedemptionClientOptions, serviceCaller, waitFor } from "./client.js";
-import { signingInfoSchema, type SigningInfo } from "../domain/redemption-wire.js";
 import {
   type AcceptedV2,
   acceptedV2Schema,
@@ -9,6 +8,8 @@ import {
   type BatchResultV2,
   type RedemptionBodyV2,
   type RequestViewV2,
+  signingInfoV2Schema,
+  type SigningInfoV2,
   statusV2Schema,
   toWireV2,
 } from "../domain/redemption-wire-v2.js";
@@ -20,7 +21,8 @@ export interface SubmitResultV2 extends AcceptedV2 {
 
 /** The typed client of the ledger v2 redemption endpoints (`/v2/redemptions…`). */
 export interface RedemptionClientV2 {
-  signingInfo(supplier?: string): Promise<SigningInfo>;
+  /** The signing information; with the supplier's next forwarder nonce and the holder's consent epoch if named. */
+  signingInfo(supplier?: string, holder?: string): Promise<SigningInfoV2>;
   submit(body: RedemptionBodyV2): Promise<SubmitResultV2>;
   submitBatch(bodies: RedemptionBodyV2[]): Promise<BatchResultV2["results"]>;
   /** A request's status, read with the supplier's signature (only its own requests are visible). */
@@ -32,9 +34,10 @@ export interface RedemptionClientV2 {
 export function createRedemptionClientV2(options: RedemptionClientOptions): RedemptionClientV2 {
   const { call, post, authorization } = serviceCaller(options);
   const client: RedemptionClientV2 = {
-    async signingInfo(supplier) {
-      const query = supplier === undefined ? "" : `?dataCenter=${supplier}`;
-      return signingInfoSchema.parse((await call(`/v2/redemptions/signing-info${query}`)).body);
+    async signingInfo(supplier, holder) {
+      const query = new URLSearchParams({ ...(supplier === undefined ? {} : { dataCenter: supplier }), ...(holder === undefined ? {} : { holder }) });
+      const q = query.size === 0 ? "" : `?${query.toString()}`;
+      return signingInfoV2Schema.parse((await call(`/v2/redemptions/signing-info${q}`)).body);
     },
     async submit(body) {
       const { status, body: answer } = await post("/v2/redemptions", toWireV2(body));

@@ -1,8 +1,8 @@
-import { AbiCoder, Interface, keccak256, type TypedDataDomain, TypedDataEncoder } from "ethers";
+import { Interface, type TypedDataDomain, TypedDataEncoder } from "ethers";
 
 import { FORWARDER_ABI, type DecodedRevert } from "./abi-v1.js";
 import { type Consent, CONSENT_TYPES } from "./consent.js";
-import { VOUCHER_STATUS_V2, nameOf } from "./ledger-v2.js";
+import { invoiceKey, VOUCHER_STATUS_V2, nameOf } from "./ledger-v2.js";
 
 /**
  * Ledger v2's redemption surface as human-readable ABI, and its revert catalogue: what the relay calls, simulates and
@@ -25,6 +25,7 @@ export const LEDGER_V2_REDEMPTION_ABI = [
   "function decimals() view returns (uint8)",
   "function eip712Domain() view returns (bytes1 fields, string name, string version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] extensions)",
   "function getAccount(address account) view returns ((uint32 entity, uint8 category, uint8 roles, bool related, uint32 consentEpoch))",
+  "function getAccreditation(address supplier, uint32 programme) view returns ((uint32 entity, uint40 validFrom, uint40 validUntil, uint32 classes, bool suspended, uint64 redeemed))",
   "function invoicePaidBy(bytes32 invoiceKey_, uint32 programme) view returns (uint64)",
   "error VoucherLedgerUnknownVoucher(uint256 id)",
   "error VoucherLedgerInactive(uint256 id, uint8 status)",
@@ -155,10 +156,11 @@ export function programmeOfVoucher(voucherId: bigint): number {
 }
 
 /**
- * What one programme may pay of one supplier's invoice only once: `keccak256(abi.encode(address supplier, bytes32
- * invoiceNumberHash, uint32 programme))`. The relay holds at most one live request per key (an invoice stacked by
- * two programmes has two keys).
+ * The relay's key of a v2 invoice, at most one live request each: the ledger's own `invoiceKey(supplierEntity,
+ * invoiceNumberHash)` (service/domain/ledger-v2.ts), the supplier's company taken from its accreditation for the
+ * voucher's programme as the ledger takes it. Every address of a company shares it, and so does every programme: a
+ * second programme's request for a stacked invoice waits until the first's is settled, so that its simulation sees it.
  */
-export function redemptionKeyV2(supplier: string, invoiceNumberHash: string, voucherId: bigint): string {
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["address", "bytes32", "uint32"], [supplier, invoiceNumberHash, programmeOfVoucher(voucherId)]));
+export function redemptionKeyV2(supplierEntity: number | bigint, invoiceNumberHash: string): string {
+  return invoiceKey(supplierEntity, invoiceNumberHash);
 }

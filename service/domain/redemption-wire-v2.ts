@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-import { address, bytes32, forwardRequestSchema, hexBytes, problemSchema, requestStatus, uint, uintOf } from "./redemption-wire.js";
+import { address, bytes32, forwardRequestSchema, hexBytes, problemSchema, requestStatus, signingInfoSchema, uint, uintOf } from "./redemption-wire.js";
 
 /**
  * The redemption endpoints' wire format for ledger v2 (`/v2/redemptions…`), shared by the relay (which validates with
@@ -87,6 +87,24 @@ export const batchResultV2Schema = z.object({
   ),
 });
 export type BatchResultV2 = z.infer<typeof batchResultV2Schema>;
+
+/**
+ * `GET /v2/redemptions/signing-info`: v1's signing information, and what a holder needs to sign a v2 consent without a
+ * chain node: the chain's time (a consent's deadline is the chain's, at most 90 days after it) and, if asked, the
+ * holder's current consent epoch (a consent of another epoch is void).
+ */
+export const signingInfoV2Schema = signingInfoSchema.extend({
+  chainTime: z.string().meta({ description: "The latest block's timestamp (Unix seconds), which the ledger compares a consent's deadline with" }),
+  holder: z
+    .object({
+      address: z.string().meta({ description: "The holder address asked for (checksummed)" }),
+      consentEpoch: z.number().int().min(0).meta({ description: "The epoch its consents must carry now: one more after each cancellation" }),
+      beneficiary: z.boolean().meta({ description: "Whether the address acts for a beneficiary company now (only then may it consent)" }),
+    })
+    .optional()
+    .meta({ description: "The holder's consent epoch, when `holder` is given" }),
+});
+export type SigningInfoV2 = z.infer<typeof signingInfoV2Schema>;
 
 /** JSON of a v2 body: bigints as decimal strings, at every depth. */
 export function toWireV2(body: RedemptionBodyV2): RedemptionBodyV2Input {

@@ -34,6 +34,7 @@ export const PROBLEM_TITLES_ZH_CN = {
   NONCE_GAP: "该转发器 nonce 不是算力服务商的下一个 nonce",
   NONCE_BLOCKED: "算力服务商此前的一个请求失败且未使用其转发器 nonce，请从该 nonce 重新签名",
   INVOICE_IN_USE: "该发票已由另一算力服务商提交",
+  INVOICE_PENDING: "该服务商企业对此发票的另一兑付请求正在排队、处理中或已确认",
   REQUEST_MISMATCH: "转发请求并未以此授权调用台账的兑付",
   REQUEST_EXPIRED: "转发请求已过截止时间",
   LEDGER_REFUSED: "台账将拒绝此次兑付",

@@ -47,6 +47,7 @@ export const PROBLEMS = {
   NONCE_GAP: { status: 409, title: "The forwarder nonce is not the data center's next one" },
   NONCE_BLOCKED: { status: 409, title: "An earlier request of the data center failed without using its forwarder nonce; sign again from it" },
   INVOICE_IN_USE: { status: 409, title: "This invoice was submitted by another data center" },
+  INVOICE_PENDING: { status: 409, title: "Another request for this invoice of the supplier's company is queued, in flight or confirmed" },
   REQUEST_MISMATCH: { status: 422, title: "The forward request does not call the ledger's redeem with this consent" },
   REQUEST_EXPIRED: { status: 422, title: "The forward request's deadline has passed" },
   LEDGER_REFUSED: { status: 422, title: "The ledger would refuse this redemption" },

@@ -7,6 +7,7 @@ import { blockedReason, blockerOf, nonceRun } from "./nonces.js";
 import { relayerFor, type RelayQueue, type RequestRow } from "./queue.js";
 import { forwardRequestDigest, forwardRequestSigner } from "../domain/signing-v1.js";
 import { forwardRequestSchema } from "../domain/redemption-wire.js";
+import { programmeOfVoucher, redemptionKeyV2 } from "../domain/redemption-v2.js";
 
 /** What the admission of a redemption body needs. */
 export interface AdmitContext {
@@ -43,31 +44,47 @@ function checkShape(chain: RelayChain, body: Redemption): void {
   }
 }
 
-/** A live request found for the same invoice: the same one again (200) if it is the same data center's. */
-function sameInvoice(existing: RequestRow, dataCenter: string): Admission {
-  if (existing.dataCenter !== dataCenter) {
-    throw new RelayProblem("INVOICE_IN_USE", `invoice ${existing.invoiceHash} is already being redeemed by another data center`);
-  }
-  return { kind: "existing", row: existing };
+/**
+ * The same signed request stored before (the same forward-request digest, so the same signer and forwarder nonce),
+ * whatever became of it, failed included.
+ */
+async function sameRequest(ctx: AdmitContext, body: Redemption): Promise<Admission | undefined> {
+  const { request } = body;
+  const rows = await ctx.queue.atNonce(request.from, request.nonce);
+  if (rows.length === 0) return undefined;
+  const digestOf = (r: Redemption["request"]) => forwardRequestDigest(ctx.chain.forwarderDomain, r);
+  const digest = digestOf(request);
+  const same = rows.find((r) => {
+    const stored = forwardRequestSchema.safeParse(r.body.request);
+    return stored.success && digestOf(stored.data) === digest;
+  });
+  return same === undefined ? undefined : { kind: "existing", row: same };
 }
 
 /**
- * The stored request that answers a body without new checks: the same signed request again (the same forward-request
- * digest), whatever became of it, failed included; else the invoice's live request. A new request for an invoice
- * whose earlier requests all failed finds nothing here and is checked and admitted as a request of its own.
+ * The invoice's live request (queued, submitted or confirmed), if any, answers another request for it: the same
+ * address's for the same programme gets it (200); any other is refused, nothing stored: v1's of another data center
+ * INVOICE_IN_USE, v2's of another address of the supplier's company (or for another programme) INVOICE_PENDING, since
+ * the ledger keys an invoice by company, and a second live request would pass its simulation and fail on chain.
  */
-async function storedAnswer(ctx: AdmitContext, body: Redemption): Promise<Admission | undefined> {
-  const rows = await ctx.queue.byInvoice(body.key);
-  if (rows.length === 0) return undefined;
-  const digestOf = (request: Redemption["request"]) => forwardRequestDigest(ctx.chain.forwarderDomain, request);
-  const digest = digestOf(body.request);
-  const same = rows.find((r) => {
-    const stored = forwardRequestSchema.safeParse(r.body.request);
-    return r.dataCenter === body.request.from && stored.success && digestOf(stored.data) === digest;
-  });
-  if (same !== undefined) return { kind: "existing", row: same };
-  const live = rows.find((r) => r.status !== "failed");
-  return live === undefined ? undefined : sameInvoice(live, body.request.from);
+async function liveHolder(ctx: AdmitContext, body: Redemption, key: string): Promise<Admission | undefined> {
+  const live = (await ctx.queue.byInvoice(key)).find((r) => r.status !== "failed");
+  if (live === undefined) return undefined;
+  const from = body.request.from;
+  if (body.version === 1) {
+    if (live.dataCenter === from) return { kind: "existing", row: live };
+    throw new RelayProblem("INVOICE_IN_USE", `invoice ${live.invoiceHash} is already being redeemed by another data center`);
+  }
+  const programme = programmeOfVoucher(live.voucherId);
+  if (live.dataCenter === from && programme === body.invoice?.programme) return { kind: "existing", row: live };
+  const by = live.dataCenter === from ? "this address" : `the company's address ${live.dataCenter}`;
+  const programmeNote = programme === body.invoice?.programme ? "" : ` for programme ${programme}`;
+  throw new RelayProblem(
+    "INVOICE_PENDING",
+    `invoice ${body.invoice?.numberHash} of this supplier company has a ${live.status} request ${live.id} from ${by}${programmeNote}: ` +
+      (live.status === "confirmed" ? "it was redeemed" : "send again once it is confirmed or failed"),
+    { heldBy: { id: live.id, supplier: live.dataCenter, programme, status: live.status } },
+  );
 }
 
 /** What the chain said of a request when it was read. */
@@ -76,6 +93,8 @@ interface ChainReading {
   chainNonce: bigint;
   /** The ledger's reason, if the simulation of the forwarded call reverted. */
   refusal: Awaited<ReturnType<RelayChain["simulate"]>>;
+  /** The queue's invoice key: the body's (v1), or the ledger's invoice key of the supplier's company (v2). */
+  key: string;
 }
 
 /** A body whose own checks passed, with the chain's reading (none when a stored request already answers it). */
@@ -85,13 +104,19 @@ export interface PreparedRedemption {
 }
 
 async function readChain(chain: RelayChain, body: Redemption): Promise<ChainReading> {
-  const { request } = body;
-  // The nonce and the simulation are of one block's state, the one whose time the deadline is compared with.
+  const { request, invoice } = body;
+  // The nonce, the simulation and the supplier's company are of one block's state, the one whose time the deadline
+  // is compared with.
   const { latest, value } = await chain.readAtHead((tag) =>
-    Promise.all([chain.forwarderNonce(request.from, tag), chain.simulate(request.from, request.data, tag)]),
+    Promise.all([
+      chain.forwarderNonce(request.from, tag),
+      chain.simulate(request.from, request.data, tag),
+      invoice === undefined ? undefined : chain.supplierEntity(request.from, invoice.programme, tag),
+    ]),
   );
-  const [chainNonce, refusal] = value;
-  return { latest, chainNonce, refusal };
+  const [chainNonce, refusal, entity] = value;
+  const key = body.key ?? redemptionKeyV2(entity ?? 0, invoice!.numberHash);
+  return { latest, chainNonce, refusal, key };
 }
 
 /**
@@ -112,8 +137,8 @@ export async function prepareBody(ctx: AdmitContext, body: Redemption): Promise<
   if (signer !== request.from) {
     throw new RelayProblem("INVALID_SIGNATURE", `the forward request is signed by ${signer ?? "nobody"}, not by ${request.from}`);
   }
-  // A body a stored request answers needs no chain reads: admitPrepared answers it from the queue.
-  const stored = await storedAnswer(ctx, body);
+  // The same request again needs no chain reads: admitPrepared answers it from the queue.
+  const stored = await sameRequest(ctx, body);
   return { body, reading: stored === undefined ? await readChain(chain, body) : undefined };
 }
 
@@ -154,18 +179,20 @@ async function checkNonce(ctx: AdmitContext, request: Redemption["request"], cha
 }
 
 /**
- * The ordered part: a body a stored request answers (the same request again, or the invoice's live request) gets
- * it; then the deadline, the forwarder nonce against the chain and the queue, and the simulation's verdict; then the
+ * The ordered part: the same request again gets the stored one; then the invoice's live request answers or refuses
+ * it ({@link liveHolder}); then the deadline, the forwarder nonce against the chain and the queue, and the simulation's verdict; then the
  * durable insert. Throws a {@link RelayProblem} naming the reason of a refusal.
  */
 export async function admitPrepared(ctx: AdmitContext, prepared: PreparedRedemption): Promise<Admission> {
   const { queue } = ctx;
   const { body } = prepared;
   const { request } = body;
-  const stored = await storedAnswer(ctx, body);
+  const stored = await sameRequest(ctx, body);
   if (stored !== undefined) return stored;
-  // Answered by a stored request when prepared, not now (its live request failed since): read the chain now.
-  const { latest, chainNonce, refusal } = prepared.reading ?? (await readChain(ctx.chain, body));
+  // Answered by a stored request when prepared, not now (a database changed under it): read the chain now.
+  const { latest, chainNonce, refusal, key } = prepared.reading ?? (await readChain(ctx.chain, body));
+  const held = await liveHolder(ctx, body, key);
+  if (held !== undefined) return held;
   if (request.deadline < latest.timestamp) {
     throw new RelayProblem("REQUEST_EXPIRED", `the request's deadline ${request.deadline} is before the chain's time ${latest.timestamp}`);
   }
@@ -176,7 +203,7 @@ export async function admitPrepared(ctx: AdmitContext, prepared: PreparedRedempt
   const row = await queue.insert({
     id: randomUUID(),
     dataCenter: request.from,
-    invoiceHash: body.key,
+    invoiceHash: key,
     voucherId: body.voucherId,
     amount: body.amount,
     forwarderNonce: request.nonce,
@@ -186,7 +213,7 @@ export async function admitPrepared(ctx: AdmitContext, prepared: PreparedRedempt
   });
   if (row !== undefined) return { kind: "accepted", row };
   // Another request got there first (two copies sent at once).
-  const raced = await storedAnswer(ctx, body);
+  const raced = (await sameRequest(ctx, body)) ?? (await liveHolder(ctx, body, key));
   if (raced !== undefined) return raced;
   throw new RelayProblem("NONCE_USED", `forwarder nonce ${request.nonce} of ${request.from} was already used`);
 }

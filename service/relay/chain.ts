@@ -3,7 +3,7 @@ import { concat, getAddress, type Interface, type Result, type TypedDataDomain }
 import { atSteadyHead, type ChainProfile, type Fees, feesFor } from "../chain/profile.js";
 import type { BlockTag, Rpc } from "../chain/rpc.js";
 import { decodeRevert, type DecodedRevert, forwarderInterface, ledgerInterface } from "../domain/abi-v1.js";
-import { invoiceKey } from "../domain/ledger-v2.js";
+import { ENTITY_ROLE, invoiceKey } from "../domain/ledger-v2.js";
 import { decodeRevertV2, ledgerV2RedemptionInterface, programmeOfVoucher } from "../domain/redemption-v2.js";
 import { consentV2Schema } from "../domain/redemption-wire-v2.js";
 import { RpcError } from "../internal/errors.js";
@@ -32,6 +32,16 @@ export interface RelayChain {
    */
   simulate(dataCenter: string, data: string, block?: BlockTag): Promise<DecodedRevert | undefined>;
   forwarderNonce(dataCenter: string, block?: BlockTag): Promise<bigint>;
+  /**
+   * Ledger v2: the company a supplier address's accreditation for a programme names (0 if none), as the ledger keys the
+   * invoices it pays. An address never moves to another company, so a company once read is kept.
+   */
+  supplierEntity(supplier: string, programme: number, block?: BlockTag): Promise<number>;
+  /**
+   * Ledger v2: a holder address's consent epoch (consents of another epoch are void) and whether it acts for a
+   * beneficiary company now, read at `block`.
+   */
+  holderAccount(holder: string, block?: BlockTag): Promise<{ consentEpoch: number; beneficiary: boolean }>;
   /**
    * Whether the invoice of a stored request was redeemed by another transaction: v1's `invoiceUsed`; v2's
    * `invoicePaidBy(invoiceKey(supplier's company, number hash), voucher's programme)`, above zero.
@@ -84,11 +94,20 @@ export async function createRelayChain(deps: { rpc: Rpc; ledger: string; chainId
     const block = await rpc.latestBlock();
     return { number: block.number, hash: block.hash, timestamp: BigInt(block.timestamp) };
   }
+  const entities = new Map<string, number>();
+  async function supplierEntity(supplier: string, programme: number, block: BlockTag = "latest"): Promise<number> {
+    const at = `${supplier.toLowerCase()}:${programme}`;
+    const known = entities.get(at);
+    if (known !== undefined) return known;
+    const entity = Number(((await view(rpc, ledger, "getAccreditation", [supplier, programme], block))[0] as { entity: bigint }).entity);
+    if (entity !== 0) entities.set(at, entity);
+    return entity;
+  }
   async function invoiceUsedV2(row: Pick<RequestRow, "body">): Promise<boolean> {
     const consent = consentV2Schema.parse(row.body.consent);
-    const account = (await view(rpc, ledger, "getAccount", [consent.supplier]))[0] as { entity: bigint };
-    const key = invoiceKey(account.entity, consent.invoiceNumberHash);
-    return BigInt((await view(rpc, ledger, "invoicePaidBy", [key, programmeOfVoucher(consent.voucherId)]))[0] as bigint) > 0n;
+    const programme = programmeOfVoucher(consent.voucherId);
+    const key = invoiceKey(await supplierEntity(consent.supplier, programme), consent.invoiceNumberHash);
+    return BigInt((await view(rpc, ledger, "invoicePaidBy", [key, programme]))[0] as bigint) > 0n;
   }
   return {
     rpc,
@@ -105,6 +124,11 @@ export async function createRelayChain(deps: { rpc: Rpc; ledger: string; chainId
       return answer.ok ? undefined : decode(answer.revert);
     },
     forwarderNonce: async (dc, block = "latest") => BigInt((await view(rpc, forwarder, "nonces", [dc], block))[0] as bigint),
+    supplierEntity,
+    async holderAccount(holder, block = "latest") {
+      const account = (await view(rpc, ledger, "getAccount", [holder], block))[0] as { roles: bigint; consentEpoch: bigint };
+      return { consentEpoch: Number(account.consentEpoch), beneficiary: (Number(account.roles) & ENTITY_ROLE.BENEFICIARY) !== 0 };
+    },
     invoiceUsed: async (row) => (version === 1 ? Boolean((await view(rpc, ledger, "invoiceUsed", [row.invoiceHash]))[0]) : invoiceUsedV2(row)),
     latest,
     async readAtHead(read) {

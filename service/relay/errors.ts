@@ -5,7 +5,7 @@ import { isProblemCode, Problem, problemMiddleware, type ProblemDetails, PROBLEM
 /** The codes the relay answers with itself; statuses and titles are the service's one catalogue's. */
 const RELAY_CODES = [
   "VALIDATION_FAILED", "REQUEST_MISMATCH", "INVALID_SIGNATURE", "REQUEST_EXPIRED", "NONCE_USED", "NONCE_GAP", "NONCE_BLOCKED", "INVOICE_IN_USE",
-  "LEDGER_REFUSED", "UNAUTHENTICATED", "NOT_FOUND", "UNAVAILABLE",
+  "INVOICE_PENDING", "LEDGER_REFUSED", "UNAUTHENTICATED", "NOT_FOUND", "UNAVAILABLE",
 ] as const;
 
 export type RelayErrorCode = (typeof RELAY_CODES)[number];

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { validationProblem } from "../internal/problems.js";
 import { type ForwardRequest, forwardRequestSchema, type RedemptionBody, redemptionBodySchema, toWire } from "../domain/redemption-wire.js";
 import { type RedemptionBodyV2, redemptionBodyV2Schema, toWireV2 } from "../domain/redemption-wire-v2.js";
-import { redeemCalldataV2, redemptionKeyV2 } from "../domain/redemption-v2.js";
+import { programmeOfVoucher, redeemCalldataV2 } from "../domain/redemption-v2.js";
 import { redeemCalldata } from "../domain/signing-v1.js";
 
 /**
@@ -26,10 +26,13 @@ export interface Redemption {
   /** The consent's data center (v1) or supplier (v2): the only address that may redeem it. */
   supplier: string;
   /**
-   * The queue's invoice key (its `invoice_hash` column), at most one live request each: v1's invoice hash; v2's
-   * {@link redemptionKeyV2} (supplier, invoice number hash, programme), since two programmes may pay one invoice.
+   * The queue's invoice key (its `invoice_hash` column), at most one live request each: v1's invoice hash. A v2 key
+   * is the ledger's invoice key, of the supplier's company (redemptionKeyV2, service/domain/redemption-v2.ts): the chain is read for it, so
+   * here it is undefined and {@link Redemption.invoice} says what to read.
    */
-  key: string;
+  key: string | undefined;
+  /** A v2 consent's invoice: its number hash, and the programme whose accreditation names the supplier's company. */
+  invoice?: { numberHash: string; programme: number };
   voucherId: bigint;
   amount: bigint;
   /** The ledger's `redeem(consent, signature)` calldata this consent makes: the request's data must be it. */
@@ -59,7 +62,8 @@ export function redemptionV2(body: RedemptionBodyV2): Redemption {
     version: 2,
     request: body.request,
     supplier: consent.supplier,
-    key: redemptionKeyV2(consent.supplier, consent.invoiceNumberHash, consent.voucherId),
+    key: undefined,
+    invoice: { numberHash: consent.invoiceNumberHash, programme: programmeOfVoucher(consent.voucherId) },
     voucherId: consent.voucherId,
     amount: consent.amount,
     calldata: redeemCalldataV2({ consent, signature }),

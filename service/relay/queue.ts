@@ -93,6 +93,8 @@ export interface RelayQueue {
   /** Stores a request; undefined when a live request holds its invoice hash or its (data center, nonce). */
   insert(request: NewRequest): Promise<RequestRow | undefined>;
   get(id: string): Promise<RequestRow | undefined>;
+  /** Every request of a data center at a forwarder nonce, failed ones too (at most one is live), oldest first. */
+  atNonce(dataCenter: string, nonce: bigint): Promise<RequestRow[]>;
   /** Every request for an invoice hash, failed ones too (at most one is live), oldest first. */
   byInvoice(invoiceHash: string): Promise<RequestRow[]>;
   /** A data center's requests that did not fail, at forwarder nonces from `from` up, by nonce. */
@@ -157,6 +159,13 @@ export function createRelayQueue(db: Database): RelayQueue {
       return rows[0] === undefined ? undefined : toRequest(rows[0]);
     },
     get: (id) => one(`SELECT ${REQUEST_COLUMNS} FROM relay_requests WHERE id = $1`, [id]),
+    async atNonce(dc, nonce) {
+      const rows = await db.query(`SELECT ${REQUEST_COLUMNS} FROM relay_requests WHERE data_center = $1 AND forwarder_nonce = $2 ORDER BY seq`, [
+        dc,
+        nonce.toString(),
+      ]);
+      return rows.map(toRequest);
+    },
     async byInvoice(hash) {
       const rows = await db.query(`SELECT ${REQUEST_COLUMNS} FROM relay_requests WHERE invoice_hash = $1 ORDER BY seq`, [hash]);
       return rows.map(toRequest);

@@ -53,9 +53,11 @@ export async function reconcileRequest(ctx: TrackerContext, r: RequestRow, now: 
 
 /** The outcome of each request of a mined transaction. */
 export async function outcomesOf(ctx: TrackerContext, receipt: TransactionReceipt, requests: RequestRow[]): Promise<Outcome[]> {
-  const now = (await ctx.chain.latest()).timestamp;
+  // The head's time, for the requests the transaction did not execute only (read once, if any).
+  let head: Promise<bigint> | undefined;
+  const now = () => (head ??= ctx.chain.latest().then((b) => b.timestamp));
   if (receipt.status !== 1) {
-    return Promise.all(requests.map((r) => reconcileRequest(ctx, r, now)));
+    return Promise.all(requests.map(async (r) => reconcileRequest(ctx, r, await now())));
   }
   const done = executions(ctx.chain, receipt);
   return Promise.all(
@@ -75,7 +77,7 @@ export async function outcomesOf(ctx: TrackerContext, receipt: TransactionReceip
           transactionHash: receipt.transactionHash,
         };
       }
-      return reconcileRequest(ctx, r, now);
+      return reconcileRequest(ctx, r, await now());
     }),
   );
 }
@@ -95,8 +97,17 @@ function unsettledOf(requests: RequestRow[], outcomes: Outcome[]): string[] {
 /**
  * Follows one pending transaction: settles it when mined, gives it up when its nonce went to another transaction
  * (its requests are reconciled), and says whether it should be sent again (the node does not know it).
+ *
+ * `minedNonce` is the relayer's transaction count at the latest block, read before: a transaction at that nonce or
+ * above cannot be mined yet (one account's transactions are mined in nonce order), so it costs no receipt request;
+ * and whether the node knows it is asked only if `askKnown` (it would be sent again otherwise).
  */
-export async function track(ctx: TrackerContext, tx: TxRow, minedNonce: bigint): Promise<Tracked> {
+export async function track(ctx: TrackerContext, tx: TxRow, minedNonce: bigint, askKnown = true): Promise<Tracked> {
+  if (minedNonce <= tx.nonce) {
+    if (!askKnown) return { state: "pending", unsettled: [] };
+    const known = await ctx.chain.rpc.transaction(tx.hash);
+    return { state: known === undefined ? "unknown" : "pending", unsettled: [] };
+  }
   const receipt = await ctx.chain.rpc.receipt(tx.hash);
   if (receipt !== undefined) {
     const requests = await ctx.queue.inTransaction(tx.hash);
@@ -106,17 +117,18 @@ export async function track(ctx: TrackerContext, tx: TxRow, minedNonce: bigint):
     ctx.logger.debug({ tx: tx.hash, block: receipt.blockNumber, requests: requests.length, confirmed }, "relay transaction mined");
     return { state: "settled", unsettled: unsettledOf(requests, outcomes) };
   }
-  if (minedNonce > tx.nonce) {
-    // `minedNonce` was read before the receipt: the nonce was mined, by another transaction.
-    const requests = await ctx.queue.inTransaction(tx.hash);
-    const now = (await ctx.chain.latest()).timestamp;
-    const outcomes = await Promise.all(requests.map((r) => reconcileRequest(ctx, r, now)));
-    await ctx.queue.settle(tx.hash, { status: "dropped" }, outcomes);
-    ctx.logger.warn({ tx: tx.hash, nonce: tx.nonce }, "relay transaction replaced by another with its nonce; its requests reconciled");
-    return { state: "settled", unsettled: unsettledOf(requests, outcomes) };
-  }
-  const known = await ctx.chain.rpc.transaction(tx.hash);
-  return { state: known === undefined ? "unknown" : "pending", unsettled: [] };
+  // Its nonce was mined (read before the receipt was asked for) and it was not: another transaction took the nonce.
+  return replaced(ctx, tx);
+}
+
+/** A transaction whose nonce another one took: its requests are reconciled with the chain. */
+async function replaced(ctx: TrackerContext, tx: TxRow): Promise<Tracked> {
+  const requests = await ctx.queue.inTransaction(tx.hash);
+  const now = (await ctx.chain.latest()).timestamp;
+  const outcomes = await Promise.all(requests.map((r) => reconcileRequest(ctx, r, now)));
+  await ctx.queue.settle(tx.hash, { status: "dropped" }, outcomes);
+  ctx.logger.warn({ tx: tx.hash, nonce: tx.nonce }, "relay transaction replaced by another with its nonce; its requests reconciled");
+  return { state: "settled", unsettled: unsettledOf(requests, outcomes) };
 }
 
 /**

@@ -86,7 +86,9 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
     const pending = await queue.pendingTransactions(relayer);
     const occupied = new Set<bigint>();
     let left = 0;
-    const tracked = await Promise.all(pending.map((tx) => track(ctx, tx, minedNonce)));
+    // A transaction is asked after (is the node still holding it?) only when it would be sent again.
+    const due = (tx: (typeof pending)[number]) => eager || Date.now() - (lastSent.get(tx.hash) ?? tx.sentAt.getTime()) > deps.resendAfterMs;
+    const tracked = await Promise.all(pending.map((tx) => track(ctx, tx, minedNonce, due(tx))));
     // A request that failed or went back to the queue may leave a nonce unused that its data center's later ones need.
     await blockSuccessors(ctx, tracked.flatMap((t) => t.unsettled));
     for (const [i, tx] of pending.entries()) {
@@ -94,8 +96,7 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
       const state = tracked[i]!.state;
       if (state === "settled") continue;
       left++;
-      const since = Date.now() - (lastSent.get(tx.hash) ?? tx.sentAt.getTime());
-      if (state === "unknown" && (eager || since > deps.resendAfterMs)) {
+      if (state === "unknown" && due(tx)) {
         logger.info({ hash: tx.hash, nonce: tx.nonce }, "sending a relay transaction the node does not know again");
         if (!(await broadcast(tx.raw, tx.hash))) {
           const requests = await queue.inTransaction(tx.hash);
@@ -145,7 +146,8 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
       if (capacity <= 0) return true;
       const rows = await queue.queued(relayer, capacity * deps.batchSize);
       if (rows.length === 0) return inFlight > 0;
-      const { timestamp } = await chain.latest();
+      // The head's time (for the deadlines) and the fees, in one round trip.
+      const [{ timestamp }, fee] = await Promise.all([chain.latest(), chain.fees()]);
       const expired = rows.filter((r) => r.requestDeadline < timestamp);
       const failed = new Set(expired.map((r) => r.id));
       if (expired.length > 0) {
@@ -154,7 +156,6 @@ export function createRelayWorker(deps: WorkerDeps): RelayWorker {
         for (const id of await blockSuccessors(ctx, expired.map((r) => r.dataCenter))) failed.add(id);
       }
       const live = inNonceOrder(rows.filter((r) => !failed.has(r.id)));
-      const fee = await chain.fees();
       for (let i = 0; i < live.length; i += deps.batchSize) {
         const batch = live.slice(i, i + deps.batchSize);
         const requests = batch.map((r) => {

@@ -25,9 +25,9 @@ export const postRedemptionV2 = defineRelayEndpoint({
   body: redemptionBodyV2Schema,
   output: acceptedV2Schema,
   status: 202,
-  replies: [{ status: 200, description: "The same request sent again, or the live request of this supplier for the invoice in this programme" }],
+  replies: [{ status: 200, description: "The same request sent again, or the live request of this supplier address for the invoice in this programme" }],
   errors: [
-    "INVALID_SIGNATURE", "REQUEST_MISMATCH", "REQUEST_EXPIRED", "NONCE_USED", "NONCE_GAP", "NONCE_BLOCKED",
+    "INVALID_SIGNATURE", "REQUEST_MISMATCH", "REQUEST_EXPIRED", "NONCE_USED", "NONCE_GAP", "NONCE_BLOCKED", "INVOICE_PENDING",
     "UNKNOWN_VOUCHER", "VOUCHER_INACTIVE", "VOUCHER_FROZEN", "REISSUE_PENDING", "VOUCHER_EXPIRED", "INSUFFICIENT_VALUE", "INVALID_AMOUNT",
     "NOT_BENEFICIARY", "UNKNOWN_PROGRAMME", "PROGRAMME_PAUSED", "WRONG_SUPPLIER", "NOT_ACCREDITED", "CLASS_NOT_ACCREDITED", "OUTSIDE_WINDOW",
     "CONTRACT_TOO_EARLY", "INVALID_SERVICE_PERIOD", "EVIDENCE_MISSING", "RELATED_PARTIES", "UNDECLARED_RELATION", "INELIGIBLE", "OVER_RATIO",

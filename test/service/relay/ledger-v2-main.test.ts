@@ -20,7 +20,15 @@ describe("relay: the service process (service/main.ts) on ledger v2", function (
         const url = String(listening.url);
         const info = (await (await fetch(`${url}/v2/redemptions/signing-info?dataCenter=${t.f.supplier.address}`)).json()) as Record<string, unknown>;
         expect(info).to.deep.include({ ledger: await t.f.ledger.getAddress(), forwarder: await t.f.forwarder.getAddress(), nextNonce: "0" });
-        const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId?: string }>> };
+        const withHolder = (await (await fetch(`${url}/v2/redemptions/signing-info?holder=${t.f.holder.address}`)).json()) as Record<string, unknown>;
+        expect(withHolder.holder).to.deep.equal({ address: t.f.holder.address, consentEpoch: 0, beneficiary: true });
+        expect(withHolder.chainTime).to.match(/^\d+$/);
+        const document = (await (await fetch(`${url}/openapi.json`)).json()) as {
+          paths: Record<string, Record<string, { operationId?: string; parameters?: { name: string }[] }>>;
+        };
+        const signingInfo = document.paths["/v2/redemptions/signing-info"]?.get;
+        expect(signingInfo?.parameters?.map((p) => p.name)).to.include.members(["dataCenter", "holder"]);
+        expect(JSON.stringify(document)).to.include("consentEpoch");
         expect(document.paths["/v2/redemptions"]?.post?.operationId).to.equal("postRedemptionV2");
         expect(document.paths["/v2/redemptions/batch"]?.post?.operationId).to.equal("postRedemptionBatchV2");
         expect(document.paths["/v2/redemptions/requests/{id}"]?.get?.operationId).to.equal("getRedemptionRequestV2");

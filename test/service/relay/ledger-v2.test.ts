@@ -66,7 +66,7 @@ for (const backend of backends()) {
     async function bodyOf(
       id: bigint,
       amount: bigint,
-      o: { overrides?: Partial<ConsentV2>; signer?: Wallet; from?: Wallet; nonce?: bigint; invoice?: number } = {},
+      o: { overrides?: Partial<ConsentV2>; signer?: Wallet; from?: Wallet; nonce?: bigint; invoice?: number; deadline?: bigint } = {},
     ): Promise<RedemptionBodyV2> {
       const from = o.from ?? supplier;
       const info = await service.clientV2.signingInfo(from.address);
@@ -76,7 +76,7 @@ for (const backend of backends()) {
         ledger: info.ledger,
         forwarderDomain: domainOf(info.forwarderDomain),
         nonce: o.nonce ?? BigInt(info.nextNonce!),
-        deadline: (await now(t.f.ethers)) + DAY,
+        deadline: o.deadline ?? (await now(t.f.ethers)) + DAY,
       });
     }
 
@@ -84,7 +84,7 @@ for (const backend of backends()) {
     const requestCount = async () => (await readOut<unknown[]>(service, "/test/relay/requests")).length;
 
     /** Posts a body that must be refused with `code`, and checks that nothing was stored or sent. */
-    async function refused(b: RedemptionBodyV2, code: string): Promise<RedemptionProblem> {
+    async function refused(b: RedemptionBodyV2, code: string, status = 422): Promise<RedemptionProblem> {
       const [nonces, stored] = [await relayerNonces(), await requestCount()];
       let problem: RedemptionProblem | undefined;
       try {
@@ -95,7 +95,7 @@ for (const backend of backends()) {
         problem = error;
       }
       expect(problem.code, problem.message).to.equal(code);
-      expect(problem.status).to.equal(422);
+      expect(problem.status).to.equal(status);
       expect(problem.problem.detail).to.be.a("string").and.not.equal("");
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await relayerNonces(), "no relayer transaction").to.deep.equal(nonces);
@@ -206,18 +206,149 @@ for (const backend of backends()) {
         const id = await voucher(holder2.address);
         await (await t.f.ledger.connect(t.f.holder2).cancelConsents()).wait();
         await refused(await bodyOf(id, 1_000n * CNY, { signer: holder2 }), "CONSENT_CANCELLED");
-        await refused(await bodyOf(id, 1_000n * CNY, { signer: holder, overrides: { epoch: 1 } }), "INVALID_CONSENT");
+        const epoch = Number((await t.f.ledger.getAccount(holder2.address)).consentEpoch);
+        await refused(await bodyOf(id, 1_000n * CNY, { signer: holder, overrides: { epoch } }), "INVALID_CONSENT");
       });
+    });
+
+    describe("one live request per invoice of a supplier company, from any of its addresses", function () {
+      // A second address of the fixture's supplier company (Hardhat's dev account 10), accredited with it.
+      const secondAddress = new Wallet(devAccountKey(10));
+
+      /** Runs `fn` with no blocks mined (no interval, no automine): a request sent stays in flight. */
+      async function withoutBlocks<T>(fn: () => Promise<T>): Promise<T> {
+        await rpcCall(node.url, "evm_setIntervalMining", [0]);
+        await rpcCall(node.url, "evm_setAutomine", [false]);
+        try {
+          return await fn();
+        } finally {
+          await rpcCall(node.url, "evm_setAutomine", [true]);
+          await rpcCall(node.url, "evm_setIntervalMining", [250]);
+        }
+      }
+
+      /** Waits until the supplier's request is in a relayer transaction the node has. */
+      async function inFlight(id: string): Promise<void> {
+        await eventually(async () => ((await service.clientV2.status(id, supplier)).status === "submitted" ? true : undefined), "the request in flight");
+        await eventually(async () => {
+          const pending = await rpcCall<{ transactions: unknown[] }>(node.url, "eth_getBlockByNumber", ["pending", false]);
+          return pending.transactions.length > 0 ? true : undefined;
+        }, "its transaction at the node");
+      }
+
+      before(async function () {
+        const r = t.f.registry.connect(t.f.governor);
+        await (await r.addAddress(t.f.entities.supplier, secondAddress.address, encodeBytes32String("second office"))).wait();
+        const accreditation = await t.f.ledger.getAccreditation(secondAddress.address, t.f.programme);
+        expect(accreditation.entity).to.equal(t.f.entities.supplier);
+      });
+
+      it("refuses the invoice from the company's other address while the first request is live, nothing stored or sent (409 INVOICE_PENDING)", async function () {
+        const id = await voucher();
+        const number = ++invoice;
+        const other = { invoice: number, from: secondAddress, overrides: { supplier: secondAddress.address } };
+        const first = await withoutBlocks(async () => {
+          const accepted = await service.clientV2.submit(await bodyOf(id, 1_000n * CNY, { invoice: number }));
+          expect(accepted.existing).to.equal(false);
+          await inFlight(accepted.id);
+          // In flight (its transaction sent, not mined): the other address's request would pass the simulation.
+          const second = await refused(await bodyOf(id, 1_000n * CNY, other), "INVOICE_PENDING", 409);
+          expect(second.problem.detail).to.include(accepted.id).and.include(supplier.address);
+          expect(second.problem.heldBy).to.deep.include({ id: accepted.id, supplier: supplier.address, status: "submitted" });
+          return accepted;
+        });
+        const done = await service.clientV2.wait(first.id, supplier, { intervalMs: 100 });
+        expect(done.status, done.reason ?? "").to.equal("confirmed");
+        // Confirmed, the invoice is still the company's first request's.
+        await refused(await bodyOf(id, 500n * CNY, other), "INVOICE_PENDING", 409);
+        expect(await t.f.ledger.balanceOf(holder.address, id)).to.equal(FACE - 1_000n * CNY);
+      });
+
+      it("refuses a batch's second item for an invoice its first item holds, from the company's other address", async function () {
+        const id = await voucher();
+        const number = ++invoice;
+        const a = await bodyOf(id, 1_000n * CNY, { invoice: number });
+        const b = await bodyOf(id, 2_000n * CNY, { invoice: number, from: secondAddress, overrides: { supplier: secondAddress.address } });
+        const c = await bodyOf(id, 3_000n * CNY, { invoice: number, from: supplier, nonce: a.request.nonce + 1n });
+        const results = await service.clientV2.submitBatch([a, b, c]);
+        expect(results.map((r) => r.status)).to.deep.equal([202, 409, 200]);
+        expect(results[1]!.problem?.code).to.equal("INVOICE_PENDING");
+        // The same address's other request for the invoice gets its live request, as a retry would.
+        expect(results[2]!.accepted?.id).to.equal(results[0]!.accepted!.id);
+        const done = await service.clientV2.wait(results[0]!.accepted!.id, supplier, { intervalMs: 100 });
+        expect(done.status, done.reason ?? "").to.equal("confirmed");
+        expect(await t.f.ledger.balanceOf(holder.address, id)).to.equal(FACE - 1_000n * CNY);
+      });
+
+      it("admits the invoice from the other address once the first request failed (its deadline passed in flight)", async function () {
+        const id = await voucher();
+        const number = ++invoice;
+        const t0 = await now(t.f.ethers);
+        const short = await bodyOf(id, 1_000n * CNY, { invoice: number, deadline: t0 + 60n });
+        // No blocks until the request is in flight; then one two minutes on, past its deadline: the forwarder skips it.
+        await withoutBlocks(async () => {
+          const first = await service.clientV2.submit(short);
+          await inFlight(first.id);
+          await rpcCall(node.url, "evm_increaseTime", [120]);
+          await rpcCall(node.url, "evm_mine", []);
+          const failed = await service.clientV2.wait(first.id, supplier, { intervalMs: 100 });
+          expect(failed).to.deep.include({ status: "failed", code: "REQUEST_EXPIRED" });
+        });
+        const again = await service.clientV2.submit(await bodyOf(id, 1_000n * CNY, { invoice: number, from: secondAddress, overrides: { supplier: secondAddress.address } }));
+        expect(again.existing).to.equal(false);
+        const done = await service.clientV2.wait(again.id, secondAddress, { intervalMs: 100 });
+        expect(done.status, done.reason ?? "").to.equal("confirmed");
+      });
+    });
+
+    /** `npm run client -- …` with `env` added. */
+    const run = (args: string[], env: Record<string, string>) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ["--import", "tsx", "service/client/cli.ts", ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+          resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
+        );
+      });
+
+    it("gives the holder's consent epoch in signing-info, and the CLI signs with it when --epoch is not given", async function () {
+      const before = await service.clientV2.signingInfo(supplier.address, holder2.address);
+      expect(before.holder).to.deep.equal({ address: holder2.address, consentEpoch: Number((await t.f.ledger.getAccount(holder2.address)).consentEpoch), beneficiary: true });
+      expect(BigInt(before.chainTime)).to.be.closeTo(await now(t.f.ethers), 5n);
+      expect(before.nextNonce).to.be.a("string");
+      await (await t.f.ledger.connect(t.f.holder2).cancelConsents()).wait();
+      const epoch = Number((await t.f.ledger.getAccount(holder2.address)).consentEpoch);
+      expect(epoch).to.equal(before.holder!.consentEpoch + 1);
+      expect((await service.clientV2.signingInfo(undefined, holder2.address)).holder?.consentEpoch).to.equal(epoch);
+      expect((await service.clientV2.signingInfo(undefined, otherSupplier.address)).holder).to.deep.include({ beneficiary: false });
+      const dir = await mkdtemp(join(tmpdir(), "cvl-cli-v2-epoch-"));
+      try {
+        const ref = `RELAY-V2-CLI-${++refs}`;
+        await issueVoucher(t.f, ref, FACE, holder2.address);
+        const today = dayOfInstant(await now(t.f.ethers));
+        for (const doc of ["contract", "invoice", "payment"]) await writeFile(join(dir, `${doc}.pdf`), `${doc} ${Date.now()}`);
+        const consentFile = join(dir, "consent.json");
+        const signed = await run([
+          "v2", "consent", "sign", "--service", service.url, "--programme", String(t.f.programme), "--ref", ref, "--supplier", supplier.address,
+          "--amount", "300.00", "--invoice-total", "1000.00", "--class", String(CLASS.DOMESTIC), "--invoice", invoiceNumber(++invoice),
+          "--service-from", dateOfDay(today - 10), "--service-to", dateOfDay(today - 1), "--gpu-hours", "720.00", "--contract-date", dateOfDay(today - 30),
+          "--contract-file", join(dir, "contract.pdf"), "--invoice-file", join(dir, "invoice.pdf"), "--payment-file", join(dir, "payment.pdf"),
+          "--declare-unrelated", "--out", consentFile,
+        ], { HOLDER_PRIVATE_KEY: holder2.privateKey });
+        expect(signed.code, signed.stderr).to.equal(0);
+        const file = JSON.parse(await readFile(consentFile, "utf8")) as { consent: { epoch: number; deadline: string } };
+        expect(file.consent.epoch).to.equal(epoch);
+        expect(BigInt(file.consent.deadline)).to.be.closeTo((await now(t.f.ethers)) + 7n * DAY, 10n);
+        const redeemed = await run(["v2", "redeem", "--consent", consentFile, "--wait"], { SUPPLIER_PRIVATE_KEY: supplier.privateKey });
+        expect(redeemed.code, redeemed.stderr).to.equal(0);
+        expect(redeemed.stdout).to.match(/request \S+: confirmed, 300\.00 CNY/);
+        const voucherId = await t.f.ledger.voucherId(t.f.programme, encodeBytes32String(ref));
+        expect(await t.f.ledger.balanceOf(holder2.address, voucherId)).to.equal(FACE - 30_000n);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it("runs the client CLI's v2 commands end to end: the start-up signs, the supplier redeems and reads the confirmed status", async function () {
       const dir = await mkdtemp(join(tmpdir(), "cvl-cli-v2-"));
-      const run = (args: string[], env: Record<string, string>) =>
-        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-          execFile(process.execPath, ["--import", "tsx", "service/client/cli.ts", ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-            resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
-          );
-        });
       try {
         const ref = `RELAY-V2-CLI-${++refs}`;
         await issueVoucher(t.f, ref, FACE);

@@ -1,7 +1,7 @@
 /**
  * The service as the relay's tests (and the benchmark) run it: the mirror's writer and the relay in one process,
  * the relay's router on a minimal Express 5 app, and two read-outs for the tests (the mirror's redemptions, the
- * relay's requests). Prints the `{"event":"api.listening","port":…}` record on stdout once it serves. service/main.ts wires the same relay into
+ * relay's requests, with the times the benchmark splits a request's time by: admitted, sent, settled). Prints the `{"event":"api.listening","port":…}` record on stdout once it serves. service/main.ts wires the same relay into
  * the production process, next to the audit API.
  */
 import type { AddressInfo } from "node:net";
@@ -40,7 +40,10 @@ async function serve(): Promise<void> {
   app.get("/test/relay/requests", async (_req, res) => {
     res.json(
       await mirror.store.db.query(
-        "SELECT id, invoice_hash, data_center, forwarder_nonce::text AS nonce, status, code, reason, transaction_hash FROM relay_requests ORDER BY seq",
+        `SELECT r.id, r.invoice_hash, r.data_center, r.forwarder_nonce::text AS nonce, r.status, r.code, r.reason, r.transaction_hash,
+           r.block_number::text AS block_number, (extract(epoch FROM r.created_at) * 1000)::float8 AS created_ms,
+           (extract(epoch FROM r.updated_at) * 1000)::float8 AS updated_ms, (extract(epoch FROM t.sent_at) * 1000)::float8 AS sent_ms
+         FROM relay_requests r LEFT JOIN relay_transactions t ON t.hash = r.transaction_hash ORDER BY r.seq`,
       ),
     );
   });
