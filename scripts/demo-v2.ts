@@ -1,7 +1,8 @@
 /**
- * The ledger v2 demo `npm start -- --ledger=v2` sets up on the local node, through the code the admin tasks run
+ * The ledger v2 demo `npm start` sets up on the local node, through the code the admin tasks run
  * (scripts/lib/schemes, scripts/lib/ledger): the published schemes of Shanghai (city and Xuhui district), Hangzhou
- * and Qingyang applied as `npx hardhat scheme apply` applies them; companies registered by their credit codes with
+ * and Qingyang applied as `npx hardhat scheme apply` applies them (moved in time where their fiscal years do not
+ * include the chain's: scripts/lib/demo/plan-v2.ts, demoSchemeFile); companies registered by their credit codes with
  * their addresses; data centers accredited for classes; vouchers issued under each programme; suppliers' redemptions
  * with the holders' consents and their evidence (GPU-hours, and electricity where Qingyang asks for it); a buyer's
  * claims with the supplier's attestation and the issuer's review; payments, a correction and a clawback. What it
@@ -30,6 +31,8 @@ import {
   DEMO_RELATION,
   DEMO_V2_SCHEMES,
   DEMO_VOUCHERS,
+  demoSchemeFile,
+  fiscalYearOf,
   PROGRAMMES,
   type ProgrammeName,
   SERVICE_DAYS,
@@ -46,7 +49,7 @@ import { recordRelation } from "./lib/ledger/relations.js";
 import { submitCall } from "./lib/ledger/submit.js";
 import { issueVoucher, revokeVoucher } from "./lib/ledger/vouchers.js";
 import { applyScheme, openSchemeChain } from "./lib/schemes/apply.js";
-import { loadSchemeFile, loadVocabulary, vocabularyPathFor } from "./lib/schemes/load.js";
+import { loadSchemeFile, loadVocabulary, schemeFromValue, vocabularyPathFor } from "./lib/schemes/load.js";
 
 const SCHEMES_DIR = join(PROJECT_ROOT, "scripts", "schemes");
 const DAY = 86_400n;
@@ -89,17 +92,23 @@ export async function setUpDemoV2(
     return { created: false, programmes: 0, companies: 0, vouchers: 0, redemptions: 0, claims: 0, payments: 0 };
   }
 
-  // The schemes, as `npx hardhat scheme apply --file scripts/schemes/<file>` applies them.
+  // The schemes, as `npx hardhat scheme apply --file scripts/schemes/<file>` applies them; a programme whose fiscal
+  // years do not include the chain's is moved in time so that they do (demoSchemeFile): the demo works on any date.
+  const now = await chainNow(governor);
   const chain = await openSchemeChain({ runner: account(V2_ACCOUNTS.governor), ledger: deployment.ledger, fromBlock: deployment.deploymentBlock });
   const programmeIds = new Map<string, bigint>();
   for (const file of DEMO_V2_SCHEMES) {
     const path = join(SCHEMES_DIR, file);
-    const result = await applyScheme(chain, await loadSchemeFile(path, await loadVocabulary(vocabularyPathFor(path))));
+    const published = await loadSchemeFile(path, await loadVocabulary(vocabularyPathFor(path)));
+    const moved = demoSchemeFile(published.file, now);
+    const result = await applyScheme(chain, schemeFromValue(moved.file, published.vocabulary, path));
     for (const [index, state] of result.programmes.entries()) {
       if (state.id === undefined) throw new Error(`scheme ${file}: programme ${index} was not registered`);
       programmeIds.set(`${file}#${index}`, state.id);
     }
-    log(`demo: applied scheme ${file} (${result.transactions.length} transactions)`);
+    const shifts = moved.shiftedYears.filter((y) => y !== 0);
+    const note = shifts.length === 0 ? "" : `; ${shifts.length} programme(s) moved by ${shifts.join(", ")} year(s) to cover fiscal ${fiscalYearOf(now)}`;
+    log(`demo: applied scheme ${file} (${result.transactions.length} transactions${note})`);
   }
   const programme = (name: ProgrammeName): string => {
     const ref = PROGRAMMES[name];
@@ -113,7 +122,6 @@ export async function setUpDemoV2(
   }
 
   // Companies, their addresses, accreditations and a relation.
-  const now = await chainNow(governor);
   const companyIds = new Map<string, number>();
   for (const c of DEMO_COMPANIES) {
     const id = await registerEntity(governor, { creditCode: c.creditCode, role: c.role, category: c.category });
@@ -220,7 +228,7 @@ export async function setUpDemoV2(
 
   // The finance bureau's book.
   const finance = await as(V2_ACCOUNTS.finance);
-  const year = String(new Date((Number(now) + 8 * 3600) * 1000).getUTCFullYear());
+  const year = String(fiscalYearOf(now));
   for (const p of DEMO_PAYMENTS) {
     const entry = await recordPayment(finance, {
       programme: programme(p.programme), payee: String(companyOf(p.payee).id), year, amount: p.amount, reference: p.reference,

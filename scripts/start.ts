@@ -2,27 +2,30 @@
  * `npm start`: the whole stack on this machine.
  *
  * - Without RPC_URL (embedded defaults): starts a local chain (anvil, from the npm package) on 127.0.0.1:8545
- *   (CHAIN_PORT) whose state is kept in <DATA_DIR>/chain, deploys the ledger to it with the Ignition module, sets up
- *   the demo scheme (scripts/demo.ts), and runs the service (mirror + audit API + relay + dashboard) on PGlite in
+ *   (CHAIN_PORT) whose state is kept in <DATA_DIR>/chain, deploys ledger v2 to it with its Ignition module (governed
+ *   by the local Safe), sets up the demo (scripts/demo-v2.ts) and runs the service (mirror + audit API + relay +
+ *   dashboard, following v2: LEDGER_VERSION=2) on PGlite in
  *   <DATA_DIR> (.data by default), on http://127.0.0.1:8080 unless PORT says otherwise. A port of 0 is any free
  *   port: the chain and the service report the one they bound, and <DATA_DIR>/stack.json records both. The service's JSON log goes to
  *   <DATA_DIR>/service.log; the terminal gets the banner (demo accounts, a ready auditor token, the dashboard's
- *   one-click link, ready client commands) and, on a terminal, one status line. While nothing happens, the chain
- *   mines an empty block a second until the last activity is FINALITY_DEPTH blocks deep (scripts/lib/idle-finality.ts).
+ *   one-click link, ready client commands) and, on a terminal, one status line. Once the mirror has indexed the demo,
+ *   it loads the demo's names and invoice numbers into the identity registry (POST /v2/registry, as the issuer).
+ *   While nothing happens, the chain mines an empty block a second until the last activity is FINALITY_DEPTH blocks
+ *   deep (scripts/lib/idle-finality.ts).
  *   The tokens' key is kept in <DATA_DIR>/auth-secret, so a token outlives a restart. The next start resumes the same
  *   chain and mirror; `npm start -- --reset` starts afresh.
  * - With RPC_URL: runs only the service against that chain and database (production), configured by environment.
  *
- * `npm start -- --ledger=v2` (or LEDGER=v2) does the same with ledger v2 (deployed with its Ignition module, governed by
- *   the local Safe) and its demo (scripts/demo-v2.ts); the mirror and the relay follow v2 (LEDGER_VERSION=2). The data
- *   folder remembers which ledger its chain holds.
+ * `npm start -- --ledger=v1` (or LEDGER=v1) does the same with ledger v1 (its Ignition module) and its demo
+ *   (scripts/demo.ts), for as long as v1 is in the repository; `--ledger=v2` is the default said out loud. The data
+ *   folder remembers which ledger its chain holds, and a folder of the other one is refused with one line.
  *
  * `npm start -- --token` prints a fresh auditor token for the local stack (alone on stdout), with the dashboard's
  * link and a curl line (on stderr). Ctrl-C stops everything cleanly (the chain saves its state on the way out).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -34,11 +37,13 @@ import { createTokens, loadOrCreateSecret, readSecretFile, secretKey } from "../
 import { loadConfig, parseEnv } from "../service/internal/config.js";
 import { parseLogRecord } from "../service/internal/logger.js";
 import { PROJECT_ROOT } from "../service/internal/paths.js";
+import { dayOfInstant } from "../service/domain/identity.js";
 import { localStackFiles, lockHolder, readStackState, removeStackState, type StackState, writeStackState } from "../service/internal/local-stack.js";
 import { DEMO_ACCOUNTS, DEMO_REDEEMABLE, devAccount, setUpDemo } from "./demo.js";
 import { setUpDemoV2 } from "./demo-v2.js";
-import { DEMO_COMPANIES, V2_ACCOUNTS } from "./lib/demo/plan-v2.js";
-import { deployLedgerV2, LOCAL_SAFE_OWNERS } from "./lib/ledger/deployment.js";
+import { V2_ACCOUNTS } from "./lib/demo/plan-v2.js";
+import { bannerV2, dashboardLink, demoProgrammeNumber, loadDemoRegistry, writeDemoDocuments } from "./lib/demo/stack-v2.js";
+import { deployLedgerV2 } from "./lib/ledger/deployment.js";
 import { keepFinalizing } from "./lib/idle-finality.js";
 import {
   type Deployment,
@@ -76,17 +81,14 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/**
- * The ledger the local stack runs: `--ledger=v2` (or `--ledger v2`), else LEDGER, else v1. v1 stays the default until
- * the integration flips it to v2 (the first `return 1` below), now that the relay submits to ledger v2.
- */
+/** The ledger the local stack runs: `--ledger=v1` (or `--ledger v1`), else LEDGER, else v2. */
 function ledgerChoice(): 1 | 2 {
   const argv = process.argv;
   const at = argv.findIndex((a) => a === "--ledger" || a.startsWith("--ledger="));
   const given = at === -1 ? process.env.LEDGER : argv[at]!.includes("=") ? argv[at]!.slice("--ledger=".length) : argv[at + 1];
   const value = (given ?? "").trim().toLowerCase();
-  if (value === "" || value === "v1" || value === "1") return 1;
-  if (value === "v2" || value === "2") return 2;
+  if (value === "v1" || value === "1") return 1;
+  if (value === "" || value === "v2" || value === "2") return 2;
   fail(`--ledger (LEDGER) is "${given}": use v1 or v2`);
 }
 
@@ -124,11 +126,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-/** The dashboard's one-click sign-in: the token in the URL fragment (never sent to a server, removed by the page). */
-function dashboardLink(serviceUrl: string, token: string): string {
-  return `${serviceUrl}/#token=${encodeURIComponent(token)}`;
-}
-
 /** An auditor token signed with the data folder's secret, as the local stack's service signs them. */
 function auditorToken(secret: string, ttlSeconds: number, auditor: string): string {
   return createTokens({ secret: secretKey(secret), ttlSeconds }).issue(auditor).token;
@@ -149,12 +146,17 @@ async function printToken(): Promise<void> {
     }
   }
   const serviceUrl = state?.serviceUrl ?? configuredApiUrl;
-  const token = auditorToken(secret, ttl, state?.auditor ?? devAccount(DEMO_ACCOUNTS.auditor).address);
+  const token = auditorToken(secret, ttl, state?.auditor ?? devAccount(V2_ACCOUNTS.auditor).address);
+  // Which ledger: the running stack's record says; else the saved chain's (v1's deployment is chain-<id>.json).
+  const chainDir = join(DATA_DIR, "chain");
+  const v1 = state !== undefined
+    ? state.ledgerVersion === 1
+    : existsSync(chainDir) && (await readdir(chainDir)).some((f) => /^chain-\d+\.json$/.test(f));
   process.stderr.write(
     `An auditor sign-in for the local stack at ${serviceUrl}, valid ${Math.round(ttl / 60)} minutes:\n` +
       `  dashboard  ${dashboardLink(serviceUrl, token)}\n` +
       `             (open it, or paste it into the address bar of a dashboard tab already open)\n` +
-      `  API        curl -H "Authorization: Bearer ${token}" ${serviceUrl}/v1/cities\n` +
+      `  API        curl -H "Authorization: Bearer ${token}" ${serviceUrl}${v1 ? "/v1/cities" : "/v2/companies"}\n` +
       (state?.ready === true ? "" : `The local stack is not running: start it with "npm start"; the token works once it runs.\n`) +
       `The token alone is on standard output, for scripts: TOKEN=$(npm start --silent -- --token)\n`,
   );
@@ -330,6 +332,12 @@ function createConsole() {
   };
 }
 
+/** A path in the data folder as typed from the repository (absolute when the folder is elsewhere). */
+function inData(path: string): string {
+  const relativePath = relative(ROOT, path);
+  return relativePath.startsWith("..") ? path : relativePath;
+}
+
 function banner(options: {
   deployment: Deployment; chainDir: string; chainUrl: string; apiUrl: string; token: string; ttlSeconds: number; logFile: string;
 }): string {
@@ -338,12 +346,8 @@ function banner(options: {
   const key = (index: number) => devAccount(index).privateKey;
   const invoice = hexlify(randomBytes(32));
   // The demo's files go to the data folder (git-ignored, and gone with --reset), named as typed from the repository.
-  const inData = (name: string) => {
-    const path = relative(ROOT, join(DATA_DIR, name));
-    return path.startsWith("..") ? join(DATA_DIR, name) : path;
-  };
   return `
-The compute-voucher ledger is running.
+The compute-voucher ledger is running (ledger v1; npm start without --ledger=v1 runs ledger v2).
 
   chain        ${options.chainUrl} (anvil, chain ${deployment.chainId}, saved in ${options.chainDir}), ledger ${deployment.ledger}
   dashboard    ${apiUrl}/
@@ -365,8 +369,8 @@ The dashboard, signed in as the auditor in one click:
   ${dashboardLink(apiUrl, token)}
 
 A redemption through the relay: the demo start-up signs its consent, demo data center A redeems it:
-  HOLDER_PRIVATE_KEY=${key(DEMO_REDEEMABLE.holder)} npm run client -- consent sign --service ${apiUrl} --city ${DEMO_REDEEMABLE.city} --ref ${DEMO_REDEEMABLE.ref} --data-center ${address(DEMO_REDEEMABLE.dataCenter)} --amount 1000.00 --invoice-total 4000.00 --invoice-hash ${invoice} --out ${inData("consent.json")}
-  DATA_CENTER_PRIVATE_KEY=${key(DEMO_REDEEMABLE.dataCenter)} npm run client -- redeem --consent ${inData("consent.json")} --out ${inData("request.json")} --wait
+  HOLDER_PRIVATE_KEY=${key(DEMO_REDEEMABLE.holder)} npm run client -- consent sign --service ${apiUrl} --city ${DEMO_REDEEMABLE.city} --ref ${DEMO_REDEEMABLE.ref} --data-center ${address(DEMO_REDEEMABLE.dataCenter)} --amount 1000.00 --invoice-total 4000.00 --invoice-hash ${invoice} --out ${inData(join(DATA_DIR, "consent.json"))}
+  DATA_CENTER_PRIVATE_KEY=${key(DEMO_REDEEMABLE.dataCenter)} npm run client -- redeem --consent ${inData(join(DATA_DIR, "consent.json"))} --out ${inData(join(DATA_DIR, "request.json"))} --wait
 
 The mirror checked against the chain: npm run verify
 Admin tasks (ledger v2) work against this chain with --network localhost: npx hardhat ledger deploy --v2 --network localhost first.
@@ -394,45 +398,6 @@ function reported(child: ChildProcess, what: string, timeoutMs: number, onLine: 
 
 /** anvil's words once it listens (it has no machine-readable form): "Listening on 127.0.0.1:8545". */
 const ANVIL_LISTENING = /^Listening on (127\.0\.0\.1:\d+)$/;
-
-/** The banner of a stack with ledger v2: its contracts, the demo's accounts and companies, the /v2 API. */
-function bannerV2(options: {
-  deployment: V2Deployment; chainDir: string; chainUrl: string; apiUrl: string; token: string; ttlSeconds: number; logFile: string;
-}): string {
-  const { deployment, token, apiUrl } = options;
-  const address = (index: number) => devAccount(index).address;
-  const companies = DEMO_COMPANIES.map((c) => `  ${c.label.padEnd(26)} ${c.creditCode}  ${c.accounts.map(address).join(", ")}`).join("\n");
-  return `
-The compute-voucher ledger is running (ledger v2).
-
-  chain        ${options.chainUrl} (anvil, chain ${deployment.chainId}, saved in ${options.chainDir})
-  ledger v2    ${deployment.ledger} (registry ${deployment.registry}, payments ${deployment.payments})
-  dashboard    ${apiUrl}/
-  audit API    ${apiUrl}/v2/programmes  ${apiUrl}/v2/companies  ${apiUrl}/v2/vouchers  ${apiUrl}/v2/redemptions  ${apiUrl}/v2/claims  ${apiUrl}/v2/payments
-               docs ${apiUrl}/docs     OpenAPI ${apiUrl}/openapi.json
-  operations   ${apiUrl}/status  ${apiUrl}/metrics
-  service log  ${options.logFile}
-  relay        POST ${apiUrl}/v2/redemptions (the client's v2 commands)
-
-Demo accounts (Hardhat's well-known development keys; local use only):
-  governor          ${address(V2_ACCOUNTS.governor)}
-  issuer            ${address(V2_ACCOUNTS.issuer)} (every programme)
-  auditor           ${address(V2_ACCOUNTS.auditor)}
-  guardian          ${address(V2_ACCOUNTS.guardian)}
-  finance           ${address(V2_ACCOUNTS.finance)}
-  Safe owners       ${LOCAL_SAFE_OWNERS.map(address).join(", ")} (2 of 3 hold ADMIN)
-Demo companies (credit code, addresses):
-${companies}
-
-A ready auditor sign-in (valid ${Math.round(options.ttlSeconds / 60)} minutes; "npm start -- --token" prints a fresh one):
-  curl -H "Authorization: Bearer ${token}" ${apiUrl}/v2/programmes
-
-The dashboard, signed in as the auditor in one click:
-  ${dashboardLink(apiUrl, token)}
-
-Admin tasks (ledger v2) work against this chain with --network localhost, e.g. npx hardhat programme list --network localhost.
-Ctrl-C stops everything.`;
-}
 
 async function embedded(): Promise<void> {
   const version = ledgerChoice();
@@ -538,15 +503,17 @@ async function embedded(): Promise<void> {
       }
     }
     if (local.version !== version) {
+      const keep = local.version === 1 ? `"npm start -- --ledger=v1"` : `"npm start" (or "npm start -- --ledger=v2")`;
+      const afresh = version === 1 ? `"npm start -- --ledger=v1 --reset"` : `"npm start -- --reset"`;
       throw new Error(
-        `the saved chain in ${chainDir} holds ledger v${local.version}, not v${version}: start it with --ledger=v${local.version}, ` +
-          `afresh with "npm start -- --ledger=v${version} --reset", or with DATA_DIR=<another folder>`,
+        `the saved chain in ${chainDir} holds ledger v${local.version}, not v${version}: start it as it is with ${keep}, ` +
+          `afresh with ${afresh} (which deletes it), or with DATA_DIR=<another folder>`,
       );
     }
     const { deployment } = local;
     const state: StackState = {
       pid: process.pid, ready: false, serviceUrl: configuredApiUrl, rpcUrl: chainUrl, chainId: deployment.chainId,
-      deploymentFile: local.file, auditor: devAccount(DEMO_ACCOUNTS.auditor).address,
+      deploymentFile: local.file, ledgerVersion: local.version, auditor: devAccount(local.version === 1 ? DEMO_ACCOUNTS.auditor : V2_ACCOUNTS.auditor).address,
       tokenTtlSeconds: apiConfig.tokenTtlSeconds, startedAt: new Date().toISOString(),
     };
     await writeStackState(dataDir, state);
@@ -559,6 +526,8 @@ async function embedded(): Promise<void> {
       await writeV2Deployment(local.deployment, v2DeploymentPath(deployment.chainId));
       await setUpDemoV2(provider, local.deployment, demoLog);
     }
+    const demoBlock = await provider.getBlockNumber();
+    const chainToday = dayOfInstant((await provider.getBlock(demoBlock))!.timestamp);
     provider.destroy();
     keeper = keepFinalizing({ url: chainUrl, depth: Number(finalityDepth), intervalMs: IDLE_BLOCK_MS });
 
@@ -596,7 +565,18 @@ async function embedded(): Promise<void> {
     await waitFor("the service", async () => ((await fetch(`${apiUrl}/ready`)).ok ? true : undefined), 120_000);
     const token = auditorToken(secret, apiConfig.tokenTtlSeconds, state.auditor);
     const shown = { chainDir, chainUrl, apiUrl, token, ttlSeconds: apiConfig.tokenTtlSeconds, logFile: files.serviceLog };
-    out.say(local.version === 1 ? banner({ ...shown, deployment: local.deployment }) : bannerV2({ ...shown, deployment: local.deployment }));
+    if (local.version === 1) out.say(banner({ ...shown, deployment: local.deployment }));
+    else {
+      const issuerToken = auditorToken(secret, 600, devAccount(V2_ACCOUNTS.issuer).address);
+      const loaded = await loadDemoRegistry(apiUrl, issuerToken, demoBlock);
+      demoLog(`identity registry: ${loaded.companies} companies' names and ${loaded.invoices} invoice numbers loaded (POST /v2/registry)`);
+      const written = await writeDemoDocuments(dataDir);
+      const documents = {
+        contract: inData(written.contract), invoice: inData(written.invoice), payment: inData(written.payment),
+        consent: inData(join(dataDir, "consent-v2.json")), request: inData(join(dataDir, "request-v2.json")),
+      };
+      out.say(bannerV2({ ...shown, deployment: local.deployment, today: chainToday, relayProgramme: await demoProgrammeNumber("hangzhou"), documents }));
+    }
     // Ready once the banner is out: a script (or test) that waits for the state file finds the banner printed.
     await writeStackState(dataDir, { ...state, serviceUrl: apiUrl, ready: true });
     out.startStatus(apiUrl);

@@ -20,6 +20,8 @@ export const stackStateSchema = z.object({
   rpcUrl: z.url(),
   chainId: z.number().int(),
   deploymentFile: z.string().min(1),
+  /** The ledger its chain holds (LEDGER_VERSION); absent in the record of a stack from before ledger v2 was its default. */
+  ledgerVersion: z.union([z.literal(1), z.literal(2)]).optional(),
   /** The demo auditor, for whom the local stack's commands mint tokens. */
   auditor: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   tokenTtlSeconds: z.number().int().positive(),

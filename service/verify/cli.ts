@@ -140,7 +140,9 @@ async function verifyLocalStack(verify: VerifyConfig, options: Options): Promise
     process.stderr.write("--at-block: the running service holds the mirror, so the chain's logs are compared with the contract only\n");
   }
   // The stack's own chain and deployment, checked by the same schema.
-  const { mirror } = loadConfig({ RPC_URL: state.rpcUrl, DEPLOYMENT_FILE: state.deploymentFile, DATA_DIR: dataDir });
+  const { mirror } = loadConfig({
+    RPC_URL: state.rpcUrl, DEPLOYMENT_FILE: state.deploymentFile, DATA_DIR: dataDir, LEDGER_VERSION: String(state.ledgerVersion ?? 1),
+  });
   return verifyDirectly(mirror, verify.logLevel, { ...options, chainOnly: true });
 }
 

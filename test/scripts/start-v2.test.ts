@@ -14,12 +14,14 @@ import {
   DEMO_RELATION,
   DEMO_V2_SCHEMES,
   DEMO_VOUCHERS,
+  demoSchemeFile,
   PROGRAMMES,
   type ProgrammeName,
 } from "../../scripts/lib/demo/plan-v2.js";
-import { loadSchemeFile } from "../../scripts/lib/schemes/load.js";
+import { loadSchemeFile, schemeFromValue } from "../../scripts/lib/schemes/load.js";
 import { creditCodeHash, invoiceNumberHash } from "../../service/domain/identity.js";
-import { ROOT } from "../service/helpers/node.js";
+import { ROOT, rpcCall } from "../service/helpers/node.js";
+import { runToEnd } from "../service/helpers/process.js";
 import { interrupt, killAll, startStack, type StartedStack, tokenOf } from "./helpers/stack.js";
 
 type Started = StartedStack;
@@ -57,7 +59,10 @@ async function lists(port: number, token: string) {
   return out;
 }
 
-describe("npm start -- --ledger=v2", function () {
+/** The environment of a person's shell: no RPC_URL, DATABASE_URL or other service settings of this test process. */
+const shell = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH, HOME: process.env.HOME, ...extra });
+
+describe("npm start (ledger v2, the default)", function () {
   const running: Started[] = [];
   let dataDir: string;
 
@@ -70,11 +75,11 @@ describe("npm start -- --ledger=v2", function () {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("deploys ledger v2, sets up the demo of the published schemes, and the /v2 lists show what the demo did", async function () {
-    this.timeout(600_000);
+  it("deploys ledger v2 with no --ledger, sets up the demo of the published schemes, and the /v2 lists show what the demo did, with names", async function () {
+    this.timeout(900_000);
     const env = { DATA_DIR: dataDir };
 
-    const first = start(env, ["--ledger=v2"]);
+    const first = start(env);
     running.push(first);
     const { port } = await first.running();
     expect(first.output()).to.include("a new chain").and.include("(ledger v2)");
@@ -84,9 +89,15 @@ describe("npm start -- --ledger=v2", function () {
     expect(status.ledgerVersion, "the ledger the mirror follows, as /status says").to.equal(2);
     const v2 = await lists(port, token);
 
-    // Programmes: every programme of the four scheme files, by its name; budgets as the files say.
+    // Programmes: every programme of the four scheme files, by its name; budgets as the files say (moved to the
+    // chain's fiscal year where the published years do not include it).
+    const chainTime = Number((await rpcCall<{ timestamp: string }>(`http://127.0.0.1:${(await first.running()).chainPort}`, "eth_getBlockByNumber", ["latest", false])).timestamp);
     const schemes = new Map<string, Awaited<ReturnType<typeof loadSchemeFile>>>();
-    for (const file of DEMO_V2_SCHEMES) schemes.set(file, await loadSchemeFile(join(ROOT, "scripts", "schemes", file)));
+    for (const file of DEMO_V2_SCHEMES) {
+      const path = join(ROOT, "scripts", "schemes", file);
+      const published = await loadSchemeFile(path);
+      schemes.set(file, schemeFromValue(demoSchemeFile(published.file, chainTime).file, published.vocabulary, path));
+    }
     const published = [...schemes.values()].flatMap((s) => s.programmes);
     expect(v2.programmes.map((p) => p.name).sort()).to.deep.equal(published.map((p) => p.rules.name).sort());
     const programmeOf = (name: ProgrammeName): Item => {
@@ -130,7 +141,13 @@ describe("npm start -- --ledger=v2", function () {
       expect(company!.accreditations.map((a: Item) => nameOf(a.programme)), c.key).to.deep.equal((c.accredited ?? []).map((a) => a.programme));
       for (const a of company!.accreditations) expect(a.classes, c.key).to.deep.equal([1, 2]);
       expect(company!.relations, c.key).to.equal(c.key === DEMO_RELATION.beneficiary ? 1 : 0);
+      // The identity registry's record, loaded by npm start: the name, not only the hash.
+      expect(company!.identity, c.key).to.deep.equal({ creditCode: c.creditCode, name: c.name, nameEn: c.nameEn });
     }
+    const identityOf = (key: string) => {
+      const c = DEMO_COMPANIES.find((x) => x.key === key)!;
+      return { creditCode: c.creditCode, name: c.name, nameEn: c.nameEn };
+    };
 
     // Vouchers: by their application references, with what is left of them.
     expect(v2.vouchers).to.have.length(DEMO_VOUCHERS.length);
@@ -160,6 +177,8 @@ describe("npm start -- --ledger=v2", function () {
         computeClass: r.computeClass === "domestic-compute" ? 1 : 2, clawedBack: r.clawBack?.amount ?? "0.00",
       });
       expect(found[0]!.evidence.electricityKwh, r.invoice).to.equal(String(r.electricityKwh ?? 0));
+      const holder = DEMO_VOUCHERS.find((v) => v.ref === r.voucher)!.company;
+      expect(found[0], r.invoice).to.deep.include({ invoiceNumber: r.invoice, supplierIdentity: identityOf(r.supplier), beneficiaryIdentity: identityOf(holder) });
     }
 
     // Claims: the buyer's, with the issuer's review.
@@ -179,22 +198,53 @@ describe("npm start -- --ledger=v2", function () {
     const corrected = v2.payments.find((p) => p.corrected)!;
     expect(corrected.corrections.map((c: Item) => c.reasonText)).to.deep.equal(DEMO_PAYMENTS.filter((p) => p.corrected).map((p) => p.corrected));
 
-    // Again on the same folder: the demo is there already, nothing changes.
+    // Again on the same folder (--ledger=v2 said out loud): the demo is there already, the registry loaded again
+    // without failing or duplicating anything, nothing changes.
     expect(await interrupt(first)).to.equal(0);
     const second = start(env, ["--ledger=v2"]);
     running.push(second);
     const resumed = await second.running();
     expect(second.output()).to.include("resumed from").and.include("the v2 demo is set up already");
-    const again = await lists(resumed.port, tokenOf(second.output()));
+    expect(second.output()).to.include(`identity registry: ${DEMO_COMPANIES.length} companies' names`);
+    const secondToken = tokenOf(second.output());
+    const again = await lists(resumed.port, secondToken);
     const strip = (items: Item[]) => items.map(({ final: _final, updatedBlock: _u, ...rest }) => rest);
     for (const name of Object.keys(v2) as (keyof typeof v2)[]) expect(strip(again[name]), name).to.deep.equal(strip(v2[name]));
+
+    // The banner's commands work as they are printed: the curl line, and the client's consent and redemption
+    // through the relay.
+    const lines = second.output().split("\n").map((line) => line.trim());
+    const curl = lines.filter((line) => line.startsWith("curl -H \"Authorization: Bearer "));
+    expect(curl).to.have.length(1);
+    expect(curl[0]).to.include(`http://127.0.0.1:${resumed.port}/v2/`);
+    const fetched = await runToEnd(["bash", "-c", `${curl[0]!.replace(/^curl /, "curl -sS --fail-with-body ")}`], shell());
+    expect(fetched.code, fetched.stdout + fetched.stderr).to.equal(0);
+    expect((JSON.parse(fetched.stdout) as { items: unknown[] }).items).to.have.length.greaterThan(0);
+    const commands = lines.filter((line) => /^(HOLDER|SUPPLIER)_PRIVATE_KEY=0x[0-9a-f]{64} npm run client -- v2 /.test(line));
+    expect(commands, second.output()).to.have.length(2);
+    let redeemed = "";
+    for (const command of commands) {
+      const r = await runToEnd(["bash", "-c", command], shell(), 300_000);
+      expect(r.code, `${command}\n${r.stdout}${r.stderr}`).to.equal(0);
+      redeemed = r.stdout;
+    }
+    expect(redeemed).to.match(/confirmed, 300\.00 CNY from voucher \d+/);
+
+    // --token on a v2 stack: a token valid for the /v2 API, and a curl line on it.
+    const printed = await runToEnd([process.execPath, "--import", "tsx", "scripts/start.ts", "--token"], shell({ DATA_DIR: dataDir }));
+    expect(printed.code, printed.stderr).to.equal(0);
+    const printedToken = printed.stdout.trim();
+    expect(printed.stderr).to.include(`curl -H "Authorization: Bearer ${printedToken}" http://127.0.0.1:${resumed.port}/v2/companies`);
+    expect((await list(resumed.port, printedToken, "/v2/companies")).map((c) => c.identity?.name).sort()).to.deep.equal(DEMO_COMPANIES.map((c) => c.name).sort());
     expect(await interrupt(second)).to.equal(0);
 
-    // Started as v1 (the default) on the v2 folder: refused, saying how.
-    const wrong = start(env);
+    // Started as v1 on the v2 folder: refused with one line, saying the commands.
+    const wrong = start(env, ["--ledger=v1"]);
     running.push(wrong);
     expect(await wrong.exited).to.equal(1);
-    expect(wrong.output()).to.match(/holds ledger v2, not v1: start it with --ledger=v2/);
+    const refusal = wrong.output().split("\n").filter((line) => line.startsWith("npm start:"));
+    expect(refusal, wrong.output()).to.have.length(1);
+    expect(refusal[0]).to.match(/holds ledger v2, not v1: start it as it is with "npm start" \(or "npm start -- --ledger=v2"\), afresh with "npm start -- --ledger=v1 --reset"/);
   });
 
   it("refuses an unknown --ledger with one line, and starts nothing", async function () {

@@ -15,8 +15,12 @@ import { interrupt, killAll, type StackAddress, type StartedStack, startStack, t
 
 type Started = StartedStack;
 
-/** `npm start` as a test runs it: logging at warn unless `env` says otherwise, on free ports (PORT=0, CHAIN_PORT=0). */
-const start = (env: Record<string, string> & { DATA_DIR: string }, args: string[] = []): Started => startStack({ LOG_LEVEL: "warn", ...env }, args);
+/**
+ * `npm start -- --ledger=v1` as a test runs it: logging at warn unless `env` says otherwise, on free ports (PORT=0,
+ * CHAIN_PORT=0). Ledger v1's demo, for as long as v1 is in the repository (the default is v2: start-v2.test.ts).
+ */
+const start = (env: Record<string, string> & { DATA_DIR: string }, args: string[] = []): Started =>
+  startStack({ LOG_LEVEL: "warn", ...env }, ["--ledger=v1", ...args]);
 
 /** Runs a command of this repository to its end; a command that waits silently fails the test. */
 const run = runToEnd;
@@ -65,7 +69,7 @@ async function snapshot(port: number, output: string): Promise<Snapshot> {
   return { cities, events, indexed: status.indexed };
 }
 
-describe("npm start", function () {
+describe("npm start -- --ledger=v1", function () {
   let dataDir: string;
   const extraDirs: string[] = [];
   const running: Started[] = [];
@@ -107,6 +111,13 @@ describe("npm start", function () {
 
     expect(await interrupt(first)).to.equal(0);
     expect(await portFree(ports.port)).to.equal(true);
+    // Started without --ledger (v2, the default) on the v1 folder: refused with one line saying the command.
+    const asDefault = startStack({ LOG_LEVEL: "warn", DATA_DIR: dataDir });
+    running.push(asDefault);
+    expect(await asDefault.exited).to.equal(1);
+    const refusal = asDefault.output().split("\n").filter((line) => line.startsWith("npm start:"));
+    expect(refusal, asDefault.output()).to.have.length(1);
+    expect(refusal[0]).to.match(/holds ledger v1, not v2: start it as it is with "npm start -- --ledger=v1", afresh with "npm start -- --reset"/);
     expect(await portFree(ports.chainPort)).to.equal(true);
     expect(existsSync(join(dataDir, "stack.json")), "the running stack's record is removed on the way out").to.equal(false);
 

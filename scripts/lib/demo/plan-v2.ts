@@ -1,4 +1,5 @@
-import { creditCodeCheckCharacter } from "../../../service/domain/identity.js";
+import { creditCodeCheckCharacter, dateOfDay, dayNumber, dayOfInstant } from "../../../service/domain/identity.js";
+import type { SchemeFile } from "../schemes/schema.js";
 
 /**
  * What the ledger v2 demo (scripts/demo-v2.ts) sets up, as data: the schemes it applies, the companies, their
@@ -40,6 +41,9 @@ export interface DemoCompany {
   key: string;
   /** What it is, for the banner (the chain holds only its credit code's hash). */
   label: string;
+  /** Its registered name and an English one, loaded into the identity registry (the chain holds neither). */
+  name: string;
+  nameEn: string;
   creditCode: string;
   role: "beneficiary" | "supplier";
   category?: "start-up" | "other-company";
@@ -50,21 +54,21 @@ export interface DemoCompany {
 }
 
 export const DEMO_COMPANIES: DemoCompany[] = [
-  { key: "xingyun", label: "Shanghai start-up (Xuhui)", creditCode: demoCreditCode(310104, 1), role: "beneficiary", category: "start-up", accounts: [9, 10] },
-  { key: "pujiang", label: "Shanghai company", creditCode: demoCreditCode(310115, 2), role: "beneficiary", category: "other-company", accounts: [11] },
-  { key: "xihu", label: "Hangzhou start-up", creditCode: demoCreditCode(330106, 3), role: "beneficiary", category: "start-up", accounts: [12] },
-  { key: "qiantang", label: "Hangzhou company", creditCode: demoCreditCode(330114, 4), role: "beneficiary", category: "other-company", accounts: [13] },
-  { key: "longdong", label: "Qingyang start-up", creditCode: demoCreditCode(621002, 5), role: "beneficiary", category: "start-up", accounts: [14] },
+  { key: "xingyun", label: "Shanghai start-up (Xuhui)", name: "上海星云智算科技有限公司", nameEn: "Shanghai Xingyun AI Technology Co., Ltd.", creditCode: demoCreditCode(310104, 1), role: "beneficiary", category: "start-up", accounts: [9, 10] },
+  { key: "pujiang", label: "Shanghai company", name: "上海浦江数据服务有限公司", nameEn: "Shanghai Pujiang Data Services Co., Ltd.", creditCode: demoCreditCode(310115, 2), role: "beneficiary", category: "other-company", accounts: [11] },
+  { key: "xihu", label: "Hangzhou start-up", name: "杭州西湖模型科技有限公司", nameEn: "Hangzhou Xihu Model Technology Co., Ltd.", creditCode: demoCreditCode(330106, 3), role: "beneficiary", category: "start-up", accounts: [12] },
+  { key: "qiantang", label: "Hangzhou company", name: "杭州钱塘智能制造有限公司", nameEn: "Hangzhou Qiantang Intelligent Manufacturing Co., Ltd.", creditCode: demoCreditCode(330114, 4), role: "beneficiary", category: "other-company", accounts: [13] },
+  { key: "longdong", label: "Qingyang start-up", name: "庆阳陇东智算科技有限公司", nameEn: "Qingyang Longdong AI Technology Co., Ltd.", creditCode: demoCreditCode(621002, 5), role: "beneficiary", category: "start-up", accounts: [14] },
   {
-    key: "sh-dc", label: "Shanghai data center", creditCode: demoCreditCode(310104, 6), role: "supplier", accounts: [15],
+    key: "sh-dc", label: "Shanghai data center", name: "上海徐汇智算中心有限公司", nameEn: "Shanghai Xuhui Intelligent Computing Center Co., Ltd.", creditCode: demoCreditCode(310104, 6), role: "supplier", accounts: [15],
     accredited: [{ programme: "shanghai", classes: "domestic-compute,other-compute" }, { programme: "xuhui", classes: "domestic-compute,other-compute" }],
   },
   {
-    key: "hz-dc", label: "Hangzhou data center", creditCode: demoCreditCode(330110, 7), role: "supplier", accounts: [16],
+    key: "hz-dc", label: "Hangzhou data center", name: "杭州云栖算力中心有限公司", nameEn: "Hangzhou Yunqi Computing Center Co., Ltd.", creditCode: demoCreditCode(330110, 7), role: "supplier", accounts: [16],
     accredited: [{ programme: "hangzhou", classes: "domestic-compute,other-compute" }],
   },
   {
-    key: "qy-dc", label: "Qingyang data center", creditCode: demoCreditCode(621002, 8), role: "supplier", accounts: [17],
+    key: "qy-dc", label: "Qingyang data center", name: "庆阳东数西算数据中心有限公司", nameEn: "Qingyang East-West Computing Data Center Co., Ltd.", creditCode: demoCreditCode(621002, 8), role: "supplier", accounts: [17],
     accredited: [{ programme: "qingyang", classes: "domestic-compute,other-compute" }],
   },
 ];
@@ -161,3 +165,73 @@ export const SERVICE_DAYS = {
   redemption: { from: 20, to: 5, contract: 40 },
   claim: { from: 60, to: 45, contract: 90 },
 } as const;
+
+/**
+ * The identity registry's records of the demo (POST /v2/registry): every company's name and credit code, and the
+ * number of every invoice redeemed or claimed, with its supplier's credit code (one record per invoice, however many
+ * vouchers paid it).
+ */
+export function demoRegistry(): {
+  companies: { creditCode: string; name: string; nameEn: string }[];
+  invoices: { supplierCreditCode: string; invoiceNumber: string }[];
+} {
+  const codeOf = (key: string) => DEMO_COMPANIES.find((c) => c.key === key)!.creditCode;
+  const invoices = new Map<string, { supplierCreditCode: string; invoiceNumber: string }>();
+  for (const { supplier, invoice } of [...DEMO_REDEMPTIONS, ...DEMO_CLAIMS]) {
+    invoices.set(`${supplier} ${invoice}`, { supplierCreditCode: codeOf(supplier), invoiceNumber: invoice });
+  }
+  return { companies: DEMO_COMPANIES.map(({ creditCode, name, nameEn }) => ({ creditCode, name, nameEn })), invoices: [...invoices.values()] };
+}
+
+/**
+ * The redemption the banner and the README's Quick start show through the relay: the Hangzhou start-up consents to
+ * CNY 300.00 (30%, domestic compute) of an invoice of CNY 1,000.00 from its voucher HZ-2026-0001, and the Hangzhou
+ * data center redeems it with the client CLI (`npm run client -- v2 …`).
+ */
+export const DEMO_RELAYED = { voucher: "HZ-2026-0001", holder: "xihu", supplier: "hz-dc", amount: "300.00", invoiceTotal: "1000.00", computeClass: 1, gpuHours: "40.00" } as const;
+
+/** China's fiscal year (the calendar year in UTC+8) of an instant, in seconds. */
+export function fiscalYearOf(seconds: bigint | number): number {
+  return Number(dateOfDay(dayOfInstant(seconds)).slice(0, 4));
+}
+
+/** An ISO date `years` years later (or earlier); 29 February becomes the 28th in a year without it. */
+function shiftDate(iso: string, years: number): string {
+  const year = Number(iso.slice(0, 4)) + years;
+  const moved = `${String(year).padStart(4, "0")}${iso.slice(4)}`;
+  try {
+    return dateOfDay(dayNumber(moved)) === moved ? moved : `${String(year).padStart(4, "0")}-02-28`;
+  } catch {
+    return `${String(year).padStart(4, "0")}-02-28`;
+  }
+}
+
+/**
+ * The demo's copy of a published scheme file (as parsed JSON) for a chain whose clock is at `now` (seconds): each
+ * programme as published where its fiscal years include the chain's and its redemption window is open; otherwise the
+ * same programme moved by whole years — fiscal years (with their appropriation references' years), redemption window
+ * and earliest contract date — so that the chain's fiscal year is its middle one. The demo issues and redeems under
+ * its programmes at once, whatever the date; the files in scripts/schemes/ describe published policy and stay as they
+ * are. Returns the copy and, per programme, the years it moved (0: as published).
+ */
+export function demoSchemeFile(file: SchemeFile, now: bigint | number): { file: SchemeFile; shiftedYears: number[] } {
+  const year = fiscalYearOf(now);
+  const today = dateOfDay(dayOfInstant(now));
+  const shiftedYears: number[] = [];
+  const programmes = file.programmes.map((p) => {
+    const years = p.fiscalYears.map((y) => y.year);
+    const open = p.redemption.firstDay <= today && today < p.redemption.lastDay;
+    const shift = years.includes(year) && open ? 0 : year - years[Math.floor((years.length - 1) / 2)]!;
+    shiftedYears.push(shift);
+    if (shift === 0) return p;
+    return {
+      ...p,
+      fiscalYears: p.fiscalYears.map((y) => ({
+        ...y, year: y.year + shift, appropriation: y.appropriation.replace(/\d{4}$/, (digits) => String(Number(digits) + shift)),
+      })),
+      redemption: { firstDay: shiftDate(p.redemption.firstDay, shift), lastDay: shiftDate(p.redemption.lastDay, shift) },
+      earliestContractDate: p.earliestContractDate === null ? null : shiftDate(p.earliestContractDate, shift),
+    };
+  });
+  return { file: { ...file, programmes }, shiftedYears };
+}

@@ -79,7 +79,7 @@ describe("Dashboard (browser)", function () {
     }
     dataDir = await mkdtemp(join(tmpdir(), "dashboard-test-"));
     // On free ports (PORT=0, CHAIN_PORT=0): the stack's state file says which, once it runs.
-    stack = startStack({ DATA_DIR: dataDir, LOG_LEVEL: "warn" });
+    stack = startStack({ DATA_DIR: dataDir, LOG_LEVEL: "warn" }, ["--ledger=v1"]); // ledger v1's pages (the default is v2)
     ({ serviceUrl: baseUrl, rpcUrl: chainUrl } = await stack.running());
     // The banner's one-click link, as a person copies it.
     const match = new RegExp(`${baseUrl.replace(/\./g, "\\.")}/#token=(\\S+)`).exec(stack.output());
