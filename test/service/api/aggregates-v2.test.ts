@@ -275,14 +275,16 @@ describe("the aggregates' daily roll-up through a reorg, and verify", function (
       const { node, t, fresh } = chain();
       const env = mirrorEnvV2(node.url, t, await fresh(backend));
       const provider = t.connection.ethers.provider;
+      // Invoice numbers of their own: the backends' cases run on one chain.
+      const invoice = 900_000 + 10 * backends().indexOf(backend);
       const before = await syncAndRead(env, (m) => redeemedOf(m.store.db, t.f.programme));
       const snapshot: string = await provider.send("evm_snapshot", []);
-      await issueAndRedeem(t, `REORG-A-${backend}`, 12_345n * CNY, 900_001);
+      await issueAndRedeem(t, `REORG-A-${backend}`, 12_345n * CNY, invoice + 1);
       expect(await syncAndRead(env, (m) => redeemedOf(m.store.db, t.f.programme))).to.equal(before + 12_345n * CNY);
 
       // Another history from the snapshot on, longer than the one replaced: another redemption, of another amount.
       expect(await provider.send("evm_revert", [snapshot])).to.equal(true);
-      await issueAndRedeem(t, `REORG-B-${backend}`, 777n * CNY, 900_002);
+      await issueAndRedeem(t, `REORG-B-${backend}`, 777n * CNY, invoice + 2);
       for (let i = 0; i < 5; i++) await provider.send("evm_mine", []);
       const reorged = await syncAndRead(env, async (m) => ({
         redeemed: await redeemedOf(m.store.db, t.f.programme),
