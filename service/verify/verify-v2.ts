@@ -10,6 +10,7 @@ import { inPool, readDecodedLogs, type VerifyTarget, viewCaller } from "./chain.
 import type { Difference } from "./difference.js";
 import type { FoldEvent } from "./fold.js";
 import { applyV2Event, emptyV2State, type LedgerV2State } from "./fold-v2.js";
+import { applyDailyEvent, type DailyState, emptyDailyState } from "./fold-v2-daily.js";
 import { emptyGovernanceState, foldGovernance, type GovernanceState } from "./fold-governance.js";
 
 export interface VerifyTargetV2 extends VerifyTarget {
@@ -67,7 +68,7 @@ type Expected = Map<string, Record<string, unknown>>;
  * What the fold says each v2 table holds, by key, in the mirror's column names (the columns compared), and the SQL
  * that reads the same columns (as text) with the same key.
  */
-function expectations(s: LedgerV2State, g: GovernanceState): { entity: string; touched: string; expected: Expected; sql: string }[] {
+function expectations(s: LedgerV2State, g: GovernanceState, daily: DailyState): { entity: string; touched: string; expected: Expected; sql: string }[] {
   const map = <T>(m: Map<string, T>, f: (v: T, k: string) => Record<string, unknown>): Expected => new Map([...m].map(([k, v]) => [k, f(v, k)]));
   return [
     {
@@ -114,6 +115,17 @@ function expectations(s: LedgerV2State, g: GovernanceState): { entity: string; t
       entity: "payment", touched: "entry", sql: `SELECT entry_id::text AS key, kind, programme::text, payee::text, year::text, amount::text,
         corrected::text FROM v2_payment_entries`,
       expected: map(s.entries, (p) => ({ kind: p.kind, programme: p.programme, payee: p.payee, year: p.year, amount: p.amount, corrected: p.corrected })),
+    },
+    {
+      // The aggregates' roll-up, row by row: per company (0: the programme's whole), Shanghai day and programme.
+      entity: "daily aggregate", touched: "daily", sql: `SELECT company || '|' || day || '|' || programme AS key, issued::text,
+        issued_count::text, redeemed::text, redeemed_count::text, claimed::text, claimed_count::text, gpu_centihours::text, paid::text,
+        revoked::text, expired::text, clawed_back::text FROM v2_daily`,
+      expected: map(daily.rows, (r) => ({
+        issued: r.issued, issued_count: r.issuedCount, redeemed: r.redeemed, redeemed_count: r.redeemedCount, claimed: r.claimed,
+        claimed_count: r.claimedCount, gpu_centihours: r.gpuCentihours, paid: r.paid, revoked: r.revoked, expired: r.expired,
+        clawed_back: r.clawedBack,
+      })),
     },
     {
       entity: "company", touched: "entity", sql: "SELECT id::text AS key, credit_code_hash, roles::text, category::text, relations::text FROM v2_entities",
@@ -169,7 +181,12 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
   const pastBlock = deps.mirror !== undefined && deps.mirror.checkpoint !== atBlock ? atBlock : undefined;
   const events = await readEvents(deps);
   const s = emptyV2State();
-  for (const e of events) applyV2Event(s, e);
+  const daily = emptyDailyState();
+  for (const e of events) {
+    applyV2Event(s, e);
+    applyDailyEvent(daily, e);
+  }
+  for (const [key, block] of daily.touched) s.touched.set(`daily:${key}`, block);
   const governance = emptyGovernanceState();
   foldGovernance(governance, events);
   const differences: Difference[] = [];
@@ -261,7 +278,7 @@ export async function verifyLedgerV2(deps: VerifyV2Deps): Promise<VerifyReportV2
   if (db !== undefined) {
     // Below the checkpoint, the same queries read the tables' versions as of the block.
     const tables = readerAt(db, pastBlock);
-    for (const { entity, touched, expected, sql } of expectations(s, governance)) {
+    for (const { entity, touched, expected, sql } of expectations(s, governance, daily)) {
       const rows = await tables.query<Record<string, unknown>>(sql);
       const actual = new Map(rows.map((r) => [String(r.key), r]));
       for (const [key, want] of expected) {

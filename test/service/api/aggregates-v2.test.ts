@@ -1,10 +1,15 @@
 import { expect } from "chai";
 import { encodeBytes32String, id as keccakText } from "ethers";
 
+import { createRpc } from "../../../service/chain/rpc.js";
 import { invoiceNumberHash } from "../../../service/domain/identity.js";
+import { createLogger } from "../../../service/internal/logger.js";
+import type { Queryable } from "../../../service/store/database.js";
+import { verifyLedgerV2, type VerifyTargetV2 } from "../../../service/verify/verify-v2.js";
 import { addProgramme, CNY, DAY, invoiceNumber, issueVoucher, signedClaim, signedConsent, submitClaim } from "../../helpers/scheme-fixture.js";
 import { deployTestLedgerV2, mirrorEnvV2, type TestLedgerV2 } from "../helpers/ledger-v2.js";
-import { backends, newDatabase } from "../helpers/mirror.js";
+import { ledgerV2Chain } from "../helpers/backends.js";
+import { backends, newDatabase, syncAndRead, withMirror } from "../helpers/mirror.js";
 import { type LocalNode, rpcCall, startNode } from "../helpers/node.js";
 import { API_TEST_ENV, type ApiFixture, startApiFixtureOn, tokenFor } from "./helpers.js";
 
@@ -247,4 +252,104 @@ describe("audit API: ledger v2's aggregates (GET /v2/aggregates), from the daily
       expect(await x.fx.mirror.store.db.query("SELECT row_to_json(d)::text AS r FROM v2_daily d ORDER BY company, day, programme")).to.deep.equal(before);
     }
   });
+});
+
+describe("the aggregates' daily roll-up through a reorg, and verify", function () {
+  const logger = createLogger({ level: "silent" });
+  // The fixture's finance officer is the 20th development account.
+  const chain = ledgerV2Chain("anvil", { extraArgs: ["--accounts", "20"] });
+  const ROLLUP = "SELECT row_to_json(d)::text AS r FROM v2_daily d ORDER BY company, day, programme";
+  const VERSIONS = "SELECT row::text || ' ' || valid_from || '-' || coalesce(valid_until::text, '') AS r FROM derived_versions WHERE table_name = 'v2_daily' ORDER BY key::text, valid_from";
+  const redeemedOf = async (db: Queryable, programme: bigint) =>
+    BigInt((await db.query<{ s: string }>("SELECT coalesce(sum(redeemed), 0)::text AS s FROM v2_daily WHERE company = 0 AND programme = $1", [programme]))[0]!.s);
+  /** A voucher issued and redeemed for `amount`, on invoice `invoice`. */
+  async function issueAndRedeem(t: TestLedgerV2, ref: string, amount: bigint, invoice: number) {
+    const f = t.f;
+    const voucher = await issueVoucher(f, ref, 100_000n * CNY);
+    const { consent, signature } = await signedConsent(f, voucher, amount, invoice);
+    await (await f.ledger.connect(f.supplier).redeem(consent, signature)).wait();
+  }
+
+  for (const backend of backends()) {
+    it(`rolls a redemption back with its block on ${backend}, equal to a fresh sync's roll-up`, async function () {
+      const { node, t, fresh } = chain();
+      const env = mirrorEnvV2(node.url, t, await fresh(backend));
+      const provider = t.connection.ethers.provider;
+      // Invoice numbers of their own: the backends' cases run on one chain.
+      const invoice = 900_000 + 10 * backends().indexOf(backend);
+      const before = await syncAndRead(env, (m) => redeemedOf(m.store.db, t.f.programme));
+      const snapshot: string = await provider.send("evm_snapshot", []);
+      await issueAndRedeem(t, `REORG-A-${backend}`, 12_345n * CNY, invoice + 1);
+      expect(await syncAndRead(env, (m) => redeemedOf(m.store.db, t.f.programme))).to.equal(before + 12_345n * CNY);
+
+      // Another history from the snapshot on, longer than the one replaced: another redemption, of another amount.
+      expect(await provider.send("evm_revert", [snapshot])).to.equal(true);
+      await issueAndRedeem(t, `REORG-B-${backend}`, 777n * CNY, invoice + 2);
+      for (let i = 0; i < 5; i++) await provider.send("evm_mine", []);
+      const reorged = await syncAndRead(env, async (m) => ({
+        redeemed: await redeemedOf(m.store.db, t.f.programme),
+        rollup: (await m.store.db.query<{ r: string }>(ROLLUP)).map((r) => r.r),
+        versions: (await m.store.db.query<{ r: string }>(VERSIONS)).map((r) => r.r),
+        replaced: Number((await m.store.db.query<{ n: string }>("SELECT count(*)::text AS n FROM reorged_events"))[0]!.n),
+      }));
+      expect(reorged.replaced, "the mirror saw the reorg").to.be.greaterThan(0);
+      expect(reorged.redeemed).to.equal(before + 777n * CNY);
+      const expected = await syncAndRead(mirrorEnvV2(node.url, t, await fresh(backend)), async (m) => ({
+        rollup: (await m.store.db.query<{ r: string }>(ROLLUP)).map((r) => r.r),
+        versions: (await m.store.db.query<{ r: string }>(VERSIONS)).map((r) => r.r),
+      }));
+      expect(reorged.rollup).to.deep.equal(expected.rollup);
+      expect(reorged.versions).to.deep.equal(expected.versions);
+    });
+
+    it(`gives a ${backend} mirror synced before migration 13 the roll-up and versions a fresh sync writes`, async function () {
+      const { node, t, fresh } = chain();
+      const env = mirrorEnvV2(node.url, t, await fresh(backend));
+      const read = async (db: Queryable) => ({
+        rollup: (await db.query<{ r: string }>(ROLLUP)).map((r) => r.r),
+        versions: (await db.query<{ r: string }>(VERSIONS)).map((r) => r.r),
+      });
+      const synced = await syncAndRead(env, (m) => read(m.store.db));
+      expect(synced.rollup.length).to.be.greaterThan(3);
+      expect(synced.versions.length).to.be.greaterThan(synced.rollup.length);
+      // The mirror as it was before the migration: no roll-up, no versions of it, migration 13 not applied.
+      await withMirror(env, async (m) => {
+        await m.store.db.query("DROP TABLE v2_daily");
+        await m.store.db.query("DELETE FROM derived_versions WHERE table_name = 'v2_daily'");
+        await m.store.db.query("DELETE FROM schema_migrations WHERE version = 13");
+      });
+      expect(await withMirror(env, (m) => read(m.store.db))).to.deep.equal(synced);
+    });
+
+    it(`verify finds the ${backend} roll-up equal to its own fold of the logs, and names each tampered row`, async function () {
+      const { node, t, fresh } = chain();
+      const env = mirrorEnvV2(node.url, t, await fresh(backend));
+      await syncAndRead(env, async () => undefined);
+      await withMirror(env, async (m) => {
+        const rpc = createRpc({ url: node.url, timeoutMs: 10_000 });
+        const target = m.target as VerifyTargetV2;
+        const atBlock = (await m.store.checkpoint())!.number;
+        const db = m.store.db;
+        const intact = await verifyLedgerV2({ rpc, target, logger, db, atBlock });
+        expect(intact.differences).to.deep.equal([]);
+        const rows = await db.query<{ key: string }>(
+          "SELECT company || '|' || day || '|' || programme AS key FROM v2_daily WHERE redeemed_count > 0 ORDER BY company, day, programme");
+        expect(rows.length).to.be.greaterThan(1);
+        const [changed, deleted] = [rows[0]!.key, rows[1]!.key];
+        await db.query("UPDATE v2_daily SET redeemed = redeemed + 1 WHERE company || '|' || day || '|' || programme = $1", [changed]);
+        await db.query("DELETE FROM v2_daily WHERE company || '|' || day || '|' || programme = $1", [deleted]);
+        await db.query("INSERT INTO v2_daily SELECT 0, day + 1000, programme, issued, issued_count, redeemed, redeemed_count, claimed, claimed_count, gpu_centihours, paid, revoked, expired, clawed_back, updated_block FROM v2_daily WHERE company || '|' || day || '|' || programme = $1", [changed]);
+        const tampered = await verifyLedgerV2({ rpc, target, logger, db, atBlock });
+        const [, day, programme] = changed.split("|");
+        expect(tampered.differences.map((d) => `${d.against} ${d.entity} ${d.key} ${d.field}`)).to.have.members([
+          `mirror daily aggregate ${changed} redeemed`,
+          `mirror daily aggregate ${deleted} (row)`,
+          `mirror daily aggregate 0|${Number(day) + 1000}|${programme} (row)`,
+        ]);
+        const redeemed = tampered.differences.find((d) => d.field === "redeemed")!;
+        expect(BigInt(redeemed.actual) - BigInt(redeemed.expected)).to.equal(1n);
+        expect(redeemed.block).to.be.a("number");
+      });
+    });
+  }
 });
