@@ -354,6 +354,24 @@ export interface V2Corrections {
   transaction_hash: string;
 }
 
+export interface V2Daily {
+  claimed: Numeric;
+  claimed_count: number;
+  clawed_back: Numeric;
+  company: number;
+  day: number;
+  expired: Numeric;
+  gpu_centihours: Numeric;
+  issued: Numeric;
+  issued_count: number;
+  paid: Numeric;
+  programme: number;
+  redeemed: Numeric;
+  redeemed_count: number;
+  revoked: Numeric;
+  updated_block: Int8;
+}
+
 export interface V2Entities {
   category: number;
   credit_code_hash: string;
@@ -626,6 +644,7 @@ export interface DB {
   v2_classes: V2Classes;
   v2_clawbacks: V2Clawbacks;
   v2_corrections: V2Corrections;
+  v2_daily: V2Daily;
   v2_entities: V2Entities;
   v2_entity_addresses: V2EntityAddresses;
   v2_invoices: V2Invoices;
