@@ -26,7 +26,7 @@ import { readOut, startServiceWith } from "../../test/service/relay/helpers/scen
 const args = process.argv.slice(2);
 const quick = process.env.BENCH_QUICK === "1" || args.includes("--quick");
 const runsIndex = args.indexOf("--runs");
-const RUNS = runsIndex >= 0 ? Math.max(1, Number(args[runsIndex + 1])) : 3;
+const RUNS = runsIndex >= 0 ? Math.max(1, Number(args[runsIndex + 1])) : quick ? 2 : 3;
 const SUPPLIERS = 10;
 const PER_SUPPLIER = quick ? 10 : 80;
 const N = SUPPLIERS * PER_SUPPLIER;
