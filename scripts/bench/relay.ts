@@ -4,7 +4,7 @@
  * node (Hardhat's node on 127.0.0.1, interval mining, one block a second). Ten accredited supplier companies; each
  * posts its requests in forwarder-nonce order, all ten at once: one request a post, then (a third path)
  * 20 a post through `POST /v2/redemptions/batch` (5 with --quick). Beside each rate, the time from a request's send to
- * its confirmation as its sender sees it (polling every 100 ms): median and p99. Median of the runs (3, or --runs N);
+ * its confirmation as its sender sees it (polling every 100 ms): median and p99. Median of the runs (3, 2 with --quick, or --runs N);
  * 800 redemptions a path and run, 100 with --quick (BENCH_QUICK=1). Writes bench-results/relay.json (the runner's
  * row format) and prints a Markdown table, and where the relay's time went (admitted → sent → confirmed) from its
  * own records. Goal: relay ≥ 80% of direct.
