@@ -4,7 +4,7 @@
  * this process is the load generator (keep-alive HTTP, bounded request counts, 127.0.0.1 only).
  *
  * For each request kind: requests per second with 16 requests in flight, p50 and p99 latency, median of the runs
- * (--runs N, default 3); then voucher by id at a fixed 1,000 requests per second, and voucher by id and the overview's
+ * (--runs N, default 3, 2 with --quick); then voucher by id at a fixed 1,000 requests per second, and voucher by id and the overview's
  * aggregates at a fixed 200 (a regulator's office on the embedded default), p50/p99. Then ledger v2's overview: a v2
  * chain (issue batches and rounds of everything else v2 records, about 100,000 events; 6,000 with --quick) mirrored
  * into PGlite, and `GET /v2/aggregates` (30 days by day, read from the daily roll-up) at 200 requests/s, p50/p99
