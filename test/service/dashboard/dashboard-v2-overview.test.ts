@@ -1,21 +1,18 @@
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 
 import { expect } from "chai";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { SiweMessage } from "siwe";
 
 import { devAccount } from "../../../scripts/demo.js";
 import { DEMO_COMPANIES, DEMO_REDEMPTIONS, V2_ACCOUNTS } from "../../../scripts/lib/demo/plan-v2.js";
 import { creditCodeHash } from "../../../service/domain/identity.js";
 import { ROOT } from "../helpers/node.js";
-import { interrupt, killAll, startStack, type StartedStack as Started, tokenOf } from "../../scripts/helpers/stack.js";
 import { accessibilityProblems as axeProblems } from "./axe.js";
+import { dashboardSession } from "./session.js";
 import { type Language, shown } from "./shown.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS === "1";
 
 /** The names this test loads into the registry, by the demo company's key; one company is left without a record. */
@@ -35,10 +32,6 @@ const percent = (part: bigint, whole: bigint) => (whole === 0n ? "—" : `${(Num
 
 describe("Dashboard on ledger v2: the overview, and names instead of numbers (browser)", function () {
   this.timeout(240_000);
-  const runs: Started[] = [];
-  let stack: Started;
-  let dataDir: string;
-  let browser: Browser | undefined;
   let page: Page;
   let baseUrl: string;
   let rpcUrl: string;
@@ -109,32 +102,11 @@ describe("Dashboard on ledger v2: the overview, and names instead of numbers (br
     expect(response.status, await response.clone().text()).to.equal(200);
   }
 
+  const session = dashboardSession("dashboard-v2-overview-test-", ["--ledger=v2"]);
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      skipped: ${CHROMIUM} is missing (CI installs Debian's chromium with apt-get)`);
-      this.skip();
-    }
-    this.timeout(420_000);
-    dataDir = await mkdtemp(join(tmpdir(), "dashboard-v2-overview-test-"));
-    stack = startStack({ LOG_LEVEL: "warn", DATA_DIR: dataDir }, ["--ledger=v2"]);
-    runs.push(stack);
-    ({ serviceUrl: baseUrl, rpcUrl } = await stack.running(360_000));
-    token = tokenOf(stack.output());
-    // The demo may load names itself; where it has none, this test loads them (all but one company).
+    ({ page, baseUrl, rpcUrl, token } = session());
+    // The demo loads the names itself; where it has none, this test loads them (all but one company).
     if ((await items("/v2/companies")).every((c) => c.identity === null)) await loadRegistry();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    await page.goto(`${baseUrl}/#token=${encodeURIComponent(token)}`);
-    await page.locator("nav").waitFor({ state: "visible" });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await browser?.close();
-    if (stack !== undefined) await Promise.race([interrupt(stack), new Promise((r) => setTimeout(r, 30_000))]);
-    killAll(runs);
-    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   });
 
   it("has names for the companies the registry knows, and none for the one it does not", async function () {

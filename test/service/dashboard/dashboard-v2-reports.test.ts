@@ -1,22 +1,19 @@
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { expect } from "chai";
 import { parse as parseCsv } from "csv-parse/sync";
 import { Wallet } from "ethers";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 
 import { DEMO_COMPANIES, V2_ACCOUNTS } from "../../../scripts/lib/demo/plan-v2.js";
 import { devAccountKey } from "../../../service/internal/config.js";
 import { createTokens, readSecretFile, secretKey } from "../../../service/internal/tokens.js";
 import { ROOT } from "../helpers/node.js";
-import { interrupt, killAll, startStack, type StartedStack as Started, tokenOf } from "../../scripts/helpers/stack.js";
 import { accessibilityProblems } from "./axe.js";
+import { dashboardSession } from "./session.js";
 import { type Language, shown, shownTime } from "./shown.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS === "1";
 const LANGUAGES = ["zh-CN", "en"] as const;
 
@@ -41,11 +38,8 @@ const money = (value: string | null, language: Language) => (value === null ? "â
 
 describe("Dashboard on ledger v2: reports, statements, public disclosure, access log (browser)", function () {
   this.timeout(300_000);
-  const runs: Started[] = [];
-  let stack: Started;
   let dataDir: string;
   let browser: Browser | undefined;
-  let context: BrowserContext;
   let page: Page;
   let baseUrl: string;
   let token: string;
@@ -107,17 +101,9 @@ describe("Dashboard on ledger v2: reports, statements, public disclosure, access
     return problems;
   };
 
+  const session = dashboardSession("dashboard-v2-reports-test-", ["--ledger=v2"], { acceptDownloads: true });
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      skipped: ${CHROMIUM} is missing (CI installs Debian's chromium with apt-get)`);
-      this.skip();
-    }
-    this.timeout(420_000);
-    dataDir = await mkdtemp(join(tmpdir(), "dashboard-v2-reports-test-"));
-    stack = startStack({ LOG_LEVEL: "warn", DATA_DIR: dataDir }, ["--ledger=v2"]);
-    runs.push(stack);
-    baseUrl = (await stack.running(360_000)).serviceUrl;
-    token = tokenOf(stack.output());
+    ({ dataDir, browser, page, baseUrl, token } = session());
     const tokens = createTokens({ secret: secretKey(await readSecretFile(join(dataDir, "auth-secret"))), ttlSeconds: 3600 });
     issuerToken = tokens.issue(new Wallet(devAccountKey(V2_ACCOUNTS.issuer)).address).token;
     auditorAddress = new Wallet(devAccountKey(V2_ACCOUNTS.auditor)).address;
@@ -128,19 +114,6 @@ describe("Dashboard on ledger v2: reports, statements, public disclosure, access
       body: JSON.stringify({ companies: DEMO_COMPANIES.map((c) => ({ creditCode: c.creditCode, name: NAMES[c.key]! })) }),
     });
     expect(load.status, await load.clone().text()).to.equal(200);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page = await context.newPage();
-    await page.goto(`${baseUrl}/#token=${encodeURIComponent(token)}`);
-    await page.locator("nav").waitFor({ state: "visible" });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await browser?.close();
-    if (stack !== undefined) await Promise.race([interrupt(stack), new Promise((r) => setTimeout(r, 30_000))]);
-    killAll(runs);
-    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   });
 
   it("shows the public disclosure without sign-in, linked from the sign-in screen, calling only the /public endpoints, in zh-CN and en", async function () {

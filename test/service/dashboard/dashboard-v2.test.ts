@@ -1,18 +1,15 @@
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { expect } from "chai";
 import { parse as parseCsv } from "csv-parse/sync";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 
 import { ROOT } from "../helpers/node.js";
-import { interrupt, killAll, startStack, type StartedStack as Started, tokenOf } from "../../scripts/helpers/stack.js";
 import { accessibilityProblems as axeProblems } from "./axe.js";
+import { dashboardSession } from "./session.js";
 import { type Language, shown, shownTime } from "./shown.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS === "1";
 
 /** The navigation's words, as the locale files give them. */
@@ -34,10 +31,6 @@ const sumOf = (values: string[]) => {
 
 describe("Dashboard on ledger v2 (browser)", function () {
   this.timeout(240_000);
-  const runs: Started[] = [];
-  let stack: Started;
-  let dataDir: string;
-  let browser: Browser | undefined;
   let page: Page;
   let baseUrl: string;
   let token: string;
@@ -78,30 +71,9 @@ describe("Dashboard on ledger v2 (browser)", function () {
   };
   const accessibilityProblems = () => axeProblems(page);
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      skipped: ${CHROMIUM} is missing (CI installs Debian's chromium with apt-get)`);
-      this.skip();
-    }
-    this.timeout(420_000);
-    dataDir = await mkdtemp(join(tmpdir(), "dashboard-v2-test-"));
-    stack = startStack({ LOG_LEVEL: "warn", DATA_DIR: dataDir }, ["--ledger=v2"]);
-    runs.push(stack);
-    baseUrl = (await stack.running(360_000)).serviceUrl;
-    token = tokenOf(stack.output());
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page = await context.newPage();
-    await page.goto(`${baseUrl}/#token=${encodeURIComponent(token)}`);
-    await page.locator("nav").waitFor({ state: "visible" });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await browser?.close();
-    if (stack !== undefined) await Promise.race([interrupt(stack), new Promise((r) => setTimeout(r, 30_000))]);
-    killAll(runs);
-    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  const session = dashboardSession("dashboard-v2-test-", ["--ledger=v2"], { acceptDownloads: true });
+  before(function () {
+    ({ page, baseUrl, token } = session());
   });
 
   it("shows the v2 navigation (not v1's) on a v2 deployment, and the overview on the first page", async function () {
