@@ -2,16 +2,11 @@ import { z } from "zod";
 
 import { programmeFilter, v2Scope } from "../auth/access.js";
 import { ApiError, defineEndpoint } from "../endpoint.js";
+import { AGGREGATE_TIME_ZONE, dayInput, dayNumber, dayText, INTERVALS, MAX_PERIODS, monthsBefore, periodsOf, today } from "../periods.js";
 import { amountSchema } from "../format.js";
 import { gpuHours, gpuHoursSchema } from "../records-v2.js";
-import { AGGREGATE_TIME_ZONE, MAX_PERIODS } from "./get-aggregates.js";
 import { programmeInput } from "./v2-inputs.js";
 
-const OFFSET_SECONDS = 8 * 3600;
-const INTERVALS = ["day", "month"] as const;
-type Interval = (typeof INTERVALS)[number];
-
-const dayInput = z.iso.date().meta({ description: "A calendar day in Asia/Shanghai, YYYY-MM-DD" });
 const count = z.number().int().nonnegative();
 
 const bucketSchema = z
@@ -46,38 +41,6 @@ const aggregatesSchema = z
     buckets: z.array(bucketSchema).meta({ description: "One per period and programme with any activity, by period then programme" }),
   })
   .meta({ id: "AggregatesV2" });
-
-/** Days since 1970-01-01 of a YYYY-MM-DD date. */
-const dayNumber = (date: string): number => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
-const dayText = (day: number): string => new Date(day * 86_400_000).toISOString().slice(0, 10);
-const pad = (n: number, width = 2) => String(n).padStart(width, "0");
-
-/** Every period label from `from` to `to` (inclusive days), in order; one past the most is enough for the refusal. */
-function periodsOf(interval: Interval, from: string, to: string): string[] {
-  const out: string[] = [];
-  if (interval === "day") {
-    const last = Math.min(dayNumber(to), dayNumber(from) + MAX_PERIODS);
-    for (let d = dayNumber(from); d <= last; d += 1) out.push(dayText(d));
-    return out;
-  }
-  let [y, m] = [Number(from.slice(0, 4)), Number(from.slice(5, 7))];
-  const last = to.slice(0, 7);
-  for (;;) {
-    const label = `${pad(y, 4)}-${pad(m)}`;
-    out.push(label);
-    if (label >= last || out.length > MAX_PERIODS) return out;
-    [y, m] = m === 12 ? [y + 1, 1] : [y, m + 1];
-  }
-}
-
-/** The first day of the month `months` months before the month of `date`. */
-function monthsBefore(date: string, months: number): string {
-  const n = Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7)) - 1 - months;
-  return `${pad(Math.floor(n / 12), 4)}-${pad((n % 12) + 1)}-01`;
-}
-
-/** Today in Asia/Shanghai. */
-const today = (): string => dayText(Math.floor((Date.now() / 1000 + OFFSET_SECONDS) / 86_400));
 
 type Row = Record<string, string | number | null>;
 

@@ -2,18 +2,8 @@ import { z } from "zod";
 
 import { cityScope } from "../auth/access.js";
 import { ApiError, defineEndpoint } from "../endpoint.js";
+import { AGGREGATE_TIME_ZONE, dayInput, dayNumber, dayText, INTERVALS, MAX_PERIODS, monthsBefore, OFFSET_SECONDS, periodsOf, today } from "../periods.js";
 import { amountSchema, cityInput } from "../format.js";
-
-/** The calendar of the periods: China's (UTC+8 all year, no daylight saving), as the dashboard shows dates. */
-export const AGGREGATE_TIME_ZONE = "Asia/Shanghai" as const;
-const OFFSET_SECONDS = 8 * 3600;
-/** The most periods one answer covers (a year of days, or 30 years of months). */
-export const MAX_PERIODS = 366;
-
-const INTERVALS = ["day", "month"] as const;
-type Interval = (typeof INTERVALS)[number];
-
-const dayInput = z.iso.date().meta({ description: "A calendar day in Asia/Shanghai, YYYY-MM-DD" });
 
 const bucketSchema = z
   .strictObject({
@@ -40,38 +30,6 @@ const aggregatesSchema = z
     buckets: z.array(bucketSchema).meta({ description: "One per period and city with any activity, by period then city" }),
   })
   .meta({ id: "Aggregates" });
-
-/** Days since 1970-01-01 of a YYYY-MM-DD date. */
-const dayNumber = (date: string): number => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
-const dayText = (day: number): string => new Date(day * 86_400_000).toISOString().slice(0, 10);
-
-/** Every period label from `from` to `to` (inclusive days), in order. */
-function periodsOf(interval: Interval, from: string, to: string): string[] {
-  const out: string[] = [];
-  if (interval === "day") {
-    // Past the bound, one more than the most is enough for the refusal.
-    const last = Math.min(dayNumber(to), dayNumber(from) + MAX_PERIODS);
-    for (let d = dayNumber(from); d <= last; d += 1) out.push(dayText(d));
-    return out;
-  }
-  let [y, m] = [Number(from.slice(0, 4)), Number(from.slice(5, 7))];
-  const last = to.slice(0, 7);
-  for (;;) {
-    const label = `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}`;
-    out.push(label);
-    if (label >= last || out.length > MAX_PERIODS) return out;
-    [y, m] = m === 12 ? [y + 1, 1] : [y, m + 1];
-  }
-}
-
-/** The first day of the month `count` months before the month of `date`. */
-function monthsBefore(date: string, count: number): string {
-  const months = Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7)) - 1 - count;
-  return `${String(Math.floor(months / 12)).padStart(4, "0")}-${String((months % 12) + 1).padStart(2, "0")}-01`;
-}
-
-/** Today in Asia/Shanghai. */
-const today = (): string => dayText(Math.floor((Date.now() / 1000 + OFFSET_SECONDS) / 86_400));
 
 /** GET /v1/aggregates: issued, redeemed, revoked and expired per day or month and city, computed by the database. */
 export const getAggregates = defineEndpoint({

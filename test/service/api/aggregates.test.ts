@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { type EventLog, Wallet } from "ethers";
 
-import { MAX_PERIODS } from "../../../service/api/endpoints/get-aggregates.js";
+import { MAX_PERIODS } from "../../../service/api/periods.js";
 import { ROLE } from "../../../service/domain/roles-v1.js";
 import { overEachBackend } from "../helpers/backends.js";
 import { BEIJING, deployTestLedger, runWorkload, SHANGHAI, type TestLedger } from "../helpers/ledger.js";
