@@ -6,9 +6,11 @@ describe("mirror of ledger v2 through reorgs (claims, payments, registry changes
   // The fixture's finance officer is the 20th development account.
   const chain = ledgerV2Chain("anvil", { extraArgs: ["--accounts", "20"] });
 
-  shouldFollowForksLikeAFreshSync(() => {
+  shouldFollowForksLikeAFreshSync(async () => {
     const { node, t, fresh } = chain();
     const provider = t.connection.ethers.provider;
+    // The cases share the chain: each starts where the workload of the suite's set-up left it.
+    const start: string = await provider.send("evm_snapshot", []);
     // Each round of the workload numbers its invoices from its counter: after going back, the counter moves past every
     // value used so far, so that the new history holds other invoices, in other blocks, with other values.
     let highest = t.counter;
@@ -29,6 +31,10 @@ describe("mirror of ledger v2 through reorgs (claims, payments, registry changes
       },
       dump: dumpV2,
       expectEqualsChain: (db) => expectV2MirrorEqualsChain(db, t, node.url),
+      done: async () => {
+        if ((await provider.send("evm_revert", [start])) !== true) throw new Error("evm_revert failed");
+        t.counter = highest + 10;
+      },
     };
   });
 });
