@@ -58,14 +58,21 @@ describe("audit API: aggregates per period and city", function () {
     node = await startNode("hardhat");
     t = await deployTestLedger(node.url);
     await (await t.manager.connect(t.signers.governor).grantRole(ROLE.AUDITOR, auditor.address, 0)).wait();
-    // Activity on several days, one of them across a month's end: the workload, then a day and a half later, then
-    // a month later.
-    first = shanghaiDay((await t.provider.getBlock("latest"))!.timestamp);
-    await runWorkload(t, 25, 3);
-    for (const seconds of [36 * 3600, 31 * 86_400]) {
-      await rpcCall(node.url, "evm_increaseTime", [seconds]);
+    // Activity on three Shanghai days, one of them across a month's end: each workload starts at 08:00 (+08) of its
+    // day, so that its own steps in time (expiries move the clock on) keep it within that day, whatever the hour the
+    // test runs at: the next day, two days after it, and a month after that.
+    const eight = (day: number) => day * 86_400; // 08:00 in Shanghai (+08) of a day number is 00:00 UTC
+    const dayOf = (seconds: number) => Math.floor((seconds + 8 * 3600) / 86_400);
+    const moveTo = async (target: number) => {
+      const now = (await t.provider.getBlock("latest"))!.timestamp;
+      await rpcCall(node.url, "evm_increaseTime", [target - now]);
       await rpcCall(node.url, "evm_mine", []);
-      await runWorkload(t, 20, seconds);
+    };
+    const start = dayOf((await t.provider.getBlock("latest"))!.timestamp) + 1;
+    for (const [i, day] of [start, start + 2, start + 33].entries()) {
+      await moveTo(eight(day));
+      if (i === 0) first = shanghaiDay((await t.provider.getBlock("latest"))!.timestamp);
+      await runWorkload(t, i === 0 ? 25 : 20, 3 + i);
     }
     last = shanghaiDay((await t.provider.getBlock("latest"))!.timestamp);
   });
